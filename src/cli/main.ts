@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+/** opendoor's command line: parse, dispatch, map errors to the contract's exit codes (0 ran, 2 usage, 1 other). */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { scanCommand, UsageError, type Io, type ScanCliOptions } from './scanCommand.js';
+
+/** nmap spells the input-list option `-iL`; commander only knows one-letter short options. */
+export function normaliseArgv(argv: string[]): string[] {
+  return argv.map((a) => (a === '-iL' ? '--input-list' : a.startsWith('-iL') && a.length > 3 ? `--input-list=${a.slice(3)}` : a));
+}
+
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('opendoor')
+    .description('Find medical imaging archives left open on a network, prove what a stranger gets, and tell the owner how to close them.')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: () => undefined });
+  program
+    .command('scan')
+    .description('scan targets for DICOM, DICOM-TLS and imaging web services')
+    .argument('[targets...]', 'IPv4/IPv6 addresses, hostnames, CIDRs (192.0.2.0/24), ranges (192.0.2.1-40)')
+    .option('--input-list <file>', 'targets from FILE (- for stdin); also spelled -iL')
+    .option('--exclude <list>', 'never touch these targets (comma separated)')
+    .option('--exclude-file <file>', 'never touch the targets listed in FILE')
+    .option('-p, --ports <list>', 'ports to try (default: 104,11112,4242,2761,2762,8042,80,443,8080)')
+    .addOption(new Option('--depth <level>', 'detect | access | count | retrieve').default('count'))
+    .option('--json', 'JSON Lines on stdout instead of the human summary')
+    .option('-o, --output <file>', 'also write the JSON Lines to FILE')
+    .option('--ae-titles <file>', 'extra called AE titles to try, one a line')
+    .option('--concurrency <n>', 'hosts probed at once', '64')
+    .option('--rate <n>', 'new connections per second', '200')
+    .option('--timeout <ms>', 'timeout of each network step in milliseconds', '3000')
+    .option('-v, --verbose', 'progress details on stderr')
+    .option('--debug', 'protocol details on stderr (never patient data)')
+    .option('-q, --quiet', 'only errors on stderr')
+    .action(async (targets: string[], options: ScanCliOptions) => {
+      setExit(await scanCommand(targets, options, io));
+    });
+  return program;
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, (c) => (code = c));
+  try {
+    await program.parseAsync(normaliseArgv(argv), { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      io.stderr(`opendoor: ${e.message.replace(/^error: /, '')}\n`);
+      return 2;
+    }
+    if (e instanceof UsageError) {
+      io.stderr(`opendoor: ${e.message}\n`);
+      return 2;
+    }
+    io.stderr(`opendoor: internal error: ${e instanceof Error ? e.name : 'unknown'}\n`);
+    return 1;
+  }
+}
+
+const isEntry = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (isEntry || process.argv[1]?.endsWith('/opendoor') === true) {
+  process.stdout.on('error', () => process.exit(0)); // a closed pipe (| head) is not an error
+  const io: Io = {
+    stdout: (s) => void process.stdout.write(s),
+    stderr: (s) => void process.stderr.write(s),
+    stdin: () => readFileSync(0, 'utf8'),
+  };
+  main(process.argv.slice(2), io).then((code) => {
+    process.exitCode = code;
+  });
+}

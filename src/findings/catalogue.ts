@@ -1,0 +1,148 @@
+/**
+ * Every finding opendoor can report, in one place, with stable ids. Titles and remediation are
+ * about configuration, never about patient data.
+ */
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
+
+export interface FindingDefinition {
+  id: string;
+  severity: Severity;
+  title: string;
+  why: string;
+  /** Generic remediation, then product-specific advice keyed by product name. */
+  remediation: string;
+  byProduct?: Record<string, string>;
+  references: readonly string[];
+}
+
+const PS3_15 = 'DICOM PS3.15 (Security and System Management Profiles)';
+const HIPAA = 'HIPAA §164.312 (technical safeguards)';
+const GDPR = 'GDPR art. 32 (security of processing)';
+
+const ORTHANC_AE =
+  'Orthanc: set "DicomCheckCalledAet": true, list peers in "DicomModalities" with "DicomCheckModalityHost": true, and set "DicomAlwaysAllowEcho"/"DicomAlwaysAllowFind"/"DicomAlwaysAllowMove"/"DicomAlwaysAllowGet"/"DicomAlwaysAllowStore" to false.';
+const DCMTK_AE = 'dcmqrscp: replace ANY in the AETable peers column with a HostTable entry naming each allowed peer (AE title, host, port).';
+
+export const CATALOGUE = {
+  'dicom-open-query': {
+    id: 'dicom-open-query',
+    severity: 'critical',
+    title: 'DICOM archive answers queries (C-FIND) from unknown peers',
+    why: 'Anyone who can reach the port can list patients and studies without credentials.',
+    remediation: 'Allow C-FIND only from known AE titles on known hosts; put the archive behind a VPN or firewall; use DICOM TLS with client certificates (PS3.15 annex B).',
+    byProduct: { Orthanc: ORTHANC_AE, DCMTK: DCMTK_AE },
+    references: [PS3_15, HIPAA, GDPR],
+  },
+  'dicom-open-association': {
+    id: 'dicom-open-association',
+    severity: 'high',
+    title: 'DICOM service accepts associations from an unknown calling AE title',
+    why: 'The AE title is the only access control most DICOM services have; accepting unknown callers leaves the door open.',
+    remediation: 'Configure the list of peers allowed to associate (AE title and host) and reject every other calling AE title.',
+    byProduct: { Orthanc: ORTHANC_AE, DCMTK: DCMTK_AE },
+    references: [PS3_15, HIPAA],
+  },
+  'dicom-retrieve-offered': {
+    id: 'dicom-retrieve-offered',
+    severity: 'high',
+    title: 'DICOM archive accepts retrieval (C-GET/C-MOVE) contexts from unknown peers',
+    why: 'Retrieval lets a stranger download images, not only list them.',
+    remediation: 'Restrict C-GET and C-MOVE to known peers; configure move destinations explicitly.',
+    byProduct: { Orthanc: ORTHANC_AE, DCMTK: DCMTK_AE },
+    references: [PS3_15, HIPAA, GDPR],
+  },
+  'dicom-any-called-ae': {
+    id: 'dicom-any-called-ae',
+    severity: 'medium',
+    title: 'DICOM service accepts any called AE title',
+    why: 'No AE title has to be known or guessed to connect.',
+    remediation: 'Make the service check the called AE title.',
+    byProduct: { Orthanc: 'Orthanc: set "DicomCheckCalledAet": true.', DCMTK: 'dcmqrscp/storescp: do not run with options that accept any called AE title.' },
+    references: [PS3_15],
+  },
+  'dicom-guessable-ae': {
+    id: 'dicom-guessable-ae',
+    severity: 'medium',
+    title: 'DICOM service uses a default or common called AE title',
+    why: 'A default AE title is the first thing an attacker tries; it offers no protection.',
+    remediation: 'Use a site-specific AE title and, above all, restrict which peers may associate.',
+    references: [PS3_15],
+  },
+  'dicom-storage-accepted': {
+    id: 'dicom-storage-accepted',
+    severity: 'medium',
+    title: 'DICOM service accepts storage (C-STORE) contexts from unknown peers',
+    why: 'A stranger could add or overwrite studies (data integrity) or fill the disk (availability). opendoor only negotiated; it sent nothing.',
+    remediation: 'Accept storage only from known modalities.',
+    byProduct: { Orthanc: 'Orthanc: set "DicomAlwaysAllowStore": false and list modalities in "DicomModalities".' },
+    references: [PS3_15, HIPAA],
+  },
+  'dicom-no-tls': {
+    id: 'dicom-no-tls',
+    severity: 'medium',
+    title: 'DICOM service without TLS',
+    why: 'Associations, queries and images cross the network in clear text.',
+    remediation: 'Offer DICOM over TLS (PS3.15 annex B, port 2762) and close the plain port to untrusted networks.',
+    byProduct: { Orthanc: 'Orthanc: set "DicomTlsEnabled": true with "DicomTlsCertificate"/"DicomTlsPrivateKey" and "DicomTlsRemoteCertificateRequired": true.' },
+    references: [PS3_15, HIPAA],
+  },
+  'dicom-honeypot-suspect': {
+    id: 'dicom-honeypot-suspect',
+    severity: 'info',
+    title: 'DICOM service accepts a SOP class that does not exist',
+    why: 'Real archives reject unknown abstract syntaxes; accepting everything is typical of honeypots and of misconfigured permissive servers.',
+    remediation: 'If this is a production system, accept only the SOP classes it implements.',
+    references: [],
+  },
+  'dicom-restricted': {
+    id: 'dicom-restricted',
+    severity: 'info',
+    title: 'DICOM service refuses unknown peers',
+    why: 'The service is reachable but rejected every association opendoor attempted.',
+    remediation: 'Keep the peer list short and review it; consider DICOM TLS as well.',
+    references: [PS3_15],
+  },
+  'tls-client-cert-required': {
+    id: 'tls-client-cert-required',
+    severity: 'info',
+    title: 'TLS service requires a client certificate',
+    why: 'Only peers holding a trusted certificate can talk to the service (good practice, PS3.15 annex B).',
+    remediation: 'None needed; keep the trusted CA list limited.',
+    references: [PS3_15],
+  },
+  'tls-self-signed': {
+    id: 'tls-self-signed',
+    severity: 'low',
+    title: 'TLS certificate is self-signed',
+    why: 'Peers cannot authenticate the server unless they pin this certificate.',
+    remediation: 'Use a certificate issued by the organisation\'s CA.',
+    references: [PS3_15],
+  },
+  'tls-expired': {
+    id: 'tls-expired',
+    severity: 'medium',
+    title: 'TLS certificate has expired',
+    why: 'Peers that validate certificates will refuse to connect, pushing users to disable validation.',
+    remediation: 'Renew the certificate and automate renewal.',
+    references: [PS3_15],
+  },
+  'tls-legacy-version': {
+    id: 'tls-legacy-version',
+    severity: 'medium',
+    title: 'TLS version older than 1.2 negotiated',
+    why: 'TLS 1.0 and 1.1 are deprecated (RFC 8996) and weak.',
+    remediation: 'Allow TLS 1.2 and 1.3 only (BCP 195 profile of PS3.15).',
+    references: [PS3_15, 'RFC 8996'],
+  },
+  'http-open-api': {
+    id: 'http-open-api',
+    severity: 'critical',
+    title: 'Imaging REST API readable without credentials',
+    why: 'Anyone who reaches the port can browse and download studies.',
+    remediation: 'Require authentication and do not expose the API to untrusted networks.',
+    byProduct: { Orthanc: 'Orthanc: set "AuthenticationEnabled": true with "RegisteredUsers", and "RemoteAccessAllowed": false unless needed.' },
+    references: [HIPAA, GDPR],
+  },
+} as const satisfies Record<string, FindingDefinition>;
+
+export type FindingId = keyof typeof CATALOGUE;

@@ -1,0 +1,74 @@
+/**
+ * Pure checks: observations in, findings out. No I/O, so every check is tested from saved
+ * observations without a network.
+ */
+import type { ServiceObservation } from '../probes/types.js';
+import { CATALOGUE, type FindingDefinition, type FindingId, type Severity } from './catalogue.js';
+import { DEFAULT_CALLED_AE_TITLES } from '../probes/dicom/aeTitles.js';
+
+export interface Finding {
+  id: FindingId;
+  severity: Severity;
+  title: string;
+  remediation: string;
+  /** Protocol facts that support the finding (never patient values). */
+  evidence: string;
+}
+
+function finding(id: FindingId, product: string | null, evidence: string): Finding {
+  const def: FindingDefinition = CATALOGUE[id];
+  const specific = product !== null ? def.byProduct?.[product] : undefined;
+  return { id, severity: def.severity, title: def.title, remediation: specific !== undefined ? `${specific} ${def.remediation}` : def.remediation, evidence };
+}
+
+function dicomFindings(s: ServiceObservation, product: string | null): Finding[] {
+  const d = s.dicom;
+  if (d === null) return [];
+  const out: Finding[] = [];
+  const who = d.calledAe !== null ? `called AE "${d.calledAe}", calling AE unknown to the server` : '';
+  if (d.calledAe === null) {
+    if (d.rejection !== null) out.push(finding('dicom-restricted', product, `${d.attempts.length} association attempts rejected (last: ${d.rejection.meaning})`));
+    return out;
+  }
+  if (d.find === true) out.push(finding('dicom-open-query', product, `Query/Retrieve FIND context accepted (${who})`));
+  if (d.getAccepted === true || d.moveAccepted === true) {
+    const which = [d.getAccepted === true ? 'C-GET' : null, d.moveAccepted === true ? 'C-MOVE' : null].filter((x) => x !== null).join(', ');
+    out.push(finding('dicom-retrieve-offered', product, `${which} context accepted (${who})`));
+  }
+  if (d.anyCallingAe === true) out.push(finding('dicom-open-association', product, `association accepted with ${who}`));
+  if (d.anyCalledAe === true) out.push(finding('dicom-any-called-ae', product, `accepted the made-up called AE "${d.calledAe}"`));
+  else if (DEFAULT_CALLED_AE_TITLES.includes(d.calledAe)) out.push(finding('dicom-guessable-ae', product, `accepted the common called AE "${d.calledAe}"`));
+  if (d.storageAccepted === true) out.push(finding('dicom-storage-accepted', product, 'storage SOP class contexts accepted (nothing was sent)'));
+  if (d.acceptsNonexistentSopClass === true) out.push(finding('dicom-honeypot-suspect', product, 'accepted an abstract syntax under opendoor\'s private UID root'));
+  return out;
+}
+
+function tlsFindings(s: ServiceObservation, product: string | null, now: Date): Finding[] {
+  const t = s.tls;
+  if (t === null) return [];
+  const out: Finding[] = [];
+  if (t.clientCertRequired) out.push(finding('tls-client-cert-required', product, 'handshake refused without a client certificate'));
+  if (t.selfSigned === true) out.push(finding('tls-self-signed', product, `subject = issuer (${t.subject ?? 'unknown'})`));
+  if (t.notAfter !== null && new Date(t.notAfter) < now) out.push(finding('tls-expired', product, `notAfter ${t.notAfter}`));
+  if (t.version !== null && /^(TLSv1|TLSv1\.1|SSLv3)$/.test(t.version)) out.push(finding('tls-legacy-version', product, `negotiated ${t.version}`));
+  return out;
+}
+
+const ORDER: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
+
+/** All findings for one service, most severe first. */
+export function judgeService(s: ServiceObservation, product: string | null, now = new Date()): Finding[] {
+  const out = [...dicomFindings(s, product), ...tlsFindings(s, product, now)];
+  if (s.protocol === 'dicom' && s.transport === 'tcp' && s.dicom?.calledAe !== null) {
+    out.push(finding('dicom-no-tls', product, 'DICOM upper layer answered on plain TCP'));
+  }
+  if (s.http !== null && s.http.api !== null && s.http.auth === 'none') {
+    out.push(finding('http-open-api', product, `${s.http.api} API answered without credentials`));
+  }
+  return out.sort((a, b) => ORDER[a.severity] - ORDER[b.severity]);
+}
+
+/** A service is exposed when a stranger can do more than knock. */
+export function isExposed(findings: readonly Finding[]): boolean {
+  return findings.some((f) => f.severity === 'critical' || f.severity === 'high');
+}

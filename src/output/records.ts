@@ -1,0 +1,110 @@
+/**
+ * The JSON Lines records of the outside contract (../shared/contract.md): built from observations,
+ * identification and findings. Only protocol facts, attribute names and counts appear here.
+ */
+import type { TlsFacts } from '../net/connect.js';
+import type { Finding } from '../findings/judge.js';
+import type { Identification } from '../fingerprint/host.js';
+import type { HttpObservation, Protocol, ServiceObservation, Transport } from '../probes/types.js';
+
+export interface DicomRecord {
+  implementationClassUid: string | null;
+  implementationVersionName: string | null;
+  toolkit: string | null;
+  calledAe: string | null;
+  anyCalledAe: boolean | null;
+  anyCallingAe: boolean | null;
+  rejection: { result: number; source: number; reason: number; meaning: string } | null;
+  rejectedAe: 'called' | 'calling' | 'unknown' | null;
+  echo: boolean | null;
+  find: boolean | null;
+  retrieve: boolean | null;
+  storageAccepted: boolean | null;
+  getAccepted: boolean | null;
+  moveAccepted: boolean | null;
+  findModels: string[];
+  honeypotSuspect: boolean | null;
+  maxPduLength: number | null;
+  associationAttempts: number;
+}
+
+export interface Exposure {
+  patients: number;
+  studies: number;
+  series: number;
+  instances: number;
+  complete: boolean;
+  phi: string[];
+}
+
+export interface ServiceRecord {
+  type: 'service';
+  host: string;
+  port: number;
+  transport: Transport;
+  protocol: Protocol;
+  product: string | null;
+  version: string | null;
+  dicom: DicomRecord | null;
+  http: HttpObservation | null;
+  tls: TlsFacts | null;
+  exposure: Exposure | null;
+  findings: Array<{ id: string; severity: string; title: string; remediation: string; evidence: string }>;
+  /** Why the probe stopped short, when it did (closed set of kinds). */
+  error: { kind: string; detail: string } | null;
+  elapsedMs: number;
+}
+
+export interface SummaryRecord {
+  type: 'summary';
+  scanId: string;
+  targets: number;
+  services: number;
+  exposedServices: number;
+  patients: number;
+  studies: number;
+  instances: number;
+  elapsedMs: number;
+}
+
+export function serviceRecord(s: ServiceObservation, id: Identification, findings: readonly Finding[], exposure: Exposure | null = null): ServiceRecord {
+  const d = s.dicom;
+  return {
+    type: 'service',
+    host: s.host,
+    port: s.port,
+    transport: s.transport,
+    protocol: s.protocol,
+    product: id.product,
+    version: id.version,
+    dicom:
+      d === null
+        ? null
+        : {
+            implementationClassUid: d.implementationClassUid,
+            implementationVersionName: d.implementationVersionName,
+            toolkit: id.toolkit,
+            calledAe: d.calledAe,
+            anyCalledAe: d.anyCalledAe,
+            anyCallingAe: d.anyCallingAe,
+            rejection: d.rejection,
+            rejectedAe: d.rejectedAe,
+            echo: d.echo,
+            find: d.find,
+            retrieve: d.retrieve,
+            storageAccepted: d.storageAccepted,
+            getAccepted: d.getAccepted,
+            moveAccepted: d.moveAccepted,
+            findModels: d.findModels,
+            honeypotSuspect: d.acceptsNonexistentSopClass,
+            maxPduLength: d.maxPduLength,
+            associationAttempts: d.attempts.length,
+          },
+    http: s.protocol === 'http' ? s.http : null,
+    tls: s.tls,
+    exposure,
+    findings: findings.map((f) => ({ id: f.id, severity: f.severity, title: f.title, remediation: f.remediation, evidence: f.evidence })),
+    error: s.failure,
+    elapsedMs: s.elapsedMs,
+  };
+}

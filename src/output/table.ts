@@ -1,0 +1,36 @@
+/** The human summary: one row a service, then the scan totals. Plain text, stdout. */
+import type { ServiceRecord, SummaryRecord } from './records.js';
+
+function row(cells: string[], widths: number[]): string {
+  return cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+}
+
+function accessOf(r: ServiceRecord): string {
+  const d = r.dicom;
+  if (d !== null) {
+    if (d.calledAe === null) return d.rejection !== null ? `rejected (${d.rejection.meaning})` : '-';
+    const ae = d.anyCalledAe === true ? 'any called AE' : `AE ${d.calledAe}`;
+    const ops = [d.echo === true ? 'echo' : null, d.find === true ? 'find' : null, d.getAccepted === true ? 'get' : null, d.moveAccepted === true ? 'move' : null, d.storageAccepted === true ? 'store' : null].filter((x) => x !== null);
+    return `${ae}; ${ops.join(',') || 'no services'}`;
+  }
+  if (r.http !== null) return `HTTP ${r.http.status ?? '?'}${r.http.auth !== null ? `, auth ${r.http.auth}` : ''}`;
+  if (r.tls?.clientCertRequired === true) return 'client certificate required';
+  return r.error?.detail ?? '-';
+}
+
+export function renderTable(records: readonly ServiceRecord[], summary: SummaryRecord): string {
+  const header = ['HOST', 'PORT', 'PROTO', 'PRODUCT', 'ACCESS', 'TOP FINDING'];
+  const rows = records.map((r) => [
+    r.host,
+    String(r.port),
+    `${r.protocol}${r.transport === 'tls' ? '/tls' : ''}`,
+    [r.product, r.version].filter((x) => x !== null).join(' ') || '-',
+    accessOf(r),
+    r.findings[0] !== undefined ? `${r.findings[0].severity}: ${r.findings[0].id}` : '-',
+  ]);
+  const widths = header.map((h, i) => Math.min(48, Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length))));
+  const lines = [row(header, widths), ...rows.map((r) => row(r, widths))];
+  const secs = (summary.elapsedMs / 1000).toFixed(1);
+  lines.push('', `scan ${summary.scanId}: ${summary.targets} targets, ${summary.services} services, ${summary.exposedServices} exposed, ${secs} s`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,162 @@
+/**
+ * One association attempt as a stranger: what we offer, what came back, a C-ECHO when Verification
+ * is accepted, then A-RELEASE (or A-ABORT on error). Never sends a data set.
+ */
+import type { Duplex } from 'node:stream';
+import { Association, requestAssociation } from '../../dicom/association.js';
+import { PduChannel, isUpperLayerError, type UpperLayerError } from '../../dicom/channel.js';
+import type { AssociateAc, AssociateRq, PresentationContextRq } from '../../dicom/pdu.js';
+import {
+  NONEXISTENT_SOP_CLASS,
+  OPENDOOR_IMPLEMENTATION_CLASS_UID,
+  OPENDOOR_IMPLEMENTATION_VERSION,
+  STORAGE_SOP_CLASSES,
+  SopClass,
+  TransferSyntax,
+} from '../../dicom/uids.js';
+import type { AssociationAttempt, Dialer, FailureKind, ProbeFailure, Rejection } from '../types.js';
+
+/** Our advertised maximum P-DATA-TF length: the framer refuses anything larger. */
+export const MAX_PDU_LENGTH = 65536;
+/** Bytes accepted from one peer over one probing association. */
+export const PROBE_BYTE_CAP = 1024 * 1024;
+
+const TS = [TransferSyntax.ExplicitVrLittleEndian, TransferSyntax.ImplicitVrLittleEndian];
+const OFFERED: readonly string[] = [
+  SopClass.Verification,
+  SopClass.StudyRootFind,
+  SopClass.PatientRootFind,
+  SopClass.StudyRootGet,
+  SopClass.StudyRootMove,
+  ...STORAGE_SOP_CLASSES,
+  NONEXISTENT_SOP_CLASS,
+];
+
+export function probeContexts(): PresentationContextRq[] {
+  return OFFERED.map((abstractSyntax, i) => ({ id: 2 * i + 1, abstractSyntax, transferSyntaxes: [...TS] }));
+}
+
+export function associateRq(calledAe: string, callingAe: string, contexts = probeContexts()): AssociateRq {
+  return {
+    calledAe,
+    callingAe,
+    presentationContexts: contexts,
+    maxPduLength: MAX_PDU_LENGTH,
+    implementationClassUid: OPENDOOR_IMPLEMENTATION_CLASS_UID,
+    implementationVersionName: OPENDOOR_IMPLEMENTATION_VERSION,
+    roleSelections: [],
+  };
+}
+
+const USER_REASONS: Record<number, string> = {
+  1: 'no-reason-given',
+  2: 'application-context-name-not-supported',
+  3: 'calling-AE-title-not-recognized',
+  7: 'called-AE-title-not-recognized',
+};
+const ACSE_REASONS: Record<number, string> = { 1: 'no-reason-given', 2: 'protocol-version-not-supported' };
+const PRESENTATION_REASONS: Record<number, string> = { 1: 'temporary-congestion', 2: 'local-limit-exceeded' };
+
+/** PS3.8 table 9-21: the meaning of (source, reason) in A-ASSOCIATE-RJ. */
+export function rejectionMeaning(source: number, reason: number): string {
+  const table = source === 1 ? USER_REASONS : source === 2 ? ACSE_REASONS : source === 3 ? PRESENTATION_REASONS : {};
+  return table[reason] ?? `reserved (source ${source}, reason ${reason})`;
+}
+
+export function toRejection(result: number, source: number, reason: number): Rejection {
+  return { result, source, reason, meaning: rejectionMeaning(source, reason) };
+}
+
+const FAILURE_OF: Record<UpperLayerError['kind'], FailureKind> = {
+  'idle-timeout': 'io-timeout',
+  deadline: 'io-timeout',
+  closed: 'connection-closed',
+  reset: 'connection-reset',
+  'io-error': 'tls-error',
+  'not-dicom': 'protocol-error',
+  'cap-exceeded': 'cap-exceeded',
+  protocol: 'protocol-error',
+};
+
+export function failureOf(e: unknown): ProbeFailure {
+  if (isUpperLayerError(e)) {
+    const kind = e.kind === 'io-error' && !(e.code ?? '').startsWith('ERR_SSL') ? 'connection-reset' : FAILURE_OF[e.kind];
+    return { kind, detail: e.code !== null ? `${e.kind}: ${e.code}` : `${e.kind}: ${e.message}` };
+  }
+  return { kind: 'protocol-error', detail: e instanceof Error ? e.name : 'unknown error' };
+}
+
+export interface AttemptResult {
+  attempt: AssociationAttempt;
+  ac: AssociateAc | null;
+  /** C-ECHO status when Verification was accepted and the echo answered. */
+  echoStatus: number | null;
+  /** For classification of a peer that did not speak DICOM. */
+  upperLayerError: UpperLayerError | null;
+  firstBytes: Buffer;
+  bytesReceived: number;
+}
+
+export interface AttemptLimits {
+  timeoutMs: number;
+}
+
+/**
+ * Dial, associate, echo, release. With `keep`, an accepted association is handed to the callback
+ * before release (used by the counting layer); the association is always closed on return.
+ */
+export async function attemptAssociation(
+  dial: Dialer,
+  calledAe: string,
+  callingAe: string,
+  limits: AttemptLimits,
+  keep?: (assoc: Association) => Promise<void>,
+): Promise<AttemptResult> {
+  const base = { calledAe, callingAe };
+  const opened = await dial();
+  if (!opened.ok) {
+    const kind: FailureKind = opened.failure === 'refused' ? 'connection-refused' : opened.failure === 'timeout' ? 'io-timeout' : opened.failure === 'handshake' ? 'tls-error' : 'connection-reset';
+    return {
+      attempt: { ...base, outcome: 'failed', rejection: null, failure: { kind, detail: opened.code ?? opened.failure } },
+      ac: null,
+      echoStatus: null,
+      upperLayerError: null,
+      firstBytes: Buffer.alloc(0),
+      bytesReceived: 0,
+    };
+  }
+  const channel = newChannel(opened.socket, limits.timeoutMs);
+  const rq = associateRq(calledAe, callingAe);
+  const done = (attempt: AssociationAttempt, ac: AssociateAc | null, echoStatus: number | null, err: UpperLayerError | null): AttemptResult => {
+    channel.destroy();
+    return { attempt, ac, echoStatus, upperLayerError: err, firstBytes: channel.firstBytes, bytesReceived: channel.bytesReceived };
+  };
+  let answer;
+  try {
+    answer = await requestAssociation(channel, rq);
+  } catch (e) {
+    const err = isUpperLayerError(e) ? e : null;
+    const aborted = err?.code?.startsWith('A-ABORT') === true;
+    return done({ ...base, outcome: aborted ? 'aborted' : 'failed', rejection: null, failure: failureOf(e) }, null, null, err);
+  }
+  if (answer.type === 'associate-rj') {
+    return done({ ...base, outcome: 'rejected', rejection: toRejection(answer.result, answer.source, answer.reason), failure: null }, null, null, null);
+  }
+  const assoc = new Association(channel, rq, answer);
+  let echoStatus: number | null = null;
+  let failure: ProbeFailure | null = null;
+  try {
+    const verification = assoc.contextFor(SopClass.Verification);
+    if (verification !== null) echoStatus = await assoc.echo(verification.id, SopClass.Verification);
+    if (keep !== undefined) await keep(assoc);
+    await assoc.release();
+  } catch (e) {
+    failure = failureOf(e);
+    assoc.abort();
+  }
+  return done({ ...base, outcome: 'accepted', rejection: null, failure }, answer, echoStatus, null);
+}
+
+export function newChannel(socket: Duplex, timeoutMs: number, deadlineMs = timeoutMs * 4, maxTotalBytes = PROBE_BYTE_CAP): PduChannel {
+  return new PduChannel(socket, { idleTimeoutMs: timeoutMs, deadlineMs, maxPduLength: MAX_PDU_LENGTH, maxTotalBytes });
+}

@@ -1,0 +1,102 @@
+/**
+ * The DICOM probe: is this port a DICOM upper layer, who implements it, and what does it let a
+ * stranger do (AE-title policy, offered services)? One association at a time, released politely.
+ */
+import type { AssociateAc } from '../../dicom/pdu.js';
+import { NONEXISTENT_SOP_CLASS, STORAGE_SOP_CLASSES, SopClass } from '../../dicom/uids.js';
+import type { UpperLayerError } from '../../dicom/channel.js';
+import { depthAtLeast, type AssociationAttempt, type DicomObservation, type Dialer, type ProbeOptions } from '../types.js';
+import { OPENDOOR_CALLING_AE, UNLIKELY_CALLED_AE, calledAeCandidates } from './aeTitles.js';
+import { attemptAssociation, probeContexts, type AttemptResult } from './negotiation.js';
+
+export type DicomProbeResult =
+  | { kind: 'dicom'; observation: DicomObservation }
+  /** The peer did not answer as DICOM: what it did instead, for the service classifier. */
+  | { kind: 'not-dicom'; error: UpperLayerError | null; firstBytes: Buffer; bytesReceived: number; failure: AttemptResult['attempt']['failure'] };
+
+function spokeDicom(r: AttemptResult): boolean {
+  return r.attempt.outcome === 'accepted' || r.attempt.outcome === 'rejected' || r.attempt.outcome === 'aborted';
+}
+
+function emptyObservation(): DicomObservation {
+  return {
+    implementationClassUid: null,
+    implementationVersionName: null,
+    maxPduLength: null,
+    calledAe: null,
+    anyCalledAe: null,
+    anyCallingAe: null,
+    rejection: null,
+    rejectedAe: null,
+    echo: null,
+    find: null,
+    findModels: [],
+    getAccepted: null,
+    moveAccepted: null,
+    retrieve: null,
+    storageAccepted: null,
+    acceptsNonexistentSopClass: null,
+    attempts: [],
+  };
+}
+
+/** Fill what an accepted association tells: identity and which of our offered contexts were accepted. */
+function fromAccepted(obs: DicomObservation, ac: AssociateAc, echoStatus: number | null, offered: Map<number, string>): void {
+  obs.implementationClassUid = ac.implementationClassUid;
+  obs.implementationVersionName = ac.implementationVersionName;
+  obs.maxPduLength = ac.maxPduLength;
+  const accepted = new Set(ac.presentationContexts.filter((pc) => pc.result === 0).map((pc) => offered.get(pc.id)));
+  obs.echo = accepted.has(SopClass.Verification) ? echoStatus === 0 : false;
+  obs.findModels = [SopClass.StudyRootFind, SopClass.PatientRootFind].filter((uid) => accepted.has(uid));
+  obs.find = obs.findModels.length > 0;
+  obs.getAccepted = accepted.has(SopClass.StudyRootGet);
+  obs.moveAccepted = accepted.has(SopClass.StudyRootMove);
+  obs.storageAccepted = STORAGE_SOP_CLASSES.some((uid) => accepted.has(uid));
+  obs.acceptsNonexistentSopClass = accepted.has(NONEXISTENT_SOP_CLASS);
+}
+
+export async function probeDicom(dial: Dialer, opts: ProbeOptions): Promise<DicomProbeResult> {
+  const limits = { timeoutMs: opts.timeoutMs };
+  const offered = new Map(probeContexts().map((pc) => [pc.id, pc.abstractSyntax]));
+  const first = await attemptAssociation(dial, UNLIKELY_CALLED_AE, OPENDOOR_CALLING_AE, limits);
+  if (!spokeDicom(first)) {
+    return { kind: 'not-dicom', error: first.upperLayerError, firstBytes: first.firstBytes, bytesReceived: first.bytesReceived, failure: first.attempt.failure };
+  }
+  const obs = emptyObservation();
+  const record = (a: AssociationAttempt) => {
+    if (obs.attempts.length < 64) obs.attempts.push(a);
+    if (a.rejection !== null) obs.rejection = a.rejection;
+  };
+  record(first.attempt);
+  if (first.ac !== null) {
+    fromAccepted(obs, first.ac, first.echoStatus, offered);
+    obs.calledAe = UNLIKELY_CALLED_AE;
+    obs.anyCalledAe = true;
+    obs.anyCallingAe = true;
+    obs.rejection = null;
+    return { kind: 'dicom', observation: obs };
+  }
+  obs.anyCalledAe = first.attempt.outcome === 'rejected' ? false : null;
+  if (!depthAtLeast(opts.depth, 'access')) return { kind: 'dicom', observation: obs };
+
+  for (const title of calledAeCandidates(opts.aeTitles)) {
+    const r = await attemptAssociation(dial, title, OPENDOOR_CALLING_AE, limits);
+    record(r.attempt);
+    opts.log.debug(`dicom: called AE ${title}: ${r.attempt.outcome}`);
+    if (r.ac !== null) {
+      fromAccepted(obs, r.ac, r.echoStatus, offered);
+      obs.calledAe = title;
+      obs.anyCallingAe = true;
+      obs.rejectedAe = 'called';
+      return { kind: 'dicom', observation: obs };
+    }
+    // a server that stops answering or aborts is not asked again
+    if (r.attempt.outcome === 'failed' || r.attempt.outcome === 'aborted') break;
+    // transient rejection (congestion): back off rather than insist
+    if (r.attempt.rejection !== null && r.attempt.rejection.result === 2) break;
+  }
+  const reasons = new Set(obs.attempts.flatMap((a) => (a.rejection !== null && a.rejection.source === 1 ? [a.rejection.reason] : [])));
+  obs.rejectedAe = reasons.size === 1 && reasons.has(3) ? 'calling' : 'unknown';
+  obs.anyCallingAe = obs.rejectedAe === 'calling' ? false : null;
+  return { kind: 'dicom', observation: obs };
+}

@@ -1,0 +1,175 @@
+/**
+ * Classifies one open port: TLS or not, then DICOM, HTTP, unknown or silent, within bounded time.
+ * A tarpit costs one timeout: silence ends the classification, it never triggers another probe.
+ */
+import { isClientCertAlert, tcpConnect, tlsConnect, type TlsFacts } from '../net/connect.js';
+import { probeDicom, type DicomProbeResult } from './dicom/probe.js';
+import { probeHttp } from './http/probe.js';
+import type { Dialer, ProbeFailure, ProbeOptions, Protocol, ServiceObservation, Transport } from './types.js';
+
+/** Ports where TLS is tried before plain TCP (DICOM TLS 2762, ISCL 2761, HTTPS). */
+export const TLS_FIRST_PORTS = new Set([2761, 2762, 443, 8443]);
+/** Ports where HTTP is tried before DICOM. */
+export const WEB_FIRST_PORTS = new Set([80, 443, 8042, 8080, 8443, 8000, 8081, 3000, 5000, 9090]);
+
+export interface ServiceProbeOptions extends ProbeOptions {
+  /** Waits for the scan's connection rate limiter. */
+  throttle: () => Promise<void>;
+}
+
+interface Classified {
+  protocol: Protocol;
+  dicom: ServiceObservation['dicom'];
+  http: ServiceObservation['http'];
+  product: string | null;
+  version: string | null;
+  failure: ProbeFailure | null;
+  /** An OpenSSL alert code that says the server wants a client certificate. */
+  clientCertCode: string | null;
+  /** Closed or reset without a byte: worth trying TLS on a plain port. */
+  closedSilently: boolean;
+  tlsAlert: boolean;
+}
+
+function blank(protocol: Protocol, failure: ProbeFailure | null): Classified {
+  return { protocol, dicom: null, http: null, product: null, version: null, failure, clientCertCode: null, closedSilently: false, tlsAlert: false };
+}
+
+async function classifyHttp(host: string, port: number, tls: boolean, opts: ServiceProbeOptions): Promise<Classified | 'silent' | 'no'> {
+  await opts.throttle();
+  const h = await probeHttp(host, port, { timeoutMs: opts.timeoutMs, tls });
+  if (h.kind === 'http') return { ...blank('http', null), http: h.observation, product: h.product, version: h.version };
+  if (h.failure.failure === 'timeout') return 'silent';
+  return 'no';
+}
+
+function fromNotDicom(r: Extract<DicomProbeResult, { kind: 'not-dicom' }>): Classified | 'http' {
+  const head = r.firstBytes;
+  if (head.subarray(0, 5).toString('latin1') === 'HTTP/') return 'http';
+  const code = r.error?.code ?? null;
+  if (code !== null && isClientCertAlert(code)) return { ...blank('unknown', r.failure), clientCertCode: code };
+  if (r.bytesReceived === 0 && r.error?.kind === 'idle-timeout') return blank('silent', r.failure);
+  const c = blank('unknown', r.failure);
+  c.closedSilently = r.bytesReceived === 0;
+  c.tlsAlert = head.length >= 2 && head[0] === 0x15 && head[1] === 0x03;
+  return c;
+}
+
+async function classify(host: string, port: number, transport: Transport, dial: Dialer, opts: ServiceProbeOptions): Promise<Classified> {
+  const tls = transport === 'tls';
+  if (WEB_FIRST_PORTS.has(port)) {
+    const h = await classifyHttp(host, port, tls, opts);
+    if (h === 'silent') return blank('silent', { kind: 'io-timeout', detail: 'no HTTP response' });
+    if (h !== 'no') return h;
+  }
+  const d = await probeDicom(dial, opts);
+  if (d.kind === 'dicom') return { ...blank('dicom', null), dicom: d.observation };
+  const c = fromNotDicom(d);
+  if (c === 'http') {
+    const h = await classifyHttp(host, port, tls, opts);
+    return typeof h !== 'string' ? h : { ...blank('http', null), http: { status: null, server: null, auth: null, api: null } };
+  }
+  if (!WEB_FIRST_PORTS.has(port) && c.protocol === 'unknown' && c.clientCertCode === null && !c.tlsAlert && !c.closedSilently) {
+    // answered something that is neither DICOM nor an HTTP status line: one HTTP request settles it
+    const h = await classifyHttp(host, port, tls, opts);
+    if (typeof h !== 'string') return h;
+  }
+  return c;
+}
+
+function tcpDialer(host: string, port: number, opts: ServiceProbeOptions): Dialer {
+  return async () => {
+    await opts.throttle();
+    return tcpConnect(host, port, opts.timeoutMs);
+  };
+}
+
+function tlsDialer(host: string, port: number, opts: ServiceProbeOptions, withCert = false): Dialer {
+  return async () => {
+    await opts.throttle();
+    const r = await tlsConnect(host, port, opts.timeoutMs, withCert);
+    return r.ok ? { ok: true, socket: r.socket } : { ok: false, failure: r.failure, code: r.code };
+  };
+}
+
+const NO_FACTS: TlsFacts = { version: null, subject: null, issuer: null, selfSigned: null, notAfter: null, clientCertRequired: false };
+
+/** Handshake once to read certificate facts; null when the port does not speak TLS. */
+async function tlsFacts(host: string, port: number, opts: ServiceProbeOptions): Promise<{ facts: TlsFacts | null; code: string | null; timeout: boolean }> {
+  await opts.throttle();
+  const r = await tlsConnect(host, port, opts.timeoutMs);
+  if (r.ok) {
+    r.socket.destroy();
+    return { facts: r.facts, code: null, timeout: false };
+  }
+  const certAlert = isClientCertAlert(r.code);
+  return { facts: certAlert ? (r.facts ?? NO_FACTS) : null, code: certAlert ? r.code : null, timeout: r.failure === 'timeout' };
+}
+
+/** TLS 1.2 servers refuse a missing certificate with a generic alert: retry with our throwaway cert to tell. */
+async function confirmClientCert(host: string, port: number, code: string, opts: ServiceProbeOptions): Promise<boolean> {
+  if (/CERTIFICATE_REQUIRED/.test(code)) return true;
+  await opts.throttle();
+  const r = await tlsConnect(host, port, opts.timeoutMs, true);
+  if (r.ok) r.socket.destroy();
+  return r.ok || r.code !== code;
+}
+
+async function overTls(host: string, port: number, opts: ServiceProbeOptions, facts: TlsFacts | null, code: string | null): Promise<{ c: Classified; tls: TlsFacts | null }> {
+  if (code !== null) {
+    const required = await confirmClientCert(host, port, code, opts);
+    const tls = facts !== null ? { ...facts, clientCertRequired: required } : null;
+    return { c: blank('unknown', { kind: 'tls-error', detail: required ? 'client certificate required' : code }), tls };
+  }
+  const c = await classify(host, port, 'tls', tlsDialer(host, port, opts), opts);
+  if (c.clientCertCode !== null) {
+    const required = await confirmClientCert(host, port, c.clientCertCode, opts);
+    return { c: { ...c, failure: { kind: 'tls-error', detail: required ? 'client certificate required' : c.clientCertCode } }, tls: facts === null ? null : { ...facts, clientCertRequired: required } };
+  }
+  return { c, tls: facts };
+}
+
+export interface ServiceResult {
+  observation: ServiceObservation;
+  product: string | null;
+  version: string | null;
+}
+
+export async function probeService(host: string, port: number, opts: ServiceProbeOptions): Promise<ServiceResult> {
+  const started = performance.now();
+  let transport: Transport = 'tcp';
+  let tls: TlsFacts | null = null;
+  let c: Classified;
+  if (TLS_FIRST_PORTS.has(port)) {
+    const t = await tlsFacts(host, port, opts);
+    if (t.timeout) {
+      c = blank('silent', { kind: 'io-timeout', detail: 'no TLS handshake answer' });
+    } else if (t.facts !== null) {
+      transport = 'tls';
+      ({ c, tls } = await overTls(host, port, opts, t.facts, t.code));
+    } else {
+      c = await classify(host, port, 'tcp', tcpDialer(host, port, opts), opts);
+    }
+  } else {
+    c = await classify(host, port, 'tcp', tcpDialer(host, port, opts), opts);
+    if (c.protocol === 'unknown' && (c.closedSilently || c.tlsAlert)) {
+      const t = await tlsFacts(host, port, opts);
+      if (t.facts !== null) {
+        transport = 'tls';
+        ({ c, tls } = await overTls(host, port, opts, t.facts, t.code));
+      }
+    }
+  }
+  const observation: ServiceObservation = {
+    host,
+    port,
+    transport,
+    protocol: c.protocol,
+    tls,
+    dicom: c.dicom,
+    http: c.http,
+    failure: c.failure,
+    elapsedMs: Math.round(performance.now() - started),
+  };
+  return { observation, product: c.product, version: c.version };
+}

@@ -1,0 +1,104 @@
+/**
+ * The one small interface every protocol probe implements, and the observations probes produce.
+ * Observations are facts seen on the wire; findings are judged from them elsewhere (src/findings).
+ */
+import type { Duplex } from 'node:stream';
+import type { TlsFacts } from '../net/connect.js';
+import type { Logger } from '../util/log.js';
+
+export type Transport = 'tcp' | 'tls';
+export type Protocol = 'dicom' | 'http' | 'unknown' | 'silent';
+export type Depth = 'detect' | 'access' | 'count' | 'retrieve';
+
+export const DEPTHS: readonly Depth[] = ['detect', 'access', 'count', 'retrieve'];
+
+export function depthAtLeast(depth: Depth, min: Depth): boolean {
+  return DEPTHS.indexOf(depth) >= DEPTHS.indexOf(min);
+}
+
+/** Opens a fresh connection to the service (TCP, or TLS inside it), or says why it could not. */
+export type Dialer = () => Promise<{ ok: true; socket: Duplex } | { ok: false; failure: string; code: string | null }>;
+
+export interface ProbeOptions {
+  /** Per-phase I/O timeout (connect, each wait for an answer). */
+  timeoutMs: number;
+  depth: Depth;
+  /** Extra called AE titles from --ae-titles, tried before the built-in dictionary. */
+  aeTitles: string[];
+  log: Logger;
+}
+
+/** What an attempt that did not produce a protocol answer ran into (closed set, as in zgrab2). */
+export type FailureKind =
+  | 'connection-refused'
+  | 'io-timeout'
+  | 'connection-reset'
+  | 'connection-closed'
+  | 'protocol-error'
+  | 'cap-exceeded'
+  | 'tls-error';
+
+export interface ProbeFailure {
+  kind: FailureKind;
+  detail: string;
+}
+
+export interface Rejection {
+  result: number;
+  source: number;
+  reason: number;
+  /** PS3.8 table 9-21 wording, e.g. "called-AE-title-not-recognized". */
+  meaning: string;
+}
+
+export interface AssociationAttempt {
+  calledAe: string;
+  callingAe: string;
+  outcome: 'accepted' | 'rejected' | 'aborted' | 'failed';
+  rejection: Rejection | null;
+  failure: ProbeFailure | null;
+}
+
+export interface DicomObservation {
+  implementationClassUid: string | null;
+  implementationVersionName: string | null;
+  maxPduLength: number | null;
+  calledAe: string | null;
+  anyCalledAe: boolean | null;
+  anyCallingAe: boolean | null;
+  rejection: Rejection | null;
+  /** Which AE title the rejections point at, when the evidence tells. */
+  rejectedAe: 'called' | 'calling' | 'unknown' | null;
+  echo: boolean | null;
+  find: boolean | null;
+  /** Query/Retrieve information models whose FIND context was accepted. */
+  findModels: string[];
+  getAccepted: boolean | null;
+  moveAccepted: boolean | null;
+  retrieve: boolean | null;
+  storageAccepted: boolean | null;
+  /** Accepted an abstract syntax that does not exist: behaves like a honeypot. */
+  acceptsNonexistentSopClass: boolean | null;
+  attempts: AssociationAttempt[];
+}
+
+export interface ServiceObservation {
+  host: string;
+  port: number;
+  transport: Transport;
+  protocol: Protocol;
+  tls: TlsFacts | null;
+  dicom: DicomObservation | null;
+  /** Filled by the HTTP probe (a later layer); null when not HTTP or not probed. */
+  http: HttpObservation | null;
+  /** Why the service could not be classified further, when it could not. */
+  failure: ProbeFailure | null;
+  elapsedMs: number;
+}
+
+export interface HttpObservation {
+  status: number | null;
+  server: string | null;
+  auth: 'none' | 'required' | 'default-credentials' | null;
+  api: string | null;
+}
