@@ -1,0 +1,86 @@
+/**
+ * Synthetic studies for tests, written by dcmtk's dump2dcm: no real patient data, and a marker
+ * string planted in every patient-identifying text field so a test can prove opendoor never
+ * writes any of it anywhere.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { run } from './procs.js';
+
+/** Found in no opendoor source or output unless patient data leaked. */
+export const PHI_MARKER = 'QZXPHIMARKER';
+
+export interface ArchiveShape {
+  patients: number;
+  studiesPerPatient: number;
+  seriesPerStudy: number;
+  instancesPerSeries: number;
+}
+
+export interface Archive {
+  files: string[];
+  patients: number;
+  studies: number;
+  series: number;
+  instances: number;
+}
+
+const ROOT = '2.25.271828182845904523536';
+
+function dump(p: number, st: number, se: number, i: number): string {
+  const study = `${ROOT}.${p}.${st}`;
+  const series = `${study}.${se}`;
+  const year = 2000 + ((p * 7 + st) % 24);
+  return [
+    '(0008,0005) CS [ISO_IR 100]',
+    '(0008,0016) UI =SecondaryCaptureImageStorage',
+    `(0008,0018) UI [${series}.${i}]`,
+    `(0008,0020) DA [${year}0${1 + (st % 9)}1${p % 10}]`,
+    '(0008,0030) TM [101010]',
+    `(0008,0050) SH [${PHI_MARKER}A${p}${st}]`,
+    '(0008,0060) CS [OT]',
+    `(0008,0080) LO [${PHI_MARKER} Hospital]`,
+    `(0008,0090) PN [${PHI_MARKER}^Referrer]`,
+    `(0010,0010) PN [${PHI_MARKER}^Patient${p}]`,
+    `(0010,0020) LO [${PHI_MARKER}${p}]`,
+    `(0010,0030) DA [19${50 + (p % 40)}0101]`,
+    `(0010,0040) CS [${p % 2 === 0 ? 'F' : 'M'}]`,
+    `(0010,1000) LO [${PHI_MARKER}OTHER${p}]`,
+    `(0010,1040) LO [${PHI_MARKER} Street 1]`,
+    `(0020,000d) UI [${study}]`,
+    `(0020,000e) UI [${series}]`,
+    `(0020,0010) SH [S${st}]`,
+    `(0020,0011) IS [${se + 1}]`,
+    `(0020,0013) IS [${i + 1}]`,
+    '(0028,0002) US 1',
+    '(0028,0004) CS [MONOCHROME2]',
+    '(0028,0010) US 4',
+    '(0028,0011) US 4',
+    '(0028,0100) US 8',
+    '(0028,0101) US 8',
+    '(0028,0102) US 7',
+    '(0028,0103) US 0',
+    '(7fe0,0010) OB 00\\01\\02\\03\\04\\05\\06\\07\\08\\09\\0a\\0b\\0c\\0d\\0e\\0f',
+    '',
+  ].join('\n');
+}
+
+/** Write the archive's files into dir (one dump2dcm call per instance). */
+export function makeArchive(dir: string, shape: ArchiveShape): Archive {
+  const files: string[] = [];
+  for (let p = 0; p < shape.patients; p++) {
+    for (let st = 0; st < shape.studiesPerPatient; st++) {
+      for (let se = 0; se < shape.seriesPerStudy; se++) {
+        for (let i = 0; i < shape.instancesPerSeries; i++) {
+          const base = path.join(dir, `p${p}-st${st}-se${se}-i${i}`);
+          writeFileSync(`${base}.txt`, dump(p, st, se, i));
+          run('dump2dcm', ['-q', '--write-xfer-little', `${base}.txt`, `${base}.dcm`]);
+          files.push(`${base}.dcm`);
+        }
+      }
+    }
+  }
+  const studies = shape.patients * shape.studiesPerPatient;
+  const series = studies * shape.seriesPerStudy;
+  return { files, patients: shape.patients, studies, series, instances: series * shape.instancesPerSeries };
+}

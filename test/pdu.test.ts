@@ -1,0 +1,135 @@
+/** The PDU codec on annotated bytes captured from real servers (Orthanc 1.10.1 / DCMTK 3.6.7). */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { decodeCommand, encodeCommand, CommandField, NO_DATA_SET } from '../src/dicom/dimse.js';
+import { PduFramer } from '../src/dicom/framer.js';
+import { decodePdu, encodeAssociateRq, encodePDataTf, encodeReleaseRq, encodeAbort } from '../src/dicom/pdu.js';
+import { DicomCodecError } from '../src/dicom/reader.js';
+
+const hex = (s: string) => Buffer.from(s.replace(/\s+|#[^\n]*/g, ''), 'hex');
+
+/** A-ASSOCIATE-AC from Orthanc 1.10.1 (Debian), answering called AE ORTHANC, one Verification context. */
+const ORTHANC_AC = hex(`
+  02 00 000000b8                       # PDU type 0x02 A-ASSOCIATE-AC, reserved, length 184
+  0001 0000                            # protocol version 1, reserved
+  4f525448414e43202020202020202020     # called AE "ORTHANC         " (echoed)
+  4f50454e444f4f522020202020202020     # calling AE "OPENDOOR        " (echoed)
+  0000000000000000000000000000000000000000000000000000000000000000  # 32 reserved bytes
+  10 00 0015 312e322e3834302e31303030382e332e312e312e31   # application context 1.2.840.10008.3.1.1.1
+  21 00 0019                           # presentation context (AC) item, 25 bytes
+     01 00 00 00                       #   id 1, reserved, result 0 = acceptance, reserved
+     40 00 0011 312e322e3834302e31303030382e312e32       # transfer syntax 1.2.840.10008.1.2
+  50 00 003a                           # user information, 58 bytes
+     51 00 0004 00004000               #   maximum length 16384
+     52 00 001b 312e322e3237362e302e373233303031302e332e302e332e362e37   # impl. class UID (DCMTK's)
+     55 00 000f 4f464649535f44434d544b5f333637             # impl. version name OFFIS_DCMTK_367
+`);
+
+/** A-ASSOCIATE-RJ from the same server for called AE "NOPE". */
+const ORTHANC_RJ = hex(`
+  03 00 00000004                       # PDU type 0x03 A-ASSOCIATE-RJ, length 4
+  00 01 01 07                          # reserved, result 1 permanent, source 1 service-user, reason 7 called-AE not recognized
+`);
+
+test('decodes a real A-ASSOCIATE-AC: identity, max length, accepted context', () => {
+  const ac = decodePdu(ORTHANC_AC);
+  assert.equal(ac.type, 'associate-ac');
+  if (ac.type !== 'associate-ac') return;
+  assert.equal(ac.calledAe, 'ORTHANC');
+  assert.equal(ac.callingAe, 'OPENDOOR');
+  assert.equal(ac.applicationContext, '1.2.840.10008.3.1.1.1');
+  assert.deepEqual(ac.presentationContexts, [{ id: 1, result: 0, transferSyntax: '1.2.840.10008.1.2' }]);
+  assert.equal(ac.maxPduLength, 16384);
+  assert.equal(ac.implementationClassUid, '1.2.276.0.7230010.3.0.3.6.7');
+  assert.equal(ac.implementationVersionName, 'OFFIS_DCMTK_367');
+});
+
+test('decodes a real A-ASSOCIATE-RJ', () => {
+  assert.deepEqual(decodePdu(ORTHANC_RJ), { type: 'associate-rj', result: 1, source: 1, reason: 7 });
+});
+
+test('an AC without a version name item reports null, never a made-up name', () => {
+  // drop the 0x55 sub-item (4 + 15 bytes) and fix the PDU and user-information lengths
+  const cut = Buffer.from(ORTHANC_AC.subarray(0, ORTHANC_AC.length - 19));
+  cut.writeUInt32BE(cut.length - 6, 2);
+  const userInfo = ORTHANC_AC.length - (4 + 0x3a); // user information item header offset
+  cut.writeUInt16BE(0x3a - 19, userInfo + 2);
+  const ac = decodePdu(cut);
+  assert.equal(ac.type === 'associate-ac' ? ac.implementationVersionName : 'x', null);
+});
+
+test('A-ASSOCIATE-RQ encodes the fixed fields at their PS3.8 offsets', () => {
+  const rq = encodeAssociateRq({
+    calledAe: 'ANY-SCP',
+    callingAe: 'OPENDOOR',
+    presentationContexts: [{ id: 1, abstractSyntax: '1.2.840.10008.1.1', transferSyntaxes: ['1.2.840.10008.1.2'] }],
+    maxPduLength: 65536,
+    implementationClassUid: '2.25.1',
+    implementationVersionName: 'OPENDOOR_0_1',
+    roleSelections: [],
+  });
+  assert.equal(rq[0], 0x01);
+  assert.equal(rq.readUInt32BE(2), rq.length - 6);
+  assert.equal(rq.readUInt16BE(6), 1);
+  assert.equal(rq.subarray(10, 26).toString('latin1'), 'ANY-SCP         ');
+  assert.equal(rq.subarray(26, 42).toString('latin1'), 'OPENDOOR        ');
+  assert.equal(rq[74], 0x10); // application context item follows the 32 reserved bytes
+  assert.ok(rq.includes(Buffer.from('OPENDOOR_0_1')));
+});
+
+test('rejects invalid AE titles and even context ids before anything is sent', () => {
+  const base = { callingAe: 'A', presentationContexts: [], maxPduLength: 1, implementationClassUid: '2.25.1', implementationVersionName: null, roleSelections: [] };
+  assert.throws(() => encodeAssociateRq({ ...base, calledAe: 'THIS-TITLE-IS-TOO-LONG' }), DicomCodecError);
+  assert.throws(() => encodeAssociateRq({ ...base, calledAe: 'A\\B' }), DicomCodecError);
+  assert.throws(() => encodeAssociateRq({ ...base, calledAe: 'OK', presentationContexts: [{ id: 2, abstractSyntax: '1.2', transferSyntaxes: [] }] }), DicomCodecError);
+});
+
+test('P-DATA-TF round trip: message control header bits', () => {
+  const pdu = encodePDataTf([{ contextId: 3, isCommand: true, isLast: true, data: Buffer.from([1, 2]) }]);
+  assert.deepEqual([...pdu.subarray(6, 12)], [0, 0, 0, 4, 3, 0x03]); // item length 4, context 3, command+last
+  const back = decodePdu(pdu);
+  assert.deepEqual(back, { type: 'p-data-tf', pdvs: [{ contextId: 3, isCommand: true, isLast: true, data: Buffer.from([1, 2]) }] });
+});
+
+test('release and abort PDUs', () => {
+  assert.deepEqual([...encodeReleaseRq()], [5, 0, 0, 0, 0, 4, 0, 0, 0, 0]);
+  assert.deepEqual([...encodeAbort()], [7, 0, 0, 0, 0, 4, 0, 0, 0, 0]);
+  assert.deepEqual(decodePdu(hex('07 00 00000004 0000 02 06')), { type: 'abort', source: 2, reason: 6 });
+});
+
+test('C-ECHO-RQ command set round trip (implicit VR little endian, group length first)', () => {
+  const bytes = encodeCommand({ commandField: CommandField.CEchoRq, affectedSopClassUid: '1.2.840.10008.1.1', messageId: 7, commandDataSetType: NO_DATA_SET });
+  assert.deepEqual([...bytes.subarray(0, 8)], [0, 0, 0, 0, 4, 0, 0, 0]); // (0000,0000) UL length 4
+  assert.equal(bytes.readUInt32LE(8), bytes.length - 12);
+  const cmd = decodeCommand(bytes);
+  assert.equal(cmd.commandField, 0x0030);
+  assert.equal(cmd.affectedSopClassUid, '1.2.840.10008.1.1');
+  assert.equal(cmd.messageId, 7);
+  assert.equal(cmd.commandDataSetType, NO_DATA_SET);
+});
+
+test('framer: a declared 4 GiB PDU is refused from its header alone', () => {
+  const f = new PduFramer({ maxPduLength: 65536, maxTotalBytes: 1 << 20 });
+  assert.throws(() => f.push(hex('04 00 ffffffff')), /declares 4294967295 bytes/);
+  assert.equal(f.bytesBuffered, 6);
+});
+
+test('framer: PDUs split at every byte boundary come out whole', () => {
+  const f = new PduFramer({ maxPduLength: 65536, maxTotalBytes: 1 << 20 });
+  const stream = Buffer.concat([ORTHANC_RJ, ORTHANC_AC]);
+  const out: Buffer[] = [];
+  for (const b of stream) out.push(...f.push(Buffer.from([b])));
+  assert.deepEqual(out, [ORTHANC_RJ, ORTHANC_AC]);
+});
+
+test('framer: the byte cap holds across many small PDUs', () => {
+  const f = new PduFramer({ maxPduLength: 65536, maxTotalBytes: 100 });
+  assert.throws(() => {
+    for (let i = 0; i < 20; i++) f.push(ORTHANC_RJ);
+  }, /more than 100 bytes/);
+});
+
+test('framer: HTTP is not a PDU', () => {
+  const f = new PduFramer({ maxPduLength: 65536, maxTotalBytes: 1 << 20 });
+  assert.throws(() => f.push(Buffer.from('HTTP/1.1 400 Bad Request\r\n')), /not a DICOM PDU/);
+});
