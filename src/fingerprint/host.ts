@@ -34,7 +34,13 @@ export function identifyHost(services: readonly ServiceEvidence[]): Identificati
     const d = s.observation.dicom;
     if (d === null) return { product: null, version: null, toolkit: null };
     const fp = fingerprintToolkit(d.implementationClassUid, d.implementationVersionName);
-    if (fp === null) return { product: null, version: null, toolkit: null };
+    if (fp === null) {
+      // no A-ASSOCIATE-AC, so no toolkit evidence: the host's one web identification is the best we have
+      const only = httpIds.length === 1 ? httpIds[0] : undefined;
+      if (only !== undefined) return { product: only.product, version: only.version, toolkit: null };
+      if (d.recognisedCalledAe === 'ORTHANC') return { product: 'Orthanc', version: null, toolkit: null };
+      return { product: null, version: null, toolkit: null };
+    }
     const embedding = httpIds.find((h) => EMBEDS[h.product]?.includes(fp.toolkit) === true);
     if (embedding !== undefined) return { product: embedding.product, version: embedding.version, toolkit: fp.toolkit };
     // Orthanc's default AE title accepted on a DCMTK stack is Orthanc's signature on the DICOM side alone

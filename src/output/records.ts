@@ -12,6 +12,7 @@ export interface DicomRecord {
   implementationVersionName: string | null;
   toolkit: string | null;
   calledAe: string | null;
+  recognisedCalledAe: string | null;
   anyCalledAe: boolean | null;
   anyCallingAe: boolean | null;
   rejection: { result: number; source: number; reason: number; meaning: string } | null;
@@ -85,6 +86,7 @@ export function serviceRecord(s: ServiceObservation, id: Identification, finding
             implementationVersionName: d.implementationVersionName,
             toolkit: id.toolkit,
             calledAe: d.calledAe,
+            recognisedCalledAe: d.recognisedCalledAe,
             anyCalledAe: d.anyCalledAe,
             anyCallingAe: d.anyCallingAe,
             rejection: d.rejection,

@@ -64,6 +64,8 @@ export interface DicomObservation {
   implementationVersionName: string | null;
   maxPduLength: number | null;
   calledAe: string | null;
+  /** A called AE title the server recognised while refusing our calling AE title (reason 3). */
+  recognisedCalledAe: string | null;
   anyCalledAe: boolean | null;
   anyCallingAe: boolean | null;
   rejection: Rejection | null;

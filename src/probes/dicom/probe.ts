@@ -24,6 +24,7 @@ function emptyObservation(): DicomObservation {
     implementationVersionName: null,
     maxPduLength: null,
     calledAe: null,
+    recognisedCalledAe: null,
     anyCalledAe: null,
     anyCallingAe: null,
     rejection: null,
@@ -76,6 +77,12 @@ export async function probeDicom(dial: Dialer, opts: ProbeOptions): Promise<Dico
     obs.rejection = null;
     return { kind: 'dicom', observation: obs };
   }
+  if (refusesCaller(first)) {
+    // the made-up called AE was not what it objected to: it checks only the caller
+    obs.rejectedAe = 'calling';
+    obs.anyCallingAe = false;
+    return { kind: 'dicom', observation: obs };
+  }
   obs.anyCalledAe = first.attempt.outcome === 'rejected' ? false : null;
   if (!depthAtLeast(opts.depth, 'access')) return { kind: 'dicom', observation: obs };
 
@@ -90,13 +97,23 @@ export async function probeDicom(dial: Dialer, opts: ProbeOptions): Promise<Dico
       obs.rejectedAe = 'called';
       return { kind: 'dicom', observation: obs };
     }
+    if (refusesCaller(r)) {
+      // right called AE, unknown caller: the title is found, and only known peers get in
+      obs.recognisedCalledAe = title;
+      obs.rejectedAe = 'calling';
+      obs.anyCallingAe = false;
+      return { kind: 'dicom', observation: obs };
+    }
     // a server that stops answering or aborts is not asked again
     if (r.attempt.outcome === 'failed' || r.attempt.outcome === 'aborted') break;
     // transient rejection (congestion): back off rather than insist
     if (r.attempt.rejection !== null && r.attempt.rejection.result === 2) break;
   }
-  const reasons = new Set(obs.attempts.flatMap((a) => (a.rejection !== null && a.rejection.source === 1 ? [a.rejection.reason] : [])));
-  obs.rejectedAe = reasons.size === 1 && reasons.has(3) ? 'calling' : 'unknown';
-  obs.anyCallingAe = obs.rejectedAe === 'calling' ? false : null;
+  obs.rejectedAe = 'unknown';
   return { kind: 'dicom', observation: obs };
+}
+
+/** A-ASSOCIATE-RJ from the service user with reason 3: the calling AE title is what was refused. */
+function refusesCaller(r: AttemptResult): boolean {
+  return r.attempt.rejection !== null && r.attempt.rejection.source === 1 && r.attempt.rejection.reason === 3;
 }

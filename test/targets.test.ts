@@ -1,0 +1,88 @@
+/** Target, port and -iL parsing: strict, exact scope, errors name the file and line. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseAddress, formatAddress } from '../src/targets/address.js';
+import { InputFileError, detectFormat, parseInputText } from '../src/targets/inputFile.js';
+import { parsePorts, PortSyntaxError } from '../src/targets/ports.js';
+import { contains, expand, parseTarget, specSize, TargetSyntaxError } from '../src/targets/spec.js';
+
+const all = (t: string) => [...expand(parseTarget(t))];
+
+test('addresses: strict IPv4, IPv6, mapped IPv4 unwrapped', () => {
+  assert.equal(parseAddress('127.1'), null);
+  assert.equal(parseAddress('0x7f.0.0.1'), null);
+  assert.equal(parseAddress('256.0.0.1'), null);
+  assert.equal(parseAddress('01.2.3.4'), null);
+  assert.deepEqual(parseAddress('::ffff:192.0.2.7'), { family: 4, value: 0xc0000207n });
+  const v6 = parseAddress('2001:db8::1');
+  assert.ok(v6 !== null && v6.family === 6);
+  assert.equal(formatAddress(v6), '2001:db8::1');
+  assert.equal(formatAddress({ family: 6, value: 1n }), '::1');
+});
+
+test('CIDR, ranges and single addresses expand exactly', () => {
+  assert.deepEqual(all('192.0.2.4/30'), ['192.0.2.4', '192.0.2.5', '192.0.2.6', '192.0.2.7']);
+  assert.deepEqual(all('192.0.2.6/30'), ['192.0.2.4', '192.0.2.5', '192.0.2.6', '192.0.2.7']);
+  assert.deepEqual(all('192.0.2.1-3'), ['192.0.2.1', '192.0.2.2', '192.0.2.3']);
+  assert.deepEqual(all('192.0.2.254-192.0.3.1'), ['192.0.2.254', '192.0.2.255', '192.0.3.0', '192.0.3.1']);
+  assert.deepEqual(all('2001:db8::fe-2001:db8::101'), ['2001:db8::fe', '2001:db8::ff', '2001:db8::100', '2001:db8::101']);
+  assert.equal(specSize(parseTarget('10.0.0.0/8')), 16777216n);
+  assert.equal(specSize(parseTarget('2001:db8::/64')), 1n << 64n);
+  assert.deepEqual(all('Example.org.'), ['example.org']);
+});
+
+test('malformed targets are errors, never hostnames', () => {
+  for (const bad of ['10.0.0.0/33', '10.0.0.1/x', '999.1.1.1', '192.0.2.9-3', '192.0.2.1-2001:db8::1', '127.1', 'a..b', '-host', '1.2.3', 'fe80:::1', '']) {
+    assert.throws(() => parseTarget(bad), TargetSyntaxError, bad);
+  }
+});
+
+test('exclusion membership', () => {
+  assert.ok(contains(parseTarget('192.0.2.0/24'), '192.0.2.77'));
+  assert.ok(!contains(parseTarget('192.0.2.0/24'), '192.0.3.1'));
+  assert.ok(contains(parseTarget('192.0.2.7'), '::ffff:192.0.2.7'));
+});
+
+test('ports: lists, ranges, errors', () => {
+  assert.deepEqual(parsePorts('104,4242,8000-8002'), [104, 4242, 8000, 8001, 8002]);
+  for (const bad of ['0', '65536', '10-5', '1,,2', 'http', '']) assert.throws(() => parsePorts(bad), PortSyntaxError, bad);
+});
+
+test('-iL plain list with comments; a bad line names file and line', () => {
+  const e = parseInputText('t.txt', '# hosts\n192.0.2.1\n\n192.0.2.8/31 # two\n');
+  assert.deepEqual(e.map((x) => x.spec.text), ['192.0.2.1', '192.0.2.8/31']);
+  assert.throws(() => parseInputText('t.txt', '192.0.2.1\n192.0.2.300\n'), (err: unknown) => err instanceof InputFileError && err.message === 't.txt:2: "192.0.2.300": not a valid IP address');
+});
+
+test('-iL nmap -oX keeps open ports, skips down hosts', () => {
+  const xml = `<?xml version="1.0"?>
+<nmaprun scanner="nmap">
+<host><status state="up"/><address addr="192.0.2.5" addrtype="ipv4"/><ports>
+<port protocol="tcp" portid="104"><state state="open" reason="syn-ack"/></port>
+<port protocol="tcp" portid="80"><state state="closed" reason="rst"/></port>
+<port protocol="tcp" portid="4242"><state state="open" reason="syn-ack"/></port></ports></host>
+<host><status state="down"/><address addr="192.0.2.6" addrtype="ipv4"/></host>
+</nmaprun>`;
+  assert.equal(detectFormat(xml), 'nmap-xml');
+  assert.deepEqual(parseInputText('n.xml', xml).map((x) => [x.spec.text, x.ports]), [['192.0.2.5', [104, 4242]]]);
+});
+
+test('-iL masscan -oJ and -oL', () => {
+  const json = `[
+{   "ip": "192.0.2.9",   "timestamp": "1600000000", "ports": [ {"port": 104, "proto": "tcp", "status": "open", "reason": "syn-ack", "ttl": 64} ] },
+{   "ip": "192.0.2.9",   "timestamp": "1600000001", "ports": [ {"port": 11112, "proto": "tcp", "status": "open", "reason": "syn-ack", "ttl": 64} ] }
+]`;
+  assert.equal(detectFormat(json), 'masscan-json');
+  assert.deepEqual(parseInputText('m.json', json).map((x) => [x.spec.text, x.ports]), [['192.0.2.9', [104, 11112]]]);
+  const list = '#masscan\nopen tcp 104 192.0.2.10 1600000000\nopen tcp 4242 192.0.2.11 1600000000\n# end\n';
+  assert.equal(detectFormat(list), 'masscan-list');
+  assert.deepEqual(parseInputText('m.txt', list).map((x) => [x.spec.text, x.ports]), [['192.0.2.10', [104]], ['192.0.2.11', [4242]]]);
+});
+
+test('-iL zmap CSV with and without a port column', () => {
+  const csv = 'saddr,sport,classification\n192.0.2.20,104,synack\n192.0.2.21,104,synack\n';
+  assert.equal(detectFormat(csv), 'zmap-csv');
+  assert.deepEqual(parseInputText('z.csv', csv).map((x) => [x.spec.text, x.ports]), [['192.0.2.20', [104]], ['192.0.2.21', [104]]]);
+  assert.deepEqual(parseInputText('z.csv', 'saddr\n192.0.2.22\n').map((x) => [x.spec.text, x.ports]), [['192.0.2.22', null]]);
+  assert.throws(() => parseInputText('z.csv', 'saddr,sport\n192.0.2.23,99999\n'), /z\.csv:2: "99999" is not a port number/);
+});
