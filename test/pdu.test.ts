@@ -5,31 +5,7 @@ import { decodeCommand, encodeCommand, CommandField, NO_DATA_SET } from '../src/
 import { PduFramer } from '../src/dicom/framer.js';
 import { decodePdu, encodeAssociateRq, encodePDataTf, encodeReleaseRq, encodeAbort } from '../src/dicom/pdu.js';
 import { DicomCodecError } from '../src/dicom/reader.js';
-
-const hex = (s: string) => Buffer.from(s.replace(/\s+|#[^\n]*/g, ''), 'hex');
-
-/** A-ASSOCIATE-AC from Orthanc 1.10.1 (Debian), answering called AE ORTHANC, one Verification context. */
-const ORTHANC_AC = hex(`
-  02 00 000000b8                       # PDU type 0x02 A-ASSOCIATE-AC, reserved, length 184
-  0001 0000                            # protocol version 1, reserved
-  4f525448414e43202020202020202020     # called AE "ORTHANC         " (echoed)
-  4f50454e444f4f522020202020202020     # calling AE "OPENDOOR        " (echoed)
-  0000000000000000000000000000000000000000000000000000000000000000  # 32 reserved bytes
-  10 00 0015 312e322e3834302e31303030382e332e312e312e31   # application context 1.2.840.10008.3.1.1.1
-  21 00 0019                           # presentation context (AC) item, 25 bytes
-     01 00 00 00                       #   id 1, reserved, result 0 = acceptance, reserved
-     40 00 0011 312e322e3834302e31303030382e312e32       # transfer syntax 1.2.840.10008.1.2
-  50 00 003a                           # user information, 58 bytes
-     51 00 0004 00004000               #   maximum length 16384
-     52 00 001b 312e322e3237362e302e373233303031302e332e302e332e362e37   # impl. class UID (DCMTK's)
-     55 00 000f 4f464649535f44434d544b5f333637             # impl. version name OFFIS_DCMTK_367
-`);
-
-/** A-ASSOCIATE-RJ from the same server for called AE "NOPE". */
-const ORTHANC_RJ = hex(`
-  03 00 00000004                       # PDU type 0x03 A-ASSOCIATE-RJ, length 4
-  00 01 01 07                          # reserved, result 1 permanent, source 1 service-user, reason 7 called-AE not recognized
-`);
+import { ORTHANC_AC, ORTHANC_RJ, hex } from './fixtures/pdus.js';
 
 test('decodes a real A-ASSOCIATE-AC: identity, max length, accepted context', () => {
   const ac = decodePdu(ORTHANC_AC);

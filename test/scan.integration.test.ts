@@ -3,31 +3,15 @@
  * nine-host scan through the real command line.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { ServiceRecord, SummaryRecord } from '../src/output/records.js';
 import { probeService } from '../src/probes/service.js';
 import { silentLogger } from '../src/util/log.js';
+import { runCli } from './harness/cli.js';
 import { FLEET, FLEET_RANGE, startFleet, type Fleet } from './harness/fleet.js';
 
-const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli/main.js');
 const TIMEOUT = 1500;
 const opts = { timeoutMs: TIMEOUT, depth: 'access' as const, aeTitles: [], log: silentLogger, throttle: async () => undefined };
-
-export function runCli(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
-  return new Promise((resolve) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.stdin.end(input ?? '');
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr, ms: performance.now() - started }));
-  });
-}
 
 describe('real servers', () => {
   let fleet: Fleet;
