@@ -14,7 +14,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('Find medical imaging archives left open on a network, prove what a stranger gets, and tell the owner how to close them.')
     .version('0.1.0')
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: () => undefined });
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: () => undefined });
   program
     .command('scan')
     .description('scan targets for DICOM, DICOM-TLS and imaging web services')
@@ -47,8 +47,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
-      io.stderr(`opendoor: ${e.message.replace(/^error: /, '')}\n`);
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
+      if (e.code === 'commander.help') return 2; // help shown because no command was given
+      io.stderr(`opendoor: ${e.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim()}\n`);
       return 2;
     }
     if (e instanceof UsageError) {

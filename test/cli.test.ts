@@ -1,0 +1,81 @@
+/** Bad user input: one clear line on stderr, exit status 2, no probe sent. Output channels. */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { runCli } from './harness/cli.js';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'opendoor-cli-'));
+
+const usage: Array<[string, string[], RegExp]> = [
+  ['unknown option', ['scan', '127.0.0.1', '--bogus'], /unknown option '--bogus'/],
+  ['malformed CIDR', ['scan', '10.0.0.0/33'], /prefix length must be 0\.\.32/],
+  ['short IPv4', ['scan', '127.1'], /not a valid IP address/],
+  ['unreadable -iL file', ['scan', '-iL', '/nonexistent/targets.txt'], /cannot read target file \/nonexistent\/targets\.txt: ENOENT/],
+  ['bad port', ['scan', '127.0.0.1', '-p', '104,70000'], /port 70000 is outside 1\.\.65535/],
+  ['bad depth', ['scan', '127.0.0.1', '--depth', 'deep'], /--depth must be one of detect, access, count, retrieve/],
+  ['bad timeout', ['scan', '127.0.0.1', '--timeout', '1s'], /--timeout must be a whole number/],
+  ['no targets', ['scan'], /no targets/],
+  ['bad exclude', ['scan', '127.0.0.1', '--exclude', '127.0.0.300'], /--exclude: "127\.0\.0\.300"/],
+  ['unknown command', ['sacn'], /unknown command 'sacn'/],
+];
+
+for (const [name, args, message] of usage) {
+  test(`usage error: ${name} → exit 2 and one line`, async () => {
+    const r = await runCli(args);
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, message);
+  });
+}
+
+test('-iL: a bad line is named by file and line, before any probe', async () => {
+  const file = path.join(tmp, 'targets.txt');
+  writeFileSync(file, '127.0.0.1\n# comment\n127.0.0.999\n');
+  const r = await runCli(['scan', '-iL', file]);
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr.trim(), `opendoor: ${file}:3: "127.0.0.999": not a valid IP address`);
+});
+
+test('--ae-titles: an invalid title is a usage error naming the line', async () => {
+  const file = path.join(tmp, 'aes.txt');
+  writeFileSync(file, 'GOOD\nTHIS-TITLE-IS-FAR-TOO-LONG\n');
+  const r = await runCli(['scan', '127.0.0.1', '--ae-titles', file]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /aes\.txt:2: not a valid AE title/);
+});
+
+test('-iL - reads targets from stdin; excluded targets are never touched', async () => {
+  let touched = 0;
+  const srv = net.createServer((s) => {
+    touched++;
+    s.destroy();
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.79.2', () => r()));
+  const port = (srv.address() as net.AddressInfo).port;
+  try {
+    const r = await runCli(['scan', '-iL', '-', '-p', String(port), '--exclude', '127.0.79.2', '--json', '--timeout', '300'], '127.0.79.2\n127.0.79.3\n');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(touched, 0);
+    const summary = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { type: string; targets: number };
+    assert.equal(summary.type, 'summary');
+    assert.equal(summary.targets, 1);
+  } finally {
+    srv.close();
+  }
+});
+
+test('human summary on stdout, JSON Lines in -o, diagnostics never on stdout', async () => {
+  const out = path.join(tmp, 'out.jsonl');
+  const r = await runCli(['scan', '127.0.79.9', '-p', '9', '-o', out, '--timeout', '300', '--debug']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^HOST\s+PORT/);
+  assert.match(r.stdout, /scan \d{8}-\d{6}Z-[0-9a-f]{6}: 1 targets, 0 services, 0 exposed/);
+  const lines = readFileSync(out, 'utf8').trim().split('\n');
+  assert.equal(lines.length, 1);
+  assert.equal((JSON.parse(lines[0] ?? '{}') as { type: string }).type, 'summary');
+  assert.doesNotMatch(r.stdout, /opendoor (debug|info|warn)/);
+});
