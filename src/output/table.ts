@@ -18,7 +18,13 @@ function accessOf(r: ServiceRecord): string {
   return r.error?.detail ?? '-';
 }
 
-export function renderTable(records: readonly ServiceRecord[], summary: SummaryRecord): string {
+function hostKey(host: string): string {
+  const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host);
+  return v4 === null ? host : v4.slice(1).map((p) => p.padStart(3, '0')).join('.');
+}
+
+export function renderTable(unsorted: readonly ServiceRecord[], summary: SummaryRecord): string {
+  const records = [...unsorted].sort((a, b) => hostKey(a.host).localeCompare(hostKey(b.host)) || a.port - b.port);
   const header = ['HOST', 'PORT', 'PROTO', 'PRODUCT', 'ACCESS', 'TOP FINDING'];
   const rows = records.map((r) => [
     r.host,

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what opendoor, its tests and its benchmarks need on a Debian machine, then the npm
+# dependencies. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+PKGS="orthanc orthanc-dicomweb dcmtk nmap gcc libc6-dev openssl ca-certificates"
+missing=""
+for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+if [ -n "$missing" ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+# The Debian package may start a system Orthanc on 0.0.0.0:4242/8042; the tests pin their own
+# servers to 127.0.77.x on those ports, so the system one must not hold them.
+if pgrep -x Orthanc >/dev/null 2>&1; then
+  ($SUDO systemctl stop orthanc || $SUDO service orthanc stop || true) >/dev/null 2>&1
+fi
+npm ci --no-audit --no-fund --loglevel=error
