@@ -28,7 +28,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('-o, --output <file>', 'also write the JSON Lines to FILE')
     .option('--ae-titles <file>', 'extra called AE titles to try, one a line')
     .option('--concurrency <n>', 'hosts probed at once', '64')
-    .option('--rate <n>', 'new connections per second', '200')
+    .option('--rate <n>', 'new connections per second (bursts of a tenth of that)', '1000')
     .option('--timeout <ms>', 'timeout of each network step in milliseconds', '3000')
     .option('-v, --verbose', 'progress details on stderr')
     .option('--debug', 'protocol details on stderr (never patient data)')

@@ -5,17 +5,34 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export class RateLimiter {
-  private next = 0;
-  constructor(private readonly perSecond: number) {}
+  private tokens: number;
+  private last = performance.now();
+  private queue: Promise<void> = Promise.resolve();
 
-  /** Resolves when one more connection may be opened. */
-  async take(): Promise<void> {
-    if (!Number.isFinite(this.perSecond) || this.perSecond <= 0) return;
-    const interval = 1000 / this.perSecond;
-    const now = performance.now();
-    const at = Math.max(now, this.next);
-    this.next = at + interval;
-    if (at > now) await sleep(at - now);
+  /** perSecond tokens a second, at most `burst` saved up (default: a tenth of a second's worth, at least 1). */
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst = Math.max(1, Math.floor(perSecond / 10)),
+  ) {
+    this.tokens = this.burst;
+  }
+
+  /** Resolves when one more connection may be opened (callers are served in order). */
+  take(): Promise<void> {
+    if (!Number.isFinite(this.perSecond) || this.perSecond <= 0) return Promise.resolve();
+    const turn = this.queue.then(async () => {
+      const now = performance.now();
+      this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.perSecond) / 1000);
+      this.last = now;
+      if (this.tokens < 1) {
+        await sleep(((1 - this.tokens) * 1000) / this.perSecond);
+        this.tokens = 1;
+        this.last = performance.now();
+      }
+      this.tokens -= 1;
+    });
+    this.queue = turn;
+    return turn;
   }
 }
 

@@ -107,6 +107,7 @@ export function tlsConnect(host: string, port: number, timeoutMs: number, withPr
     }, timeoutMs);
     socket.once('secureConnect', () => {
       clearTimeout(timer);
+      socket.setNoDelay(true);
       socket.removeAllListeners('error');
       facts = certificateFacts(socket);
       resolve({ ok: true, socket, facts });

@@ -2,7 +2,13 @@
  * The HTTP probe, first layer: does this port speak HTTP, what server is it, does it ask for
  * credentials, and is it an Orthanc REST API? Never follows a redirect, never reads past a cap.
  */
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
+
+/** undici is loaded on first use: a scan that meets no web port never pays for it. */
+type Undici = Awaited<ReturnType<typeof importUndici>>;
+const importUndici = () => import('undici');
+let undici: Promise<Undici> | null = null;
+const loadUndici = (): Promise<Undici> => (undici ??= importUndici());
 import type { HttpObservation } from '../types.js';
 
 export const MAX_HTTP_BODY = 256 * 1024;
@@ -21,7 +27,8 @@ function header(h: Record<string, string | string[] | undefined>, name: string):
   return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
 }
 
-export function makeAgent(opts: HttpProbeOptions): Agent {
+export async function makeAgent(opts: HttpProbeOptions): Promise<Agent> {
+  const { Agent } = await loadUndici();
   return new Agent({
     connect: { rejectUnauthorized: false, timeout: opts.timeoutMs },
     headersTimeout: opts.timeoutMs,
@@ -36,6 +43,7 @@ export function makeAgent(opts: HttpProbeOptions): Agent {
 /** One GET, body capped and decoded as text; the body is for recognition, never stored. */
 export async function httpGet(agent: Agent, origin: string, path: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<HttpGet> {
   const signal = AbortSignal.timeout(timeoutMs * 2);
+  const { request } = await loadUndici();
   try {
     const res = await request(new URL(path, origin), { method: 'GET', dispatcher: agent, signal, headers: { 'user-agent': 'opendoor', ...headers } });
     const chunks: Buffer[] = [];
@@ -74,7 +82,7 @@ export type HttpProbeResult = { kind: 'http'; observation: HttpObservation; prod
 
 /** Recognise the service behind an HTTP port from `/` (and Orthanc's `/system` when it looks like Orthanc). */
 export async function probeHttp(host: string, port: number, opts: HttpProbeOptions): Promise<HttpProbeResult> {
-  const agent = makeAgent(opts);
+  const agent = await makeAgent(opts);
   const origin = `${opts.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   try {
     const root = await httpGet(agent, origin, '/', opts.timeoutMs);

@@ -1,0 +1,90 @@
+/**
+ * `npm run bench`: opendoor against nmap's dicom-ping on the same local servers, in one run,
+ * interleaved (this machine is shared and noisy: read the ratios, not the absolute times).
+ */
+import { spawn } from 'node:child_process';
+import { CLI } from '../test/harness/cli.js';
+import { FLEET, startFleet } from '../test/harness/fleet.js';
+import { DEFAULT_PORTS } from '../src/targets/ports.js';
+
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
+
+interface Timed {
+  ms: number;
+  stdout: string;
+}
+
+function timed(cmd: string, args: string[]): Promise<Timed> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    let stdout = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.on('error', reject);
+    child.on('close', () => resolve({ ms: performance.now() - started, stdout }));
+  });
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+interface Scenario {
+  name: string;
+  targets: string[];
+  opendoorArgs: string[];
+}
+
+async function measure(s: Scenario): Promise<string[]> {
+  const ports = DEFAULT_PORTS.join(',');
+  const nmapTimes: number[] = [];
+  const odTimes: number[] = [];
+  let nmapFound = 0;
+  let odFound = 0;
+  let odExtra = '';
+  for (let i = 0; i < RUNS; i++) {
+    const n = await timed('nmap', ['-sT', '-Pn', '-n', '-p', ports, '--script', 'dicom-ping', ...s.targets]);
+    nmapTimes.push(n.ms);
+    nmapFound = (n.stdout.match(/DICOM Service Provider discovered/g) ?? []).length;
+    const o = await timed(process.execPath, [CLI, 'scan', ...s.targets, '--json', ...s.opendoorArgs]);
+    odTimes.push(o.ms);
+    const recs = o.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; protocol?: string; dicom?: { calledAe: string | null } | null; tls?: unknown });
+    odFound = recs.filter((r) => r.protocol === 'dicom').length;
+    const withAe = recs.filter((r) => r.dicom?.calledAe !== null && r.dicom?.calledAe !== undefined).length;
+    const tls = recs.filter((r) => r.tls !== null && r.tls !== undefined).length;
+    odExtra = `${withAe} AE titles, ${tls} TLS`;
+  }
+  const nm = median(nmapTimes);
+  const od = median(odTimes);
+  return [s.name, `${Math.round(nm)}`, `${Math.round(od)}`, (nm / od).toFixed(1), `${nmapFound}`, `${odFound} (${odExtra})`];
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')).join('\n');
+}
+
+async function main(): Promise<void> {
+  process.stderr.write('bench: starting the local fleet (127.0.77.2-10) ...\n');
+  const fleet = await startFleet();
+  try {
+    const all = ['127.0.77.2-10'];
+    const noTarpit = Object.values(FLEET).filter((h) => h !== FLEET.tarpit);
+    const scenarios: Scenario[] = [
+      { name: '9 hosts incl. tarpit, default depth', targets: all, opendoorArgs: [] },
+      { name: '8 hosts, no tarpit, default depth', targets: noTarpit, opendoorArgs: [] },
+      { name: '8 hosts, no tarpit, --depth detect', targets: noTarpit, opendoorArgs: ['--depth', 'detect'] },
+    ];
+    const rows = [['scenario', 'nmap dicom-ping ms', 'opendoor ms', 'nmap/opendoor', 'nmap DICOM found', 'opendoor DICOM found']];
+    for (const s of scenarios) rows.push(await measure(s));
+    process.stdout.write(`\nmedian of ${RUNS} interleaved runs, ports ${DEFAULT_PORTS.join(',')}; opendoor default --timeout 3000\n\n${table(rows)}\n`);
+  } finally {
+    await fleet.stop();
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});
