@@ -11,7 +11,7 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'opendoor-cli-'));
 
 const usage: Array<[string, string[], RegExp]> = [
   ['unknown option', ['scan', '127.0.0.1', '--bogus'], /unknown option '--bogus'/],
-  ['malformed CIDR', ['scan', '10.0.0.0/33'], /prefix length must be 0\.\.32/],
+  ['malformed CIDR', ['scan', '192.0.2.0/33'], /prefix length must be 0\.\.32/],
   ['short IPv4', ['scan', '127.1'], /not a valid IP address/],
   ['unreadable -iL file', ['scan', '-iL', '/nonexistent/targets.txt'], /cannot read target file \/nonexistent\/targets\.txt: ENOENT/],
   ['bad port', ['scan', '127.0.0.1', '-p', '104,70000'], /port 70000 is outside 1\.\.65535/],

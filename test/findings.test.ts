@@ -5,30 +5,11 @@ import { fingerprintToolkit } from '../src/fingerprint/dicom.js';
 import { identifyHost } from '../src/fingerprint/host.js';
 import { isExposed, judgeService } from '../src/findings/judge.js';
 import { CATALOGUE } from '../src/findings/catalogue.js';
+import { emptyObservation } from '../src/probes/dicom/probe.js';
 import type { DicomObservation, ServiceObservation } from '../src/probes/types.js';
 
 function dicom(over: Partial<DicomObservation>): DicomObservation {
-  return {
-    implementationClassUid: '1.2.276.0.7230010.3.0.3.6.7',
-    implementationVersionName: 'OFFIS_DCMTK_367',
-    maxPduLength: 16384,
-    calledAe: null,
-    recognisedCalledAe: null,
-    anyCalledAe: null,
-    anyCallingAe: null,
-    rejection: null,
-    rejectedAe: null,
-    echo: null,
-    find: null,
-    findModels: [],
-    getAccepted: null,
-    moveAccepted: null,
-    retrieve: null,
-    storageAccepted: null,
-    acceptsNonexistentSopClass: null,
-    attempts: [],
-    ...over,
-  };
+  return { ...emptyObservation(), implementationClassUid: '1.2.276.0.7230010.3.0.3.6.7', implementationVersionName: 'OFFIS_DCMTK_367', maxPduLength: 16384, ...over };
 }
 
 function service(over: Partial<ServiceObservation>): ServiceObservation {

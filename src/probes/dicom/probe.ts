@@ -18,7 +18,8 @@ function spokeDicom(r: AttemptResult): boolean {
   return r.attempt.outcome === 'accepted' || r.attempt.outcome === 'rejected' || r.attempt.outcome === 'aborted';
 }
 
-function emptyObservation(): DicomObservation {
+/** An observation with nothing seen yet. */
+export function emptyObservation(): DicomObservation {
   return {
     implementationClassUid: null,
     implementationVersionName: null,
