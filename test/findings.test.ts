@@ -13,7 +13,7 @@ function dicom(over: Partial<DicomObservation>): DicomObservation {
 }
 
 function service(over: Partial<ServiceObservation>): ServiceObservation {
-  return { host: '192.0.2.7', port: 4242, transport: 'tcp', protocol: 'dicom', tls: null, dicom: null, http: null, failure: null, elapsedMs: 5, ...over };
+  return { host: '192.0.2.7', port: 4242, transport: 'tcp', protocol: 'dicom', tls: null, dicom: null, http: null, exposure: null, failure: null, elapsedMs: 5, ...over };
 }
 
 const openOrthanc = service({

@@ -13,7 +13,7 @@ import { startHostile, type HostilePeer, type Step } from './harness/hostile.js'
 import { runCli } from './harness/cli.js';
 
 const TIMEOUT = 600;
-const opts = { timeoutMs: TIMEOUT, depth: 'access' as const, aeTitles: [], log: silentLogger, throttle: async () => undefined };
+const opts = { timeoutMs: TIMEOUT, depth: 'access' as const, aeTitles: [], maxQueries: 500, countBudgetMs: 30000, log: silentLogger, throttle: async () => undefined };
 const peers: HostilePeer[] = [];
 let nextHost = 2;
 

@@ -11,7 +11,7 @@ import { runCli } from './harness/cli.js';
 import { FLEET, FLEET_RANGE, startFleet, type Fleet } from './harness/fleet.js';
 
 const TIMEOUT = 1500;
-const opts = { timeoutMs: TIMEOUT, depth: 'access' as const, aeTitles: [], log: silentLogger, throttle: async () => undefined };
+const opts = { timeoutMs: TIMEOUT, depth: 'access' as const, aeTitles: [], maxQueries: 500, countBudgetMs: 30000, log: silentLogger, throttle: async () => undefined };
 
 describe('real servers', () => {
   let fleet: Fleet;

@@ -29,6 +29,8 @@ export interface ScanCliOptions {
   concurrency: string;
   rate: string;
   timeout: string;
+  maxQueries: string;
+  countBudget: string;
   verbose?: boolean;
   debug?: boolean;
   quiet?: boolean;
@@ -116,6 +118,8 @@ export async function scanCommand(targetArgs: string[], o: ScanCliOptions, io: I
   const concurrency = intOption('concurrency', o.concurrency, 1, 4096);
   const rate = intOption('rate', o.rate, 1, 100000);
   const timeoutMs = intOption('timeout', o.timeout, 50, 600000);
+  const maxQueries = intOption('max-queries', o.maxQueries, 1, 10000000);
+  const countBudgetMs = intOption('count-budget', o.countBudget, 100, 86400000);
 
   let file: WriteStream | null = null;
   if (o.output !== undefined) {
@@ -143,6 +147,8 @@ export async function scanCommand(targetArgs: string[], o: ScanCliOptions, io: I
       concurrency,
       rate,
       aeTitles,
+      maxQueries,
+      countBudgetMs,
       log,
       onService: (r) => {
         if (o.json !== true) records.push(r);

@@ -3,7 +3,7 @@
  * A-RELEASE, A-ABORT. Built on PduChannel, which owns the socket, limits and timers.
  */
 import { PduChannel, UpperLayerError } from './channel.js';
-import { CommandField, NO_DATA_SET, decodeCommand, encodeCommand, type CommandSet } from './dimse.js';
+import { CommandField, NO_DATA_SET, decodeCommand, encodeCommand, isPending, type CommandSet } from './dimse.js';
 import {
   encodeAbort,
   encodeAssociateRq,
@@ -150,10 +150,14 @@ export class Association {
   }
 
   private rejectControl(pdu: IncomingPdu): void {
-    if (pdu.type === 'abort') throw abortError(pdu.source, pdu.reason);
+    if (pdu.type === 'abort') {
+      this.channel.destroy(); // the association is gone: nothing more may be sent or awaited
+      throw abortError(pdu.source, pdu.reason);
+    }
     if (pdu.type === 'release-rq') {
       this.channel.send(encodeReleaseRp());
       this.released = true;
+      this.channel.destroy();
       throw new UpperLayerError('closed', 'peer released the association');
     }
     if (pdu.type !== 'p-data-tf') throw new UpperLayerError('protocol', `unexpected ${pdu.type} during DIMSE exchange`);
@@ -168,6 +172,41 @@ export class Association {
       throw new UpperLayerError('protocol', `expected C-ECHO-RSP, got 0x${rsp.command.commandField.toString(16)}`);
     }
     return rsp.command.status ?? null;
+  }
+
+  /**
+   * C-FIND (PS3.4 C.4.1): yields each pending response's identifier; returns the final status.
+   * Breaking out of the loop early sends C-CANCEL-RQ and drains to the final response.
+   */
+  async *find(contextId: number, sopClassUid: string, identifier: Buffer): AsyncGenerator<Buffer, number, void> {
+    const messageId = this.newMessageId();
+    this.send(contextId, { commandField: CommandField.CFindRq, affectedSopClassUid: sopClassUid, messageId, priority: 0, commandDataSetType: 0 }, identifier);
+    let done = false;
+    try {
+      for (;;) {
+        const rsp = await this.receive();
+        if (rsp.command.commandField !== CommandField.CFindRsp) {
+          throw new UpperLayerError('protocol', `expected C-FIND-RSP, got 0x${rsp.command.commandField.toString(16)}`);
+        }
+        const status = rsp.command.status ?? -1;
+        if (!isPending(status)) {
+          done = true;
+          return status;
+        }
+        if (rsp.dataset !== null) yield rsp.dataset;
+      }
+    } finally {
+      if (!done && this.channel.failed === null) await this.cancel(contextId, messageId, CommandField.CFindRsp);
+    }
+  }
+
+  /** C-CANCEL-RQ, then read responses until the final one for that message (bounded by the idle timeout). */
+  private async cancel(contextId: number, messageId: number, responseField: number): Promise<void> {
+    this.send(contextId, { commandField: CommandField.CCancelRq, messageIdBeingRespondedTo: messageId, commandDataSetType: NO_DATA_SET });
+    for (;;) {
+      const rsp = await this.receive(true);
+      if (rsp.command.commandField === responseField && !isPending(rsp.command.status)) return;
+    }
   }
 
   /** Orderly A-RELEASE; waits briefly for A-RELEASE-RP, then closes whatever happened. */

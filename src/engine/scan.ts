@@ -26,6 +26,8 @@ export interface ScanOptions {
   /** New connections per second, whole scan. */
   rate: number;
   aeTitles: string[];
+  maxQueries: number;
+  countBudgetMs: number;
   log: Logger;
   onService: (record: ServiceRecord) => void;
 }
@@ -79,13 +81,15 @@ export async function runScan(opts: ScanOptions, scanId = newScanId()): Promise<
   let targets = 0;
   let services = 0;
   let exposed = 0;
+  const totals = { patients: 0, studies: 0, instances: 0 };
   const pending = new Set<Promise<void>>();
 
   const scanHost = async (host: string, ports: number[]): Promise<void> => {
     const open = await sweep(host, ports, opts, rate);
     const results: ServiceResult[] = [];
     for (const port of open) {
-      results.push(await probeService(host, port, { timeoutMs: opts.timeoutMs, depth: opts.depth, aeTitles: opts.aeTitles, log: opts.log, throttle: () => rate.take() }));
+      const { timeoutMs, depth, aeTitles, maxQueries, countBudgetMs, log } = opts;
+      results.push(await probeService(host, port, { timeoutMs, depth, aeTitles, maxQueries, countBudgetMs, log, throttle: () => rate.take() }));
     }
     const ids = identifyHost(results.map((r) => ({ observation: r.observation, httpProduct: r.product, httpVersion: r.version })));
     results.forEach((r, i) => {
@@ -93,6 +97,12 @@ export async function runScan(opts: ScanOptions, scanId = newScanId()): Promise<
       const findings = judgeService(r.observation, id.product);
       services++;
       if (isExposed(findings)) exposed++;
+      const e = r.observation.exposure;
+      if (e !== null) {
+        totals.patients += e.patients;
+        totals.studies += e.studies;
+        totals.instances += e.instances;
+      }
       opts.onService(serviceRecord(r.observation, id, findings));
     });
   };
@@ -120,5 +130,5 @@ export async function runScan(opts: ScanOptions, scanId = newScanId()): Promise<
     }
   }
   await Promise.all(pending);
-  return { type: 'summary', scanId, targets, services, exposedServices: exposed, patients: 0, studies: 0, instances: 0, elapsedMs: Math.round(performance.now() - started) };
+  return { type: 'summary', scanId, targets, services, exposedServices: exposed, ...totals, elapsedMs: Math.round(performance.now() - started) };
 }

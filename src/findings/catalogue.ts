@@ -33,6 +33,15 @@ export const CATALOGUE = {
     byProduct: { Orthanc: ORTHANC_AE, DCMTK: DCMTK_AE },
     references: [PS3_15, HIPAA, GDPR],
   },
+  'dicom-retrievable': {
+    id: 'dicom-retrievable',
+    severity: 'critical',
+    title: 'Images can be downloaded (C-GET) by unknown peers',
+    why: 'opendoor fetched one instance into memory (and discarded it): anyone can copy the images.',
+    remediation: 'Refuse C-GET and C-MOVE from unknown peers; restrict retrieval to configured AE titles on known hosts.',
+    byProduct: { Orthanc: 'Orthanc: set "DicomAlwaysAllowGet": false and "DicomAlwaysAllowMove": false, and list peers in "DicomModalities". ' },
+    references: [PS3_15, HIPAA, GDPR],
+  },
   'dicom-open-association': {
     id: 'dicom-open-association',
     severity: 'high',

@@ -30,7 +30,12 @@ function dicomFindings(s: ServiceObservation, product: string | null): Finding[]
     if (d.rejection !== null) out.push(finding('dicom-restricted', product, `${d.attempts.length} association attempts rejected (last: ${d.rejection.meaning})`));
     return out;
   }
-  if (d.find === true) out.push(finding('dicom-open-query', product, `Query/Retrieve FIND context accepted (${who})`));
+  if (d.find === true) {
+    const e = s.exposure;
+    const counted = e !== null ? `; ${e.patients} patients, ${e.studies} studies, ${e.instances} instances${e.complete ? '' : ' (at least)'}; identifying attributes returned: ${e.phi.join(', ') || 'none'}` : '';
+    out.push(finding('dicom-open-query', product, `C-FIND answered (${who})${counted}`));
+  }
+  if (d.retrieve === true) out.push(finding('dicom-retrievable', product, 'one instance was fetched with C-GET into memory and discarded'));
   if (d.getAccepted === true || d.moveAccepted === true) {
     const which = [d.getAccepted === true ? 'C-GET' : null, d.moveAccepted === true ? 'C-MOVE' : null].filter((x) => x !== null).join(', ');
     out.push(finding('dicom-retrieve-offered', product, `${which} context accepted (${who})`));

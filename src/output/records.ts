@@ -19,6 +19,7 @@ export interface DicomRecord {
   rejectedAe: 'called' | 'calling' | 'unknown' | null;
   echo: boolean | null;
   find: boolean | null;
+  findRefusal: string | null;
   retrieve: boolean | null;
   storageAccepted: boolean | null;
   getAccepted: boolean | null;
@@ -36,6 +37,11 @@ export interface Exposure {
   instances: number;
   complete: boolean;
   phi: string[];
+  /** Sum of the instance counts the server reports per study (Greenbone's "linked images"). */
+  linkedImages: number;
+  capped: boolean;
+  incompleteReason: string | null;
+  queries: number;
 }
 
 export interface ServiceRecord {
@@ -68,7 +74,12 @@ export interface SummaryRecord {
   elapsedMs: number;
 }
 
-export function serviceRecord(s: ServiceObservation, id: Identification, findings: readonly Finding[], exposure: Exposure | null = null): ServiceRecord {
+export function serviceRecord(s: ServiceObservation, id: Identification, findings: readonly Finding[]): ServiceRecord {
+  const e = s.exposure;
+  const exposure: Exposure | null =
+    e === null
+      ? null
+      : { patients: e.patients, studies: e.studies, series: e.series, instances: e.instances, complete: e.complete, phi: e.phi, linkedImages: e.linkedImages, capped: e.capped, incompleteReason: e.incompleteReason, queries: e.queries };
   const d = s.dicom;
   return {
     type: 'service',
@@ -93,6 +104,7 @@ export function serviceRecord(s: ServiceObservation, id: Identification, finding
             rejectedAe: d.rejectedAe,
             echo: d.echo,
             find: d.find,
+            findRefusal: d.findRefusal,
             retrieve: d.retrieve,
             storageAccepted: d.storageAccepted,
             getAccepted: d.getAccepted,

@@ -3,6 +3,7 @@
  * A tarpit costs one timeout: silence ends the classification, it never triggers another probe.
  */
 import { isClientCertAlert, tcpConnect, tlsConnect, type TlsFacts } from '../net/connect.js';
+import { measureExposure } from './dicom/exposure.js';
 import { probeDicom, type DicomProbeResult } from './dicom/probe.js';
 import { probeHttp } from './http/probe.js';
 import type { Dialer, ProbeFailure, ProbeOptions, Protocol, ServiceObservation, Transport } from './types.js';
@@ -20,6 +21,7 @@ export interface ServiceProbeOptions extends ProbeOptions {
 interface Classified {
   protocol: Protocol;
   dicom: ServiceObservation['dicom'];
+  exposure: ServiceObservation['exposure'];
   http: ServiceObservation['http'];
   product: string | null;
   version: string | null;
@@ -32,7 +34,7 @@ interface Classified {
 }
 
 function blank(protocol: Protocol, failure: ProbeFailure | null): Classified {
-  return { protocol, dicom: null, http: null, product: null, version: null, failure, clientCertCode: null, closedSilently: false, tlsAlert: false };
+  return { protocol, dicom: null, exposure: null, http: null, product: null, version: null, failure, clientCertCode: null, closedSilently: false, tlsAlert: false };
 }
 
 async function classifyHttp(host: string, port: number, tls: boolean, opts: ServiceProbeOptions): Promise<Classified | 'silent' | 'no'> {
@@ -63,7 +65,11 @@ async function classify(host: string, port: number, transport: Transport, dial: 
     if (h !== 'no') return h;
   }
   const d = await probeDicom(dial, opts);
-  if (d.kind === 'dicom') return { ...blank('dicom', null), dicom: d.observation };
+  if (d.kind === 'dicom') {
+    const m = await measureExposure(dial, d.observation, opts);
+    const dicom = { ...d.observation, retrieve: m.retrieve };
+    return { ...blank('dicom', m.failure), dicom, exposure: m.exposure };
+  }
   const c = fromNotDicom(d);
   if (c === 'http') {
     const h = await classifyHttp(host, port, tls, opts);
@@ -168,6 +174,7 @@ export async function probeService(host: string, port: number, opts: ServiceProb
     tls,
     dicom: c.dicom,
     http: c.http,
+    exposure: c.exposure,
     failure: c.failure,
     elapsedMs: Math.round(performance.now() - started),
   };

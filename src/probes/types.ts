@@ -5,6 +5,7 @@
 import type { Duplex } from 'node:stream';
 import type { TlsFacts } from '../net/connect.js';
 import type { Logger } from '../util/log.js';
+import type { ExposureObservation } from './dicom/count.js';
 
 export type Transport = 'tcp' | 'tls';
 export type Protocol = 'dicom' | 'http' | 'unknown' | 'silent';
@@ -25,6 +26,9 @@ export interface ProbeOptions {
   depth: Depth;
   /** Extra called AE titles from --ae-titles, tried before the built-in dictionary. */
   aeTitles: string[];
+  /** Bounds of the exposure count (--max-queries, --count-budget). */
+  maxQueries: number;
+  countBudgetMs: number;
   log: Logger;
 }
 
@@ -72,7 +76,10 @@ export interface DicomObservation {
   /** Which AE title the rejections point at, when the evidence tells. */
   rejectedAe: 'called' | 'calling' | 'unknown' | null;
   echo: boolean | null;
+  /** C-FIND permitted: a negotiated FIND context, and (from --depth access) a test query answered with Success. */
   find: boolean | null;
+  /** Why the test C-FIND failed although its context was accepted (status or abort). */
+  findRefusal: string | null;
   /** Query/Retrieve information models whose FIND context was accepted. */
   findModels: string[];
   getAccepted: boolean | null;
@@ -91,8 +98,10 @@ export interface ServiceObservation {
   protocol: Protocol;
   tls: TlsFacts | null;
   dicom: DicomObservation | null;
-  /** Filled by the HTTP probe (a later layer); null when not HTTP or not probed. */
+  /** Filled by the HTTP probe; null when not HTTP or not probed. */
   http: HttpObservation | null;
+  /** What a stranger can read here (--depth count and above); null when not measured. */
+  exposure: ExposureObservation | null;
   /** Why the service could not be classified further, when it could not. */
   failure: ProbeFailure | null;
   elapsedMs: number;

@@ -8,7 +8,7 @@ import http from 'node:http';
 import { startHostile } from './hostile.js';
 import { makeArchive, type Archive } from './studies.js';
 import { startDcmqrscp, startOrthanc, startStorescpTls, type TestServer } from './servers.js';
-import { removeDir, tempDir } from './procs.js';
+import { listening, removeDir, tempDir } from './procs.js';
 
 export const FLEET = {
   orthancOpen: '127.0.77.2',
@@ -23,6 +23,9 @@ export const FLEET = {
 } as const;
 
 export const FLEET_RANGE = '127.0.77.2-10';
+
+/** An Orthanc that lets any peer query and retrieve: what the investigations found on the internet. */
+export const OPEN_ORTHANC = { DicomCheckCalledAet: false, DicomAlwaysAllowFind: true, DicomAlwaysAllowGet: true, DicomAlwaysAllowMove: true };
 
 export interface Fleet {
   archive: Archive;
@@ -39,7 +42,16 @@ async function httpServer(host: string, port: number): Promise<TestServer> {
   return { host, ports: { http: port }, log: () => '', stop: () => new Promise<void>((r) => srv.close(() => r())) };
 }
 
+/** Fail fast and clearly when another fleet (or anything else) already holds a test address. */
+async function assertFree(): Promise<void> {
+  const checks = [[FLEET.orthancOpen, 4242], [FLEET.orthancLocked, 8042], [FLEET.qrGuessable, 11112], [FLEET.tlsOpen, 2762], [FLEET.httpOn104, 104], [FLEET.tarpit, 104]] as const;
+  for (const [host, port] of checks) {
+    if (await listening(host, port)) throw new Error(`${host}:${port} is already in use: is another test fleet or demo running?`);
+  }
+}
+
 export async function startFleet(): Promise<Fleet> {
+  await assertFree();
   const dataDir = tempDir('studies');
   const archive = makeArchive(dataDir, { patients: 2, studiesPerPatient: 2, seriesPerStudy: 1, instancesPerSeries: 2 });
   const servers: TestServer[] = [];
@@ -48,7 +60,7 @@ export async function startFleet(): Promise<Fleet> {
     removeDir(dataDir);
   };
   const results = await Promise.allSettled([
-    startOrthanc({ host: FLEET.orthancOpen, files: archive.files, config: { DicomCheckCalledAet: false } }),
+    startOrthanc({ host: FLEET.orthancOpen, files: archive.files, config: OPEN_ORTHANC }),
       startOrthanc({
         host: FLEET.orthancLocked,
         files: archive.files,

@@ -18,6 +18,13 @@ const children = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const c of children) killGroup(c);
 });
+// a harness killed by a signal must not leave servers holding the test addresses
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    for (const c of children) killGroup(c);
+    process.exit(130);
+  });
+}
 
 function killGroup(c: ChildProcess): void {
   if (c.pid === undefined || c.exitCode !== null) return;

@@ -5,7 +5,7 @@
 import type { Duplex } from 'node:stream';
 import { Association, requestAssociation } from '../../dicom/association.js';
 import { PduChannel, isUpperLayerError, type UpperLayerError } from '../../dicom/channel.js';
-import type { AssociateAc, AssociateRq, PresentationContextRq } from '../../dicom/pdu.js';
+import type { AssociateAc, AssociateRq, PresentationContextRq, RoleSelection } from '../../dicom/pdu.js';
 import {
   NONEXISTENT_SOP_CLASS,
   OPENDOOR_IMPLEMENTATION_CLASS_UID,
@@ -36,7 +36,7 @@ export function probeContexts(): PresentationContextRq[] {
   return OFFERED.map((abstractSyntax, i) => ({ id: 2 * i + 1, abstractSyntax, transferSyntaxes: [...TS] }));
 }
 
-export function associateRq(calledAe: string, callingAe: string, contexts = probeContexts()): AssociateRq {
+export function associateRq(calledAe: string, callingAe: string, contexts = probeContexts(), roleSelections: RoleSelection[] = []): AssociateRq {
   return {
     calledAe,
     callingAe,
@@ -44,7 +44,7 @@ export function associateRq(calledAe: string, callingAe: string, contexts = prob
     maxPduLength: MAX_PDU_LENGTH,
     implementationClassUid: OPENDOOR_IMPLEMENTATION_CLASS_UID,
     implementationVersionName: OPENDOOR_IMPLEMENTATION_VERSION,
-    roleSelections: [],
+    roleSelections,
   };
 }
 

@@ -8,6 +8,8 @@ import type { UpperLayerError } from '../../dicom/channel.js';
 import { depthAtLeast, type AssociationAttempt, type DicomObservation, type Dialer, type ProbeOptions } from '../types.js';
 import { OPENDOOR_CALLING_AE, UNLIKELY_CALLED_AE, calledAeCandidates } from './aeTitles.js';
 import { attemptAssociation, probeContexts, type AttemptResult } from './negotiation.js';
+import { testFind, type FindTest } from './findTest.js';
+import type { Association } from '../../dicom/association.js';
 
 export type DicomProbeResult =
   | { kind: 'dicom'; observation: DicomObservation }
@@ -32,6 +34,7 @@ export function emptyObservation(): DicomObservation {
     rejectedAe: null,
     echo: null,
     find: null,
+    findRefusal: null,
     findModels: [],
     getAccepted: null,
     moveAccepted: null,
@@ -57,10 +60,23 @@ function fromAccepted(obs: DicomObservation, ac: AssociateAc, echoStatus: number
   obs.acceptsNonexistentSopClass = accepted.has(NONEXISTENT_SOP_CLASS);
 }
 
+/** Applies a C-FIND permission test's outcome: a negotiated FIND context is not a permitted C-FIND. */
+function applyFindTest(obs: DicomObservation, test: FindTest | null): void {
+  if (test === null) return;
+  obs.find = test.allowed;
+  obs.findRefusal = test.allowed ? null : test.detail;
+}
+
 export async function probeDicom(dial: Dialer, opts: ProbeOptions): Promise<DicomProbeResult> {
   const limits = { timeoutMs: opts.timeoutMs };
   const offered = new Map(probeContexts().map((pc) => [pc.id, pc.abstractSyntax]));
-  const first = await attemptAssociation(dial, UNLIKELY_CALLED_AE, OPENDOOR_CALLING_AE, limits);
+  let findTest: FindTest | null = null;
+  const keep = depthAtLeast(opts.depth, 'access')
+    ? async (assoc: Association) => {
+        findTest = await testFind(assoc);
+      }
+    : undefined;
+  const first = await attemptAssociation(dial, UNLIKELY_CALLED_AE, OPENDOOR_CALLING_AE, limits, keep);
   if (!spokeDicom(first)) {
     return { kind: 'not-dicom', error: first.upperLayerError, firstBytes: first.firstBytes, bytesReceived: first.bytesReceived, failure: first.attempt.failure };
   }
@@ -72,6 +88,7 @@ export async function probeDicom(dial: Dialer, opts: ProbeOptions): Promise<Dico
   record(first.attempt);
   if (first.ac !== null) {
     fromAccepted(obs, first.ac, first.echoStatus, offered);
+    applyFindTest(obs, findTest);
     obs.calledAe = UNLIKELY_CALLED_AE;
     obs.anyCalledAe = true;
     obs.anyCallingAe = true;
@@ -88,11 +105,12 @@ export async function probeDicom(dial: Dialer, opts: ProbeOptions): Promise<Dico
   if (!depthAtLeast(opts.depth, 'access')) return { kind: 'dicom', observation: obs };
 
   for (const title of calledAeCandidates(opts.aeTitles)) {
-    const r = await attemptAssociation(dial, title, OPENDOOR_CALLING_AE, limits);
+    const r = await attemptAssociation(dial, title, OPENDOOR_CALLING_AE, limits, keep);
     record(r.attempt);
     opts.log.debug(`dicom: called AE ${title}: ${r.attempt.outcome}`);
     if (r.ac !== null) {
       fromAccepted(obs, r.ac, r.echoStatus, offered);
+      applyFindTest(obs, findTest);
       obs.calledAe = title;
       obs.anyCallingAe = true;
       obs.rejectedAe = 'called';

@@ -1,0 +1,67 @@
+/**
+ * --depth count / retrieve: one more association with the called AE title the probe found, offering
+ * only Query/Retrieve (and, for retrieve, C-GET with SCP role for common storage classes), to count
+ * what a stranger can read and prove that an image can be taken. Always released or aborted.
+ */
+import { Association, requestAssociation } from '../../dicom/association.js';
+import { SopClass, TransferSyntax } from '../../dicom/uids.js';
+import { depthAtLeast, type DicomObservation, type Dialer, type ProbeFailure, type ProbeOptions } from '../types.js';
+import { OPENDOOR_CALLING_AE } from './aeTitles.js';
+import { countExposure, type ExposureObservation } from './count.js';
+import { associateRq, failureOf, newChannel } from './negotiation.js';
+import { proveRetrieval, retrieveContexts } from './retrieve.js';
+
+/** Bytes accepted over one counting association: answers are streamed and dropped, this only stops a firehose. */
+const COUNT_BYTE_CAP = 512 * 1024 * 1024;
+
+export interface ExposureResult {
+  exposure: ExposureObservation | null;
+  retrieve: boolean | null;
+  failure: ProbeFailure | null;
+}
+
+export async function measureExposure(dial: Dialer, dicom: DicomObservation, opts: ProbeOptions): Promise<ExposureResult> {
+  const none: ExposureResult = { exposure: null, retrieve: null, failure: null };
+  if (dicom.calledAe === null || dicom.find !== true || !depthAtLeast(opts.depth, 'count')) return none;
+  const wantRetrieve = depthAtLeast(opts.depth, 'retrieve') && dicom.getAccepted === true;
+  const ts = [TransferSyntax.ExplicitVrLittleEndian, TransferSyntax.ImplicitVrLittleEndian];
+  const find = [SopClass.StudyRootFind, SopClass.PatientRootFind].map((abstractSyntax, i) => ({ id: 2 * i + 1, abstractSyntax, transferSyntaxes: [...ts] }));
+  const get = wantRetrieve ? retrieveContexts(find.length * 2 + 1) : { contexts: [], roles: [] };
+  const opened = await dial();
+  if (!opened.ok) return { ...none, failure: { kind: 'connection-refused', detail: opened.code ?? opened.failure } };
+  const channel = newChannel(opened.socket, opts.timeoutMs, opts.countBudgetMs + 2 * opts.timeoutMs, COUNT_BYTE_CAP);
+  const rq = associateRq(dicom.calledAe, OPENDOOR_CALLING_AE, [...find, ...get.contexts], get.roles);
+  let assoc: Association | null = null;
+  try {
+    const answer = await requestAssociation(channel, rq);
+    if (answer.type !== 'associate-ac') {
+      channel.destroy();
+      return { ...none, failure: { kind: 'protocol-error', detail: 'counting association rejected' } };
+    }
+    assoc = new Association(channel, rq, answer);
+    const exposure = await countExposure(assoc, { maxQueries: opts.maxQueries, budgetMs: opts.countBudgetMs }, opts.log);
+    let retrieve: boolean | null = null;
+    const findCtx = assoc.contextFor(SopClass.StudyRootFind);
+    const getCtx = assoc.contextFor(SopClass.StudyRootGet);
+    if (wantRetrieve && findCtx !== null) {
+      if (getCtx === null) retrieve = false;
+      else if (exposure !== null && exposure.instances > 0) {
+        try {
+          const r = await proveRetrieval(assoc, findCtx, getCtx);
+          retrieve = r.retrieved;
+          opts.log.debug(r.retrieved ? `retrieval proven: ${r.bytes} bytes received and discarded` : `retrieval refused: ${r.reason}`);
+        } catch (e) {
+          // an A-ABORT in answer to C-GET is a refusal; the counts already made stand
+          retrieve = false;
+          opts.log.debug(`retrieval refused: ${failureOf(e).detail}`);
+        }
+      }
+    }
+    await assoc.release();
+    return { exposure, retrieve, failure: null };
+  } catch (e) {
+    if (assoc !== null) assoc.abort();
+    else channel.destroy();
+    return { ...none, failure: failureOf(e) };
+  }
+}
