@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { CLI } from '../test/harness/cli.js';
 import { FLEET, startFleet } from '../test/harness/fleet.js';
 import { DEFAULT_PORTS } from '../src/targets/ports.js';
+import { countBench } from './count.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 
@@ -78,10 +79,15 @@ async function main(): Promise<void> {
     ];
     const rows = [['scenario', 'nmap dicom-ping ms', 'opendoor ms', 'nmap/opendoor', 'nmap DICOM found', 'opendoor DICOM found']];
     for (const s of scenarios) rows.push(await measure(s));
-    process.stdout.write(`\nmedian of ${RUNS} interleaved runs, ports ${DEFAULT_PORTS.join(',')}; opendoor default --timeout 3000\n\n${table(rows)}\n`);
+    process.stdout.write(`\nDetection: median of ${RUNS} interleaved runs, ports ${DEFAULT_PORTS.join(',')}; opendoor default --timeout 3000\n\n${table(rows)}\n`);
   } finally {
     await fleet.stop();
   }
+  if (process.env['BENCH_COUNT'] === '0') return;
+  const patients = Number(process.env['BENCH_PATIENTS'] ?? 200);
+  const shape = { patients, studiesPerPatient: 2, seriesPerStudy: 5, instancesPerSeries: 10 };
+  const countRows = await countBench(shape);
+  process.stdout.write(`\nCounting: ${patients * 100} instances (${patients} patients x 2 studies x 5 series x 10 instances); times include process start\n\n${table(countRows)}\n`);
 }
 
 main().catch((e: unknown) => {

@@ -36,6 +36,8 @@ export interface OrthancOptions {
   /** DICOM files uploaded through REST once the server runs. */
   files?: string[];
   credentials?: { user: string; password: string };
+  /** Parallel REST uploads (large benchmark archives). */
+  uploadConcurrency?: number;
 }
 
 export async function startOrthanc(o: OrthancOptions): Promise<TestServer> {
@@ -63,10 +65,21 @@ export async function startOrthanc(o: OrthancOptions): Promise<TestServer> {
   const proc = await startPinned('Orthanc', [path.join(dir, 'orthanc.json')], o.host, listen, { cwd: dir });
   const s = server(o.host, { dicom: dicomPort, http: httpPort }, proc, dir);
   const auth: Record<string, string> = o.credentials !== undefined ? { authorization: `Basic ${Buffer.from(`${o.credentials.user}:${o.credentials.password}`).toString('base64')}` } : {};
-  for (const file of o.files ?? []) {
-    const res = await fetch(`http://${o.host}:${httpPort}/instances`, { method: 'POST', body: readFileSync(file), headers: auth });
-    if (!res.ok) throw new Error(`Orthanc upload failed: ${res.status}`);
-    await res.arrayBuffer();
+  const files = o.files ?? [];
+  let next = 0;
+  const upload = async () => {
+    while (next < files.length) {
+      const file = files[next++] as string;
+      const res = await fetch(`http://${o.host}:${httpPort}/instances`, { method: 'POST', body: readFileSync(file), headers: auth });
+      if (!res.ok) throw new Error(`Orthanc upload failed: ${res.status}`);
+      await res.arrayBuffer();
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: o.uploadConcurrency ?? 1 }, upload));
+  } catch (e) {
+    await s.stop();
+    throw e;
   }
   return s;
 }

@@ -27,7 +27,8 @@ export interface Archive {
 
 const ROOT = '2.25.271828182845904523536';
 
-function dump(p: number, st: number, se: number, i: number): string {
+/** The dump2dcm text of one synthetic instance. */
+export function dumpText(p: number, st: number, se: number, i: number): string {
   const study = `${ROOT}.${p}.${st}`;
   const series = `${study}.${se}`;
   const year = 2000 + ((p * 7 + st) % 24);
@@ -73,7 +74,7 @@ export function makeArchive(dir: string, shape: ArchiveShape): Archive {
       for (let se = 0; se < shape.seriesPerStudy; se++) {
         for (let i = 0; i < shape.instancesPerSeries; i++) {
           const base = path.join(dir, `p${p}-st${st}-se${se}-i${i}`);
-          writeFileSync(`${base}.txt`, dump(p, st, se, i));
+          writeFileSync(`${base}.txt`, dumpText(p, st, se, i));
           run('dump2dcm', ['-q', '--write-xfer-little', `${base}.txt`, `${base}.dcm`]);
           files.push(`${base}.dcm`);
         }
