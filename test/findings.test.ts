@@ -70,7 +70,7 @@ test('toolkit fingerprints: UID roots and version names', () => {
 });
 
 test('one host, one story: Orthanc REST names the DCMTK-speaking DICOM port too', () => {
-  const http = service({ port: 8042, protocol: 'http', http: { status: 200, server: null, auth: 'none', api: 'orthanc' } });
+  const http = service({ port: 8042, protocol: 'http', http: { status: 200, server: null, auth: 'none', api: 'orthanc', dicomweb: null, title: null, retrieve: null } });
   const ids = identifyHost([
     { observation: openOrthanc, httpProduct: null, httpVersion: null },
     { observation: http, httpProduct: 'Orthanc', httpVersion: '1.10.1' },

@@ -152,6 +152,33 @@ export const CATALOGUE = {
     byProduct: { Orthanc: 'Orthanc: set "AuthenticationEnabled": true with "RegisteredUsers", and "RemoteAccessAllowed": false unless needed.' },
     references: [HIPAA, GDPR],
   },
+  'http-default-credentials': {
+    id: 'http-default-credentials',
+    severity: 'critical',
+    title: 'Imaging web API opens with a vendor default password',
+    why: 'Default credentials are published in the vendor documentation: this is no protection at all.',
+    remediation: 'Change every default password, remove sample users, and keep the API off untrusted networks.',
+    byProduct: { Orthanc: 'Orthanc: replace the "RegisteredUsers" entries (orthanc/orthanc, alice/alicePassword) with strong, per-person credentials.' },
+    references: [HIPAA, GDPR],
+  },
+  'http-retrievable': {
+    id: 'http-retrievable',
+    severity: 'critical',
+    title: 'Images can be downloaded over the web API by strangers',
+    why: 'opendoor downloaded one instance into memory (and discarded it): anyone can copy the images.',
+    remediation: 'Require authentication for WADO-RS and file downloads.',
+    byProduct: { Orthanc: 'Orthanc: set "AuthenticationEnabled": true; consider an authorization plugin for per-user access.' },
+    references: [HIPAA, GDPR],
+  },
+  'http-plain-phi': {
+    id: 'http-plain-phi',
+    severity: 'high',
+    title: 'Patient data served over plain HTTP',
+    why: 'Identifying attributes cross the network unencrypted.',
+    remediation: 'Serve the API over HTTPS only (TLS 1.2+), or behind a TLS-terminating proxy.',
+    byProduct: { Orthanc: 'Orthanc: set "SslEnabled": true with "SslCertificate", or put it behind an HTTPS reverse proxy.' },
+    references: [HIPAA, GDPR, 'HIPAA §164.312(e)(1) transmission security'],
+  },
 } as const satisfies Record<string, FindingDefinition>;
 
 export type FindingId = keyof typeof CATALOGUE;

@@ -59,6 +59,19 @@ function tlsFindings(s: ServiceObservation, product: string | null, now: Date): 
   return out;
 }
 
+function httpFindings(s: ServiceObservation, product: string | null): Finding[] {
+  const h = s.http;
+  if (h === null) return [];
+  const out: Finding[] = [];
+  const e = s.exposure;
+  const counted = e !== null ? `; ${e.patients} patients, ${e.studies} studies, ${e.instances} instances; identifying attributes returned: ${e.phi.join(', ') || 'none'}` : '';
+  if (h.api !== null && h.auth === 'none') out.push(finding('http-open-api', product, `${h.api} API answered without credentials${counted}`));
+  if (h.auth === 'default-credentials') out.push(finding('http-default-credentials', product, `a documented vendor default user and password opened the ${h.api ?? 'web'} API${counted}`));
+  if (h.retrieve === true) out.push(finding('http-retrievable', product, 'one instance was downloaded into memory and discarded'));
+  if (s.transport === 'tcp' && e !== null && e.phi.length > 0) out.push(finding('http-plain-phi', product, `identifying attributes (${e.phi.join(', ')}) served over plain HTTP`));
+  return out;
+}
+
 const ORDER: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
 
 /** All findings for one service, most severe first. */
@@ -67,9 +80,7 @@ export function judgeService(s: ServiceObservation, product: string | null, now 
   if (s.protocol === 'dicom' && s.transport === 'tcp' && s.dicom?.calledAe !== null) {
     out.push(finding('dicom-no-tls', product, 'DICOM upper layer answered on plain TCP'));
   }
-  if (s.http !== null && s.http.api !== null && s.http.auth === 'none') {
-    out.push(finding('http-open-api', product, `${s.http.api} API answered without credentials`));
-  }
+  out.push(...httpFindings(s, product));
   return out.sort((a, b) => ORDER[a.severity] - ORDER[b.severity]);
 }
 

@@ -39,8 +39,9 @@ function blank(protocol: Protocol, failure: ProbeFailure | null): Classified {
 
 async function classifyHttp(host: string, port: number, tls: boolean, opts: ServiceProbeOptions): Promise<Classified | 'silent' | 'no'> {
   await opts.throttle();
-  const h = await probeHttp(host, port, { timeoutMs: opts.timeoutMs, tls });
-  if (h.kind === 'http') return { ...blank('http', null), http: h.observation, product: h.product, version: h.version };
+  const { timeoutMs, depth, maxQueries, countBudgetMs, log } = opts;
+  const h = await probeHttp(host, port, { timeoutMs, tls, depth, maxQueries, countBudgetMs, log });
+  if (h.kind === 'http') return { ...blank('http', null), http: h.observation, product: h.product, version: h.version, exposure: h.exposure };
   if (h.failure.failure === 'timeout') return 'silent';
   return 'no';
 }
@@ -73,7 +74,7 @@ async function classify(host: string, port: number, transport: Transport, dial: 
   const c = fromNotDicom(d);
   if (c === 'http') {
     const h = await classifyHttp(host, port, tls, opts);
-    return typeof h !== 'string' ? h : { ...blank('http', null), http: { status: null, server: null, auth: null, api: null } };
+    return typeof h !== 'string' ? h : { ...blank('http', null), http: { status: null, server: null, auth: null, api: null, dicomweb: null, title: null, retrieve: null } };
   }
   if (!WEB_FIRST_PORTS.has(port) && c.protocol === 'unknown' && c.clientCertCode === null && !c.tlsAlert && !c.closedSilently) {
     // answered something that is neither DICOM nor an HTTP status line: one HTTP request settles it

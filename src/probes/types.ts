@@ -5,7 +5,6 @@
 import type { Duplex } from 'node:stream';
 import type { TlsFacts } from '../net/connect.js';
 import type { Logger } from '../util/log.js';
-import type { ExposureObservation } from './dicom/count.js';
 
 export type Transport = 'tcp' | 'tls';
 export type Protocol = 'dicom' | 'http' | 'unknown' | 'silent';
@@ -111,5 +110,30 @@ export interface HttpObservation {
   status: number | null;
   server: string | null;
   auth: 'none' | 'required' | 'default-credentials' | null;
+  /** 'orthanc' (Orthanc REST), 'dicomweb' (QIDO/WADO-RS), or null for a web page we only recognised. */
   api: string | null;
+  /** The DICOMweb root that answered QIDO-RS, if any. */
+  dicomweb: string | null;
+  /** The HTML title of `/` (a product name). */
+  title: string | null;
+  /** An instance was downloaded (and discarded), at --depth retrieve. */
+  retrieve: boolean | null;
+}
+
+/** What a stranger can read from one service: counts and attribute names, never values. */
+export interface ExposureObservation {
+  patients: number;
+  studies: number;
+  series: number;
+  instances: number;
+  /** Sum of NumberOfStudyRelatedInstances as the server reports it (Greenbone's "linked images"). */
+  linkedImages: number;
+  complete: boolean;
+  /** Why complete is false: a bound, a cap that could not be split, an error. */
+  incompleteReason: string | null;
+  capped: boolean;
+  phi: string[];
+  queries: number;
+  /** Through which interface the count was made. */
+  model: 'study-root' | 'patient-root' | 'orthanc-rest' | 'qido-rs';
 }

@@ -12,6 +12,7 @@ import type { AcceptedContext, Association } from '../../dicom/association.js';
 import { decodeDataset, encodeIdentifier, type DatasetView, type Identifier } from '../../dicom/dataset.js';
 import { SopClass } from '../../dicom/uids.js';
 import type { Logger } from '../../util/log.js';
+import type { ExposureObservation } from '../types.js';
 import { PHI_ATTRIBUTES, keyedDigest } from './phi.js';
 import { DateRange, splitRange, type DateSplit } from './dateRange.js';
 
@@ -21,21 +22,6 @@ export interface CountBounds {
   budgetMs: number;
 }
 
-export interface ExposureObservation {
-  patients: number;
-  studies: number;
-  series: number;
-  instances: number;
-  /** Sum of NumberOfStudyRelatedInstances as the server reports it (Greenbone's "linked images"). */
-  linkedImages: number;
-  complete: boolean;
-  /** Why complete is false: a bound, a cap that could not be split, an error. */
-  incompleteReason: string | null;
-  capped: boolean;
-  phi: string[];
-  queries: number;
-  model: 'study-root' | 'patient-root';
-}
 
 interface Study {
   patient: string;

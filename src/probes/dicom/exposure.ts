@@ -5,9 +5,9 @@
  */
 import { Association, requestAssociation } from '../../dicom/association.js';
 import { SopClass, TransferSyntax } from '../../dicom/uids.js';
-import { depthAtLeast, type DicomObservation, type Dialer, type ProbeFailure, type ProbeOptions } from '../types.js';
+import { depthAtLeast, type DicomObservation, type Dialer, type ExposureObservation, type ProbeFailure, type ProbeOptions } from '../types.js';
 import { OPENDOOR_CALLING_AE } from './aeTitles.js';
-import { countExposure, type ExposureObservation } from './count.js';
+import { countExposure } from './count.js';
 import { associateRq, failureOf, newChannel } from './negotiation.js';
 import { proveRetrieval, retrieveContexts } from './retrieve.js';
 

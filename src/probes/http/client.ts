@@ -1,0 +1,129 @@
+/**
+ * One HTTP client for every web probe: undici with timeouts on connect, headers and body, a cap on
+ * header and body size, never following a redirect (a Location is only read, so a probe can never
+ * be led off its target), certificates not verified (an auditor must see self-signed ones).
+ */
+import type { Agent } from 'undici';
+
+export const MAX_HTTP_BODY = 4 * 1024 * 1024;
+
+/** undici is loaded on first use: a scan that meets no web port never pays for it. */
+const importUndici = () => import('undici');
+type Undici = Awaited<ReturnType<typeof importUndici>>;
+let undici: Promise<Undici> | null = null;
+const loadUndici = (): Promise<Undici> => (undici ??= importUndici());
+
+export type HttpFailure = 'timeout' | 'refused' | 'reset' | 'not-http' | 'too-large';
+
+export type HttpResponse =
+  | { ok: true; status: number; headers: Record<string, string>; body: Buffer }
+  | { ok: false; failure: HttpFailure; code: string | null };
+
+export interface HttpTarget {
+  host: string;
+  port: number;
+  tls: boolean;
+  timeoutMs: number;
+}
+
+export class HttpClient {
+  private constructor(
+    private readonly agent: Agent,
+    readonly origin: string,
+    private readonly timeoutMs: number,
+    private readonly request: Undici['request'],
+  ) {}
+
+  static async open(t: HttpTarget): Promise<HttpClient> {
+    const { Agent, request } = await loadUndici();
+    const agent = new Agent({
+      connect: { rejectUnauthorized: false, timeout: t.timeoutMs },
+      headersTimeout: t.timeoutMs,
+      bodyTimeout: t.timeoutMs,
+      maxResponseSize: MAX_HTTP_BODY,
+      maxHeaderSize: 64 * 1024,
+      connections: 1,
+      pipelining: 1,
+    });
+    // normalised by URL (a default port disappears), so the off-target check compares like with like
+    const origin = new URL(`${t.tls ? 'https' : 'http'}://${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`).origin;
+    return new HttpClient(agent, origin, t.timeoutMs, request);
+  }
+
+  /**
+   * GET one path of this origin. The body is read up to `maxBody` bytes (default MAX_HTTP_BODY) and
+   * the whole exchange is bounded by twice the timeout, so a drip-feeding server cannot hold it.
+   */
+  async get(path: string, headers: Record<string, string> = {}, maxBody = MAX_HTTP_BODY): Promise<HttpResponse> {
+    const signal = AbortSignal.timeout(this.timeoutMs * 2);
+    const url = new URL(path, this.origin);
+    if (url.origin !== this.origin) return { ok: false, failure: 'not-http', code: 'OFF_TARGET' };
+    try {
+      const res = await this.request(url, { method: 'GET', dispatcher: this.agent, signal, headers: { 'user-agent': 'opendoor', accept: '*/*', ...headers } });
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of res.body) {
+        size += (chunk as Buffer).length;
+        if (size > maxBody) {
+          res.body.destroy();
+          return { ok: false, failure: 'too-large', code: null };
+        }
+        chunks.push(chunk as Buffer);
+      }
+      const flat: Record<string, string> = {};
+      for (const [k, v] of Object.entries(res.headers)) {
+        if (v !== undefined) flat[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+      }
+      return { ok: true, status: res.statusCode, headers: flat, body: Buffer.concat(chunks) };
+    } catch (e) {
+      return { ok: false, ...classify(e) };
+    }
+  }
+
+  /** GET that counts the body's bytes and keeps none of them (retrieval proof). */
+  async drain(path: string, headers: Record<string, string> = {}, maxBytes = 512 * 1024 * 1024): Promise<{ status: number; bytes: number } | { failure: HttpFailure }> {
+    const signal = AbortSignal.timeout(this.timeoutMs * 10);
+    try {
+      const res = await this.request(new URL(path, this.origin), { method: 'GET', dispatcher: this.agent, signal, headers: { 'user-agent': 'opendoor', ...headers } });
+      let bytes = 0;
+      for await (const chunk of res.body) {
+        bytes += (chunk as Buffer).length;
+        if (bytes > maxBytes) {
+          res.body.destroy();
+          break;
+        }
+      }
+      return { status: res.statusCode, bytes };
+    } catch (e) {
+      return { failure: classify(e).failure };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.destroy().catch(() => undefined);
+  }
+}
+
+function classify(e: unknown): { failure: HttpFailure; code: string | null } {
+  const code = (e as { code?: string }).code ?? null;
+  const name = (e as { name?: string }).name;
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || name === 'TimeoutError' || name === 'AbortError') {
+    return { failure: 'timeout', code };
+  }
+  if (code === 'ECONNREFUSED') return { failure: 'refused', code };
+  if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE' || code === 'UND_ERR_HEADERS_OVERFLOW') return { failure: 'too-large', code };
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return { failure: 'reset', code };
+  return { failure: 'not-http', code };
+}
+
+export function basicAuth(user: string, password: string): Record<string, string> {
+  return { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` };
+}
+
+export function json(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}

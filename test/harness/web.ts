@@ -1,0 +1,98 @@
+/**
+ * Web peers for tests: a DICOMweb-only front (a reverse proxy that exposes nothing but a real
+ * Orthanc's /dicom-web, as many deployments do) and scripted hostile HTTP servers.
+ */
+import http from 'node:http';
+import net from 'node:net';
+
+export interface WebPeer {
+  host: string;
+  port: number;
+  requests: number;
+  stop(): Promise<void>;
+}
+
+async function listen(srv: net.Server, host: string, port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen(port, host, () => resolve());
+  });
+}
+
+function closer(srv: net.Server, sockets: Set<net.Socket>): () => Promise<void> {
+  return async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((r) => srv.close(() => r()));
+  };
+}
+
+/** Forwards /dicom-web/… to upstream and answers 404 to everything else. */
+export async function startDicomWebProxy(host: string, port: number, upstream: { host: string; port: number }): Promise<WebPeer> {
+  const sockets = new Set<net.Socket>();
+  const peer: WebPeer = { host, port, requests: 0, stop: async () => undefined };
+  const srv = http.createServer((req, res) => {
+    peer.requests++;
+    if (!(req.url ?? '').startsWith('/dicom-web/')) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    const up = http.request({ host: upstream.host, port: upstream.port, path: req.url, method: req.method, headers: { ...req.headers, host: `${upstream.host}:${upstream.port}` } }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    up.on('error', () => res.writeHead(502).end());
+    req.pipe(up);
+  });
+  srv.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await listen(srv, host, port);
+  peer.stop = closer(srv, sockets);
+  return peer;
+}
+
+export type HostileHttp = 'endless-body' | 'huge-headers' | 'slow-drip' | 'redirect-loop' | 'redirect-off-host';
+
+/** A raw-socket HTTP server that misbehaves in one chosen way. */
+export async function startHostileHttp(host: string, port: number, kind: HostileHttp, elsewhere = 'http://127.0.83.99:8042/'): Promise<WebPeer> {
+  const sockets = new Set<net.Socket>();
+  const peer: WebPeer = { host, port, requests: 0, stop: async () => undefined };
+  const srv = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+    socket.once('data', () => {
+      peer.requests++;
+      const alive = () => !socket.destroyed;
+      if (kind === 'endless-body') {
+        socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n[');
+        const pump = () => {
+          while (alive() && socket.write(Buffer.alloc(65536, 0x20)));
+          if (alive()) socket.once('drain', pump);
+        };
+        pump();
+      } else if (kind === 'huge-headers') {
+        socket.write('HTTP/1.1 200 OK\r\n');
+        const pump = () => {
+          while (alive() && socket.write(`x-filler: ${'a'.repeat(8000)}\r\n`));
+          if (alive()) socket.once('drain', pump);
+        };
+        pump();
+      } else if (kind === 'slow-drip') {
+        const text = 'HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello';
+        let i = 0;
+        const t = setInterval(() => {
+          if (!alive() || i >= text.length) return clearInterval(t);
+          socket.write(text[i++] ?? '');
+        }, 500);
+      } else {
+        const location = kind === 'redirect-loop' ? '/' : elsewhere;
+        socket.end(`HTTP/1.1 302 Found\r\nlocation: ${location}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
+      }
+    });
+  });
+  await listen(srv, host, port);
+  peer.stop = closer(srv, sockets);
+  return peer;
+}

@@ -1,0 +1,122 @@
+/**
+ * The web doors against real Orthanc servers with the DICOMweb plugin: open, password protected,
+ * vendor default credentials, DICOM port disabled, a DICOMweb-only front; one host one story; and
+ * hostile HTTP peers that must end within their timeouts.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { ServiceRecord } from '../src/output/records.js';
+import { probeService } from '../src/probes/service.js';
+import { silentLogger } from '../src/util/log.js';
+import { runCli } from './harness/cli.js';
+import { OPEN_ORTHANC } from './harness/fleet.js';
+import { removeDir, tempDir } from './harness/procs.js';
+import { startOrthanc, type TestServer } from './harness/servers.js';
+import { PHI_MARKER, makeArchive, type Archive } from './harness/studies.js';
+import { startDicomWebProxy, startHostileHttp, type HostileHttp, type WebPeer } from './harness/web.js';
+
+const H = { open: '127.0.83.2', locked: '127.0.83.3', defaults: '127.0.83.4', webOnly: '127.0.83.5', proxy: '127.0.83.6', elsewhere: '127.0.83.99' };
+const TIMEOUT = 800;
+const opts = { timeoutMs: 2000, depth: 'retrieve' as const, aeTitles: [], maxQueries: 500, countBudgetMs: 30000, log: silentLogger, throttle: async () => undefined };
+
+describe('web doors', () => {
+  let archive: Archive;
+  let dir: string;
+  const servers: Array<TestServer | WebPeer> = [];
+  before(async () => {
+    dir = tempDir('web');
+    archive = makeArchive(dir, { patients: 3, studiesPerPatient: 2, seriesPerStudy: 2, instancesPerSeries: 2 });
+    const orthancs = await Promise.all([
+      startOrthanc({ host: H.open, files: archive.files, dicomWeb: true, config: OPEN_ORTHANC }),
+      startOrthanc({ host: H.locked, files: archive.files, dicomWeb: true, credentials: { user: 'pacsadmin', password: 'Long-Unique-9' }, config: { AuthenticationEnabled: true, RegisteredUsers: { pacsadmin: 'Long-Unique-9' } } }),
+      startOrthanc({ host: H.defaults, files: archive.files, dicomWeb: true, credentials: { user: 'orthanc', password: 'orthanc' }, config: { AuthenticationEnabled: true, RegisteredUsers: { orthanc: 'orthanc' } } }),
+      startOrthanc({ host: H.webOnly, files: archive.files, dicomWeb: true, config: { DicomServerEnabled: false } }),
+    ]);
+    servers.push(...orthancs);
+    servers.push(await startDicomWebProxy(H.proxy, 80, { host: H.open, port: 8042 }));
+  });
+  after(async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+    removeDir(dir);
+  });
+
+  const exact = (e: { patients: number; studies: number; series: number; instances: number } | null | undefined) => {
+    assert.ok(e);
+    assert.deepEqual([e.patients, e.studies, e.series, e.instances], [archive.patients, archive.studies, archive.series, archive.instances]);
+  };
+
+  test('open Orthanc REST: exact counts, PHI by name, download proven', async () => {
+    const r = await probeService(H.open, 8042, opts);
+    assert.equal(r.observation.protocol, 'http');
+    assert.equal(r.product, 'Orthanc');
+    assert.match(r.version ?? '', /^\d+\.\d+\.\d+$/);
+    assert.equal(r.observation.http?.auth, 'none');
+    assert.equal(r.observation.http?.api, 'orthanc');
+    assert.equal(r.observation.http?.dicomweb, '/dicom-web');
+    exact(r.observation.exposure);
+    for (const name of ['PatientName', 'PatientID', 'PatientBirthDate', 'AccessionNumber']) assert.ok(r.observation.exposure?.phi.includes(name), name);
+    assert.equal(r.observation.http?.retrieve, true);
+  });
+
+  test('password-protected Orthanc: required, and no PHI claimed', async () => {
+    const r = await probeService(H.locked, 8042, opts);
+    assert.equal(r.product, 'Orthanc');
+    assert.equal(r.observation.http?.auth, 'required');
+    assert.equal(r.observation.exposure, null);
+    assert.equal(r.observation.http?.retrieve, null);
+  });
+
+  test('vendor default credentials: found at --depth access, never tried at detect', async () => {
+    const r = await probeService(H.defaults, 8042, opts);
+    assert.equal(r.observation.http?.auth, 'default-credentials');
+    exact(r.observation.exposure);
+    const d = await probeService(H.defaults, 8042, { ...opts, depth: 'detect' });
+    assert.equal(d.observation.http?.auth, 'required');
+  });
+
+  test('DICOMweb-only front: QIDO-RS counts exactly, WADO-RS download proven', async () => {
+    const r = await probeService(H.proxy, 80, opts);
+    assert.equal(r.observation.http?.api, 'dicomweb');
+    assert.equal(r.observation.http?.dicomweb, '/dicom-web');
+    assert.equal(r.observation.exposure?.model, 'qido-rs');
+    exact(r.observation.exposure);
+    assert.ok(r.observation.exposure?.phi.includes('PatientName'));
+    assert.equal(r.observation.http?.retrieve, true);
+  });
+
+  test('one host, one story: DICOM and HTTP records agree; a web-only Orthanc is found; no marker in any output', async () => {
+    const r = await runCli(['scan', H.open, H.webOnly, H.locked, '-p', '4242,8042', '--json', '--depth', 'retrieve', '--debug', '--timeout', '2000']);
+    assert.equal(r.code, 0, r.stderr);
+    const recs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as ServiceRecord);
+    const at = (h: string, p: number) => recs.find((x) => x.host === h && x.port === p);
+    assert.equal(at(H.open, 4242)?.product, 'Orthanc');
+    assert.equal(at(H.open, 4242)?.version, at(H.open, 8042)?.version);
+    assert.equal(at(H.locked, 4242)?.product, 'Orthanc');
+    assert.equal(at(H.webOnly, 4242), undefined);
+    assert.equal(at(H.webOnly, 8042)?.product, 'Orthanc');
+    assert.ok(at(H.open, 8042)?.findings.some((f) => f.id === 'http-open-api'));
+    assert.ok(at(H.open, 8042)?.findings.some((f) => f.id === 'http-plain-phi'));
+    assert.match(at(H.open, 8042)?.findings.find((f) => f.id === 'http-open-api')?.remediation ?? '', /AuthenticationEnabled/);
+    assert.ok(!`${r.stdout}${r.stderr}`.includes(PHI_MARKER));
+  });
+
+  const hostile: HostileHttp[] = ['endless-body', 'huge-headers', 'slow-drip', 'redirect-loop', 'redirect-off-host'];
+  hostile.forEach((kind, i) => {
+    test(`hostile HTTP peer (${kind}) ends within its timeouts with bounded memory, never followed off target`, async () => {
+      const trap = await startHostileHttp(H.elsewhere, 8042 + i, 'redirect-loop');
+      const peer = await startHostileHttp(`127.0.83.${10 + i}`, 8080, kind, `http://${H.elsewhere}:${8042 + i}/`);
+      try {
+        const rss = process.memoryUsage().rss;
+        const started = performance.now();
+        const r = await probeService(peer.host, 8080, { ...opts, timeoutMs: TIMEOUT });
+        const ms = performance.now() - started;
+        assert.ok(['http', 'unknown', 'silent'].includes(r.observation.protocol), r.observation.protocol);
+        assert.ok(ms < TIMEOUT * 12, `${kind}: ${Math.round(ms)} ms`);
+        assert.ok(process.memoryUsage().rss - rss < 96 * 1024 * 1024, 'bounded memory');
+        assert.equal(trap.requests, 0, 'a redirect was followed off the target');
+      } finally {
+        await Promise.all([peer.stop(), trap.stop()]);
+      }
+    });
+  });
+});
