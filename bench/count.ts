@@ -92,15 +92,19 @@ async function opendoorCount(host: string, port: number): Promise<{ ms: number; 
   return { ms: r.ms, instances: rec?.exposure?.instances ?? -1, queries: rec?.exposure?.queries ?? -1 };
 }
 
+/** dcmqrscp's index file is capped at 32 MiB (about 1,000 instances): it gets the first 1,000. */
+const DCMQRSCP_MAX_INSTANCES = 1000;
+
 export async function countBench(shape: ArchiveShape): Promise<string[][]> {
   const files = await bigArchive(shape);
+  const qrFiles = files.slice(0, DCMQRSCP_MAX_INSTANCES);
   const work = tempDir('bench-count');
   const servers: TestServer[] = [];
   const rows: string[][] = [['server', 'instances', 'findscu ms', 'opendoor ms', 'findscu inst/s', 'opendoor inst/s', 'opendoor/findscu speed', 'opendoor queries']];
   try {
-    process.stderr.write(`bench: loading ${files.length} instances into dcmqrscp and Orthanc ...\n`);
+    process.stderr.write(`bench: loading ${qrFiles.length} instances into dcmqrscp and ${files.length} into Orthanc ...\n`);
     const [qr, orthanc] = await Promise.all([
-      startDcmqrscp({ host: '127.0.81.2', aet: 'ARCHIVE', peers: 'ANY', files }),
+      startDcmqrscp({ host: '127.0.81.2', aet: 'ARCHIVE', peers: 'ANY', files: qrFiles }),
       startOrthanc({ host: '127.0.81.3', files, config: OPEN_ORTHANC, uploadConcurrency: 4 }),
     ]);
     servers.push(qr, orthanc);

@@ -84,10 +84,11 @@ async function main(): Promise<void> {
     await fleet.stop();
   }
   if (process.env['BENCH_COUNT'] === '0') return;
+  process.stderr.write('bench: counting (first run generates 20,000 synthetic instances: a few minutes) ...\n');
   const patients = Number(process.env['BENCH_PATIENTS'] ?? 200);
   const shape = { patients, studiesPerPatient: 2, seriesPerStudy: 5, instancesPerSeries: 10 };
   const countRows = await countBench(shape);
-  process.stdout.write(`\nCounting: ${patients * 100} instances (${patients} patients x 2 studies x 5 series x 10 instances); times include process start\n\n${table(countRows)}\n`);
+  process.stdout.write(`\nCounting: Orthanc holds ${patients * 100} instances (${patients} patients x 2 studies x 5 series x 10 instances), dcmqrscp the first 1,000 (its index file is capped at 32 MiB); times include process start\n\n${table(countRows)}\n`);
 }
 
 main().catch((e: unknown) => {

@@ -2,7 +2,9 @@
 /** opendoor's command line: parse, dispatch, map errors to the contract's exit codes (0 ran, 2 usage, 1 other). */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { scanCommand, UsageError, type Io, type ScanCliOptions } from './scanCommand.js';
+import { scanCommand } from './scanCommand.js';
+import { scansCommand } from './scansCommand.js';
+import { UsageError, type Io, type ScanCliOptions } from './scanOptions.js';
 
 /** nmap spells the input-list option `-iL`; commander only knows one-letter short options. */
 export function normaliseArgv(argv: string[]): string[] {
@@ -32,11 +34,23 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--timeout <ms>', 'timeout of each network step in milliseconds', '3000')
     .option('--max-queries <n>', 'C-FIND queries allowed per service when counting', '2000')
     .option('--count-budget <ms>', 'time allowed per service when counting, in milliseconds', '120000')
-    .option('-v, --verbose', 'progress details on stderr')
+    .option('--db <file>', 'the results database (default: ~/.local/share/opendoor/opendoor.db)')
+    .option('--resume <scanId>', 'finish an interrupted scan (targets and options come from the database)')
+    .option('--shard <K/N>', 'probe only part K of an N-way partition of the targets (N machines cover them once)')
+    .option('--seed <hex>', 'seed of the random target order (default: derived from the targets)')
+    .option('-v, --verbose', 'details on stderr')
     .option('--debug', 'protocol details on stderr (never patient data)')
     .option('-q, --quiet', 'only errors on stderr')
     .action(async (targets: string[], options: ScanCliOptions) => {
       setExit(await scanCommand(targets, options, io));
+    });
+  program
+    .command('scans')
+    .description('list the scans in the database')
+    .option('--db <file>', 'the results database')
+    .option('--json', 'JSON Lines instead of a table')
+    .action((options: { db?: string; json?: boolean }) => {
+      setExit(scansCommand(options, io));
     });
   return program;
 }

@@ -85,6 +85,6 @@ export function judgeService(s: ServiceObservation, product: string | null, now 
 }
 
 /** A service is exposed when a stranger can do more than knock. */
-export function isExposed(findings: readonly Finding[]): boolean {
+export function isExposed(findings: ReadonlyArray<{ severity: string }>): boolean {
   return findings.some((f) => f.severity === 'critical' || f.severity === 'high');
 }

@@ -23,7 +23,7 @@ function hostKey(host: string): string {
   return v4 === null ? host : v4.slice(1).map((p) => p.padStart(3, '0')).join('.');
 }
 
-export function renderTable(unsorted: readonly ServiceRecord[], summary: SummaryRecord): string {
+export function renderTable(unsorted: Iterable<ServiceRecord>, summary: SummaryRecord): string {
   const records = [...unsorted].sort((a, b) => hostKey(a.host).localeCompare(hostKey(b.host)) || a.port - b.port);
   const header = ['HOST', 'PORT', 'PROTO', 'PRODUCT', 'ACCESS', 'TOP FINDING'];
   const rows = records.map((r) => [

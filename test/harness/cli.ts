@@ -1,9 +1,14 @@
 /** Runs the built opendoor CLI as a child process, as a user would. */
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
+
+/** Tests never touch the user's own results database: the default lives in a temp dir. */
+const DATA_HOME = mkdtempSync(path.join(os.tmpdir(), 'opendoor-data-'));
 
 export interface CliRun {
   code: number;
@@ -15,7 +20,7 @@ export interface CliRun {
 export function runCli(args: string[], input?: string, env: Record<string, string> = {}): Promise<CliRun> {
   return new Promise((resolve) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, XDG_DATA_HOME: DATA_HOME, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));

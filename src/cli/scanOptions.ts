@@ -1,0 +1,131 @@
+/**
+ * `opendoor scan` options → a validated plan (every bad value is a UsageError before any probe).
+ */
+import { readFileSync } from 'node:fs';
+import { planArgsFrom, type PlanArgs } from '../engine/plan.js';
+import { parseShard } from '../targets/space.js';
+import { isValidAeTitle } from '../probes/dicom/aeTitles.js';
+import { DEPTHS, type Depth } from '../probes/types.js';
+import { InputFileError, parseInputText, type InputEntry } from '../targets/inputFile.js';
+import { DEFAULT_PORTS, PortSyntaxError, parsePorts } from '../targets/ports.js';
+import { TargetSyntaxError, parseTarget, type TargetSpec } from '../targets/spec.js';
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface ScanCliOptions {
+  inputList?: string;
+  exclude?: string;
+  excludeFile?: string;
+  ports?: string;
+  depth: string;
+  json?: boolean;
+  output?: string;
+  aeTitles?: string;
+  concurrency: string;
+  rate: string;
+  timeout: string;
+  maxQueries: string;
+  countBudget: string;
+  db?: string;
+  resume?: string;
+  shard?: string;
+  seed?: string;
+  verbose?: boolean;
+  debug?: boolean;
+  quiet?: boolean;
+}
+
+function readText(file: string, what: string, stdin: () => string): string {
+  try {
+    return file === '-' ? stdin() : readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new UsageError(`cannot read ${what} ${file}: ${code}`);
+  }
+}
+
+function intOption(name: string, value: string, min: number, max: number): number {
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got "${value}"`);
+  return Number(value);
+}
+
+function specs(list: string, where: string): TargetSpec[] {
+  return list
+    .split(/[\s,]+/)
+    .filter((t) => t !== '')
+    .map((t) => {
+      try {
+        return parseTarget(t);
+      } catch (e) {
+        if (e instanceof TargetSyntaxError) throw new UsageError(`${where}: ${e.message}`);
+        throw e;
+      }
+    });
+}
+
+function aeTitlesFrom(file: string | undefined, stdin: () => string): string[] {
+  if (file === undefined) return [];
+  const titles: string[] = [];
+  readText(file, 'AE title file', stdin)
+    .split('\n')
+    .forEach((raw, i) => {
+      const t = raw.replace(/\r$/, '').trim();
+      if (t === '' || t.startsWith('#')) return;
+      if (!isValidAeTitle(t)) throw new UsageError(`${file}:${i + 1}: not a valid AE title (1-16 printable ASCII characters, no backslash)`);
+      titles.push(t);
+    });
+  return titles;
+}
+
+export interface Io {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  stdin: () => string;
+}
+
+export function planArgs(targetArgs: string[], o: ScanCliOptions, io: Io): PlanArgs {
+  if (!(DEPTHS as readonly string[]).includes(o.depth)) throw new UsageError(`--depth must be one of ${DEPTHS.join(', ')}, got "${o.depth}"`);
+  let ports: number[];
+  try {
+    ports = o.ports !== undefined ? parsePorts(o.ports) : [...DEFAULT_PORTS];
+  } catch (e) {
+    if (e instanceof PortSyntaxError) throw new UsageError(`--ports ${e.message}`);
+    throw e;
+  }
+  const targets: InputEntry[] = specs(targetArgs.join(' '), 'target').map((spec) => ({ spec, ports: null }));
+  if (o.inputList !== undefined) {
+    try {
+      targets.push(...parseInputText(o.inputList, readText(o.inputList, 'target file', io.stdin)));
+    } catch (e) {
+      if (e instanceof InputFileError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
+  if (targets.length === 0) throw new UsageError('no targets: give addresses, ranges, CIDRs or hostnames, or -iL FILE');
+  const excludes = o.exclude !== undefined ? specs(o.exclude, '--exclude') : [];
+  if (o.excludeFile !== undefined) {
+    readText(o.excludeFile, 'exclude file', io.stdin)
+      .split('\n')
+      .forEach((raw, i) => {
+        const line = raw.replace(/#.*$/, '').trim();
+        if (line !== '') excludes.push(...specs(line, `${o.excludeFile}:${i + 1}`));
+      });
+  }
+  const shard = o.shard === undefined ? null : parseShard(o.shard);
+  if (o.shard !== undefined && shard === null) throw new UsageError(`--shard must be K/N with 1 <= K <= N, got "${o.shard}"`);
+  if (o.seed !== undefined && !/^[0-9a-f]{1,16}$/i.test(o.seed)) throw new UsageError(`--seed must be 1 to 16 hexadecimal digits, got "${o.seed}"`);
+  return planArgsFrom(targets, excludes, {
+    ports,
+    depth: o.depth as Depth,
+    timeoutMs: intOption('timeout', o.timeout, 50, 600000),
+    concurrency: intOption('concurrency', o.concurrency, 1, 4096),
+    rate: intOption('rate', o.rate, 1, 100000),
+    aeTitles: aeTitlesFrom(o.aeTitles, io.stdin),
+    maxQueries: intOption('max-queries', o.maxQueries, 1, 10000000),
+    countBudgetMs: intOption('count-budget', o.countBudget, 100, 86400000),
+    shard,
+    ...(o.seed !== undefined ? { seed: o.seed.toLowerCase() } : {}),
+  });
+}

@@ -1,0 +1,24 @@
+/** `opendoor scans`: the scans in the database (id, started, status, targets, services, exposed, counts). */
+import { openStore } from './scanCommand.js';
+import type { Io } from './scanOptions.js';
+
+export function scansCommand(o: { db?: string; json?: boolean }, io: Io): number {
+  const { store } = openStore(o.db);
+  try {
+    const rows = store.listScans();
+    if (o.json === true) {
+      for (const r of rows) {
+        const { args: _args, ...rest } = r;
+        io.stdout(`${JSON.stringify({ type: 'scan', ...rest })}\n`);
+      }
+      return 0;
+    }
+    const header = ['SCAN', 'STARTED', 'STATUS', 'TARGETS', 'SERVICES', 'EXPOSED', 'PATIENTS', 'STUDIES'];
+    const cells = rows.map((r) => [r.id, r.started.replace(/\.\d+Z$/, 'Z'), r.status, String(r.targets), String(r.services), String(r.exposed), String(r.patients), String(r.studies)]);
+    const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
+    for (const line of [header, ...cells]) io.stdout(`${line.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}\n`);
+    return 0;
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * A scan plan: everything needed to enumerate the work again (for --resume), as plain data, and
+ * the lazy, permuted, sharded sequence of work items it stands for.
+ */
+import { lookup } from 'node:dns/promises';
+import { createHash } from 'node:crypto';
+import type { Depth } from '../probes/types.js';
+import type { InputEntry } from '../targets/inputFile.js';
+import { TargetSpace, intervalOf, permutation, type Interval } from '../targets/space.js';
+import { contains, parseTarget, type TargetSpec } from '../targets/spec.js';
+import type { Logger } from '../util/log.js';
+
+/** What `scans.args` stores: enough to rebuild the same work sequence and probe options. */
+export interface PlanArgs {
+  targets: Array<{ spec: string; ports: number[] | null }>;
+  excludes: string[];
+  ports: number[];
+  depth: Depth;
+  timeoutMs: number;
+  concurrency: number;
+  rate: number;
+  aeTitles: string[];
+  maxQueries: number;
+  countBudgetMs: number;
+  shard: { k: number; n: number } | null;
+  seed: string;
+}
+
+export interface WorkItem {
+  idx: bigint;
+  host: string;
+  ports: number[];
+}
+
+export interface Plan {
+  args: PlanArgs;
+  space: TargetSpace;
+  explicit: Array<{ host: string; ports: number[] }>;
+  /** Work items in this shard. */
+  total: bigint;
+}
+
+export function planArgsFrom(entries: InputEntry[], excludes: TargetSpec[], rest: Omit<PlanArgs, 'targets' | 'excludes' | 'seed'> & { seed?: string }): PlanArgs {
+  const targets = entries.map((e) => ({ spec: e.spec.text, ports: e.ports }));
+  const seed = rest.seed ?? createHash('sha256').update(JSON.stringify(targets)).digest('hex').slice(0, 16);
+  return { ...rest, targets, excludes: excludes.map((x) => x.text), seed };
+}
+
+async function resolve(name: string, timeoutMs: number, log: Logger): Promise<string[]> {
+  try {
+    const answer = await Promise.race([
+      lookup(name, { all: true }),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs).unref()),
+    ]);
+    return [...new Set(answer.map((a) => a.address))];
+  } catch {
+    log.warn(`cannot resolve ${name}`);
+    return [];
+  }
+}
+
+export async function buildPlan(args: PlanArgs, log: Logger): Promise<Plan> {
+  const excludes = args.excludes.map(parseTarget);
+  const cuts = excludes.map(intervalOf).filter((x): x is Interval => x !== null);
+  const excluded = (host: string) => excludes.some((x) => contains(x, host));
+  const blocks: Interval[] = [];
+  const explicit = new Map<string, number[]>();
+  for (const t of args.targets) {
+    const spec = parseTarget(t.spec);
+    if (spec.kind === 'host' && excluded(spec.name)) continue;
+    const addresses = spec.kind === 'host' ? (await resolve(spec.name, args.timeoutMs, log)).map((a) => parseTarget(a)) : [spec];
+    for (const a of addresses) {
+      const iv = intervalOf(a);
+      if (iv === null) continue;
+      if (t.ports === null) blocks.push(iv);
+      else if (!excluded(a.text)) explicit.set(a.text, [...new Set([...(explicit.get(a.text) ?? []), ...t.ports])]);
+    }
+  }
+  const space = new TargetSpace(blocks, cuts);
+  const list = [...explicit].map(([host, ports]) => ({ host, ports }));
+  const n = space.size + BigInt(list.length);
+  const shard = args.shard;
+  const total = shard === null ? n : n > BigInt(shard.k - 1) ? (n - BigInt(shard.k - 1) + BigInt(shard.n) - 1n) / BigInt(shard.n) : 0n;
+  return { args, space, explicit: list, total };
+}
+
+/** The work, lazily: a seeded full-cycle permutation of all indices, filtered to this shard. */
+export function* workItems(plan: Plan): Generator<WorkItem> {
+  const n = plan.space.size + BigInt(plan.explicit.length);
+  const shard = plan.args.shard;
+  for (const idx of permutation(n, BigInt(`0x${plan.args.seed}`))) {
+    if (shard !== null && idx % BigInt(shard.n) !== BigInt(shard.k - 1)) continue;
+    if (idx < plan.space.size) {
+      yield { idx, host: plan.space.at(idx), ports: plan.args.ports };
+    } else {
+      const e = plan.explicit[Number(idx - plan.space.size)];
+      if (e !== undefined) yield { idx, host: e.host, ports: e.ports };
+    }
+  }
+}

@@ -1,0 +1,46 @@
+/** Progress on stderr when it is a terminal: done/total, rate, ETA, services and exposures found. */
+export class Progress {
+  private done = 0;
+  private services = 0;
+  private exposed = 0;
+  private readonly started = performance.now();
+  private readonly timer: NodeJS.Timeout | null;
+
+  constructor(
+    private readonly total: bigint,
+    enabled: boolean,
+    private readonly write: (s: string) => void = (s) => void process.stderr.write(s),
+  ) {
+    this.timer = enabled ? setInterval(() => this.print(), 1000) : null;
+    this.timer?.unref();
+  }
+
+  skip(): void {
+    this.done++;
+  }
+
+  host(services: number, exposed: number): void {
+    this.done++;
+    this.services += services;
+    this.exposed += exposed;
+  }
+
+  line(): string {
+    const secs = (performance.now() - this.started) / 1000;
+    const rate = secs > 0 ? this.done / secs : 0;
+    const left = Number(this.total) - this.done;
+    const eta = rate > 0 ? `${Math.ceil(left / rate)} s` : '?';
+    return `opendoor: ${this.done}/${this.total} hosts, ${rate.toFixed(1)}/s, ETA ${eta}, ${this.services} services, ${this.exposed} exposed`;
+  }
+
+  private print(): void {
+    this.write(`\r${this.line()}\x1b[K`);
+  }
+
+  end(): void {
+    if (this.timer === null) return;
+    clearInterval(this.timer);
+    this.print();
+    this.write('\n');
+  }
+}

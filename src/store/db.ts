@@ -1,0 +1,147 @@
+/**
+ * The results database (SQLite through better-sqlite3, WAL): scans, the service records and
+ * findings as they arrive, and which work items are done, so `scan --resume` continues exactly.
+ * It holds the same records as the JSON Lines output: protocol facts, counts, attribute names —
+ * never a patient value.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ServiceRecord, SummaryRecord } from '../output/records.js';
+
+export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env['XDG_DATA_HOME'] !== undefined && env['XDG_DATA_HOME'] !== '' ? env['XDG_DATA_HOME'] : path.join(env['HOME'] ?? os.homedir(), '.local', 'share');
+  return path.join(base, 'opendoor', 'opendoor.db');
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS scans (
+  id TEXT PRIMARY KEY, started TEXT NOT NULL, finished TEXT, status TEXT NOT NULL,
+  args TEXT NOT NULL, targets INTEGER NOT NULL DEFAULT 0, elapsed_ms INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS services (
+  scan_id TEXT NOT NULL, host TEXT NOT NULL, port INTEGER NOT NULL, protocol TEXT NOT NULL,
+  product TEXT, exposed INTEGER NOT NULL, patients INTEGER NOT NULL DEFAULT 0,
+  studies INTEGER NOT NULL DEFAULT 0, instances INTEGER NOT NULL DEFAULT 0, record TEXT NOT NULL,
+  PRIMARY KEY (scan_id, host, port));
+CREATE TABLE IF NOT EXISTS findings (
+  scan_id TEXT NOT NULL, host TEXT NOT NULL, port INTEGER NOT NULL, finding TEXT NOT NULL,
+  severity TEXT NOT NULL, PRIMARY KEY (scan_id, host, port, finding));
+CREATE TABLE IF NOT EXISTS done (scan_id TEXT NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (scan_id, idx)) WITHOUT ROWID;
+`;
+
+export interface ScanRow {
+  id: string;
+  started: string;
+  finished: string | null;
+  status: 'running' | 'interrupted' | 'done';
+  args: string;
+  targets: number;
+  elapsedMs: number;
+  services: number;
+  exposed: number;
+  patients: number;
+  studies: number;
+  instances: number;
+}
+
+export class Store {
+  private readonly db: Database.Database;
+  private readonly insertService: Database.Statement;
+  private readonly insertFinding: Database.Statement;
+  private readonly insertDone: Database.Statement;
+  private readonly isDone: Database.Statement;
+
+  constructor(file: string) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file, { timeout: 5000 });
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(SCHEMA);
+    this.insertService = this.db.prepare(
+      'INSERT OR REPLACE INTO services (scan_id, host, port, protocol, product, exposed, patients, studies, instances, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.insertFinding = this.db.prepare('INSERT OR REPLACE INTO findings (scan_id, host, port, finding, severity) VALUES (?, ?, ?, ?, ?)');
+    this.insertDone = this.db.prepare('INSERT OR IGNORE INTO done (scan_id, idx) VALUES (?, ?)');
+    this.isDone = this.db.prepare('SELECT 1 FROM done WHERE scan_id = ? AND idx = ?');
+  }
+
+  beginScan(id: string, args: unknown): void {
+    this.db.prepare("INSERT INTO scans (id, started, status, args) VALUES (?, ?, 'running', ?)").run(id, new Date().toISOString(), JSON.stringify(args));
+  }
+
+  scan(id: string): ScanRow | null {
+    return (this.listScans().find((s) => s.id === id) ?? null) as ScanRow | null;
+  }
+
+  /** One host's records and its "done" mark in one transaction: a kill never leaves half a host. */
+  recordHost(scanId: string, idx: bigint, records: readonly ServiceRecord[], exposed: (r: ServiceRecord) => boolean): void {
+    this.db.transaction(() => {
+      for (const r of records) {
+        const e = r.exposure;
+        this.insertService.run(scanId, r.host, r.port, r.protocol, r.product, exposed(r) ? 1 : 0, e?.patients ?? 0, e?.studies ?? 0, e?.instances ?? 0, JSON.stringify(r));
+        for (const f of r.findings) this.insertFinding.run(scanId, r.host, r.port, f.id, f.severity);
+      }
+      this.insertDone.run(scanId, idx);
+    })();
+  }
+
+  done(scanId: string, idx: bigint): boolean {
+    return this.isDone.get(scanId, idx) !== undefined;
+  }
+
+  finishScan(id: string, status: 'interrupted' | 'done', targets: number, elapsedMs: number): void {
+    this.db
+      .prepare('UPDATE scans SET status = ?, finished = ?, targets = ?, elapsed_ms = elapsed_ms + ? WHERE id = ?')
+      .run(status, status === 'done' ? new Date().toISOString() : null, targets, elapsedMs, id);
+  }
+
+  markRunning(id: string): void {
+    this.db.prepare("UPDATE scans SET status = 'running' WHERE id = ?").run(id);
+  }
+
+  /** Service records of a scan, streamed in host/port order. */
+  *services(scanId: string): Generator<ServiceRecord> {
+    for (const row of this.db.prepare('SELECT record FROM services WHERE scan_id = ? ORDER BY host, port').iterate(scanId) as Iterable<{ record: string }>) {
+      yield JSON.parse(row.record) as ServiceRecord;
+    }
+  }
+
+  summary(scanId: string): SummaryRecord {
+    const s = this.db
+      .prepare('SELECT COUNT(*) AS services, COALESCE(SUM(exposed),0) AS exposed, COALESCE(SUM(patients),0) AS patients, COALESCE(SUM(studies),0) AS studies, COALESCE(SUM(instances),0) AS instances FROM services WHERE scan_id = ?')
+      .get(scanId) as { services: number; exposed: number; patients: number; studies: number; instances: number };
+    const scan = this.db.prepare('SELECT targets, elapsed_ms AS elapsedMs FROM scans WHERE id = ?').get(scanId) as { targets: number; elapsedMs: number } | undefined;
+    return {
+      type: 'summary',
+      scanId,
+      targets: scan?.targets ?? 0,
+      services: s.services,
+      exposedServices: s.exposed,
+      patients: s.patients,
+      studies: s.studies,
+      instances: s.instances,
+      elapsedMs: scan?.elapsedMs ?? 0,
+    };
+  }
+
+  listScans(): ScanRow[] {
+    return this.db
+      .prepare(
+        `SELECT s.id, s.started, s.finished, s.status, s.args, s.targets, s.elapsed_ms AS elapsedMs,
+                COUNT(v.port) AS services, COALESCE(SUM(v.exposed),0) AS exposed, COALESCE(SUM(v.patients),0) AS patients,
+                COALESCE(SUM(v.studies),0) AS studies, COALESCE(SUM(v.instances),0) AS instances
+         FROM scans s LEFT JOIN services v ON v.scan_id = s.id GROUP BY s.id ORDER BY s.started`,
+      )
+      .all() as ScanRow[];
+  }
+
+  latestScanId(): string | null {
+    const row = this.db.prepare('SELECT id FROM scans ORDER BY started DESC LIMIT 1').get() as { id: string } | undefined;
+    return row?.id ?? null;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

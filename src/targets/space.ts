@@ -1,0 +1,114 @@
+/**
+ * The scan's target space, never materialised: address blocks merged into disjoint intervals with
+ * the exclusions cut out (so duplicates and excluded addresses cost nothing), indexed 0..size-1,
+ * and visited in a random full-cycle order (an LCG over the next power of two, as zmap visits the
+ * space through a cyclic group): one subnet is never hammered, and the order is reproducible
+ * from its seed, which is what makes --shard and --resume exact.
+ */
+import { formatAddress, type Family } from './address.js';
+import type { TargetSpec } from './spec.js';
+
+export interface Interval {
+  family: Family;
+  first: bigint;
+  last: bigint;
+}
+
+function merge(list: Interval[]): Interval[] {
+  const sorted = [...list].sort((a, b) => a.family - b.family || (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+  const out: Interval[] = [];
+  for (const iv of sorted) {
+    const prev = out.at(-1);
+    if (prev !== undefined && prev.family === iv.family && iv.first <= prev.last + 1n) {
+      if (iv.last > prev.last) prev.last = iv.last;
+    } else {
+      out.push({ ...iv });
+    }
+  }
+  return out;
+}
+
+function subtract(blocks: Interval[], cuts: Interval[]): Interval[] {
+  let out = blocks;
+  for (const cut of merge(cuts)) {
+    const next: Interval[] = [];
+    for (const b of out) {
+      if (b.family !== cut.family || cut.last < b.first || cut.first > b.last) {
+        next.push(b);
+        continue;
+      }
+      if (cut.first > b.first) next.push({ family: b.family, first: b.first, last: cut.first - 1n });
+      if (cut.last < b.last) next.push({ family: b.family, first: cut.last + 1n, last: b.last });
+    }
+    out = next;
+  }
+  return out;
+}
+
+export function intervalOf(spec: TargetSpec): Interval | null {
+  return spec.kind === 'block' ? { family: spec.family, first: spec.first, last: spec.last } : null;
+}
+
+export class TargetSpace {
+  readonly intervals: Interval[];
+  /** Cumulative sizes: offsets[i] is the index of intervals[i].first. */
+  private readonly offsets: bigint[];
+  readonly size: bigint;
+
+  constructor(blocks: Interval[], excludes: Interval[]) {
+    this.intervals = subtract(merge(blocks), excludes);
+    this.offsets = [];
+    let total = 0n;
+    for (const iv of this.intervals) {
+      this.offsets.push(total);
+      total += iv.last - iv.first + 1n;
+    }
+    this.size = total;
+  }
+
+  /** The address at an index (binary search over the intervals). */
+  at(index: bigint): string {
+    let lo = 0;
+    let hi = this.intervals.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((this.offsets[mid] as bigint) <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    const iv = this.intervals[lo] as Interval;
+    return formatAddress({ family: iv.family, value: iv.first + (index - (this.offsets[lo] as bigint)) });
+  }
+}
+
+/**
+ * Every index of 0..n-1 exactly once, in a seeded pseudo-random order: x → (a·x + c) mod 2^k has
+ * full period when c is odd and a ≡ 1 (mod 4) (Hull–Dobell); values ≥ n are skipped (at most half).
+ */
+export function* permutation(n: bigint, seed: bigint): Generator<bigint> {
+  if (n <= 0n) return;
+  if (n === 1n) {
+    yield 0n;
+    return;
+  }
+  let bits = 1n;
+  while (1n << bits < n) bits++;
+  const m = 1n << bits;
+  const mask = m - 1n;
+  const mix = (seed * 0x9e3779b97f4a7c15n) & 0xffffffffffffffffn;
+  const a = ((mix & mask) & ~3n) | 1n; // ≡ 1 (mod 4)
+  const c = (((mix >> 7n) | 1n) & mask) | 1n; // odd
+  let x = (mix >> 13n) & mask;
+  for (let i = 0n; i < m; i++) {
+    x = (a * x + c) & mask;
+    if (x < n) yield x;
+  }
+}
+
+/** Parse `K/N` (1 ≤ K ≤ N): this machine's part of a deterministic N-way partition. */
+export function parseShard(text: string): { k: number; n: number } | null {
+  const m = /^(\d{1,6})\/(\d{1,6})$/.exec(text);
+  if (m === null) return null;
+  const k = Number(m[1]);
+  const n = Number(m[2]);
+  return k >= 1 && n >= 1 && k <= n ? { k, n } : null;
+}
