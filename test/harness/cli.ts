@@ -1,5 +1,5 @@
 /** Runs the built opendoor CLI as a child process, as a user would. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,4 +28,9 @@ export function runCli(args: string[], input?: string, env: Record<string, strin
     child.stdin.end(input ?? '');
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr, ms: performance.now() - started }));
   });
+}
+
+/** Start the CLI without waiting (to interrupt it). */
+export function startCli(args: string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, XDG_DATA_HOME: DATA_HOME, ...env } });
 }

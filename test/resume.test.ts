@@ -1,0 +1,118 @@
+/**
+ * Survive being killed: kill -9 and SIGINT in the middle of a scan of real servers, resume, and get
+ * exactly the services and findings of an uninterrupted run; N shards together equal one run.
+ */
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import type { ServiceRecord } from '../src/output/records.js';
+import { runCli, startCli } from './harness/cli.js';
+import { FLEET_RANGE, startFleet, type Fleet } from './harness/fleet.js';
+import { removeDir, tempDir } from './harness/procs.js';
+
+/** Targets: the fleet plus empty addresses, so a scan lasts long enough to be interrupted. */
+const TARGETS = [FLEET_RANGE, '127.0.77.20-99'];
+const COMMON = ['--depth', 'access', '--timeout', '1000', '--concurrency', '4', '--seed', 'c0ffee'];
+
+function digest(db: string): string[] {
+  const d = new Database(db, { readonly: true });
+  try {
+    const rows = d.prepare('SELECT record FROM services').all() as Array<{ record: string }>;
+    return rows
+      .map((r) => JSON.parse(r.record) as ServiceRecord)
+      .map((s) => `${s.host}:${s.port} ${s.protocol}/${s.transport} ${s.product ?? '-'} ${s.dicom?.calledAe ?? '-'} ${s.findings.map((f) => f.id).sort().join(',')}`)
+      .sort();
+  } finally {
+    d.close();
+  }
+}
+
+function scanRow(db: string): { id: string; status: string } {
+  const d = new Database(db, { readonly: true });
+  try {
+    return d.prepare('SELECT id, status FROM scans').get() as { id: string; status: string };
+  } finally {
+    d.close();
+  }
+}
+
+async function doneCount(db: string): Promise<number> {
+  try {
+    const d = new Database(db, { readonly: true, fileMustExist: true });
+    try {
+      return (d.prepare('SELECT COUNT(*) AS n FROM done').get() as { n: number }).n;
+    } finally {
+      d.close();
+    }
+  } catch {
+    return 0;
+  }
+}
+
+describe('resume and shards', () => {
+  let fleet: Fleet;
+  let dir: string;
+  let baseline: string[];
+  before(async () => {
+    fleet = await startFleet();
+    dir = tempDir('resume');
+    const db = path.join(dir, 'baseline.db');
+    const r = await runCli(['scan', ...TARGETS, ...COMMON, '--db', db, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    baseline = digest(db);
+    assert.ok(baseline.length >= 10, `baseline has ${baseline.length} services`);
+  });
+  after(async () => {
+    await fleet?.stop();
+    if (dir !== undefined) removeDir(dir);
+  });
+
+  for (const signal of ['SIGKILL', 'SIGINT'] as const) {
+    test(`${signal} mid-scan, then --resume: identical services and findings`, async () => {
+      const db = path.join(dir, `${signal}.db`);
+      const child = startCli(['scan', ...TARGETS, ...COMMON, '--db', db, '--json']);
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      const deadline = Date.now() + 20000;
+      while ((await doneCount(db)) < 5 && Date.now() < deadline) await sleep(20);
+      child.kill(signal);
+      const code = await exited;
+      const row = scanRow(db);
+      if (signal === 'SIGINT') {
+        assert.equal(code, 1);
+        assert.equal(row.status, 'interrupted');
+      } else {
+        assert.equal(row.status, 'running');
+      }
+      assert.ok((await doneCount(db)) < 9 + 80, 'the scan was really interrupted');
+      const resumed = await runCli(['scan', '--resume', row.id, '--db', db, '--json']);
+      assert.equal(resumed.code, 0, resumed.stderr);
+      assert.equal(scanRow(db).status, 'done');
+      assert.deepEqual(digest(db), baseline);
+    });
+  }
+
+  test('three shards together equal one run', async () => {
+    const parts: string[] = [];
+    for (let k = 1; k <= 3; k++) {
+      const db = path.join(dir, `shard${k}.db`);
+      const r = await runCli(['scan', ...TARGETS, ...COMMON, '--db', db, '--shard', `${k}/3`, '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      parts.push(...digest(db));
+    }
+    assert.deepEqual(parts.sort(), baseline);
+  });
+
+  test('scans lists them; resuming a finished scan is a usage error', async () => {
+    const db = path.join(dir, 'baseline.db');
+    const r = await runCli(['scans', '--db', db, '--json']);
+    assert.equal(r.code, 0);
+    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; status: string; services: number });
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]?.status, 'done');
+    const again = await runCli(['scan', '--resume', rows[0]?.id ?? '', '--db', db]);
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /already complete/);
+  });
+});

@@ -1,0 +1,66 @@
+/** The target space: exact scope, duplicates once, exclusions cut, a full-cycle permutation, shards that partition. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { buildPlan, planArgsFrom, workItems } from '../src/engine/plan.js';
+import { TargetSpace, intervalOf, parseShard, permutation } from '../src/targets/space.js';
+import { parseTarget } from '../src/targets/spec.js';
+import { silentLogger } from '../src/util/log.js';
+
+const iv = (t: string) => {
+  const x = intervalOf(parseTarget(t));
+  assert.ok(x !== null);
+  return x;
+};
+
+test('permutation: every index exactly once, for any size and seed', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 3000 }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), (n, seed) => {
+      const seen = [...permutation(BigInt(n), seed)];
+      assert.equal(seen.length, n);
+      assert.equal(new Set(seen).size, n);
+      assert.ok(seen.every((x) => x >= 0n && x < BigInt(n)));
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('permutation: consecutive addresses are spread out (a subnet is not hammered)', () => {
+  const order = [...permutation(65536n, 7n)].slice(0, 256);
+  const sameSlash24 = order.filter((x) => x >> 8n === (order[0] as bigint) >> 8n).length;
+  assert.ok(sameSlash24 < 16, `${sameSlash24} of the first 256 in one /24`);
+});
+
+test('space: overlaps merged, exclusions cut out, index → address', () => {
+  const s = new TargetSpace([iv('192.0.2.0/30'), iv('192.0.2.2-6'), iv('192.0.2.5')], [iv('192.0.2.1'), iv('192.0.2.4/31')]);
+  assert.equal(s.size, 4n); // .0 .2 .3 .6
+  assert.deepEqual([0n, 1n, 2n, 3n].map((i) => s.at(i)), ['192.0.2.0', '192.0.2.2', '192.0.2.3', '192.0.2.6']);
+  const big = new TargetSpace([iv('10.0.0.0/8'), iv('2001:db8::/64')], [iv('10.1.0.0/16')]);
+  assert.equal(big.size, (1n << 24n) - (1n << 16n) + (1n << 64n));
+  assert.equal(big.at(0n), '10.0.0.0');
+  assert.equal(big.at((1n << 16n)), '10.2.0.0');
+});
+
+test('shards: N parts are disjoint and together the whole', async () => {
+  const base = { ports: [104], depth: 'detect' as const, timeoutMs: 100, concurrency: 1, rate: 1, aeTitles: [], maxQueries: 1, countBudgetMs: 100 };
+  const entries = [{ spec: parseTarget('192.0.2.0/27'), ports: null }, { spec: parseTarget('198.51.100.7'), ports: [4242] }];
+  const all = [...workItems(await buildPlan(planArgsFrom(entries, [], { ...base, shard: null }), silentLogger))].map((w) => w.host).sort();
+  assert.equal(all.length, 33);
+  const parts: string[] = [];
+  for (let k = 1; k <= 3; k++) {
+    const plan = await buildPlan(planArgsFrom(entries, [], { ...base, shard: { k, n: 3 } }), silentLogger);
+    const hosts = [...workItems(plan)].map((w) => w.host);
+    assert.equal(BigInt(hosts.length), plan.total);
+    parts.push(...hosts);
+  }
+  assert.deepEqual(parts.sort(), all);
+  assert.deepEqual(parseShard('2/3'), { k: 2, n: 3 });
+  for (const bad of ['0/3', '4/3', '1/0', 'a/b', '1']) assert.equal(parseShard(bad), null);
+});
+
+test('explicit ports from a sweeper are kept per host, excluded hosts dropped', async () => {
+  const base = { ports: [104], depth: 'detect' as const, timeoutMs: 100, concurrency: 1, rate: 1, aeTitles: [], maxQueries: 1, countBudgetMs: 100, shard: null };
+  const entries = [{ spec: parseTarget('192.0.2.9'), ports: [104] }, { spec: parseTarget('192.0.2.9'), ports: [11112] }, { spec: parseTarget('192.0.2.10'), ports: [104] }];
+  const plan = await buildPlan(planArgsFrom(entries, [parseTarget('192.0.2.10')], base), silentLogger);
+  assert.deepEqual([...workItems(plan)].map((w) => [w.host, w.ports]), [['192.0.2.9', [104, 11112]]]);
+});
