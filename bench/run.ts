@@ -7,6 +7,7 @@ import { CLI } from '../test/harness/cli.js';
 import { FLEET, startFleet } from '../test/harness/fleet.js';
 import { DEFAULT_PORTS } from '../src/targets/ports.js';
 import { countBench } from './count.js';
+import { memoryBench, sweepBench } from './sweep.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 
@@ -80,8 +81,17 @@ async function main(): Promise<void> {
     const rows = [['scenario', 'nmap dicom-ping ms', 'opendoor ms', 'nmap/opendoor', 'nmap DICOM found', 'opendoor DICOM found']];
     for (const s of scenarios) rows.push(await measure(s));
     process.stdout.write(`\nDetection: median of ${RUNS} interleaved runs, ports ${DEFAULT_PORTS.join(',')}; opendoor default --timeout 3000\n\n${table(rows)}\n`);
+    const range = process.env['BENCH_SWEEP_RANGE'] ?? '127.0.0.0/16';
+    if (range !== 'none') {
+      process.stderr.write(`bench: sweeping ${range} (the fleet is inside it) ...\n`);
+      process.stdout.write(`\nSweep of ${range}, default ports, one run each\n\n${table(await sweepBench(range))}\n`);
+    }
   } finally {
     await fleet.stop();
+  }
+  if (process.env['BENCH_MEMORY'] === '1') {
+    process.stderr.write('bench: memory (131,072 then 1,048,576 targets; several minutes) ...\n');
+    process.stdout.write(`\nMemory: closed port 9 on every target\n\n${table(await memoryBench(['127.16.0.0/15', '127.32.0.0/12']))}\n`);
   }
   if (process.env['BENCH_COUNT'] === '0') return;
   process.stderr.write('bench: counting (first run generates 20,000 synthetic instances: a few minutes) ...\n');

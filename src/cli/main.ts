@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { scanCommand } from './scanCommand.js';
 import { scansCommand } from './scansCommand.js';
+import { diffCommand, lettersCommand, reportCommand } from './reportCommands.js';
 import { UsageError, type Io, type ScanCliOptions } from './scanOptions.js';
 
 /** nmap spells the input-list option `-iL`; commander only knows one-letter short options. */
@@ -51,6 +52,37 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'JSON Lines instead of a table')
     .action((options: { db?: string; json?: boolean }) => {
       setExit(scansCommand(options, io));
+    });
+  program
+    .command('report')
+    .description('render one scan (the latest by default) for people')
+    .argument('[scanId]')
+    .option('--db <file>', 'the results database')
+    .addOption(new Option('--format <format>', 'html | md | csv | json').default('md'))
+    .option('-o, --output <file>', 'write to FILE instead of stdout')
+    .action((scanId: string | undefined, options: { db?: string; format: string; output?: string }) => {
+      setExit(reportCommand(scanId, options, io));
+    });
+  program
+    .command('diff')
+    .description('new, fixed and changed exposures between two scans')
+    .argument('<scanA>')
+    .argument('<scanB>')
+    .option('--db <file>', 'the results database')
+    .option('--json', 'one JSON object instead of text')
+    .action((a: string, b: string, options: { db?: string; json?: boolean }) => {
+      setExit(diffCommand(a, b, options, io));
+    });
+  program
+    .command('letters')
+    .description('one notification letter per owner of exposed services (GDPR art. 33 contents)')
+    .argument('[scanId]')
+    .option('--db <file>', 'the results database')
+    .option('--owners <file>', 'lines of "CIDR, organisation, contact"; without it, one letter per host')
+    .addOption(new Option('--format <format>', 'md | html').default('md'))
+    .requiredOption('-o, --output <dir>', 'directory for the letters')
+    .action((scanId: string | undefined, options: { db?: string; owners?: string; format: string; output: string }) => {
+      setExit(lettersCommand(scanId, options, io));
     });
   return program;
 }

@@ -109,7 +109,11 @@ export class Store {
 
   summary(scanId: string): SummaryRecord {
     const s = this.db
-      .prepare('SELECT COUNT(*) AS services, COALESCE(SUM(exposed),0) AS exposed, COALESCE(SUM(patients),0) AS patients, COALESCE(SUM(studies),0) AS studies, COALESCE(SUM(instances),0) AS instances FROM services WHERE scan_id = ?')
+      .prepare(
+        // per host the largest count: the DICOM port and the REST API of one archive show the same patients
+        `SELECT COALESCE(SUM(n),0) AS services, COALESCE(SUM(x),0) AS exposed, COALESCE(SUM(p),0) AS patients, COALESCE(SUM(st),0) AS studies, COALESCE(SUM(i),0) AS instances
+         FROM (SELECT COUNT(*) AS n, SUM(exposed) AS x, MAX(patients) AS p, MAX(studies) AS st, MAX(instances) AS i FROM services WHERE scan_id = ? GROUP BY host)`,
+      )
       .get(scanId) as { services: number; exposed: number; patients: number; studies: number; instances: number };
     const scan = this.db.prepare('SELECT targets, elapsed_ms AS elapsedMs FROM scans WHERE id = ?').get(scanId) as { targets: number; elapsedMs: number } | undefined;
     return {
@@ -129,9 +133,11 @@ export class Store {
     return this.db
       .prepare(
         `SELECT s.id, s.started, s.finished, s.status, s.args, s.targets, s.elapsed_ms AS elapsedMs,
-                COUNT(v.port) AS services, COALESCE(SUM(v.exposed),0) AS exposed, COALESCE(SUM(v.patients),0) AS patients,
-                COALESCE(SUM(v.studies),0) AS studies, COALESCE(SUM(v.instances),0) AS instances
-         FROM scans s LEFT JOIN services v ON v.scan_id = s.id GROUP BY s.id ORDER BY s.started`,
+                COALESCE(SUM(h.n),0) AS services, COALESCE(SUM(h.x),0) AS exposed, COALESCE(SUM(h.p),0) AS patients,
+                COALESCE(SUM(h.st),0) AS studies, COALESCE(SUM(h.i),0) AS instances
+         FROM scans s LEFT JOIN (SELECT scan_id, COUNT(*) AS n, SUM(exposed) AS x, MAX(patients) AS p, MAX(studies) AS st, MAX(instances) AS i
+                                 FROM services GROUP BY scan_id, host) h ON h.scan_id = s.id
+         GROUP BY s.id ORDER BY s.started`,
       )
       .all() as ScanRow[];
   }

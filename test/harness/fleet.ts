@@ -24,6 +24,17 @@ export const FLEET = {
 
 export const FLEET_RANGE = '127.0.77.2-10';
 
+/** Orthanc's DICOM side closed to strangers: only a known peer from a known host. */
+export const LOCKED_ORTHANC_DICOM = {
+  DicomAlwaysAllowEcho: false,
+  DicomAlwaysAllowStore: false,
+  DicomAlwaysAllowFind: false,
+  DicomAlwaysAllowMove: false,
+  DicomAlwaysAllowGet: false,
+  DicomCheckModalityHost: true,
+  DicomModalities: { pacs: ['KNOWNSCU', '127.0.0.1', 11113] },
+};
+
 /** An Orthanc that lets any peer query and retrieve: what the investigations found on the internet. */
 export const OPEN_ORTHANC = { DicomCheckCalledAet: false, DicomAlwaysAllowFind: true, DicomAlwaysAllowGet: true, DicomAlwaysAllowMove: true };
 
@@ -65,17 +76,7 @@ export async function startFleet(): Promise<Fleet> {
         host: FLEET.orthancLocked,
         files: archive.files,
         credentials: { user: 'admin', password: 'fleet-Secret-1' },
-        config: {
-          AuthenticationEnabled: true,
-          RegisteredUsers: { admin: 'fleet-Secret-1' },
-          DicomAlwaysAllowEcho: false,
-          DicomAlwaysAllowStore: false,
-          DicomAlwaysAllowFind: false,
-          DicomAlwaysAllowMove: false,
-          DicomAlwaysAllowGet: false,
-          DicomCheckModalityHost: true,
-          DicomModalities: { pacs: ['KNOWNSCU', '127.0.0.1', 11113] },
-        },
+        config: { ...LOCKED_ORTHANC_DICOM, AuthenticationEnabled: true, RegisteredUsers: { admin: 'fleet-Secret-1' } },
       }),
       startDcmqrscp({ host: FLEET.qrGuessable, aet: 'ARCHIVE', peers: 'ANY', files: archive.files }),
       startDcmqrscp({ host: FLEET.qrKnownPeers, aet: 'PACS', peers: [{ aet: 'KNOWNSCU', host: '127.0.0.1', port: 11113 }], files: archive.files }),

@@ -1,0 +1,88 @@
+/** `opendoor report`, `opendoor diff` and `opendoor letters`: read scans back from the store and render them. */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { diffScans, diffText } from '../report/diff.js';
+import { toHtml } from '../report/html.js';
+import { OwnersFileError, letterHtml, letterMarkdown, letters, parseOwners, type Owner } from '../report/letters.js';
+import { buildModel, type ReportModel } from '../report/model.js';
+import { toCsv, toJson, toMarkdown } from '../report/text.js';
+import type { Store } from '../store/db.js';
+import { openStore } from './scanCommand.js';
+import { UsageError, type Io } from './scanOptions.js';
+
+const FORMATS = { html: toHtml, md: toMarkdown, csv: toCsv, json: toJson } as const;
+
+function model(store: Store, scanId: string | undefined, dbPath: string): ReportModel {
+  const id = scanId ?? store.latestScanId();
+  if (id === null) throw new UsageError(`no scans in ${dbPath}`);
+  const m = buildModel(store, id);
+  if (m === null) throw new UsageError(`no scan ${id} in ${dbPath}`);
+  return m;
+}
+
+function write(file: string | undefined, text: string, io: Io): void {
+  if (file === undefined) return io.stdout(text);
+  try {
+    writeFileSync(file, text);
+  } catch (e) {
+    throw new UsageError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+}
+
+export function reportCommand(scanId: string | undefined, o: { db?: string; format: string; output?: string }, io: Io): number {
+  const render = (FORMATS as Record<string, ((m: ReportModel) => string) | undefined>)[o.format];
+  if (render === undefined) throw new UsageError(`--format must be one of ${Object.keys(FORMATS).join(', ')}, got "${o.format}"`);
+  const { store, path: dbPath } = openStore(o.db);
+  try {
+    write(o.output, render(model(store, scanId, dbPath)), io);
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+export function diffCommand(a: string, b: string, o: { db?: string; json?: boolean }, io: Io): number {
+  const { store, path: dbPath } = openStore(o.db);
+  try {
+    for (const id of [a, b]) if (store.scan(id) === null) throw new UsageError(`no scan ${id} in ${dbPath}`);
+    const d = diffScans(a, store.services(a), b, store.services(b));
+    io.stdout(o.json === true ? `${JSON.stringify(d)}\n` : diffText(d));
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+export function lettersCommand(scanId: string | undefined, o: { db?: string; owners?: string; format: string; output: string }, io: Io): number {
+  if (o.format !== 'md' && o.format !== 'html') throw new UsageError(`--format must be md or html, got "${o.format}"`);
+  let owners: Owner[] = [];
+  if (o.owners !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(o.owners, 'utf8');
+    } catch (e) {
+      throw new UsageError(`cannot read owners file ${o.owners}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+    try {
+      owners = parseOwners(o.owners, text);
+    } catch (e) {
+      if (e instanceof OwnersFileError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
+  const { store, path: dbPath } = openStore(o.db);
+  try {
+    const m = model(store, scanId, dbPath);
+    mkdirSync(o.output, { recursive: true });
+    const all = letters(m, owners);
+    for (const l of all) {
+      const file = path.join(o.output, `${l.slug}.${o.format}`);
+      writeFileSync(file, o.format === 'md' ? letterMarkdown(l, m.scan.id) : letterHtml(l, m.scan.id));
+      io.stdout(`${file}\n`);
+    }
+    io.stderr(`opendoor: ${all.length} letters in ${o.output}\n`);
+    return 0;
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,77 @@
+/** What changed between two scans: new exposures, fixed ones, and changes on services seen in both. */
+import type { ServiceRecord } from '../output/records.js';
+import { isExposedRecord } from './model.js';
+
+export interface ServiceChange {
+  host: string;
+  port: number;
+  changes: string[];
+}
+
+export interface ScanDiff {
+  type: 'diff';
+  scanA: string;
+  scanB: string;
+  new: Array<{ host: string; port: number; product: string | null; findings: string[] }>;
+  fixed: Array<{ host: string; port: number; product: string | null; findings: string[]; now: 'gone' | 'not exposed' }>;
+  changed: ServiceChange[];
+}
+
+const key = (s: ServiceRecord) => `${s.host}\u0000${s.port}`;
+const brief = (s: ServiceRecord) => ({ host: s.host, port: s.port, product: s.product, findings: s.findings.map((f) => f.id) });
+
+function compare(a: ServiceRecord, b: ServiceRecord): string[] {
+  const out: string[] = [];
+  const ea = a.exposure;
+  const eb = b.exposure;
+  for (const k of ['patients', 'studies', 'series', 'instances'] as const) {
+    const x = ea?.[k] ?? 0;
+    const y = eb?.[k] ?? 0;
+    if (x !== y) out.push(`${k} ${x} → ${y} (${y > x ? '+' : ''}${y - x})`);
+  }
+  const phiA = new Set(ea?.phi ?? []);
+  const phiB = new Set(eb?.phi ?? []);
+  const addedPhi = [...phiB].filter((p) => !phiA.has(p));
+  const removedPhi = [...phiA].filter((p) => !phiB.has(p));
+  if (addedPhi.length > 0) out.push(`now returns ${addedPhi.join(', ')}`);
+  if (removedPhi.length > 0) out.push(`no longer returns ${removedPhi.join(', ')}`);
+  if ((a.dicom?.calledAe ?? null) !== (b.dicom?.calledAe ?? null)) out.push(`accepted called AE ${a.dicom?.calledAe ?? 'none'} → ${b.dicom?.calledAe ?? 'none'}`);
+  if (a.dicom?.anyCallingAe !== b.dicom?.anyCallingAe) out.push(`accepts unknown calling AE: ${String(a.dicom?.anyCallingAe ?? null)} → ${String(b.dicom?.anyCallingAe ?? null)}`);
+  if (a.transport !== b.transport) out.push(b.transport === 'tls' ? 'TLS added' : 'TLS removed');
+  if ((a.http?.auth ?? null) !== (b.http?.auth ?? null)) out.push(`HTTP auth ${a.http?.auth ?? '-'} → ${b.http?.auth ?? '-'}`);
+  if (a.product !== b.product || a.version !== b.version) out.push(`product ${[a.product, a.version].join(' ').trim() || '-'} → ${[b.product, b.version].join(' ').trim() || '-'}`);
+  const fa = new Set(a.findings.map((f) => f.id));
+  const fb = new Set(b.findings.map((f) => f.id));
+  for (const f of fb) if (!fa.has(f)) out.push(`new finding ${f}`);
+  for (const f of fa) if (!fb.has(f)) out.push(`resolved finding ${f}`);
+  return out;
+}
+
+export function diffScans(scanA: string, a: Iterable<ServiceRecord>, scanB: string, b: Iterable<ServiceRecord>): ScanDiff {
+  const before = new Map([...a].map((s) => [key(s), s]));
+  const after = new Map([...b].map((s) => [key(s), s]));
+  const d: ScanDiff = { type: 'diff', scanA, scanB, new: [], fixed: [], changed: [] };
+  for (const [k, s] of after) {
+    const old = before.get(k);
+    if (isExposedRecord(s) && (old === undefined || !isExposedRecord(old))) d.new.push(brief(s));
+    else if (old !== undefined) {
+      const changes = compare(old, s);
+      if (changes.length > 0) d.changed.push({ host: s.host, port: s.port, changes });
+    }
+  }
+  for (const [k, s] of before) {
+    if (!isExposedRecord(s)) continue;
+    const now = after.get(k);
+    if (now === undefined) d.fixed.push({ ...brief(s), now: 'gone' });
+    else if (!isExposedRecord(now)) d.fixed.push({ ...brief(s), now: 'not exposed' });
+  }
+  return d;
+}
+
+export function diffText(d: ScanDiff): string {
+  const lines = [`opendoor diff ${d.scanA} → ${d.scanB}`, ''];
+  lines.push(`NEW exposures (${d.new.length})`, ...d.new.map((s) => `  + ${s.host}:${s.port} ${s.product ?? ''} ${s.findings.join(', ')}`.trimEnd()), '');
+  lines.push(`FIXED (${d.fixed.length})`, ...d.fixed.map((s) => `  - ${s.host}:${s.port} ${s.product ?? ''} (${s.now}; was ${s.findings.join(', ')})`), '');
+  lines.push(`CHANGED (${d.changed.length})`, ...d.changed.flatMap((c) => [`  ~ ${c.host}:${c.port}`, ...c.changes.map((x) => `      ${x}`)]));
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,97 @@
+/**
+ * Owner notification letters: one per owner (an --owners file maps CIDRs to organisation and
+ * contact; without it, one per host), stating what is exposed, the approximate number of data
+ * subjects, the categories of data (what a GDPR art. 33 notification needs), and the fixes.
+ */
+import type { ServiceRecord } from '../output/records.js';
+import { parseTarget, contains, TargetSyntaxError, type TargetSpec } from '../targets/spec.js';
+import { esc } from './html.js';
+import { hostExposure, isExposedRecord, type ReportModel } from './model.js';
+
+export interface Owner {
+  scope: TargetSpec;
+  organisation: string;
+  contact: string;
+}
+
+export class OwnersFileError extends Error {
+  override readonly name = 'OwnersFileError';
+}
+
+/** `CIDR-or-address, organisation, contact` per line; `#` comments. */
+export function parseOwners(file: string, text: string): Owner[] {
+  const out: Owner[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.replace(/#.*$/, '').trim();
+    if (line === '') return;
+    const [scope, organisation, contact] = line.split(',').map((x) => x.trim());
+    if (scope === undefined || organisation === undefined || organisation === '') throw new OwnersFileError(`${file}:${i + 1}: expected "CIDR, organisation, contact"`);
+    try {
+      out.push({ scope: parseTarget(scope), organisation, contact: contact ?? '' });
+    } catch (e) {
+      if (e instanceof TargetSyntaxError) throw new OwnersFileError(`${file}:${i + 1}: ${e.message}`);
+      throw e;
+    }
+  });
+  return out;
+}
+
+export interface Letter {
+  slug: string;
+  organisation: string;
+  contact: string;
+  services: ServiceRecord[];
+  dataSubjects: number;
+  categories: string[];
+  fixes: string[];
+}
+
+export function letters(m: ReportModel, owners: readonly Owner[]): Letter[] {
+  const groups = new Map<string, { organisation: string; contact: string; services: ServiceRecord[] }>();
+  for (const s of m.services.filter(isExposedRecord)) {
+    const owner = owners.find((o) => contains(o.scope, s.host));
+    const k = owner?.organisation ?? `host ${s.host}`;
+    const g = groups.get(k) ?? { organisation: owner?.organisation ?? `Operator of ${s.host}`, contact: owner?.contact ?? '', services: [] };
+    g.services.push(s);
+    groups.set(k, g);
+  }
+  return [...groups.values()].map((g) => ({
+    ...g,
+    slug: g.organisation.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'owner',
+    dataSubjects: [...hostExposure(g.services).values()].reduce((a, e) => a + e.patients, 0),
+    categories: [...new Set(g.services.flatMap((s) => s.exposure?.phi ?? []))],
+    fixes: [...new Set(g.services.flatMap((s) => s.findings.filter((f) => f.severity === 'critical' || f.severity === 'high').map((f) => f.remediation)))],
+  }));
+}
+
+export function letterMarkdown(l: Letter, scanId: string): string {
+  return [
+    `To: ${l.organisation}${l.contact !== '' ? ` <${l.contact}>` : ''}`,
+    '',
+    `Subject: medical imaging services reachable without authorisation (opendoor scan ${scanId})`,
+    '',
+    `During an authorised exposure survey we found ${l.services.length} imaging service(s) of yours that answer strangers:`,
+    '',
+    ...l.services.map((s) => `- ${s.host}:${s.port} (${s.protocol}${s.transport === 'tls' ? '/tls' : ''}${s.product !== null ? `, ${s.product}` : ''}): ${s.findings.filter((f) => f.severity === 'critical' || f.severity === 'high').map((f) => f.title).join('; ')}`),
+    '',
+    `Approximate number of data subjects whose records can be read: ${l.dataSubjects}.`,
+    `Categories of personal data a stranger receives: ${l.categories.join(', ') || 'none observed (services accept connections but returned no identifying attributes)'}.`,
+    '',
+    'No patient data was copied or kept: opendoor counts in memory and records only counts and attribute names.',
+    'If these services hold personal data of EU residents, GDPR art. 33 may require notifying your supervisory authority within 72 hours of becoming aware.',
+    '',
+    'What to do:',
+    '',
+    ...l.fixes.map((f) => `- ${f}`),
+    '',
+  ].join('\n');
+}
+
+export function letterHtml(l: Letter, scanId: string): string {
+  const md = letterMarkdown(l, scanId);
+  const body = md
+    .split('\n')
+    .map((line) => (line.startsWith('- ') ? `<li>${esc(line.slice(2))}</li>` : line === '' ? '' : `<p>${esc(line)}</p>`))
+    .join('\n');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(l.organisation)}</title><style>body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem}</style></head><body>${body}</body></html>\n`;
+}

@@ -1,0 +1,97 @@
+/**
+ * The report model: one scan read back from the store and aggregated for people — headline
+ * figures, breakdowns, hosts and findings with their remediation. Formats render this model only.
+ */
+import { CATALOGUE, type FindingId, type Severity } from '../findings/catalogue.js';
+import type { ServiceRecord } from '../output/records.js';
+import type { ScanRow, Store } from '../store/db.js';
+import { countryOf } from './country.js';
+
+export interface FindingGroup {
+  id: string;
+  severity: Severity;
+  title: string;
+  why: string;
+  references: readonly string[];
+  services: Array<{ host: string; port: number; product: string | null; evidence: string; remediation: string }>;
+}
+
+export interface ReportModel {
+  scan: Omit<ScanRow, 'args'>;
+  headline: { services: number; exposedServices: number; hosts: number; patients: number; studies: number; instances: number; linkedImages: number; retrievable: number };
+  bySeverity: Array<[Severity, number]>;
+  byProduct: Array<[string, number]>;
+  byPort: Array<[string, number]>;
+  byCountry: Array<[string, number]>;
+  services: ServiceRecord[];
+  findings: FindingGroup[];
+}
+
+export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
+
+function tally(keys: string[]): Array<[string, number]> {
+  const m = new Map<string, number>();
+  for (const k of keys) m.set(k, (m.get(k) ?? 0) + 1);
+  return [...m].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+}
+
+export const isExposedRecord = (r: ServiceRecord): boolean => r.findings.some((f) => f.severity === 'critical' || f.severity === 'high');
+
+/**
+ * Per host, the largest exposure of its services: a DICOM port and the REST API of the same
+ * archive show the same patients, which must not be counted twice.
+ */
+export function hostExposure(services: readonly ServiceRecord[]): Map<string, { patients: number; studies: number; instances: number; linkedImages: number }> {
+  const byHost = new Map<string, { patients: number; studies: number; instances: number; linkedImages: number }>();
+  for (const s of services) {
+    const e = s.exposure;
+    if (e === null) continue;
+    const cur = byHost.get(s.host) ?? { patients: 0, studies: 0, instances: 0, linkedImages: 0 };
+    byHost.set(s.host, {
+      patients: Math.max(cur.patients, e.patients),
+      studies: Math.max(cur.studies, e.studies),
+      instances: Math.max(cur.instances, e.instances),
+      linkedImages: Math.max(cur.linkedImages, e.linkedImages),
+    });
+  }
+  return byHost;
+}
+
+export function buildModel(store: Store, scanId: string): ReportModel | null {
+  const row = store.scan(scanId);
+  if (row === null) return null;
+  const { args: _args, ...scan } = row;
+  const services = [...store.services(scanId)];
+  const exposed = services.filter(isExposedRecord);
+  const totals = [...hostExposure(services).values()];
+  const sum = (k: 'patients' | 'studies' | 'instances' | 'linkedImages') => totals.reduce((a, t) => a + t[k], 0);
+  const groups = new Map<string, FindingGroup>();
+  for (const s of services) {
+    for (const f of s.findings) {
+      const def = CATALOGUE[f.id as FindingId] as (typeof CATALOGUE)[FindingId] | undefined;
+      const g = groups.get(f.id) ?? { id: f.id, severity: f.severity as Severity, title: f.title, why: def?.why ?? '', references: def?.references ?? [], services: [] };
+      g.services.push({ host: s.host, port: s.port, product: s.product, evidence: f.evidence, remediation: f.remediation });
+      groups.set(f.id, g);
+    }
+  }
+  const rank = (s: Severity) => SEVERITIES.indexOf(s);
+  return {
+    scan,
+    headline: {
+      services: services.length,
+      exposedServices: exposed.length,
+      hosts: new Set(services.map((s) => s.host)).size,
+      patients: sum('patients'),
+      studies: sum('studies'),
+      instances: sum('instances'),
+      linkedImages: sum('linkedImages'),
+      retrievable: services.filter((s) => s.dicom?.retrieve === true || s.http?.retrieve === true).length,
+    },
+    bySeverity: SEVERITIES.map((sev) => [sev, services.reduce((a, s) => a + s.findings.filter((f) => f.severity === sev).length, 0)]),
+    byProduct: tally(exposed.map((s) => s.product ?? 'unidentified')),
+    byPort: tally(exposed.map((s) => String(s.port))),
+    byCountry: tally(exposed.map((s) => countryOf(s.host))),
+    services,
+    findings: [...groups.values()].sort((a, b) => rank(a.severity) - rank(b.severity) || a.id.localeCompare(b.id)),
+  };
+}

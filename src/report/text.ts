@@ -1,0 +1,73 @@
+/** Markdown, CSV and JSON renderings of a report model (no patient values exist in the model). */
+import type { ServiceRecord } from '../output/records.js';
+import type { ReportModel } from './model.js';
+import { countryOf } from './country.js';
+
+const n = (x: number) => x.toLocaleString('en-US');
+
+function access(s: ServiceRecord): string {
+  if (s.dicom !== null) return s.dicom.calledAe !== null ? `AE ${s.dicom.anyCalledAe === true ? '(any)' : s.dicom.calledAe}` : 'refused';
+  if (s.http !== null) return `HTTP auth ${s.http.auth ?? '?'}`;
+  return s.tls?.clientCertRequired === true ? 'client cert required' : '-';
+}
+
+export function toMarkdown(m: ReportModel): string {
+  const h = m.headline;
+  const out = [
+    `# opendoor report — scan ${m.scan.id}`,
+    '',
+    `Started ${m.scan.started}, ${m.scan.status}; ${n(m.scan.targets)} targets.`,
+    '',
+    '| services | exposed services | patients | studies | instances | linked images | retrievable |',
+    '|---:|---:|---:|---:|---:|---:|---:|',
+    `| ${n(h.services)} | ${n(h.exposedServices)} | ${n(h.patients)} | ${n(h.studies)} | ${n(h.instances)} | ${n(h.linkedImages)} | ${n(h.retrievable)} |`,
+    '',
+    '## Exposure',
+    '',
+    `By severity: ${m.bySeverity.map(([s, c]) => `${s} ${c}`).join(', ')}.`,
+    `Exposed services by product: ${m.byProduct.map(([p, c]) => `${p} ${c}`).join(', ') || 'none'}.`,
+    `By port: ${m.byPort.map(([p, c]) => `${p} ${c}`).join(', ') || 'none'}. By country: ${m.byCountry.map(([p, c]) => `${p} ${c}`).join(', ') || 'none'}.`,
+    '',
+    '## Services',
+    '',
+    '| host | port | protocol | product | access | patients | studies | identifying attributes | top finding |',
+    '|---|---:|---|---|---|---:|---:|---|---|',
+    ...m.services.map((s) =>
+      `| ${s.host} | ${s.port} | ${s.protocol}${s.transport === 'tls' ? '/tls' : ''} | ${[s.product, s.version].filter((x) => x !== null).join(' ') || '-'} | ${access(s)} | ${s.exposure?.patients ?? '-'} | ${s.exposure?.studies ?? '-'} | ${s.exposure?.phi.join(', ') || '-'} | ${s.findings[0] !== undefined ? `${s.findings[0].severity}: ${s.findings[0].id}` : '-'} |`.replace(/\n/g, ' '),
+    ),
+    '',
+    '## Findings',
+    '',
+  ];
+  for (const f of m.findings) {
+    out.push(`### ${f.severity.toUpperCase()} — ${f.title} (\`${f.id}\`)`, '', f.why, '');
+    for (const s of f.services) out.push(`- ${s.host}:${s.port}${s.product !== null ? ` (${s.product})` : ''}: ${s.evidence}`);
+    const fixes = [...new Set(f.services.map((s) => s.remediation))];
+    out.push('', `**Fix:** ${fixes.join(' / ')}`, '');
+    if (f.references.length > 0) out.push(`References: ${f.references.join('; ')}.`, '');
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function csvCell(v: string | number | null): string {
+  const t = v === null ? '' : String(v);
+  return /[",\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
+}
+
+/** One row a service, then one row a finding (kind column tells them apart). */
+export function toCsv(m: ReportModel): string {
+  const rows: Array<Array<string | number | null>> = [
+    ['kind', 'scanId', 'host', 'port', 'transport', 'protocol', 'product', 'version', 'country', 'calledAe', 'auth', 'patients', 'studies', 'series', 'instances', 'complete', 'phi', 'findingId', 'severity', 'title', 'evidence', 'remediation'],
+  ];
+  for (const s of m.services) {
+    const e = s.exposure;
+    const base = [m.scan.id, s.host, s.port, s.transport, s.protocol, s.product, s.version, countryOf(s.host), s.dicom?.calledAe ?? null, s.http?.auth ?? null];
+    rows.push(['service', ...base, e?.patients ?? null, e?.studies ?? null, e?.series ?? null, e?.instances ?? null, e === null ? null : String(e.complete), e?.phi.join(' ') ?? null, null, null, null, null, null]);
+    for (const f of s.findings) rows.push(['finding', ...base, null, null, null, null, null, null, f.id, f.severity, f.title, f.evidence, f.remediation]);
+  }
+  return `${rows.map((r) => r.map(csvCell).join(',')).join('\n')}\n`;
+}
+
+export function toJson(m: ReportModel): string {
+  return `${JSON.stringify({ type: 'report', ...m }, null, 2)}\n`;
+}
