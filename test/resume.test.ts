@@ -93,15 +93,24 @@ describe('resume and shards', () => {
     });
   }
 
-  test('three shards together equal one run', async () => {
+  test('three shards together equal one run, and merge makes them one scan', async () => {
     const parts: string[] = [];
+    const dbs: string[] = [];
     for (let k = 1; k <= 3; k++) {
       const db = path.join(dir, `shard${k}.db`);
       const r = await runCli(['scan', ...TARGETS, ...COMMON, '--db', db, '--shard', `${k}/3`, '--json']);
       assert.equal(r.code, 0, r.stderr);
       parts.push(...digest(db));
+      dbs.push(db);
     }
     assert.deepEqual(parts.sort(), baseline);
+    const merged = path.join(dir, 'merged.db');
+    const m = await runCli(['merge', ...dbs, '--db', merged]);
+    assert.equal(m.code, 0, m.stderr);
+    assert.deepEqual(digest(merged), baseline);
+    const summary = JSON.parse(m.stdout) as { targets: number; services: number };
+    assert.equal(summary.targets, 89);
+    assert.equal(summary.services, baseline.length);
   });
 
   test('scans lists them; resuming a finished scan is a usage error', async () => {

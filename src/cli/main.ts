@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { scanCommand } from './scanCommand.js';
 import { scansCommand } from './scansCommand.js';
+import { mergeCommand } from './mergeCommand.js';
 import { diffCommand, lettersCommand, reportCommand } from './reportCommands.js';
 import { UsageError, type Io, type ScanCliOptions } from './scanOptions.js';
 
@@ -52,6 +53,14 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'JSON Lines instead of a table')
     .action((options: { db?: string; json?: boolean }) => {
       setExit(scansCommand(options, io));
+    });
+  program
+    .command('merge')
+    .description('combine the latest scan of several databases (one per --shard machine) into one scan')
+    .argument('<databases...>')
+    .requiredOption('--db <file>', 'the database to merge into')
+    .action((inputs: string[], options: { db?: string }) => {
+      setExit(mergeCommand(inputs, options, io));
     });
   program
     .command('report')

@@ -86,6 +86,20 @@ export class Store {
     })();
   }
 
+  /** Copy records into a scan (merge of shard databases). */
+  addServices(scanId: string, records: Iterable<ServiceRecord>, exposed: (r: ServiceRecord) => boolean): number {
+    let n = 0;
+    this.db.transaction(() => {
+      for (const r of records) {
+        const e = r.exposure;
+        this.insertService.run(scanId, r.host, r.port, r.protocol, r.product, exposed(r) ? 1 : 0, e?.patients ?? 0, e?.studies ?? 0, e?.instances ?? 0, JSON.stringify(r));
+        for (const f of r.findings) this.insertFinding.run(scanId, r.host, r.port, f.id, f.severity);
+        n++;
+      }
+    })();
+    return n;
+  }
+
   done(scanId: string, idx: bigint): boolean {
     return this.isDone.get(scanId, idx) !== undefined;
   }
