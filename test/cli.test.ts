@@ -5,7 +5,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { runCli } from './harness/cli.js';
+import http from 'node:http';
+import { runCli, startCli } from './harness/cli.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'opendoor-cli-'));
 
@@ -78,4 +79,26 @@ test('human summary on stdout, JSON Lines in -o, diagnostics never on stdout', a
   assert.equal(lines.length, 1);
   assert.equal((JSON.parse(lines[0] ?? '{}') as { type: string }).type, 'summary');
   assert.doesNotMatch(r.stdout, /opendoor (debug|info|warn)/);
+});
+
+test('-iL - streams: the first host is probed before the input ends, a repeated host only once', async () => {
+  const srv = http.createServer((_q, r) => r.end('ok'));
+  const hosts = ['127.0.79.20', '127.0.79.21'];
+  await Promise.all(hosts.map((h, i) => new Promise<void>((r) => (i === 0 ? srv : http.createServer((_q, s) => s.end('ok')).unref()).listen(18080, h, () => r()))));
+  try {
+    const child = startCli(['scan', '-iL', '-', '-p', '18080', '--json', '--timeout', '1000']);
+    child.stdin?.write(`${hosts[0]}\n`);
+    let out = '';
+    child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+    const deadline = Date.now() + 10000;
+    while (!out.includes('"type":"service"') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.match(out, new RegExp(`"host":"${hosts[0]}"`), 'probed while stdin was still open');
+    child.stdin?.end(`${hosts[1]}\n${hosts[0]}\n`);
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    assert.equal(code, 0);
+    const services = out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; host?: string }).filter((x) => x.type === 'service');
+    assert.deepEqual(services.map((s) => s.host).sort(), hosts);
+  } finally {
+    srv.close();
+  }
 });

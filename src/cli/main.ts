@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** opendoor's command line: parse, dispatch, map errors to the contract's exit codes (0 ran, 2 usage, 1 other). */
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { Command, CommanderError, Option } from 'commander';
 import { scanCommand } from './scanCommand.js';
 import { scansCommand } from './scansCommand.js';
@@ -125,6 +126,7 @@ if (isEntry || process.argv[1]?.endsWith('/opendoor') === true) {
     stdout: (s) => void process.stdout.write(s),
     stderr: (s) => void process.stderr.write(s),
     stdin: () => readFileSync(0, 'utf8'),
+    stdinLines: () => createInterface({ input: process.stdin, crlfDelay: Infinity }),
   };
   main(process.argv.slice(2), io).then((code) => {
     process.exitCode = code;

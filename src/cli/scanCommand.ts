@@ -3,7 +3,8 @@
  * Lines on stdout and/or -o FILE); the human summary is read back from the store at the end.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { buildPlan, type PlanArgs } from '../engine/plan.js';
+import { buildPlan, streamItems, type PlanArgs, type WorkItem } from '../engine/plan.js';
+import { InputFileError, LineParser } from '../targets/inputFile.js';
 import { newScanId, runScan } from '../engine/scan.js';
 import { renderTable } from '../output/table.js';
 import { Store, defaultDbPath } from '../store/db.js';
@@ -57,6 +58,11 @@ export async function scanCommand(targetArgs: string[], o: ScanCliOptions, io: I
       if (o.json === true) io.stdout(line);
       out?.write(line);
     };
+    let source: AsyncIterable<WorkItem> | Iterable<WorkItem> | undefined;
+    if (args.stream === true) {
+      const parser = new LineParser('-');
+      source = o.resume !== undefined ? store.inputs(scanId) : streamItems(io.stdinLines(), (l) => parser.push(l), () => parser.end(), args, (host, ports) => store.addInput(scanId, host, ports));
+    }
     let stop = false;
     const onSigint = () => {
       if (stop) process.exit(1);
@@ -72,7 +78,17 @@ export async function scanCommand(targetArgs: string[], o: ScanCliOptions, io: I
       shouldStop: () => stop,
       onService: emit,
       progress: process.stderr.isTTY === true && o.quiet !== true,
-    }).finally(() => process.off('SIGINT', onSigint));
+      ...(source !== undefined ? { source } : {}),
+    })
+      .catch((e: unknown) => {
+        // a bad line on stdin stops the run like any input error: the scan stays resumable
+        if (e instanceof InputFileError) {
+          store.finishScan(scanId, 'interrupted', 0, 0);
+          throw new UsageError(e.message);
+        }
+        throw e;
+      })
+      .finally(() => process.off('SIGINT', onSigint));
     const summary = store.summary(scanId);
     emit(summary);
     if (o.json !== true) io.stdout(renderTable(store.services(scanId), summary));

@@ -83,6 +83,8 @@ export interface Io {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
   stdin: () => string;
+  /** Standard input line by line, as it arrives (for `-iL -`). */
+  stdinLines: () => AsyncIterable<string>;
 }
 
 export function planArgs(targetArgs: string[], o: ScanCliOptions, io: Io): PlanArgs {
@@ -95,7 +97,10 @@ export function planArgs(targetArgs: string[], o: ScanCliOptions, io: Io): PlanA
     throw e;
   }
   const targets: InputEntry[] = specs(targetArgs.join(' '), 'target').map((spec) => ({ spec, ports: null }));
-  if (o.inputList !== undefined) {
+  const stream = o.inputList === '-';
+  if (stream && targets.length > 0) throw new UsageError('-iL - (targets streamed from stdin) cannot be combined with targets on the command line');
+  if (stream && o.shard !== undefined) throw new UsageError('--shard needs a target space known in advance; shard the sweeper instead (zmap --shards)');
+  if (o.inputList !== undefined && !stream) {
     try {
       targets.push(...parseInputText(o.inputList, readText(o.inputList, 'target file', io.stdin)));
     } catch (e) {
@@ -103,7 +108,7 @@ export function planArgs(targetArgs: string[], o: ScanCliOptions, io: Io): PlanA
       throw e;
     }
   }
-  if (targets.length === 0) throw new UsageError('no targets: give addresses, ranges, CIDRs or hostnames, or -iL FILE');
+  if (targets.length === 0 && !stream) throw new UsageError('no targets: give addresses, ranges, CIDRs or hostnames, or -iL FILE');
   const excludes = o.exclude !== undefined ? specs(o.exclude, '--exclude') : [];
   if (o.excludeFile !== undefined) {
     readText(o.excludeFile, 'exclude file', io.stdin)
@@ -127,5 +132,6 @@ export function planArgs(targetArgs: string[], o: ScanCliOptions, io: Io): PlanA
     countBudgetMs: intOption('count-budget', o.countBudget, 100, 86400000),
     shard,
     ...(o.seed !== undefined ? { seed: o.seed.toLowerCase() } : {}),
+    ...(stream ? { stream: true } : {}),
   });
 }

@@ -6,6 +6,7 @@ import { lookup } from 'node:dns/promises';
 import { createHash } from 'node:crypto';
 import type { Depth } from '../probes/types.js';
 import type { InputEntry } from '../targets/inputFile.js';
+import { formatAddress } from '../targets/address.js';
 import { TargetSpace, intervalOf, permutation, type Interval } from '../targets/space.js';
 import { contains, parseTarget, type TargetSpec } from '../targets/spec.js';
 import type { Logger } from '../util/log.js';
@@ -24,6 +25,8 @@ export interface PlanArgs {
   countBudgetMs: number;
   shard: { k: number; n: number } | null;
   seed: string;
+  /** Targets arrive on stdin (`-iL -`) and are probed as they arrive, in arrival order. */
+  stream?: boolean;
 }
 
 export interface WorkItem {
@@ -40,7 +43,7 @@ export interface Plan {
   total: bigint;
 }
 
-export function planArgsFrom(entries: InputEntry[], excludes: TargetSpec[], rest: Omit<PlanArgs, 'targets' | 'excludes' | 'seed'> & { seed?: string }): PlanArgs {
+export function planArgsFrom(entries: InputEntry[], excludes: TargetSpec[], rest: Omit<PlanArgs, 'targets' | 'excludes' | 'seed' | 'stream'> & { seed?: string; stream?: boolean }): PlanArgs {
   const targets = entries.map((e) => ({ spec: e.spec.text, ports: e.ports }));
   const seed = rest.seed ?? createHash('sha256').update(JSON.stringify(targets)).digest('hex').slice(0, 16);
   return { ...rest, targets, excludes: excludes.map((x) => x.text), seed };
@@ -82,6 +85,29 @@ export async function buildPlan(args: PlanArgs, log: Logger): Promise<Plan> {
   const shard = args.shard;
   const total = shard === null ? n : n > BigInt(shard.k - 1) ? (n - BigInt(shard.k - 1) + BigInt(shard.n) - 1n) / BigInt(shard.n) : 0n;
   return { args, space, explicit: list, total };
+}
+
+/** Stdin entries → work items: expanded lazily, exclusions applied, each (host, ports) once (the store dedupes). */
+export async function* streamItems(lines: AsyncIterable<string>, parse: (line: string) => InputEntry[], end: () => InputEntry[], args: PlanArgs, addInput: (host: string, ports: number[]) => bigint | null): AsyncGenerator<WorkItem> {
+  const excludes = args.excludes.map(parseTarget);
+  const excluded = (host: string) => excludes.some((x) => contains(x, host));
+  const items = function* (entries: InputEntry[]): Generator<WorkItem> {
+    for (const e of entries) {
+      if (e.spec.kind === 'host') continue; // names in a sweeper's output are not expected; addresses only
+      const spec = e.spec;
+      for (let v = spec.first; v <= spec.last; v++) {
+        {
+          const host = formatAddress({ family: spec.family, value: v });
+          if (excluded(host)) continue;
+          const ports = e.ports ?? args.ports;
+          const idx = addInput(host, ports);
+          if (idx !== null) yield { idx, host, ports };
+        }
+      }
+    }
+  };
+  for await (const line of lines) yield* items(parse(line));
+  yield* items(end());
 }
 
 /** The work, lazily: a seeded full-cycle permutation of all indices, filtered to this shard. */

@@ -7,7 +7,7 @@ export class Progress {
   private readonly timer: NodeJS.Timeout | null;
 
   constructor(
-    private readonly total: bigint,
+    private readonly total: bigint | null,
     enabled: boolean,
     private readonly write: (s: string) => void = (s) => void process.stderr.write(s),
   ) {
@@ -28,9 +28,9 @@ export class Progress {
   line(): string {
     const secs = (performance.now() - this.started) / 1000;
     const rate = secs > 0 ? this.done / secs : 0;
-    const left = Number(this.total) - this.done;
-    const eta = rate > 0 ? `${Math.ceil(left / rate)} s` : '?';
-    return `opendoor: ${this.done}/${this.total} hosts, ${rate.toFixed(1)}/s, ETA ${eta}, ${this.services} services, ${this.exposed} exposed`;
+    const left = this.total === null ? null : Number(this.total) - this.done;
+    const eta = rate > 0 && left !== null ? `${Math.ceil(left / rate)} s` : '?';
+    return `opendoor: ${this.done}/${this.total ?? '?'} hosts, ${rate.toFixed(1)}/s, ETA ${eta}, ${this.services} services, ${this.exposed} exposed`;
   }
 
   private print(): void {

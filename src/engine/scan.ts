@@ -11,7 +11,7 @@ import { serviceRecord, type ServiceRecord } from '../output/records.js';
 import { probeService, type ServiceResult } from '../probes/service.js';
 import type { Store } from '../store/db.js';
 import type { Logger } from '../util/log.js';
-import { workItems, type Plan } from './plan.js';
+import { workItems, type Plan, type WorkItem } from './plan.js';
 import { Progress } from './progress.js';
 import { RateLimiter, Semaphore } from './rate.js';
 
@@ -25,6 +25,8 @@ export interface RunOptions {
   shouldStop: () => boolean;
   onService: (record: ServiceRecord) => void;
   progress: boolean;
+  /** Work arriving from stdin instead of the plan's permuted space. */
+  source?: AsyncIterable<WorkItem> | Iterable<WorkItem>;
 }
 
 export function newScanId(now = new Date()): string {
@@ -76,9 +78,13 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
   const started = performance.now();
   const rate = new RateLimiter(plan.args.rate);
   const pending = new Set<Promise<void>>();
-  const progress = new Progress(plan.total, o.progress);
+  const progress = new Progress(o.source === undefined ? plan.total : null, o.progress);
+  // one association per host at a time, even when a sweeper lists the same host once per port
+  const busy = new Map<string, Promise<void>>();
   let stopped = false;
-  for (const item of workItems(plan)) {
+  let targets = 0n;
+  for await (const item of o.source ?? workItems(plan)) {
+    targets++;
     if (o.shouldStop()) {
       stopped = true;
       break;
@@ -88,19 +94,25 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
       continue;
     }
     while (pending.size >= plan.args.concurrency) await Promise.race(pending);
-    const p: Promise<void> = scanHost(item.host, item.ports, plan, rate, o.log)
+    const previous = busy.get(item.host) ?? Promise.resolve();
+    const p: Promise<void> = previous
+      .then(() => scanHost(item.host, item.ports, plan, rate, o.log))
       .then((records) => {
         o.store.recordHost(o.scanId, item.idx, records, exposedRecord);
         for (const r of records) o.onService(r);
         progress.host(records.length, records.filter(exposedRecord).length);
       })
       .catch((e: unknown) => o.log.error(`${item.host}: ${e instanceof Error ? e.name : 'error'}`))
-      .finally(() => pending.delete(p));
+      .finally(() => {
+        pending.delete(p);
+        if (busy.get(item.host) === p) busy.delete(item.host);
+      });
     pending.add(p);
+    busy.set(item.host, p);
   }
   if (!stopped) await Promise.all(pending);
   progress.end();
   const status = stopped ? 'interrupted' : 'done';
-  o.store.finishScan(o.scanId, status, Number(plan.total), Math.round(performance.now() - started));
+  o.store.finishScan(o.scanId, status, Number(o.source === undefined ? plan.total : targets), Math.round(performance.now() - started));
   return status;
 }

@@ -28,6 +28,9 @@ CREATE TABLE IF NOT EXISTS findings (
   scan_id TEXT NOT NULL, host TEXT NOT NULL, port INTEGER NOT NULL, finding TEXT NOT NULL,
   severity TEXT NOT NULL, PRIMARY KEY (scan_id, host, port, finding));
 CREATE TABLE IF NOT EXISTS done (scan_id TEXT NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (scan_id, idx)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS inputs (
+  scan_id TEXT NOT NULL, idx INTEGER NOT NULL, host TEXT NOT NULL, ports TEXT NOT NULL,
+  PRIMARY KEY (scan_id, idx), UNIQUE (scan_id, host, ports));
 `;
 
 export interface ScanRow {
@@ -98,6 +101,20 @@ export class Store {
       }
     })();
     return n;
+  }
+
+  /** Store one streamed work item; null when the same host and ports came before (probed once). */
+  addInput(scanId: string, host: string, ports: number[]): bigint | null {
+    const next = (this.db.prepare('SELECT COALESCE(MAX(idx), -1) + 1 AS n FROM inputs WHERE scan_id = ?').get(scanId) as { n: number }).n;
+    const r = this.db.prepare('INSERT OR IGNORE INTO inputs (scan_id, idx, host, ports) VALUES (?, ?, ?, ?)').run(scanId, next, host, JSON.stringify(ports));
+    return r.changes === 1 ? BigInt(next) : null;
+  }
+
+  /** Streamed work items stored so far, in arrival order (for --resume of a `-iL -` scan). */
+  *inputs(scanId: string): Generator<{ idx: bigint; host: string; ports: number[] }> {
+    for (const row of this.db.prepare('SELECT idx, host, ports FROM inputs WHERE scan_id = ? ORDER BY idx').iterate(scanId) as Iterable<{ idx: number; host: string; ports: string }>) {
+      yield { idx: BigInt(row.idx), host: row.host, ports: JSON.parse(row.ports) as number[] };
+    }
   }
 
   done(scanId: string, idx: bigint): boolean {

@@ -89,81 +89,100 @@ function parseNmapXml(file: string, text: string): InputEntry[] {
   return out.filter((e) => e.ports === null || e.ports.length > 0);
 }
 
-function parseMasscanJson(file: string, text: string): InputEntry[] {
-  const out: InputEntry[] = [];
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.trim().replace(/,$/, '');
-    if (line === '' || line === '[' || line === ']' || line.startsWith('{finished')) return;
+/**
+ * Parses line formats one line at a time (so `-iL -` can be probed as it arrives): the format is
+ * recognised from the first significant line; nmap XML, which is not line-based, is buffered.
+ */
+export class LineParser {
+  private format: InputFormat | null = null;
+  private zmapColumns: { ip: number; port: number } | null = null;
+  private xml: string[] = [];
+  private lineNo = 0;
+
+  constructor(private readonly file: string) {}
+
+  /** Entries found on this line (none for comments, headers and closed/other-protocol lines). */
+  push(raw: string): InputEntry[] {
+    this.lineNo++;
+    const line = raw.replace(/\r$/, '');
+    if (this.format === null) {
+      if (line.trim() === '') return [];
+      this.format = detectFormat(line);
+    }
+    const n = this.lineNo;
+    switch (this.format) {
+      case 'nmap-xml':
+        this.xml.push(line);
+        return [];
+      case 'masscan-json':
+        return this.masscanJson(line.trim().replace(/,$/, ''), n);
+      case 'masscan-list':
+        return this.masscanList(line.trim(), n);
+      case 'zmap-csv':
+        return this.zmap(line.trim(), n);
+      default:
+        return this.list(line, n);
+    }
+  }
+
+  /** Whatever only the end of input completes (nmap XML). */
+  end(): InputEntry[] {
+    return this.format === 'nmap-xml' ? parseNmapXml(this.file, this.xml.join('\n')) : [];
+  }
+
+  private masscanJson(line: string, n: number): InputEntry[] {
+    if (line === '' || line === '[' || line === ']' || line.startsWith('{finished')) return [];
     let rec: unknown;
     try {
       rec = JSON.parse(line);
     } catch {
-      throw new InputFileError(file, i + 1, 'not a masscan JSON record');
+      throw new InputFileError(this.file, n, 'not a masscan JSON record');
     }
     const r = rec as { ip?: unknown; ports?: Array<{ port?: unknown; status?: unknown; proto?: unknown }> };
-    if (typeof r.ip !== 'string' || !Array.isArray(r.ports)) throw new InputFileError(file, i + 1, 'masscan record without "ip" and "ports"');
-    const ports = r.ports.filter((p) => (p.status ?? 'open') === 'open' && (p.proto ?? 'tcp') === 'tcp').map((p) => portNumber(file, i + 1, String(p.port)));
-    if (ports.length > 0) out.push({ spec: target(file, i + 1, r.ip), ports });
-  });
-  return out;
-}
+    if (typeof r.ip !== 'string' || !Array.isArray(r.ports)) throw new InputFileError(this.file, n, 'masscan record without "ip" and "ports"');
+    const ports = r.ports.filter((p) => (p.status ?? 'open') === 'open' && (p.proto ?? 'tcp') === 'tcp').map((p) => portNumber(this.file, n, String(p.port)));
+    return ports.length > 0 ? [{ spec: target(this.file, n, r.ip), ports }] : [];
+  }
 
-function parseMasscanList(file: string, text: string): InputEntry[] {
-  const out: InputEntry[] = [];
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) return;
+  private masscanList(line: string, n: number): InputEntry[] {
+    if (line === '' || line.startsWith('#')) return [];
     const m = /^open tcp (\d+) (\S+)( \d+)?$/.exec(line);
     if (m?.[1] === undefined || m[2] === undefined) {
-      if (/^open (udp|sctp) /.test(line)) return;
-      throw new InputFileError(file, i + 1, 'not a masscan -oL line');
+      if (/^open (udp|sctp) /.test(line)) return [];
+      throw new InputFileError(this.file, n, 'not a masscan -oL line');
     }
-    out.push({ spec: target(file, i + 1, m[2]), ports: [portNumber(file, i + 1, m[1])] });
-  });
-  return out;
-}
-
-function parseZmapCsv(file: string, text: string): InputEntry[] {
-  const lines = text.split('\n');
-  const headerIndex = lines.findIndex((l) => l.trim() !== '' && !l.startsWith('#'));
-  const header = (lines[headerIndex] ?? '').trim().split(',');
-  const ipCol = header.indexOf('saddr');
-  const portCol = header.indexOf('sport');
-  const out: InputEntry[] = [];
-  for (let i = headerIndex + 1; i < lines.length; i++) {
-    const line = (lines[i] ?? '').trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const cols = line.split(',');
-    const ip = cols[ipCol];
-    if (ip === undefined || ip === '') throw new InputFileError(file, i + 1, 'zmap row without saddr');
-    const ports = portCol >= 0 && cols[portCol] !== undefined && cols[portCol] !== '' ? [portNumber(file, i + 1, cols[portCol] as string)] : null;
-    out.push({ spec: target(file, i + 1, ip), ports });
+    return [{ spec: target(this.file, n, m[2]), ports: [portNumber(this.file, n, m[1])] }];
   }
-  return out;
-}
 
-function parseList(file: string, text: string): InputEntry[] {
-  const out: InputEntry[] = [];
-  text.split('\n').forEach((raw, i) => {
+  private zmap(line: string, n: number): InputEntry[] {
+    if (line === '' || line.startsWith('#')) return [];
+    if (this.zmapColumns === null) {
+      const header = line.split(',');
+      this.zmapColumns = { ip: header.indexOf('saddr'), port: header.indexOf('sport') };
+      return [];
+    }
+    const cols = line.split(',');
+    const ip = cols[this.zmapColumns.ip];
+    if (ip === undefined || ip === '') throw new InputFileError(this.file, n, 'zmap row without saddr');
+    const port = this.zmapColumns.port >= 0 ? cols[this.zmapColumns.port] : undefined;
+    return [{ spec: target(this.file, n, ip), ports: port !== undefined && port !== '' ? [portNumber(this.file, n, port)] : null }];
+  }
+
+  private list(raw: string, n: number): InputEntry[] {
     const line = raw.replace(/#.*$/, '').trim();
-    if (line === '') return;
+    if (line === '') return [];
     // a zmap run with a single output field writes bare addresses: that is this format too
-    for (const word of line.split(/[\s,]+/)) if (word !== '') out.push({ spec: target(file, i + 1, word), ports: null });
-  });
-  return out;
+    return line
+      .split(/[\s,]+/)
+      .filter((w) => w !== '')
+      .map((w) => ({ spec: target(this.file, n, w), ports: null }));
+  }
 }
 
 export function parseInputText(file: string, text: string): InputEntry[] {
-  switch (detectFormat(text)) {
-    case 'nmap-xml':
-      return merged(parseNmapXml(file, text));
-    case 'masscan-json':
-      return merged(parseMasscanJson(file, text));
-    case 'masscan-list':
-      return merged(parseMasscanList(file, text));
-    case 'zmap-csv':
-      return merged(parseZmapCsv(file, text));
-    default:
-      return merged(parseList(file, text));
-  }
+  const parser = new LineParser(file);
+  const out: InputEntry[] = [];
+  for (const line of text.split('\n')) out.push(...parser.push(line));
+  out.push(...parser.end());
+  return merged(out);
 }

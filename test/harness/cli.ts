@@ -32,5 +32,5 @@ export function runCli(args: string[], input?: string, env: Record<string, strin
 
 /** Start the CLI without waiting (to interrupt it). */
 export function startCli(args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, XDG_DATA_HOME: DATA_HOME, ...env } });
+  return spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, XDG_DATA_HOME: DATA_HOME, ...env } });
 }
