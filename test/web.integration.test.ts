@@ -11,17 +11,18 @@ import { silentLogger } from '../src/util/log.js';
 import { runCli } from './harness/cli.js';
 import { OPEN_ORTHANC } from './harness/fleet.js';
 import { removeDir, tempDir } from './harness/procs.js';
-import { startOrthanc, type TestServer } from './harness/servers.js';
+import { makeCertificate, startOrthanc, type TestServer } from './harness/servers.js';
 import { PHI_MARKER, makeArchive, type Archive } from './harness/studies.js';
-import { startDicomWebProxy, startHostileHttp, type HostileHttp, type WebPeer } from './harness/web.js';
+import { startDicomWebProxy, startHostileHttp, startProxy, type HostileHttp, type WebPeer } from './harness/web.js';
 
-const H = { open: '127.0.83.2', locked: '127.0.83.3', defaults: '127.0.83.4', webOnly: '127.0.83.5', proxy: '127.0.83.6', elsewhere: '127.0.83.99' };
+const H = { open: '127.0.83.2', locked: '127.0.83.3', defaults: '127.0.83.4', webOnly: '127.0.83.5', proxy: '127.0.83.6', https: '127.0.83.7', elsewhere: '127.0.83.99' };
 const TIMEOUT = 800;
 const opts = { timeoutMs: 2000, depth: 'retrieve' as const, aeTitles: [], maxQueries: 500, countBudgetMs: 30000, log: silentLogger, throttle: async () => undefined };
 
 describe('web doors', () => {
   let archive: Archive;
   let dir: string;
+  let certDir = '';
   const servers: Array<TestServer | WebPeer> = [];
   before(async () => {
     dir = tempDir('web');
@@ -34,10 +35,16 @@ describe('web doors', () => {
     ]);
     servers.push(...orthancs);
     servers.push(await startDicomWebProxy(H.proxy, 80, { host: H.open, port: 8042 }));
+    // Debian's Orthanc 1.10 drops its own HTTPS listener after the first TLS request, so HTTPS is
+    // terminated by a reverse proxy in front of it, the usual deployment anyway
+    const cert = makeCertificate(`orthanc.${H.https}`);
+    certDir = cert.dir;
+    servers.push(await startProxy(H.https, 443, { host: H.open, port: 8042 }, '/', cert));
   });
   after(async () => {
     await Promise.all(servers.map((s) => s.stop()));
     removeDir(dir);
+    if (certDir !== '') removeDir(certDir);
   });
 
   const exact = (e: { patients: number; studies: number; series: number; instances: number } | null | undefined) => {
@@ -72,6 +79,16 @@ describe('web doors', () => {
     exact(r.observation.exposure);
     const d = await probeService(H.defaults, 8042, { ...opts, depth: 'detect' });
     assert.equal(d.observation.http?.auth, 'required');
+  });
+
+  test('Orthanc over HTTPS: TLS facts, then the same web probe inside the tunnel', async () => {
+    const r = await probeService(H.https, 443, opts);
+    assert.equal(r.observation.transport, 'tls');
+    assert.equal(r.observation.protocol, 'http');
+    assert.equal(r.product, 'Orthanc');
+    assert.equal(r.observation.http?.auth, 'none');
+    assert.equal(r.observation.tls?.selfSigned, true);
+    assert.match(r.observation.tls?.subject ?? '', /CN=orthanc\.127\.0\.83\.7/);
   });
 
   test('DICOMweb-only front: QIDO-RS counts exactly, WADO-RS download proven', async () => {

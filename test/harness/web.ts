@@ -2,7 +2,9 @@
  * Web peers for tests: a DICOMweb-only front (a reverse proxy that exposes nothing but a real
  * Orthanc's /dicom-web, as many deployments do) and scripted hostile HTTP servers.
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 
 export interface WebPeer {
@@ -26,13 +28,16 @@ function closer(srv: net.Server, sockets: Set<net.Socket>): () => Promise<void> 
   };
 }
 
-/** Forwards /dicom-web/… to upstream and answers 404 to everything else. */
-export async function startDicomWebProxy(host: string, port: number, upstream: { host: string; port: number }): Promise<WebPeer> {
+/**
+ * A reverse proxy in front of a real server: only paths under `prefix` are forwarded (404 for the
+ * rest); with `tls` it terminates HTTPS, as most Orthanc deployments do.
+ */
+export async function startProxy(host: string, port: number, upstream: { host: string; port: number }, prefix: string, tls?: { key: string; cert: string }): Promise<WebPeer> {
   const sockets = new Set<net.Socket>();
   const peer: WebPeer = { host, port, requests: 0, stop: async () => undefined };
-  const srv = http.createServer((req, res) => {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     peer.requests++;
-    if (!(req.url ?? '').startsWith('/dicom-web/')) {
+    if (!(req.url ?? '').startsWith(prefix)) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;
     }
@@ -42,7 +47,8 @@ export async function startDicomWebProxy(host: string, port: number, upstream: {
     });
     up.on('error', () => res.writeHead(502).end());
     req.pipe(up);
-  });
+  };
+  const srv = tls !== undefined ? https.createServer({ key: readFileSync(tls.key), cert: readFileSync(tls.cert) }, handler) : http.createServer(handler);
   srv.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -50,6 +56,11 @@ export async function startDicomWebProxy(host: string, port: number, upstream: {
   await listen(srv, host, port);
   peer.stop = closer(srv, sockets);
   return peer;
+}
+
+/** Exposes nothing but upstream's /dicom-web/. */
+export function startDicomWebProxy(host: string, port: number, upstream: { host: string; port: number }): Promise<WebPeer> {
+  return startProxy(host, port, upstream, '/dicom-web/');
 }
 
 export type HostileHttp = 'endless-body' | 'huge-headers' | 'slow-drip' | 'redirect-loop' | 'redirect-off-host';
