@@ -3,7 +3,8 @@
  * becomes one scan in OUT, so `report`, `scans` and `diff` see the whole space as one run.
  */
 import { existsSync } from 'node:fs';
-import { exposedRecord, newScanId } from '../engine/scan.js';
+import { newScanId } from '../engine/scan.js';
+import { isExposedRecord } from '../report/model.js';
 import { Store } from '../store/db.js';
 import { openStore } from './scanCommand.js';
 import { UsageError, type Io } from './scanOptions.js';
@@ -23,7 +24,7 @@ export function mergeCommand(inputs: string[], o: { db?: string }, io: Io): numb
         const row = srcId === null ? null : src.scan(srcId);
         if (row === null) throw new UsageError(`no scan in ${file}`);
         parts.push({ id: row.id, status: row.status, targets: row.targets, elapsedMs: row.elapsedMs });
-        services += out.addServices(id, src.services(row.id), exposedRecord);
+        services += out.addServices(id, src.services(row.id), isExposedRecord);
       } finally {
         src.close();
       }

@@ -71,7 +71,8 @@ async function scanHost(host: string, ports: number[], plan: Plan, rate: RateLim
   });
 }
 
-export const exposedRecord = (r: ServiceRecord): boolean => isExposed(r.findings);
+
+const exposedRecord = (r: ServiceRecord): boolean => isExposed(r.findings);
 
 /** Runs (or resumes) a scan; returns whether it finished or was interrupted. */
 export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'interrupted'> {

@@ -3,6 +3,7 @@
  * figures, breakdowns, hosts and findings with their remediation. Formats render this model only.
  */
 import { CATALOGUE, type FindingId, type Severity } from '../findings/catalogue.js';
+import { isExposed } from '../findings/judge.js';
 import type { ServiceRecord } from '../output/records.js';
 import type { ScanRow, Store } from '../store/db.js';
 import { countryOf } from './country.js';
@@ -35,7 +36,7 @@ function tally(keys: string[]): Array<[string, number]> {
   return [...m].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }
 
-export const isExposedRecord = (r: ServiceRecord): boolean => r.findings.some((f) => f.severity === 'critical' || f.severity === 'high');
+export const isExposedRecord = (r: ServiceRecord): boolean => isExposed(r.findings);
 
 /**
  * Per host, the largest exposure of its services: a DICOM port and the REST API of the same

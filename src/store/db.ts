@@ -80,13 +80,15 @@ export class Store {
   /** One host's records and its "done" mark in one transaction: a kill never leaves half a host. */
   recordHost(scanId: string, idx: bigint, records: readonly ServiceRecord[], exposed: (r: ServiceRecord) => boolean): void {
     this.db.transaction(() => {
-      for (const r of records) {
-        const e = r.exposure;
-        this.insertService.run(scanId, r.host, r.port, r.protocol, r.product, exposed(r) ? 1 : 0, e?.patients ?? 0, e?.studies ?? 0, e?.instances ?? 0, JSON.stringify(r));
-        for (const f of r.findings) this.insertFinding.run(scanId, r.host, r.port, f.id, f.severity);
-      }
+      for (const r of records) this.insertRecord(scanId, r, exposed(r));
       this.insertDone.run(scanId, idx);
     })();
+  }
+
+  private insertRecord(scanId: string, r: ServiceRecord, exposed: boolean): void {
+    const e = r.exposure;
+    this.insertService.run(scanId, r.host, r.port, r.protocol, r.product, exposed ? 1 : 0, e?.patients ?? 0, e?.studies ?? 0, e?.instances ?? 0, JSON.stringify(r));
+    for (const f of r.findings) this.insertFinding.run(scanId, r.host, r.port, f.id, f.severity);
   }
 
   /** Copy records into a scan (merge of shard databases). */
@@ -94,9 +96,7 @@ export class Store {
     let n = 0;
     this.db.transaction(() => {
       for (const r of records) {
-        const e = r.exposure;
-        this.insertService.run(scanId, r.host, r.port, r.protocol, r.product, exposed(r) ? 1 : 0, e?.patients ?? 0, e?.studies ?? 0, e?.instances ?? 0, JSON.stringify(r));
-        for (const f of r.findings) this.insertFinding.run(scanId, r.host, r.port, f.id, f.severity);
+        this.insertRecord(scanId, r, exposed(r));
         n++;
       }
     })();

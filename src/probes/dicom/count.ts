@@ -13,7 +13,7 @@ import { decodeDataset, encodeIdentifier, type DatasetView, type Identifier } fr
 import { SopClass } from '../../dicom/uids.js';
 import type { Logger } from '../../util/log.js';
 import type { ExposureObservation } from '../types.js';
-import { PHI_ATTRIBUTES, keyedDigest } from './phi.js';
+import { PHI_ATTRIBUTES, keyedDigest, patientKey } from './phi.js';
 import { DateRange, splitRange, type DateSplit } from './dateRange.js';
 
 export interface CountBounds {
@@ -43,6 +43,8 @@ export class StudyCounter {
   readonly phi = new Set<string>();
   queries = 0;
   capped = false;
+  /** StudyDate values seen in cheap cap-check answers (dates only; nothing identifying). */
+  private readonly datesSeen: string[] = [];
   incomplete: string | null = null;
   private readonly started = performance.now();
 
@@ -87,15 +89,18 @@ export class StudyCounter {
   }
 
   /** Study-level query over a date range and optional name filter; returns the answer count and dates seen. */
-  async studyQuery(range: DateRange | null, nameFilter: string | null): Promise<{ count: number; dates: string[] }> {
-    const identifier: Identifier = {
-      QueryRetrieveLevel: 'STUDY',
-      StudyInstanceUID: '',
-      StudyDate: range === null ? '' : range.toDicom(),
-      NumberOfStudyRelatedSeries: '',
-      NumberOfStudyRelatedInstances: '',
-    };
-    for (const name of PHI_ATTRIBUTES) identifier[name] = '';
+  /**
+   * A study-level query. `full` asks for everything a count needs (patient key, study counts, the
+   * identifying attributes) and records the studies; otherwise only UIDs and dates come back, which
+   * is all a cap check needs (and much cheaper for servers that compute the study counts).
+   */
+  async studyQuery(range: DateRange | null, nameFilter: string | null, full = true): Promise<{ count: number; dates: string[] }> {
+    const identifier: Identifier = { QueryRetrieveLevel: 'STUDY', StudyInstanceUID: '', StudyDate: range === null ? '' : range.toDicom() };
+    if (full) {
+      identifier['NumberOfStudyRelatedSeries'] = '';
+      identifier['NumberOfStudyRelatedInstances'] = '';
+      for (const name of PHI_ATTRIBUTES) identifier[name] = '';
+    }
     if (nameFilter !== null) identifier['PatientName'] = nameFilter;
     const dates: string[] = [];
     const count = await this.query(identifier, (ds) => {
@@ -103,10 +108,10 @@ export class StudyCounter {
       if (uid === '') return;
       const date = ds.text('StudyDate');
       dates.push(date);
+      if (!full) return;
       const key = keyedDigest('study', uid);
       if (this.studies.has(key)) return;
-      const pid = ds.text('PatientID');
-      const patient = pid !== '' ? keyedDigest('patient', pid, ds.text('IssuerOfPatientID')) : keyedDigest('patient-noid', ds.text('PatientName'), ds.text('PatientBirthDate'));
+      const patient = patientKey(ds.text('PatientID'), ds.text('IssuerOfPatientID'), ds.text('PatientName'), ds.text('PatientBirthDate'));
       const series = num(ds, 'NumberOfStudyRelatedSeries');
       const instances = num(ds, 'NumberOfStudyRelatedInstances');
       const missing = series === null || instances === null;
@@ -135,17 +140,24 @@ export class StudyCounter {
     }
   }
 
+  /** Cheap counts of both halves; the dates seen are kept for splitting further. */
   private async countParts(split: DateSplit): Promise<number> {
-    split.lowCount = (await this.studyQuery(split.low, null)).count;
-    split.highCount = (await this.studyQuery(split.high, null)).count;
+    const low = await this.studyQuery(split.low, null, false);
+    const high = await this.studyQuery(split.high, null, false);
+    split.lowCount = low.count;
+    split.highCount = high.count;
+    this.datesSeen.push(...low.dates, ...high.dates);
     return split.lowCount + split.highCount;
   }
 
-  /** Split every part that reached the cap, by date while dates differ, then by name initial. */
+  /** Fetch in full every part under the cap; split the others, by date while dates differ, then by name initial. */
   private async refine(split: DateSplit, cap: number): Promise<void> {
     for (const [range, count] of [[split.low, split.lowCount], [split.high, split.highCount]] as const) {
-      if (count < cap) continue;
-      const dates = [...this.studies.values()].map((s) => s.date).filter((d) => range.contains(d));
+      if (count < cap) {
+        if (count > 0) await this.studyQuery(range, null);
+        continue;
+      }
+      const dates = this.datesSeen.filter((d) => range.contains(d));
       const sub = splitRange(range, dates);
       if (sub === null) {
         await this.checkByName(range, cap);

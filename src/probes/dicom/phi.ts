@@ -27,3 +27,8 @@ const KEY = randomBytes(32);
 export function keyedDigest(...parts: string[]): string {
   return createHmac('sha256', KEY).update(parts.join('\u0000')).digest('base64url').slice(0, 16);
 }
+
+/** The key a patient is counted by: PatientID with its issuer, or name and birth date when no ID is given. */
+export function patientKey(patientId: string, issuer: string, name: string, birthDate: string): string {
+  return patientId !== '' ? keyedDigest('patient', patientId, issuer) : keyedDigest('patient-noid', name, birthDate);
+}

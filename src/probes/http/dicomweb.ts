@@ -4,7 +4,7 @@
  * asked), name the identifying attributes returned, and prove WADO-RS retrieval by counting bytes.
  */
 import type { ExposureObservation } from '../types.js';
-import { keyedDigest } from '../dicom/phi.js';
+import { keyedDigest, patientKey } from '../dicom/phi.js';
 import { json, type HttpClient } from './client.js';
 import { DICOMWEB_ROOTS } from './fingerprint.js';
 
@@ -90,8 +90,7 @@ export async function qidoExposure(client: HttpClient, root: string, headers: Re
       const key = keyedDigest('study', uid);
       if (uid === '' || studies.has(key)) continue;
       studies.add(key);
-      const pid = text(ds, 'PatientID');
-      patients.add(pid !== '' ? keyedDigest('patient', pid, text(ds, 'IssuerOfPatientID')) : keyedDigest('patient-noid', text(ds, 'PatientName'), text(ds, 'PatientBirthDate')));
+      patients.add(patientKey(text(ds, 'PatientID'), text(ds, 'IssuerOfPatientID'), text(ds, 'PatientName'), text(ds, 'PatientBirthDate')));
       const nSeries = Number(text(ds, 'NumberOfStudyRelatedSeries') || NaN);
       const nInst = Number(text(ds, 'NumberOfStudyRelatedInstances') || NaN);
       if (Number.isFinite(nInst)) linked += nInst;
