@@ -3,10 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Command, CommanderError, Option } from 'commander';
-import { scanCommand } from './scanCommand.js';
-import { scansCommand } from './scansCommand.js';
-import { mergeCommand } from './mergeCommand.js';
-import { diffCommand, lettersCommand, reportCommand } from './reportCommands.js';
+
 import { UsageError, type Io, type ScanCliOptions } from './scanOptions.js';
 
 /** nmap spells the input-list option `-iL`; commander only knows one-letter short options. */
@@ -45,23 +42,23 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--debug', 'protocol details on stderr (never patient data)')
     .option('-q, --quiet', 'only errors on stderr')
     .action(async (targets: string[], options: ScanCliOptions) => {
-      setExit(await scanCommand(targets, options, io));
+      setExit(await (await import('./scanCommand.js')).scanCommand(targets, options, io));
     });
   program
     .command('scans')
     .description('list the scans in the database')
     .option('--db <file>', 'the results database')
     .option('--json', 'JSON Lines instead of a table')
-    .action((options: { db?: string; json?: boolean }) => {
-      setExit(scansCommand(options, io));
+    .action(async (options: { db?: string; json?: boolean }) => {
+      setExit((await import('./scansCommand.js')).scansCommand(options, io));
     });
   program
     .command('merge')
     .description('combine the latest scan of several databases (one per --shard machine) into one scan')
     .argument('<databases...>')
     .requiredOption('--db <file>', 'the database to merge into')
-    .action((inputs: string[], options: { db?: string }) => {
-      setExit(mergeCommand(inputs, options, io));
+    .action(async (inputs: string[], options: { db?: string }) => {
+      setExit((await import('./mergeCommand.js')).mergeCommand(inputs, options, io));
     });
   program
     .command('report')
@@ -70,8 +67,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--db <file>', 'the results database')
     .addOption(new Option('--format <format>', 'html | md | csv | json').default('md'))
     .option('-o, --output <file>', 'write to FILE instead of stdout')
-    .action((scanId: string | undefined, options: { db?: string; format: string; output?: string }) => {
-      setExit(reportCommand(scanId, options, io));
+    .action(async (scanId: string | undefined, options: { db?: string; format: string; output?: string }) => {
+      setExit((await import('./reportCommands.js')).reportCommand(scanId, options, io));
     });
   program
     .command('diff')
@@ -80,8 +77,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<scanB>')
     .option('--db <file>', 'the results database')
     .option('--json', 'one JSON object instead of text')
-    .action((a: string, b: string, options: { db?: string; json?: boolean }) => {
-      setExit(diffCommand(a, b, options, io));
+    .action(async (a: string, b: string, options: { db?: string; json?: boolean }) => {
+      setExit((await import('./reportCommands.js')).diffCommand(a, b, options, io));
     });
   program
     .command('letters')
@@ -91,8 +88,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--owners <file>', 'lines of "CIDR, organisation, contact"; without it, one letter per host')
     .addOption(new Option('--format <format>', 'md | html').default('md'))
     .requiredOption('-o, --output <dir>', 'directory for the letters')
-    .action((scanId: string | undefined, options: { db?: string; owners?: string; format: string; output: string }) => {
-      setExit(lettersCommand(scanId, options, io));
+    .action(async (scanId: string | undefined, options: { db?: string; owners?: string; format: string; output: string }) => {
+      setExit((await import('./reportCommands.js')).lettersCommand(scanId, options, io));
     });
   return program;
 }

@@ -2,12 +2,28 @@
  * Identifiers and data sets via dcmjs (the data dictionary and VR codecs), behind a small typed
  * surface. Decoded values live only in memory for the caller to count; nothing here logs them.
  */
-import dcmjs from 'dcmjs';
+import type dcmjsModule from 'dcmjs';
 import { DicomCodecError } from './reader.js';
 import { TransferSyntax } from './uids.js';
 
-dcmjs.log.setLevel('silent');
-const { DicomMessage, DicomMetaDictionary, WriteBufferStream, ReadBufferStream } = dcmjs.data;
+type Data = (typeof dcmjsModule)['data'];
+let data: Data | null = null;
+
+/**
+ * Loads dcmjs (a large bundle) on first need: a scan that never counts never pays for it. Call and
+ * await before encodeIdentifier/decodeDataset.
+ */
+export async function datasetCodec(): Promise<void> {
+  if (data !== null) return;
+  const m = (await import('dcmjs')).default;
+  m.log.setLevel('silent');
+  data = m.data;
+}
+
+function codec(): Data {
+  if (data === null) throw new Error('datasetCodec() was not awaited');
+  return data;
+}
 
 /** Keyword → value, as the C-FIND identifier to send ('' = return this attribute). */
 export type Identifier = Record<string, string>;
@@ -17,6 +33,7 @@ function syntaxOf(transferSyntax: string): string {
 }
 
 export function encodeIdentifier(identifier: Identifier, transferSyntax: string): Buffer {
+  const { DicomMessage, DicomMetaDictionary, WriteBufferStream } = codec();
   const denatural = DicomMetaDictionary.denaturalizeDataset({ ...identifier }) as Record<string, unknown>;
   const stream = new WriteBufferStream();
   DicomMessage.write(denatural, stream, syntaxOf(transferSyntax), {});
@@ -44,6 +61,7 @@ function asText(v: unknown): string {
 
 /** Decode a data set; anything dcmjs cannot read becomes a DicomCodecError (no values in the message). */
 export function decodeDataset(bytes: Buffer, transferSyntax: string): DatasetView {
+  const { DicomMessage, DicomMetaDictionary, ReadBufferStream } = codec();
   let dict: Record<string, { Value?: unknown[] }>;
   try {
     const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer;

@@ -4,6 +4,7 @@
  * what a stranger can read and prove that an image can be taken. Always released or aborted.
  */
 import { Association, requestAssociation } from '../../dicom/association.js';
+import { datasetCodec } from '../../dicom/dataset.js';
 import { SopClass, TransferSyntax } from '../../dicom/uids.js';
 import { depthAtLeast, type DicomObservation, type Dialer, type ExposureObservation, type ProbeFailure, type ProbeOptions } from '../types.js';
 import { OPENDOOR_CALLING_AE } from './aeTitles.js';
@@ -23,6 +24,7 @@ export interface ExposureResult {
 export async function measureExposure(dial: Dialer, dicom: DicomObservation, opts: ProbeOptions): Promise<ExposureResult> {
   const none: ExposureResult = { exposure: null, retrieve: null, failure: null };
   if (dicom.calledAe === null || dicom.find !== true || !depthAtLeast(opts.depth, 'count')) return none;
+  await datasetCodec();
   const wantRetrieve = depthAtLeast(opts.depth, 'retrieve') && dicom.getAccepted === true;
   const ts = [TransferSyntax.ExplicitVrLittleEndian, TransferSyntax.ImplicitVrLittleEndian];
   const find = [SopClass.StudyRootFind, SopClass.PatientRootFind].map((abstractSyntax, i) => ({ id: 2 * i + 1, abstractSyntax, transferSyntaxes: [...ts] }));

@@ -4,7 +4,7 @@
  * asks for a study UID that cannot exist under opendoor's own root, so no patient data can answer.
  */
 import type { Association } from '../../dicom/association.js';
-import { encodeIdentifier, type Identifier } from '../../dicom/dataset.js';
+import { datasetCodec, encodeIdentifier, type Identifier } from '../../dicom/dataset.js';
 import { OPENDOOR_IMPLEMENTATION_CLASS_UID, SopClass } from '../../dicom/uids.js';
 import { failureOf } from './negotiation.js';
 
@@ -15,6 +15,7 @@ const NO_SUCH_STUDY = `${OPENDOOR_IMPLEMENTATION_CLASS_UID}.2`;
 export async function testFind(assoc: Association): Promise<FindTest | null> {
   const ctx = assoc.contextFor(SopClass.StudyRootFind) ?? assoc.contextFor(SopClass.PatientRootFind);
   if (ctx === null) return null;
+  await datasetCodec();
   const level = ctx.abstractSyntax === SopClass.StudyRootFind ? 'STUDY' : 'PATIENT';
   const identifier: Identifier = level === 'STUDY' ? { QueryRetrieveLevel: level, StudyInstanceUID: NO_SUCH_STUDY } : { QueryRetrieveLevel: level, PatientID: NO_SUCH_STUDY };
   try {
