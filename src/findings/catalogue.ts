@@ -22,6 +22,7 @@ const GDPR = 'GDPR art. 32 (security of processing)';
 const ORTHANC_AE =
   'Orthanc: set "DicomCheckCalledAet": true, list peers in "DicomModalities" with "DicomCheckModalityHost": true, and set "DicomAlwaysAllowEcho"/"DicomAlwaysAllowFind"/"DicomAlwaysAllowMove"/"DicomAlwaysAllowGet"/"DicomAlwaysAllowStore" to false.';
 const DCMTK_AE = 'dcmqrscp: replace ANY in the AETable peers column with a HostTable entry naming each allowed peer (AE title, host, port).';
+const DCM4CHEE_AE = 'dcm4chee-arc: list the peers in "Accepted Calling AE Titles" (dcmAcceptedCallingAETitle) of the archive network AE, and run the secured (Keycloak) distribution for the UI and RESTful services.';
 
 export const CATALOGUE = {
   'dicom-open-query': {
@@ -30,7 +31,7 @@ export const CATALOGUE = {
     title: 'DICOM archive answers queries (C-FIND) from unknown peers',
     why: 'Anyone who can reach the port can list patients and studies without credentials.',
     remediation: 'Allow C-FIND only from known AE titles on known hosts; put the archive behind a VPN or firewall; use DICOM TLS with client certificates (PS3.15 annex B).',
-    byProduct: { Orthanc: ORTHANC_AE, DCMTK: DCMTK_AE },
+    byProduct: { Orthanc: ORTHANC_AE, DCMTK: DCMTK_AE, 'dcm4chee-arc': DCM4CHEE_AE },
     references: [PS3_15, HIPAA, GDPR],
   },
   'dicom-retrievable': {
@@ -48,7 +49,7 @@ export const CATALOGUE = {
     title: 'DICOM service accepts associations from an unknown calling AE title',
     why: 'The AE title is the only access control most DICOM services have; accepting unknown callers leaves the door open.',
     remediation: 'Configure the list of peers allowed to associate (AE title and host) and reject every other calling AE title.',
-    byProduct: { Orthanc: ORTHANC_AE, DCMTK: DCMTK_AE },
+    byProduct: { Orthanc: ORTHANC_AE, DCMTK: DCMTK_AE, 'dcm4chee-arc': DCM4CHEE_AE },
     references: [PS3_15, HIPAA],
   },
   'dicom-retrieve-offered': {
@@ -57,7 +58,7 @@ export const CATALOGUE = {
     title: 'DICOM archive accepts retrieval (C-GET/C-MOVE) contexts from unknown peers',
     why: 'Retrieval lets a stranger download images, not only list them.',
     remediation: 'Restrict C-GET and C-MOVE to known peers; configure move destinations explicitly.',
-    byProduct: { Orthanc: ORTHANC_AE, DCMTK: DCMTK_AE },
+    byProduct: { Orthanc: ORTHANC_AE, DCMTK: DCMTK_AE, 'dcm4chee-arc': DCM4CHEE_AE },
     references: [PS3_15, HIPAA, GDPR],
   },
   'dicom-any-called-ae': {
@@ -149,7 +150,10 @@ export const CATALOGUE = {
     title: 'Imaging REST API readable without credentials',
     why: 'Anyone who reaches the port can browse and download studies.',
     remediation: 'Require authentication and do not expose the API to untrusted networks.',
-    byProduct: { Orthanc: 'Orthanc: set "AuthenticationEnabled": true with "RegisteredUsers", and "RemoteAccessAllowed": false unless needed.' },
+    byProduct: {
+      Orthanc: 'Orthanc: set "AuthenticationEnabled": true with "RegisteredUsers", and "RemoteAccessAllowed": false unless needed.',
+      'dcm4chee-arc': 'dcm4chee-arc: deploy the secured distribution (Keycloak) so the UI and the DICOMweb/REST services require a token.',
+    },
     references: [HIPAA, GDPR],
   },
   'http-default-credentials': {
