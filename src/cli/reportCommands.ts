@@ -7,6 +7,8 @@ import { OwnersFileError, letterHtml, letterMarkdown, letters, parseOwners, type
 import { buildModel, type ReportModel } from '../report/model.js';
 import { toCsv, toJson, toMarkdown } from '../report/text.js';
 import type { Store } from '../store/db.js';
+import type { PlanArgs } from '../engine/plan.js';
+import { contains, parseTarget } from '../targets/spec.js';
 import { openStore } from './scanCommand.js';
 import { UsageError, type Io } from './scanOptions.js';
 
@@ -41,11 +43,20 @@ export function reportCommand(scanId: string | undefined, o: { db?: string; form
   }
 }
 
+/** Whether a scan's targets (minus its exclusions) cover a host; unknown scopes (merged scans) cover everything. */
+function scopeOf(args: string): (host: string) => boolean {
+  const a = JSON.parse(args) as Partial<PlanArgs>;
+  if (a.targets === undefined || a.stream === true) return () => true;
+  const targets = a.targets.map((t) => parseTarget(t.spec));
+  const excludes = (a.excludes ?? []).map(parseTarget);
+  return (host) => targets.some((t) => t.kind === 'host' || contains(t, host)) && !excludes.some((x) => contains(x, host));
+}
+
 export function diffCommand(a: string, b: string, o: { db?: string; json?: boolean }, io: Io): number {
   const { store, path: dbPath } = openStore(o.db);
   try {
     for (const id of [a, b]) if (store.scan(id) === null) throw new UsageError(`no scan ${id} in ${dbPath}`);
-    const d = diffScans(a, store.services(a), b, store.services(b));
+    const d = diffScans(a, store.services(a), b, store.services(b), scopeOf(store.scan(b)?.args ?? '{}'));
     io.stdout(o.json === true ? `${JSON.stringify(d)}\n` : diffText(d));
     return 0;
   } finally {

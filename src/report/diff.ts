@@ -17,6 +17,8 @@ export interface ScanDiff {
   changed: ServiceChange[];
 }
 
+const MEASURED_FINDINGS = new Set(['http-plain-phi', 'dicom-retrievable', 'http-retrievable']);
+
 const key = (s: ServiceRecord) => `${s.host}\u0000${s.port}`;
 const brief = (s: ServiceRecord) => ({ host: s.host, port: s.port, product: s.product, findings: s.findings.map((f) => f.id) });
 
@@ -24,30 +26,35 @@ function compare(a: ServiceRecord, b: ServiceRecord): string[] {
   const out: string[] = [];
   const ea = a.exposure;
   const eb = b.exposure;
-  for (const k of ['patients', 'studies', 'series', 'instances'] as const) {
-    const x = ea?.[k] ?? 0;
-    const y = eb?.[k] ?? 0;
-    if (x !== y) out.push(`${k} ${x} → ${y} (${y > x ? '+' : ''}${y - x})`);
+  // counts are compared only where both scans measured them (a --depth detect scan has none)
+  if (ea !== null && eb !== null) {
+    for (const k of ['patients', 'studies', 'series', 'instances'] as const) {
+      if (ea[k] !== eb[k]) out.push(`${k} ${ea[k]} → ${eb[k]} (${eb[k] > ea[k] ? '+' : ''}${eb[k] - ea[k]})`);
+    }
+    const addedPhi = eb.phi.filter((p) => !ea.phi.includes(p));
+    const removedPhi = ea.phi.filter((p) => !eb.phi.includes(p));
+    if (addedPhi.length > 0) out.push(`now returns ${addedPhi.join(', ')}`);
+    if (removedPhi.length > 0) out.push(`no longer returns ${removedPhi.join(', ')}`);
+  } else if (ea === null && eb !== null && eb.studies > 0) {
+    out.push(`now counted: ${eb.patients} patients, ${eb.studies} studies`);
   }
-  const phiA = new Set(ea?.phi ?? []);
-  const phiB = new Set(eb?.phi ?? []);
-  const addedPhi = [...phiB].filter((p) => !phiA.has(p));
-  const removedPhi = [...phiA].filter((p) => !phiB.has(p));
-  if (addedPhi.length > 0) out.push(`now returns ${addedPhi.join(', ')}`);
-  if (removedPhi.length > 0) out.push(`no longer returns ${removedPhi.join(', ')}`);
   if ((a.dicom?.calledAe ?? null) !== (b.dicom?.calledAe ?? null)) out.push(`accepted called AE ${a.dicom?.calledAe ?? 'none'} → ${b.dicom?.calledAe ?? 'none'}`);
   if (a.dicom?.anyCallingAe !== b.dicom?.anyCallingAe) out.push(`accepts unknown calling AE: ${String(a.dicom?.anyCallingAe ?? null)} → ${String(b.dicom?.anyCallingAe ?? null)}`);
   if (a.transport !== b.transport) out.push(b.transport === 'tls' ? 'TLS added' : 'TLS removed');
   if ((a.http?.auth ?? null) !== (b.http?.auth ?? null)) out.push(`HTTP auth ${a.http?.auth ?? '-'} → ${b.http?.auth ?? '-'}`);
   if (a.product !== b.product || a.version !== b.version) out.push(`product ${[a.product, a.version].join(' ').trim() || '-'} → ${[b.product, b.version].join(' ').trim() || '-'}`);
-  const fa = new Set(a.findings.map((f) => f.id));
-  const fb = new Set(b.findings.map((f) => f.id));
+  // findings that only a count or a download can establish are not compared across depths
+  const measured = ea !== null && eb !== null;
+  const comparable = (id: string) => measured || !MEASURED_FINDINGS.has(id);
+  const fa = new Set(a.findings.map((f) => f.id).filter(comparable));
+  const fb = new Set(b.findings.map((f) => f.id).filter(comparable));
   for (const f of fb) if (!fa.has(f)) out.push(`new finding ${f}`);
   for (const f of fa) if (!fb.has(f)) out.push(`resolved finding ${f}`);
   return out;
 }
 
-export function diffScans(scanA: string, a: Iterable<ServiceRecord>, scanB: string, b: Iterable<ServiceRecord>): ScanDiff {
+/** `inScopeB` tells whether scan B looked at a host at all: a host outside its scope is not "fixed". */
+export function diffScans(scanA: string, a: Iterable<ServiceRecord>, scanB: string, b: Iterable<ServiceRecord>, inScopeB: (host: string) => boolean = () => true): ScanDiff {
   const before = new Map([...a].map((s) => [key(s), s]));
   const after = new Map([...b].map((s) => [key(s), s]));
   const d: ScanDiff = { type: 'diff', scanA, scanB, new: [], fixed: [], changed: [] };
@@ -62,8 +69,8 @@ export function diffScans(scanA: string, a: Iterable<ServiceRecord>, scanB: stri
   for (const [k, s] of before) {
     if (!isExposedRecord(s)) continue;
     const now = after.get(k);
-    if (now === undefined) d.fixed.push({ ...brief(s), now: 'gone' });
-    else if (!isExposedRecord(now)) d.fixed.push({ ...brief(s), now: 'not exposed' });
+    if (now === undefined && inScopeB(s.host)) d.fixed.push({ ...brief(s), now: 'gone' });
+    else if (now !== undefined && !isExposedRecord(now)) d.fixed.push({ ...brief(s), now: 'not exposed' });
   }
   return d;
 }
