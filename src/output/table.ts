@@ -25,18 +25,20 @@ function hostKey(host: string): string {
 
 export function renderTable(unsorted: Iterable<ServiceRecord>, summary: SummaryRecord): string {
   const records = [...unsorted].sort((a, b) => hostKey(a.host).localeCompare(hostKey(b.host)) || a.port - b.port);
-  const header = ['HOST', 'PORT', 'PROTO', 'PRODUCT', 'ACCESS', 'TOP FINDING'];
+  const header = ['HOST', 'PORT', 'PROTO', 'PRODUCT', 'ACCESS', 'READABLE', 'TOP FINDING'];
   const rows = records.map((r) => [
     r.host,
     String(r.port),
     `${r.protocol}${r.transport === 'tls' ? '/tls' : ''}`,
     [r.product, r.version].filter((x) => x !== null).join(' ') || '-',
     accessOf(r),
+    r.exposure !== null ? `${r.exposure.patients} patients, ${r.exposure.studies} studies${r.exposure.complete ? '' : '+'}` : '-',
     r.findings[0] !== undefined ? `${r.findings[0].severity}: ${r.findings[0].id}` : '-',
   ]);
   const widths = header.map((h, i) => Math.min(48, Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length))));
   const lines = [row(header, widths), ...rows.map((r) => row(r, widths))];
   const secs = (summary.elapsedMs / 1000).toFixed(1);
-  lines.push('', `scan ${summary.scanId}: ${summary.targets} targets, ${summary.services} services, ${summary.exposedServices} exposed, ${secs} s`);
+  const readable = summary.patients > 0 ? `; readable by strangers: ${summary.patients} patients, ${summary.studies} studies, ${summary.instances} instances` : '';
+  lines.push('', `scan ${summary.scanId}: ${summary.targets} targets, ${summary.services} services, ${summary.exposedServices} exposed${readable}, ${secs} s`);
   return `${lines.join('\n')}\n`;
 }
