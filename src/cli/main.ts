@@ -119,6 +119,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
 const isEntry = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
 if (isEntry || process.argv[1]?.endsWith('/opendoor') === true) {
   process.stdout.on('error', () => process.exit(0)); // a closed pipe (| head) is not an error
+  // last line of defence: one line naming the error class (never its message, which could quote a peer), exit 1
+  const fatal = (e: unknown) => {
+    process.stderr.write(`opendoor: internal error: ${e instanceof Error ? e.name : typeof e}\n`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', fatal);
+  process.on('unhandledRejection', fatal);
   const io: Io = {
     stdout: (s) => void process.stdout.write(s),
     stderr: (s) => void process.stderr.write(s),
