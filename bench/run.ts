@@ -8,6 +8,7 @@ import { FLEET, startFleet } from '../test/harness/fleet.js';
 import { DEFAULT_PORTS } from '../src/targets/ports.js';
 import { countBench } from './count.js';
 import { memoryBench, sweepBench } from './sweep.js';
+import { resumeBench } from './resume.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 
@@ -81,6 +82,7 @@ async function main(): Promise<void> {
     const rows = [['scenario', 'nmap dicom-ping ms', 'opendoor ms', 'nmap/opendoor', 'nmap DICOM found', 'opendoor DICOM found']];
     for (const s of scenarios) rows.push(await measure(s));
     process.stdout.write(`\nDetection: median of ${RUNS} interleaved runs, ports ${DEFAULT_PORTS.join(',')}; opendoor default --timeout 3000\n\n${table(rows)}\n`);
+    process.stdout.write(`\nResume: kill -9 at a random moment, --resume, compare with a straight run\n\n${table(await resumeBench(3))}\n`);
     const range = process.env['BENCH_SWEEP_RANGE'] ?? '127.0.0.0/16';
     if (range !== 'none') {
       process.stderr.write(`bench: sweeping ${range} (the fleet is inside it) ...\n`);

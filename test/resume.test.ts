@@ -6,50 +6,14 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import Database from 'better-sqlite3';
-import type { ServiceRecord } from '../src/output/records.js';
 import { runCli, startCli } from './harness/cli.js';
+import { digest, doneCount, scanRow } from './harness/db.js';
 import { FLEET_RANGE, startFleet, type Fleet } from './harness/fleet.js';
 import { removeDir, tempDir } from './harness/procs.js';
 
 /** Targets: the fleet plus empty addresses, so a scan lasts long enough to be interrupted. */
 const TARGETS = [FLEET_RANGE, '127.0.77.20-99'];
 const COMMON = ['--depth', 'access', '--timeout', '1000', '--concurrency', '4', '--seed', 'c0ffee'];
-
-function digest(db: string): string[] {
-  const d = new Database(db, { readonly: true });
-  try {
-    const rows = d.prepare('SELECT record FROM services').all() as Array<{ record: string }>;
-    return rows
-      .map((r) => JSON.parse(r.record) as ServiceRecord)
-      .map((s) => `${s.host}:${s.port} ${s.protocol}/${s.transport} ${s.product ?? '-'} ${s.dicom?.calledAe ?? '-'} ${s.findings.map((f) => f.id).sort().join(',')}`)
-      .sort();
-  } finally {
-    d.close();
-  }
-}
-
-function scanRow(db: string): { id: string; status: string } {
-  const d = new Database(db, { readonly: true });
-  try {
-    return d.prepare('SELECT id, status FROM scans').get() as { id: string; status: string };
-  } finally {
-    d.close();
-  }
-}
-
-async function doneCount(db: string): Promise<number> {
-  try {
-    const d = new Database(db, { readonly: true, fileMustExist: true });
-    try {
-      return (d.prepare('SELECT COUNT(*) AS n FROM done').get() as { n: number }).n;
-    } finally {
-      d.close();
-    }
-  } catch {
-    return 0;
-  }
-}
 
 describe('resume and shards', () => {
   let fleet: Fleet;
