@@ -3,12 +3,15 @@
  * buffered past the caps, and the process neither crashes nor hangs.
  */
 import assert from 'node:assert/strict';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { after, describe, test } from 'node:test';
 import { CommandField, encodeCommand } from '../src/dicom/dimse.js';
 import { encodePDataTf } from '../src/dicom/pdu.js';
 import { probeService } from '../src/probes/service.js';
 import { silentLogger } from '../src/util/log.js';
 import { ORTHANC_AC, hex } from './fixtures/pdus.js';
+import { startEndlessFindPeer } from './harness/dicomPeer.js';
 import { startHostile, type HostilePeer, type Step } from './harness/hostile.js';
 import { runCli } from './harness/cli.js';
 
@@ -94,5 +97,41 @@ describe('hostile peers', () => {
     const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string });
     assert.equal(records.filter((x) => x.type === 'service').length, hosts.length);
     assert.ok(r.ms < 15000, `${r.ms} ms`);
+  });
+});
+
+/** A real collection on demand, to tell memory held from garbage not yet collected. */
+const gc = (() => {
+  v8.setFlagsFromString('--expose-gc');
+  return vm.runInNewContext('gc') as () => void;
+})();
+
+describe('hostile archive', () => {
+  test('endless C-FIND pending answers, C-CANCEL ignored: the count budget ends it, partial, memory bounded', async () => {
+    const peer = await startEndlessFindPeer('127.0.78.60', 11112);
+    try {
+      gc();
+      const heap = process.memoryUsage().heapUsed;
+      const rss = process.memoryUsage().rss;
+      const started = performance.now();
+      const r = await probeService('127.0.78.60', 11112, { ...opts, depth: 'count', countBudgetMs: 1000 });
+      const ms = performance.now() - started;
+      assert.equal(r.observation.protocol, 'dicom');
+      assert.equal(r.observation.dicom?.find, true);
+      const e = r.observation.exposure;
+      assert.ok(e !== null);
+      assert.equal(e.complete, false);
+      assert.match(e.incompleteReason ?? '', /1000 ms count budget/);
+      assert.ok(e.studies > 0);
+      assert.ok(peer.cancels >= 1, 'C-CANCEL was sent');
+      assert.ok(ms < 1000 + 2 * TIMEOUT + 2000, `${Math.round(ms)} ms`);
+      // what is still held after a collection must be small; RSS only has to stay sane (garbage is lazily collected)
+      gc();
+      const held = process.memoryUsage().heapUsed - heap;
+      assert.ok(held < 32 * 1024 * 1024, `heap held ${Math.round(held / 1048576)} MiB for ${e.studies} studies`);
+      assert.ok(process.memoryUsage().rss - rss < 256 * 1024 * 1024, 'RSS bounded');
+    } finally {
+      await peer.stop();
+    }
   });
 });

@@ -45,6 +45,9 @@ export function isUpperLayerError(e: unknown): e is UpperLayerError {
 }
 
 const FIRST_BYTES_KEPT = 64;
+/** Backpressure: stop reading the socket while this many decoded PDUs wait for the consumer. */
+const HIGH_WATER = 64;
+const LOW_WATER = 16;
 
 export class PduChannel {
   private readonly framer: PduFramer;
@@ -54,6 +57,7 @@ export class PduChannel {
   private readonly deadline: NodeJS.Timeout;
   private head: Buffer = Buffer.alloc(0);
   private pdusDecoded = 0;
+  private paused = false;
   /** Bytes received from the peer so far. */
   bytesReceived = 0;
 
@@ -93,6 +97,10 @@ export class PduChannel {
   /** The next PDU, or a rejected UpperLayerError within the idle timeout. */
   receive(): Promise<IncomingPdu> {
     const next = this.queue.shift();
+    if (this.paused && this.queue.length <= LOW_WATER && this.failure === null) {
+      this.paused = false;
+      this.socket.resume();
+    }
     if (next !== undefined) return Promise.resolve(next);
     if (this.failure !== null) return Promise.reject(this.failure);
     return new Promise<IncomingPdu>((resolve, reject) => {
@@ -130,6 +138,11 @@ export class PduChannel {
       for (const raw of this.framer.push(chunk)) {
         this.queue.push(decodePdu(raw));
         this.pdusDecoded++;
+      }
+      // a peer that answers faster than we count is slowed down, never buffered without bound
+      if (this.queue.length >= HIGH_WATER && !this.paused) {
+        this.paused = true;
+        this.socket.pause();
       }
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);

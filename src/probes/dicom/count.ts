@@ -76,7 +76,11 @@ export class StudyCounter {
       answers++;
       this.notePhi(decodeDataset(next.value, this.context.transferSyntax), onAnswer);
       if (performance.now() - this.started > this.bounds.budgetMs) {
-        await gen.return(-1); // sends C-CANCEL-RQ
+        try {
+          await gen.return(-1); // sends C-CANCEL-RQ and waits (bounded by the association deadline)
+        } catch {
+          // a peer that ignores C-CANCEL: the deadline closed the association; the partial count stands
+        }
         throw new BoundReached(`stopped at the ${this.bounds.budgetMs} ms count budget`);
       }
     }
