@@ -8,7 +8,7 @@ import type { ServiceRecord, SummaryRecord } from '../src/output/records.js';
 import { probeService } from '../src/probes/service.js';
 import { silentLogger } from '../src/util/log.js';
 import { runCli } from './harness/cli.js';
-import { FLEET, FLEET_RANGE, startFleet, type Fleet } from './harness/fleet.js';
+import { DICOM_PORT, FLEET, FLEET_RANGE, startFleet, type Fleet } from './harness/fleet.js';
 
 const TIMEOUT = 1500;
 const opts = { timeoutMs: TIMEOUT, depth: 'access' as const, aeTitles: [], maxQueries: 500, countBudgetMs: 30000, log: silentLogger, throttle: async () => undefined };
@@ -118,8 +118,8 @@ describe('real servers', () => {
     assert.equal(at(FLEET.orthancLocked, 8042)?.http?.auth, 'required');
     assert.equal(at(FLEET.qrGuessable, 11112)?.product, 'DCMTK');
     assert.equal(at(FLEET.qrGuessable, 11112)?.dicom?.calledAe, 'ARCHIVE');
-    assert.equal(at(FLEET.httpOn104, 104)?.protocol, 'http');
-    assert.equal(at(FLEET.tarpit, 104)?.protocol, 'silent');
+    assert.equal(at(FLEET.httpOnDicomPort, DICOM_PORT)?.protocol, 'http');
+    assert.equal(at(FLEET.tarpit, DICOM_PORT)?.protocol, 'silent');
     assert.equal(at(FLEET.tlsClientCert, 2762)?.tls?.clientCertRequired, true);
     assert.equal(services.filter((s) => s.host === FLEET.empty).length, 0);
     assert.ok(at(FLEET.orthancOpen, 4242)?.findings.some((f) => f.id === 'dicom-open-query' && f.severity === 'critical'));
@@ -128,7 +128,7 @@ describe('real servers', () => {
     assert.ok(at(FLEET.qrKnownPeers, 11112)?.findings.some((f) => f.id === 'dicom-restricted'));
     assert.equal(summary.exposedServices, services.filter((s) => s.findings.some((f) => f.severity === 'critical' || f.severity === 'high')).length);
     // a tarpit costs one timeout, and the whole network is done in seconds
-    assert.ok((at(FLEET.tarpit, 104)?.elapsedMs ?? Infinity) < TIMEOUT * 2, 'tarpit bounded');
+    assert.ok((at(FLEET.tarpit, DICOM_PORT)?.elapsedMs ?? Infinity) < TIMEOUT * 2, 'tarpit bounded');
     assert.ok(r.ms < 20000, `scan took ${r.ms} ms`);
   });
 });

@@ -34,12 +34,12 @@ describe('web doors', () => {
       startOrthanc({ host: H.webOnly, files: archive.files, dicomWeb: true, config: { DicomServerEnabled: false } }),
     ]);
     servers.push(...orthancs);
-    servers.push(await startDicomWebProxy(H.proxy, 80, { host: H.open, port: 8042 }));
+    servers.push(await startDicomWebProxy(H.proxy, 8080, { host: H.open, port: 8042 }));
     // Debian's Orthanc 1.10 drops its own HTTPS listener after the first TLS request, so HTTPS is
     // terminated by a reverse proxy in front of it, the usual deployment anyway
     const cert = makeCertificate(`orthanc.${H.https}`);
     certDir = cert.dir;
-    servers.push(await startProxy(H.https, 443, { host: H.open, port: 8042 }, '/', cert));
+    servers.push(await startProxy(H.https, 8443, { host: H.open, port: 8042 }, '/', cert));
   });
   after(async () => {
     await Promise.all(servers.map((s) => s.stop()));
@@ -82,7 +82,7 @@ describe('web doors', () => {
   });
 
   test('Orthanc over HTTPS: TLS facts, then the same web probe inside the tunnel', async () => {
-    const r = await probeService(H.https, 443, opts);
+    const r = await probeService(H.https, 8443, opts);
     assert.equal(r.observation.transport, 'tls');
     assert.equal(r.observation.protocol, 'http');
     assert.equal(r.product, 'Orthanc');
@@ -92,7 +92,7 @@ describe('web doors', () => {
   });
 
   test('DICOMweb-only front: QIDO-RS counts exactly, WADO-RS download proven', async () => {
-    const r = await probeService(H.proxy, 80, opts);
+    const r = await probeService(H.proxy, 8080, opts);
     assert.equal(r.observation.http?.api, 'dicomweb');
     assert.equal(r.observation.http?.dicomweb, '/dicom-web');
     assert.equal(r.observation.exposure?.model, 'qido-rs');

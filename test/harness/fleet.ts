@@ -1,7 +1,7 @@
 /**
  * The nine-host test network on loopback, every host its own 127.0.77.x address with the default
  * ports: open and locked Orthanc, dcmqrscp behind a guessable AE and one that only talks to known
- * peers, DICOM-TLS with and without a client certificate, HTTP on port 104, a tarpit, and an
+ * peers, DICOM-TLS with and without a client certificate, HTTP on a DICOM port, a tarpit, and an
  * address where nothing listens.
  */
 import http from 'node:http';
@@ -17,12 +17,18 @@ export const FLEET = {
   qrKnownPeers: '127.0.77.5',
   tlsClientCert: '127.0.77.6',
   tlsOpen: '127.0.77.7',
-  httpOn104: '127.0.77.8',
+  httpOnDicomPort: '127.0.77.8',
   tarpit: '127.0.77.9',
   empty: '127.0.77.10',
 } as const;
 
 export const FLEET_RANGE = '127.0.77.2-10';
+
+/**
+ * The DICOM port the HTTP server and the tarpit sit on: 11112 (registered for DICOM, in the default
+ * set, and unprivileged, so the demo and the tests need no root).
+ */
+export const DICOM_PORT = 11112;
 
 /** Orthanc's DICOM side closed to strangers: only a known peer from a known host. */
 export const LOCKED_ORTHANC_DICOM = {
@@ -55,7 +61,7 @@ async function httpServer(host: string, port: number): Promise<TestServer> {
 
 /** Fail fast and clearly when another fleet (or anything else) already holds a test address. */
 async function assertFree(): Promise<void> {
-  const checks = [[FLEET.orthancOpen, 4242], [FLEET.orthancLocked, 8042], [FLEET.qrGuessable, 11112], [FLEET.tlsOpen, 2762], [FLEET.httpOn104, 104], [FLEET.tarpit, 104]] as const;
+  const checks = [[FLEET.orthancOpen, 4242], [FLEET.orthancLocked, 8042], [FLEET.qrGuessable, 11112], [FLEET.tlsOpen, 2762], [FLEET.httpOnDicomPort, DICOM_PORT], [FLEET.tarpit, DICOM_PORT]] as const;
   for (const [host, port] of checks) {
     if (await listening(host, port)) throw new Error(`${host}:${port} is already in use: is another test fleet or demo running?`);
   }
@@ -82,8 +88,8 @@ export async function startFleet(): Promise<Fleet> {
       startDcmqrscp({ host: FLEET.qrKnownPeers, aet: 'PACS', peers: [{ aet: 'KNOWNSCU', host: '127.0.0.1', port: 11113 }], files: archive.files }),
       startStorescpTls({ host: FLEET.tlsClientCert, requireClientCert: true }),
       startStorescpTls({ host: FLEET.tlsOpen, requireClientCert: false }),
-      httpServer(FLEET.httpOn104, 104),
-      startHostile(FLEET.tarpit, 104, ['stall']).then((p) => ({ host: p.host, ports: { dicom: 104 }, log: () => '', stop: p.stop })),
+      httpServer(FLEET.httpOnDicomPort, DICOM_PORT),
+      startHostile(FLEET.tarpit, DICOM_PORT, ['stall']).then((p) => ({ host: p.host, ports: { dicom: DICOM_PORT }, log: () => '', stop: p.stop })),
   ]);
   for (const r of results) if (r.status === 'fulfilled') servers.push(r.value);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

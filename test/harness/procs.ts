@@ -50,7 +50,7 @@ export function bindShim(): string {
 }
 
 export function tempDir(prefix: string): string {
-  const base = path.join(os.tmpdir(), 'opendoor-test');
+  const base = path.join(os.tmpdir(), `opendoor-test-${process.getuid?.() ?? 'user'}`);
   mkdirSync(base, { recursive: true });
   return mkdtempSync(path.join(base, `${prefix}-`));
 }
