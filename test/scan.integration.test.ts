@@ -8,6 +8,7 @@ import type { ServiceRecord, SummaryRecord } from '../src/output/records.js';
 import { probeService } from '../src/probes/service.js';
 import { silentLogger } from '../src/util/log.js';
 import { runCli } from './harness/cli.js';
+import { assertServiceRecord, assertSummaryRecord } from './harness/contract.js';
 import { DICOM_PORT, FLEET, FLEET_RANGE, startFleet, type Fleet } from './harness/fleet.js';
 
 const TIMEOUT = 1500;
@@ -105,7 +106,8 @@ describe('real servers', () => {
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as ServiceRecord | SummaryRecord);
     const services = lines.filter((l): l is ServiceRecord => l.type === 'service');
     const summary = lines.at(-1) as SummaryRecord;
-    assert.equal(summary.type, 'summary');
+    assertSummaryRecord(summary as unknown as Record<string, unknown>);
+    for (const s of services) assertServiceRecord(s as unknown as Record<string, unknown>);
     assert.equal(summary.targets, 9);
     const at = (host: string, port: number) => services.find((s) => s.host === host && s.port === port);
     const dicom = services.filter((s) => s.protocol === 'dicom').map((s) => `${s.host}:${s.port}`).sort();

@@ -86,3 +86,16 @@ test('-iL zmap CSV with and without a port column', () => {
   assert.deepEqual(parseInputText('z.csv', 'saddr\n192.0.2.22\n').map((x) => [x.spec.text, x.ports]), [['192.0.2.22', null]]);
   assert.throws(() => parseInputText('z.csv', 'saddr,sport\n192.0.2.23,99999\n'), /z\.csv:2: "99999" is not a port number/);
 });
+
+test('addresses: format ∘ parse is the identity (IPv4 and IPv6, fast-check)', async () => {
+  const fc = (await import('fast-check')).default;
+  fc.assert(
+    fc.property(fc.oneof(fc.ipV4(), fc.ipV6()), (ip) => {
+      const a = parseAddress(ip);
+      assert.ok(a !== null, ip);
+      const again = parseAddress(formatAddress(a));
+      assert.deepEqual(again, a);
+    }),
+    { numRuns: 2000 },
+  );
+});

@@ -9,6 +9,7 @@ import type { ServiceRecord } from '../src/output/records.js';
 import { probeService } from '../src/probes/service.js';
 import { silentLogger } from '../src/util/log.js';
 import { runCli } from './harness/cli.js';
+import { assertServiceRecord } from './harness/contract.js';
 import { OPEN_ORTHANC } from './harness/fleet.js';
 import { removeDir, tempDir } from './harness/procs.js';
 import { makeCertificate, startOrthanc, type TestServer } from './harness/servers.js';
@@ -105,6 +106,7 @@ describe('web doors', () => {
     const r = await runCli(['scan', H.open, H.webOnly, H.locked, '-p', '4242,8042', '--json', '--depth', 'retrieve', '--debug', '--timeout', '2000']);
     assert.equal(r.code, 0, r.stderr);
     const recs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as ServiceRecord);
+    for (const x of recs) if ((x as { type: string }).type === 'service') assertServiceRecord(x as unknown as Record<string, unknown>);
     const at = (h: string, p: number) => recs.find((x) => x.host === h && x.port === p);
     assert.equal(at(H.open, 4242)?.product, 'Orthanc');
     assert.equal(at(H.open, 4242)?.version, at(H.open, 8042)?.version);
