@@ -6,14 +6,15 @@
 import { randomBytes } from 'node:crypto';
 import { identifyHost } from '../fingerprint/host.js';
 import { isExposed, judgeService } from '../findings/judge.js';
-import { tcpConnect } from '../net/connect.js';
 import { serviceRecord, type ServiceRecord } from '../output/records.js';
 import { probeService, type ServiceResult } from '../probes/service.js';
 import type { Store } from '../store/db.js';
 import type { Logger } from '../util/log.js';
 import { workItems, type Plan, type WorkItem } from './plan.js';
 import { Progress } from './progress.js';
-import { RateLimiter, Semaphore } from './rate.js';
+import { RateLimiter } from './rate.js';
+import { SweepPool } from './sweepPool.js';
+import { sweepPorts } from './sweepPorts.js';
 
 export interface RunOptions {
   scanId: string;
@@ -34,30 +35,20 @@ export function newScanId(now = new Date()): string {
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
-/** Open ports of one host: connects in parallel (bounded), closes at once. */
-async function sweep(host: string, ports: number[], timeoutMs: number, rate: RateLimiter, log: Logger): Promise<number[]> {
-  const open: number[] = [];
-  const gate = new Semaphore(16);
-  await Promise.all(
-    ports.map((port) =>
-      gate.run(async () => {
-        await rate.take();
-        const r = await tcpConnect(host, port, timeoutMs);
-        if (r.ok) {
-          r.socket.destroy();
-          open.push(port);
-        } else if (r.failure !== 'refused') {
-          log.debug(`${host}:${port} ${r.failure}`);
-        }
-      }),
-    ),
-  );
-  return open.sort((a, b) => a - b);
+/** Below this many hosts the sweep stays on the main thread: starting workers would cost more than it saves. */
+const POOL_FROM_HOSTS = 1024n;
+
+/** Open ports of one host (in a sweep worker when there is a pool); the rate is paid here, a token a port. */
+async function sweep(host: string, ports: number[], timeoutMs: number, rate: RateLimiter, pool: SweepPool | null, log: Logger): Promise<number[]> {
+  for (let i = 0; i < ports.length; i++) await rate.take();
+  const r = pool !== null ? await pool.sweep(host, ports, timeoutMs) : await sweepPorts(host, ports, timeoutMs);
+  if (r.slow.length > 0) log.debug(`${host}: no answer on ${r.slow.join(',')}`);
+  return r.open;
 }
 
-async function scanHost(host: string, ports: number[], plan: Plan, rate: RateLimiter, log: Logger): Promise<ServiceRecord[]> {
+async function scanHost(host: string, ports: number[], plan: Plan, rate: RateLimiter, pool: SweepPool | null, log: Logger): Promise<ServiceRecord[]> {
   const a = plan.args;
-  const open = await sweep(host, ports, a.timeoutMs, rate, log);
+  const open = await sweep(host, ports, a.timeoutMs, rate, pool, log);
   const results: ServiceResult[] = [];
   for (const port of open) {
     results.push(
@@ -78,6 +69,7 @@ const exposedRecord = (r: ServiceRecord): boolean => isExposed(r.findings);
 export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'interrupted'> {
   const started = performance.now();
   const rate = new RateLimiter(plan.args.rate);
+  const pool = o.source !== undefined || plan.total >= POOL_FROM_HOSTS ? new SweepPool() : null;
   const pending = new Set<Promise<void>>();
   const progress = new Progress(o.source === undefined ? plan.total : null, o.progress);
   // one association per host at a time, even when a sweeper lists the same host once per port
@@ -97,7 +89,7 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
     while (pending.size >= plan.args.concurrency) await Promise.race(pending);
     const previous = busy.get(item.host) ?? Promise.resolve();
     const p: Promise<void> = previous
-      .then(() => scanHost(item.host, item.ports, plan, rate, o.log))
+      .then(() => scanHost(item.host, item.ports, plan, rate, pool, o.log))
       .then((records) => {
         o.store.recordHost(o.scanId, item.idx, records, exposedRecord);
         for (const r of records) o.onService(r);
@@ -112,6 +104,7 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
     busy.set(item.host, p);
   }
   if (!stopped) await Promise.all(pending);
+  await pool?.close();
   progress.end();
   const status = stopped ? 'interrupted' : 'done';
   o.store.finishScan(o.scanId, status, Number(o.source === undefined ? plan.total : targets), Math.round(performance.now() - started));
