@@ -11,7 +11,8 @@ export class SweepPool {
 
   constructor(size = Number(process.env['OPENDOOR_SWEEP_WORKERS'] ?? Math.max(1, Math.min(4, os.availableParallelism())))) {
     this.workers = Array.from({ length: size }, () => {
-      const w = new Worker(new URL('./sweepWorker.js', import.meta.url));
+      // small heaps: a sweep worker holds sockets, not data
+      const w = new Worker(new URL('./sweepWorker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 } });
       w.on('message', (reply: SweepReply) => {
         const p = this.pending.get(reply.id);
         this.pending.delete(reply.id);
