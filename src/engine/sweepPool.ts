@@ -1,10 +1,15 @@
-/** A small pool of sweep worker threads; each request is one host's port list, answered with its open ports. */
+/**
+ * A small pool of sweep worker threads; each request is one host's port list, answered with its
+ * open ports. A worker that dies fails its requests (those hosts stay resumable) and is dropped;
+ * with none left, sweeps run on the calling thread.
+ */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { sweepPorts, type SweepResult } from './sweepPorts.js';
 import type { SweepReply, SweepRequest } from './sweepWorker.js';
 
 export class SweepPool {
-  private readonly workers: Worker[];
+  private workers: Worker[];
   private readonly pending = new Map<number, { resolve: (r: SweepReply) => void; reject: (e: Error) => void; worker: Worker }>();
   private next = 0;
   private turn = 0;
@@ -25,6 +30,7 @@ export class SweepPool {
   }
 
   private failAll(worker: Worker, e: Error): void {
+    this.workers = this.workers.filter((w) => w !== worker);
     for (const [id, p] of this.pending) {
       if (p.worker !== worker) continue;
       this.pending.delete(id);
@@ -32,8 +38,9 @@ export class SweepPool {
     }
   }
 
-  sweep(host: string, ports: number[], timeoutMs: number): Promise<SweepReply> {
-    const worker = this.workers[this.turn++ % this.workers.length] as Worker;
+  sweep(host: string, ports: number[], timeoutMs: number): Promise<SweepResult> {
+    const worker = this.workers[this.turn++ % Math.max(1, this.workers.length)];
+    if (worker === undefined) return sweepPorts(host, ports, timeoutMs);
     const id = this.next++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, worker });
@@ -41,7 +48,18 @@ export class SweepPool {
     });
   }
 
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** For tests: what happens when a worker dies mid-scan. */
+  async killOne(): Promise<void> {
+    await this.workers[0]?.terminate();
+  }
+
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    const all = this.workers;
+    this.workers = [];
+    await Promise.all(all.map((w) => w.terminate()));
   }
 }
