@@ -62,7 +62,6 @@ async function scanHost(host: string, ports: number[], plan: Plan, rate: RateLim
   });
 }
 
-
 const exposedRecord = (r: ServiceRecord): boolean => isExposed(r.findings);
 
 /** Runs (or resumes) a scan; returns whether it finished or was interrupted. */
