@@ -1,5 +1,5 @@
 /** `opendoor report`, `opendoor diff` and `opendoor letters`: read scans back from the store and render them. */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { diffScans, diffText } from '../report/diff.js';
 import { toHtml } from '../report/html.js';
@@ -10,7 +10,7 @@ import type { Store } from '../store/db.js';
 import type { PlanArgs } from '../engine/plan.js';
 import { contains, parseTarget } from '../targets/spec.js';
 import { openStore } from './scanCommand.js';
-import { UsageError, type Io } from './scanOptions.js';
+import { UsageError, readText, type Io } from './scanOptions.js';
 
 const FORMATS = { html: toHtml, md: toMarkdown, csv: toCsv, json: toJson } as const;
 
@@ -68,12 +68,7 @@ export function lettersCommand(scanId: string | undefined, o: { db?: string; own
   if (o.format !== 'md' && o.format !== 'html') throw new UsageError(`--format must be md or html, got "${o.format}"`);
   let owners: Owner[] = [];
   if (o.owners !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(o.owners, 'utf8');
-    } catch (e) {
-      throw new UsageError(`cannot read owners file ${o.owners}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
-    }
+    const text = readText(o.owners, 'owners file', io.stdin);
     try {
       owners = parseOwners(o.owners, text);
     } catch (e) {

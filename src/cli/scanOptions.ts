@@ -37,7 +37,7 @@ export interface ScanCliOptions {
   quiet?: boolean;
 }
 
-function readText(file: string, what: string, stdin: () => string): string {
+export function readText(file: string, what: string, stdin: () => string): string {
   try {
     return file === '-' ? stdin() : readFileSync(file, 'utf8');
   } catch (e) {

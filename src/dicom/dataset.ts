@@ -46,7 +46,8 @@ export interface DatasetView {
   has(keyword: string): boolean;
 }
 
-function asText(v: unknown): string {
+/** A data element's first value as text: strings and numbers trimmed, person names (component groups) joined by '='. */
+export function asText(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'string' || typeof v === 'number') return String(v).trim();
   if (typeof v === 'object') {

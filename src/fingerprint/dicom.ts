@@ -47,6 +47,8 @@ const TABLE: readonly Entry[] = [
   { root: '1.2.752.24', toolkit: 'Sectra', product: 'Sectra' },
 ];
 
+const BY_LONGEST_ROOT = [...TABLE].sort((a, b) => b.root.length - a.root.length);
+
 /** Version names that name a product even when the UID is a toolkit's. */
 const PRODUCT_NAMES: ReadonlyArray<[RegExp, string]> = [
   [/^ORTHANC/i, 'Orthanc'],
@@ -64,7 +66,7 @@ function isUnder(uid: string, root: string): boolean {
 export function fingerprintToolkit(uid: string | null, versionName: string | null): ToolkitFingerprint | null {
   if (uid === null && versionName === null) return null;
   const name = versionName ?? '';
-  const entry = uid === null ? undefined : [...TABLE].sort((a, b) => b.root.length - a.root.length).find((e) => isUnder(uid, e.root));
+  const entry = uid === null ? undefined : BY_LONGEST_ROOT.find((e) => isUnder(uid, e.root));
   const named = PRODUCT_NAMES.find(([re]) => re.test(name))?.[1] ?? null;
   if (entry === undefined) return named === null ? null : { toolkit: named, product: named, version: null };
   return { toolkit: entry.toolkit, product: named ?? entry.product, version: entry.version?.(name) ?? null };

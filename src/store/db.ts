@@ -33,6 +33,13 @@ CREATE TABLE IF NOT EXISTS inputs (
   PRIMARY KEY (scan_id, idx), UNIQUE (scan_id, host, ports));
 `;
 
+/** Scans with their totals; per host the largest counts (a DICOM port and the REST API of one archive are the same patients). */
+const SCAN_ROWS = `SELECT s.id, s.started, s.finished, s.status, s.args, s.targets, s.elapsed_ms AS elapsedMs,
+       COALESCE(SUM(h.n),0) AS services, COALESCE(SUM(h.x),0) AS exposed, COALESCE(SUM(h.p),0) AS patients,
+       COALESCE(SUM(h.st),0) AS studies, COALESCE(SUM(h.i),0) AS instances
+  FROM scans s LEFT JOIN (SELECT scan_id, COUNT(*) AS n, SUM(exposed) AS x, MAX(patients) AS p, MAX(studies) AS st, MAX(instances) AS i
+                          FROM services GROUP BY scan_id, host) h ON h.scan_id = s.id`;
+
 export interface ScanRow {
   id: string;
   started: string;
@@ -74,7 +81,7 @@ export class Store {
   }
 
   scan(id: string): ScanRow | null {
-    return (this.listScans().find((s) => s.id === id) ?? null) as ScanRow | null;
+    return (this.db.prepare(`${SCAN_ROWS} WHERE s.id = ? GROUP BY s.id`).get(id) as ScanRow | undefined) ?? null;
   }
 
   /** One host's records and its "done" mark in one transaction: a kill never leaves half a host. */
@@ -139,38 +146,22 @@ export class Store {
   }
 
   summary(scanId: string): SummaryRecord {
-    const s = this.db
-      .prepare(
-        // per host the largest count: the DICOM port and the REST API of one archive show the same patients
-        `SELECT COALESCE(SUM(n),0) AS services, COALESCE(SUM(x),0) AS exposed, COALESCE(SUM(p),0) AS patients, COALESCE(SUM(st),0) AS studies, COALESCE(SUM(i),0) AS instances
-         FROM (SELECT COUNT(*) AS n, SUM(exposed) AS x, MAX(patients) AS p, MAX(studies) AS st, MAX(instances) AS i FROM services WHERE scan_id = ? GROUP BY host)`,
-      )
-      .get(scanId) as { services: number; exposed: number; patients: number; studies: number; instances: number };
-    const scan = this.db.prepare('SELECT targets, elapsed_ms AS elapsedMs FROM scans WHERE id = ?').get(scanId) as { targets: number; elapsedMs: number } | undefined;
+    const r = this.scan(scanId);
     return {
       type: 'summary',
       scanId,
-      targets: scan?.targets ?? 0,
-      services: s.services,
-      exposedServices: s.exposed,
-      patients: s.patients,
-      studies: s.studies,
-      instances: s.instances,
-      elapsedMs: scan?.elapsedMs ?? 0,
+      targets: r?.targets ?? 0,
+      services: r?.services ?? 0,
+      exposedServices: r?.exposed ?? 0,
+      patients: r?.patients ?? 0,
+      studies: r?.studies ?? 0,
+      instances: r?.instances ?? 0,
+      elapsedMs: r?.elapsedMs ?? 0,
     };
   }
 
   listScans(): ScanRow[] {
-    return this.db
-      .prepare(
-        `SELECT s.id, s.started, s.finished, s.status, s.args, s.targets, s.elapsed_ms AS elapsedMs,
-                COALESCE(SUM(h.n),0) AS services, COALESCE(SUM(h.x),0) AS exposed, COALESCE(SUM(h.p),0) AS patients,
-                COALESCE(SUM(h.st),0) AS studies, COALESCE(SUM(h.i),0) AS instances
-         FROM scans s LEFT JOIN (SELECT scan_id, COUNT(*) AS n, SUM(exposed) AS x, MAX(patients) AS p, MAX(studies) AS st, MAX(instances) AS i
-                                 FROM services GROUP BY scan_id, host) h ON h.scan_id = s.id
-         GROUP BY s.id ORDER BY s.started`,
-      )
-      .all() as ScanRow[];
+    return this.db.prepare(`${SCAN_ROWS} GROUP BY s.id ORDER BY s.started`).all() as ScanRow[];
   }
 
   latestScanId(): string | null {

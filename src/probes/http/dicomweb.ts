@@ -3,6 +3,7 @@
  * paging `studies` with limit/offset until an empty page (servers may shorten pages below the limit
  * asked), name the identifying attributes returned, and prove WADO-RS retrieval by counting bytes.
  */
+import { asText } from '../../dicom/dataset.js';
 import type { ExposureObservation } from '../types.js';
 import { keyedDigest, patientKey } from '../dicom/phi.js';
 import { json, type HttpClient } from './client.js';
@@ -32,10 +33,7 @@ const PHI_KEYWORDS = ['PatientName', 'PatientID', 'IssuerOfPatientID', 'PatientB
 type Dataset = Record<string, { vr?: string; Value?: unknown[] } | undefined>;
 
 function text(ds: Dataset, keyword: keyof typeof TAGS): string {
-  const v = ds[TAGS[keyword]]?.Value?.[0];
-  if (typeof v === 'string' || typeof v === 'number') return String(v).trim();
-  if (typeof v === 'object' && v !== null) return Object.values(v as Record<string, unknown>).filter((x) => typeof x === 'string' && x !== '').join('=');
-  return '';
+  return asText(ds[TAGS[keyword]]?.Value?.[0]);
 }
 
 function datasets(body: Buffer): Dataset[] | null {
