@@ -68,7 +68,20 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')).join('\n');
 }
 
+/** BENCH_ONLY=detect,resume,sweep,memory,count runs those parts only (default: all but memory). */
+const ONLY = new Set((process.env['BENCH_ONLY'] ?? '').split(',').filter((x) => x !== ''));
+const part = (name: string): boolean => (ONLY.size === 0 ? name !== 'memory' || process.env['BENCH_MEMORY'] === '1' : ONLY.has(name));
+
 async function main(): Promise<void> {
+  if (part('detect') || part('resume') || part('sweep')) await withFleet();
+  if (part('memory')) {
+    process.stderr.write('bench: memory (131,072 then 1,048,576 targets; several minutes) ...\n');
+    process.stdout.write(`\nMemory: closed port 9 on every target\n\n${table(await memoryBench(['127.16.0.0/15', '127.32.0.0/12']))}\n`);
+  }
+  if (part('count') && process.env['BENCH_COUNT'] !== '0') await counting();
+}
+
+async function withFleet(): Promise<void> {
   process.stderr.write('bench: starting the local fleet (127.0.77.2-10) ...\n');
   const fleet = await startFleet();
   try {
@@ -80,22 +93,22 @@ async function main(): Promise<void> {
       { name: '8 hosts, no tarpit, --depth detect', targets: noTarpit, opendoorArgs: ['--depth', 'detect'] },
     ];
     const rows = [['scenario', 'nmap dicom-ping ms', 'opendoor ms', 'nmap/opendoor', 'nmap DICOM found', 'opendoor DICOM found']];
-    for (const s of scenarios) rows.push(await measure(s));
-    process.stdout.write(`\nDetection: median of ${RUNS} interleaved runs, ports ${DEFAULT_PORTS.join(',')}; opendoor default --timeout 3000\n\n${table(rows)}\n`);
-    process.stdout.write(`\nResume: kill -9 at a random moment, --resume, compare with a straight run\n\n${table(await resumeBench(3))}\n`);
+    if (part('detect')) {
+      for (const s of scenarios) rows.push(await measure(s));
+      process.stdout.write(`\nDetection: median of ${RUNS} interleaved runs, ports ${DEFAULT_PORTS.join(',')}; opendoor default --timeout 3000\n\n${table(rows)}\n`);
+    }
+    if (part('resume')) process.stdout.write(`\nResume: kill -9 at a random moment, --resume, compare with a straight run\n\n${table(await resumeBench(3))}\n`);
     const range = process.env['BENCH_SWEEP_RANGE'] ?? '127.0.0.0/16';
-    if (range !== 'none') {
+    if (part('sweep') && range !== 'none') {
       process.stderr.write(`bench: sweeping ${range} (the fleet is inside it) ...\n`);
       process.stdout.write(`\nSweep of ${range}, default ports, one run each\n\n${table(await sweepBench(range))}\n`);
     }
   } finally {
     await fleet.stop();
   }
-  if (process.env['BENCH_MEMORY'] === '1') {
-    process.stderr.write('bench: memory (131,072 then 1,048,576 targets; several minutes) ...\n');
-    process.stdout.write(`\nMemory: closed port 9 on every target\n\n${table(await memoryBench(['127.16.0.0/15', '127.32.0.0/12']))}\n`);
-  }
-  if (process.env['BENCH_COUNT'] === '0') return;
+}
+
+async function counting(): Promise<void> {
   process.stderr.write('bench: counting (first run generates 20,000 synthetic instances: a few minutes) ...\n');
   const patients = Number(process.env['BENCH_PATIENTS'] ?? 200);
   const shape = { patients, studiesPerPatient: 2, seriesPerStudy: 5, instancesPerSeries: 10 };

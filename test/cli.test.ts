@@ -102,3 +102,29 @@ test('-iL - streams: the first host is probed before the input ends, a repeated 
     srv.close();
   }
 });
+
+test('ports a sweeper reported open are probed without a second sweep; one closed since gives no record', async () => {
+  let touched = 0;
+  const srv = net.createServer((s) => {
+    touched++;
+    s.destroy();
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.79.30', () => r()));
+  const port = (srv.address() as net.AddressInfo).port;
+  const services = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; host?: string; port?: number }).filter((x) => x.type === 'service');
+  try {
+    // masscan -oL: the open port, and a port that was open when masscan looked and is closed now
+    const fromMasscan = await runCli(['scan', '-iL', '-', '--json', '--timeout', '500'], `#masscan\nopen tcp ${port} 127.0.79.30 1700000000\nopen tcp 9 127.0.79.31 1700000000\n# end\n`);
+    assert.equal(fromMasscan.code, 0, fromMasscan.stderr);
+    const direct = touched;
+    touched = 0;
+    const swept = await runCli(['scan', '-iL', '-', '-p', String(port), '--json', '--timeout', '500'], '127.0.79.30\n');
+    assert.equal(swept.code, 0, swept.stderr);
+    assert.ok(direct > 0);
+    assert.equal(touched, direct + 1, 'the plain list costs one sweep connect more; the masscan list none');
+    assert.deepEqual(services(fromMasscan.stdout).map((s) => `${s.host}:${s.port}`), [`127.0.79.30:${port}`]);
+    assert.deepEqual(services(swept.stdout).map((s) => `${s.host}:${s.port}`), [`127.0.79.30:${port}`]);
+  } finally {
+    srv.close();
+  }
+});

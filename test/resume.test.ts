@@ -40,7 +40,8 @@ describe('resume and shards', () => {
   for (const signal of ['SIGKILL', 'SIGINT'] as const) {
     test(`${signal} mid-scan, then --resume: identical services and findings`, async () => {
       const db = path.join(dir, `${signal}.db`);
-      const child = startCli(['scan', ...TARGETS, ...COMMON, '--db', db, '--json']);
+      // a slower rate than the baseline (results are the same), so there is a middle to stop in
+      const child = startCli(['scan', ...TARGETS, ...COMMON, '--rate', '3000', '--db', db, '--json']);
       const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
       const deadline = Date.now() + 20000;
       while ((await doneCount(db)) < 5 && Date.now() < deadline) await sleep(20);

@@ -61,7 +61,7 @@ export async function scanCommand(targetArgs: string[], o: ScanCliOptions, io: I
     let source: AsyncIterable<WorkItem> | Iterable<WorkItem> | undefined;
     if (args.stream === true) {
       const parser = new LineParser('-');
-      source = o.resume !== undefined ? store.inputs(scanId) : streamItems(io.stdinLines(), (l) => parser.push(l), () => parser.end(), args, (host, ports) => store.addInput(scanId, host, ports));
+      source = o.resume !== undefined ? store.inputs(scanId) : streamItems(io.stdinLines(), (l) => parser.push(l), () => parser.end(), args, (host, ports, open) => store.addInput(scanId, host, ports, open));
     }
     let stop = false;
     const onSigint = () => {

@@ -33,6 +33,8 @@ export interface WorkItem {
   idx: bigint;
   host: string;
   ports: number[];
+  /** The ports are known open (a sweeper such as zmap, masscan or nmap reported them): no second sweep. */
+  open?: boolean;
 }
 
 export interface Plan {
@@ -88,7 +90,7 @@ export async function buildPlan(args: PlanArgs, log: Logger): Promise<Plan> {
 }
 
 /** Stdin entries → work items: expanded lazily, exclusions applied, each (host, ports) once (the store dedupes). */
-export async function* streamItems(lines: AsyncIterable<string>, parse: (line: string) => InputEntry[], end: () => InputEntry[], args: PlanArgs, addInput: (host: string, ports: number[]) => bigint | null): AsyncGenerator<WorkItem> {
+export async function* streamItems(lines: AsyncIterable<string>, parse: (line: string) => InputEntry[], end: () => InputEntry[], args: PlanArgs, addInput: (host: string, ports: number[], open: boolean) => bigint | null): AsyncGenerator<WorkItem> {
   const excludes = args.excludes.map(parseTarget);
   const excluded = (host: string) => excludes.some((x) => contains(x, host));
   const items = function* (entries: InputEntry[]): Generator<WorkItem> {
@@ -100,8 +102,9 @@ export async function* streamItems(lines: AsyncIterable<string>, parse: (line: s
           const host = formatAddress({ family: spec.family, value: v });
           if (excluded(host)) continue;
           const ports = e.ports ?? args.ports;
-          const idx = addInput(host, ports);
-          if (idx !== null) yield { idx, host, ports };
+          const open = e.ports !== null;
+          const idx = addInput(host, ports, open);
+          if (idx !== null) yield { idx, host, ports, open };
         }
       }
     }
@@ -120,7 +123,7 @@ export function* workItems(plan: Plan): Generator<WorkItem> {
       yield { idx, host: plan.space.at(idx), ports: plan.args.ports };
     } else {
       const e = plan.explicit[Number(idx - plan.space.size)];
-      if (e !== undefined) yield { idx, host: e.host, ports: e.ports };
+      if (e !== undefined) yield { idx, host: e.host, ports: e.ports, open: true };
     }
   }
 }

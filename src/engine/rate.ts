@@ -1,56 +1,60 @@
 /**
- * Bounds shared by a whole scan: a token bucket for new connections per second and a counting
- * semaphore for work in flight. Both are plain promises, no polling.
+ * The scan-wide bound on new connections per second: one token bucket (as GCRA, a single
+ * "theoretical arrival time") in shared memory, so the main thread's probes and every sweep
+ * worker draw from the same budget without messages. A tenth of a second's worth may be spent at
+ * once; after that connections are spaced 1/rate apart.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 
-export class RateLimiter {
-  private tokens: number;
-  private last = performance.now();
-  private queue: Promise<void> = Promise.resolve();
-
-  /** perSecond tokens a second, at most `burst` saved up (default: a tenth of a second's worth, at least 1). */
-  constructor(
-    private readonly perSecond: number,
-    private readonly burst = Math.max(1, Math.floor(perSecond / 10)),
-  ) {
-    this.tokens = this.burst;
-  }
-
-  /** Resolves when one more connection may be opened (callers are served in order). */
-  take(): Promise<void> {
-    if (!Number.isFinite(this.perSecond) || this.perSecond <= 0) return Promise.resolve();
-    const turn = this.queue.then(async () => {
-      const now = performance.now();
-      this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.perSecond) / 1000);
-      this.last = now;
-      if (this.tokens < 1) {
-        await sleep(((1 - this.tokens) * 1000) / this.perSecond);
-        this.tokens = 1;
-        this.last = performance.now();
-      }
-      this.tokens -= 1;
-    });
-    this.queue = turn;
-    return turn;
-  }
+/** Microseconds on a clock every thread of the process shares. */
+function nowUs(): bigint {
+  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
 }
 
-export class Semaphore {
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
-  constructor(private readonly limit: number) {}
+export class RateLimiter {
+  private readonly tat: BigInt64Array;
+  private readonly intervalUs: bigint;
+  private readonly toleranceUs: bigint;
+  private readonly unlimited: boolean;
 
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    // a released slot is handed straight to the next waiter, so `active` never overshoots
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.active++;
-    try {
-      return await task();
-    } finally {
-      const next = this.waiting.shift();
-      if (next !== undefined) next();
-      else this.active--;
+  /**
+   * perSecond ≤ 0 or not finite: no limit. `shared` is another limiter's `buffer` (from a worker's
+   * workerData): both then spend one budget.
+   */
+  constructor(
+    readonly perSecond: number,
+    shared?: SharedArrayBuffer,
+  ) {
+    this.unlimited = !Number.isFinite(perSecond) || perSecond <= 0;
+    const interval = this.unlimited ? 0 : Math.max(1, Math.round(1e6 / perSecond));
+    const burst = Math.max(1, Math.floor(perSecond / 10));
+    this.intervalUs = BigInt(interval);
+    this.toleranceUs = BigInt(interval) * BigInt(burst - 1);
+    this.tat = new BigInt64Array(shared ?? new SharedArrayBuffer(8));
+  }
+
+  get buffer(): SharedArrayBuffer {
+    return this.tat.buffer as SharedArrayBuffer;
+  }
+
+  /**
+   * Spends n connections (n at most a burst) if the budget allows it now (0); otherwise the
+   * milliseconds to wait, nothing spent.
+   */
+  tryTake(n = 1): number {
+    if (this.unlimited) return 0;
+    const now = nowUs();
+    for (;;) {
+      const tat = Atomics.load(this.tat, 0);
+      const base = tat > now ? tat : now;
+      const ahead = base - now - this.toleranceUs;
+      if (ahead > 0n) return Number(ahead) / 1000;
+      if (Atomics.compareExchange(this.tat, 0, tat, base + this.intervalUs * BigInt(n)) === tat) return 0;
     }
+  }
+
+  /** Resolves when one more connection may be opened. */
+  async take(): Promise<void> {
+    for (let wait = this.tryTake(); wait > 0; wait = this.tryTake()) await sleep(Math.max(1, Math.ceil(wait)));
   }
 }

@@ -1,11 +1,14 @@
 /**
- * The scan engine: work items → port sweep → one service probe at a time per host →
- * identification → findings → records, stored per host as they are ready and handed to the
- * caller. Bounded concurrency and connection rate; memory stays flat whatever the target count.
+ * The scan engine: work items → port sweep (batches of hosts, in worker threads for large scans)
+ * → one service probe at a time per host with an open port → identification → findings →
+ * records, stored as they are ready and handed to the caller. Closed hosts are marked done a
+ * batch per transaction. Bounded everywhere: sweep batches in flight, connects in flight, hosts
+ * being probed (--concurrency), new connections per second (--rate, one budget for all threads).
  */
 import { randomBytes } from 'node:crypto';
 import { identifyHost } from '../fingerprint/host.js';
 import { isExposed, judgeService } from '../findings/judge.js';
+import { fdLimit, sweepInFlight, sweepThreads, type SweepResult } from '../net/connectSweep.js';
 import { serviceRecord, type ServiceRecord } from '../output/records.js';
 import { probeService, type ServiceResult } from '../probes/service.js';
 import type { Store } from '../store/db.js';
@@ -13,8 +16,7 @@ import type { Logger } from '../util/log.js';
 import { workItems, type Plan, type WorkItem } from './plan.js';
 import { Progress } from './progress.js';
 import { RateLimiter } from './rate.js';
-import { SweepPool } from './sweepPool.js';
-import { sweepPorts } from './sweepPorts.js';
+import { openSweeper } from './sweeper.js';
 
 export interface RunOptions {
   scanId: string;
@@ -37,26 +39,23 @@ export function newScanId(now = new Date()): string {
 
 /** Below this many hosts the sweep stays on the main thread: starting workers would cost more than it saves. */
 const POOL_FROM_HOSTS = 1024n;
+/** At most this many connects per sweep batch; fewer at low rates (a quarter second's worth), so results come steadily. */
+const BATCH_CONNECTS = 2048;
+/** A streamed source that has said nothing for this long gets its partial batch swept. */
+const IDLE_FLUSH_MS = 20;
 
-/** Open ports of one host (in a sweep worker when there is a pool); the rate is paid here, a token a port. */
-async function sweep(host: string, ports: number[], timeoutMs: number, rate: RateLimiter, pool: SweepPool | null, log: Logger): Promise<number[]> {
-  for (let i = 0; i < ports.length; i++) await rate.take();
-  const r = pool !== null ? await pool.sweep(host, ports, timeoutMs) : await sweepPorts(host, ports, timeoutMs);
-  if (r.slow.length > 0) log.debug(`${host}: no answer on ${r.slow.join(',')}`);
-  return r.open;
-}
-
-async function scanHost(host: string, ports: number[], plan: Plan, rate: RateLimiter, pool: SweepPool | null, log: Logger): Promise<ServiceRecord[]> {
+async function probeOpenPorts(host: string, open: number[], plan: Plan, rate: RateLimiter, log: Logger): Promise<ServiceRecord[]> {
   const a = plan.args;
-  const open = await sweep(host, ports, a.timeoutMs, rate, pool, log);
   const results: ServiceResult[] = [];
   for (const port of open) {
     results.push(
       await probeService(host, port, { timeoutMs: a.timeoutMs, depth: a.depth, aeTitles: a.aeTitles, maxQueries: a.maxQueries, countBudgetMs: a.countBudgetMs, log, throttle: () => rate.take() }),
     );
   }
-  const ids = identifyHost(results.map((r) => ({ observation: r.observation, httpProduct: r.product, httpVersion: r.version })));
-  return results.map((r, i) => {
+  // a port a sweeper reported open may have closed since: refused at once, it is no service
+  const found = results.filter((r) => !(r.observation.protocol === 'unknown' && r.observation.failure?.kind === 'connection-refused'));
+  const ids = identifyHost(found.map((r) => ({ observation: r.observation, httpProduct: r.product, httpVersion: r.version })));
+  return found.map((r, i) => {
     const id = ids[i] ?? { product: null, version: null, toolkit: null };
     return serviceRecord(r.observation, id, judgeService(r.observation, id.product));
   });
@@ -67,28 +66,31 @@ const exposedRecord = (r: ServiceRecord): boolean => isExposed(r.findings);
 /** Runs (or resumes) a scan; returns whether it finished or was interrupted. */
 export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'interrupted'> {
   const started = performance.now();
-  const rate = new RateLimiter(plan.args.rate);
-  const pool = o.source !== undefined || plan.total >= POOL_FROM_HOSTS ? new SweepPool() : null;
-  const pending = new Set<Promise<void>>();
+  const a = plan.args;
+  const rate = new RateLimiter(a.rate);
+  const inFlight = sweepInFlight(a.rate, a.timeoutMs, fdLimit());
+  const threads = o.source !== undefined || plan.total >= POOL_FROM_HOSTS ? sweepThreads() : 0;
+  const pool = openSweeper({ rate, timeoutMs: a.timeoutMs, inFlight, parallel: threads });
+  o.log.debug(`sweep: ${pool.kind}, ${Math.max(1, threads)} ${pool.kind === 'native' ? 'helper(s)' : 'thread(s)'}, ${inFlight} connects in flight`);
   const progress = new Progress(o.source === undefined ? plan.total : null, o.progress);
+  const batchConnects = Number.isFinite(a.rate) && a.rate > 0 ? Math.max(64, Math.min(BATCH_CONNECTS, Math.floor(a.rate / 4))) : BATCH_CONNECTS;
+  const batchHosts = Math.max(1, Math.min(256, Math.floor(batchConnects / Math.max(1, a.ports.length))));
+  const maxBatches = Math.max(2 * Math.max(1, threads), Math.ceil(inFlight / batchConnects) + threads);
+  const sweeping = new Set<Promise<void>>();
+  const probing = new Set<Promise<void>>();
   // one association per host at a time, even when a sweeper lists the same host once per port
   const busy = new Map<string, Promise<void>>();
-  let stopped = false;
-  let targets = 0n;
-  for await (const item of o.source ?? workItems(plan)) {
-    targets++;
-    if (o.shouldStop()) {
-      stopped = true;
-      break;
-    }
-    if (o.resume && o.store.done(o.scanId, item.idx)) {
-      progress.skip();
-      continue;
-    }
-    while (pending.size >= plan.args.concurrency) await Promise.race(pending);
+  let wake: (() => void) | null = null;
+  const freed = (): void => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+
+  const probeHost = (item: WorkItem, open: number[]): void => {
     const previous = busy.get(item.host) ?? Promise.resolve();
     const p: Promise<void> = previous
-      .then(() => scanHost(item.host, item.ports, plan, rate, pool, o.log))
+      .then(() => probeOpenPorts(item.host, open, plan, rate, o.log))
       .then((records) => {
         o.store.recordHost(o.scanId, item.idx, records, exposedRecord);
         for (const r of records) o.onService(r);
@@ -96,14 +98,71 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
       })
       .catch((e: unknown) => o.log.error(`${item.host}: ${e instanceof Error ? e.name : 'error'}`))
       .finally(() => {
-        pending.delete(p);
+        probing.delete(p);
         if (busy.get(item.host) === p) busy.delete(item.host);
+        freed();
       });
-    pending.add(p);
+    probing.add(p);
     busy.set(item.host, p);
+  };
+
+  const swept = (items: WorkItem[], results: SweepResult[]): void => {
+    const closed: bigint[] = [];
+    items.forEach((item, i) => {
+      const r = results[i] ?? { open: [], slow: [] };
+      if (r.slow.length > 0) o.log.debug(`${item.host}: no answer on ${r.slow.join(',')}`);
+      if (r.open.length > 0) probeHost(item, r.open);
+      else closed.push(item.idx);
+    });
+    o.store.markDone(o.scanId, closed);
+    for (let i = 0; i < closed.length; i++) progress.host(0, 0);
+  };
+
+  let batch: WorkItem[] = [];
+  const flush = (): void => {
+    if (batch.length === 0) return;
+    const items = batch;
+    batch = [];
+    const p: Promise<void> = pool
+      .sweep(items.map((i) => ({ host: i.host, ports: i.ports })))
+      .then((results) => swept(items, results))
+      .catch((e: unknown) => o.log.error(`sweep of ${items.length} hosts failed (${e instanceof Error ? e.message : 'error'}); they stay open for --resume`))
+      .finally(() => {
+        sweeping.delete(p);
+        freed();
+      });
+    sweeping.add(p);
+  };
+  let lastItem = performance.now();
+  const idle = o.source !== undefined ? setInterval(() => performance.now() - lastItem >= IDLE_FLUSH_MS && flush(), IDLE_FLUSH_MS) : null;
+
+  let stopped = false;
+  let targets = 0n;
+  try {
+    for await (const item of o.source ?? workItems(plan)) {
+      lastItem = performance.now();
+      targets++;
+      if (o.shouldStop()) {
+        stopped = true;
+        break;
+      }
+      if (o.resume && o.store.done(o.scanId, item.idx)) {
+        progress.skip();
+        continue;
+      }
+      // the sweep waits for the probes: open hosts never pile up faster than they are probed
+      while (probing.size >= a.concurrency || sweeping.size >= maxBatches) await new Promise<void>((r) => (wake = r));
+      if (item.open === true) probeHost(item, item.ports);
+      else batch.push(item);
+      if (batch.length >= batchHosts) flush();
+    }
+    if (!stopped) flush();
+  } finally {
+    if (idle !== null) clearInterval(idle);
   }
-  if (!stopped) await Promise.all(pending);
-  await pool?.close();
+  if (!stopped) await Promise.all([...sweeping]);
+  if (!stopped) await Promise.all([...probing]);
+  await pool.close();
   progress.end();
   const status = stopped ? 'interrupted' : 'done';
   o.store.finishScan(o.scanId, status, Number(o.source === undefined ? plan.total : targets), Math.round(performance.now() - started));

@@ -1,65 +1,90 @@
 /**
- * A small pool of sweep worker threads; each request is one host's port list, answered with its
- * open ports. A worker that dies fails its requests (those hosts stay resumable) and is dropped;
- * with none left, sweeps run on the calling thread.
+ * The sweep, in worker threads when the scan is large enough to pay for them: each request is a
+ * batch of hosts, answered with each host's open ports; the least busy worker gets the next
+ * batch. A worker that dies fails its batches (those hosts stay resumable) and is dropped; with
+ * none left, the calling thread sweeps.
  */
-import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { sweepPorts, type SweepResult } from './sweepPorts.js';
-import type { SweepReply, SweepRequest } from './sweepWorker.js';
+import { ConnectSweeper, type SweepJob, type SweepResult } from '../net/connectSweep.js';
+import type { RateLimiter } from './rate.js';
+import type { SweepReply, SweepRequest, SweepWorkerData } from './sweepWorker.js';
+
+interface Lane {
+  worker: Worker;
+  jobs: number;
+}
+
+export interface SweepPoolOptions {
+  rate: RateLimiter;
+  timeoutMs: number;
+  /** Connects in flight, all threads together. */
+  inFlight: number;
+  /** 0: sweep on the calling thread. */
+  threads: number;
+}
 
 export class SweepPool {
-  private workers: Worker[];
-  private readonly pending = new Map<number, { resolve: (r: SweepReply) => void; reject: (e: Error) => void; worker: Worker }>();
+  private lanes: Lane[];
+  private readonly pending = new Map<number, { resolve: (r: SweepResult[]) => void; reject: (e: Error) => void; lane: Lane; jobs: number }>();
   private next = 0;
-  private turn = 0;
+  private local: ConnectSweeper | null = null;
 
-  constructor(size = Number(process.env['OPENDOOR_SWEEP_WORKERS'] ?? Math.max(1, Math.min(4, os.availableParallelism())))) {
-    this.workers = Array.from({ length: size }, () => {
+  constructor(private readonly o: SweepPoolOptions) {
+    const data: SweepWorkerData = { rate: o.rate.buffer, perSecond: o.rate.perSecond, timeoutMs: o.timeoutMs, inFlight: Math.max(16, Math.ceil(o.inFlight / Math.max(1, o.threads))) };
+    this.lanes = Array.from({ length: o.threads }, () => {
       // small heaps: a sweep worker holds sockets, not data
-      const w = new Worker(new URL('./sweepWorker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 } });
-      w.on('message', (reply: SweepReply) => {
+      const worker = new Worker(new URL('./sweepWorker.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 } });
+      const lane: Lane = { worker, jobs: 0 };
+      worker.on('message', (reply: SweepReply) => {
         const p = this.pending.get(reply.id);
+        if (p === undefined) return;
         this.pending.delete(reply.id);
-        p?.resolve(reply);
+        lane.jobs -= p.jobs;
+        p.resolve(reply.results);
       });
-      w.on('error', (e) => this.failAll(w, e));
-      w.on('exit', () => this.failAll(w, new Error('sweep worker exited')));
-      return w;
+      worker.on('error', (e) => this.drop(lane, e));
+      worker.on('exit', () => this.drop(lane, new Error('sweep worker exited')));
+      return lane;
     });
   }
 
-  private failAll(worker: Worker, e: Error): void {
-    this.workers = this.workers.filter((w) => w !== worker);
+  private drop(lane: Lane, e: Error): void {
+    this.lanes = this.lanes.filter((l) => l !== lane);
     for (const [id, p] of this.pending) {
-      if (p.worker !== worker) continue;
+      if (p.lane !== lane) continue;
       this.pending.delete(id);
       p.reject(e);
     }
   }
 
-  sweep(host: string, ports: number[], timeoutMs: number): Promise<SweepResult> {
-    const worker = this.workers[this.turn++ % Math.max(1, this.workers.length)];
-    if (worker === undefined) return sweepPorts(host, ports, timeoutMs);
+  sweep(jobs: SweepJob[]): Promise<SweepResult[]> {
+    let lane: Lane | undefined;
+    for (const l of this.lanes) if (lane === undefined || l.jobs < lane.jobs) lane = l;
+    if (lane === undefined) {
+      this.local ??= new ConnectSweeper(this.o.rate, this.o.timeoutMs, this.o.inFlight);
+      return this.local.sweep(jobs);
+    }
     const id = this.next++;
+    const chosen = lane;
+    chosen.jobs += jobs.length;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, worker });
-      worker.postMessage({ id, host, ports, timeoutMs } satisfies SweepRequest);
+      this.pending.set(id, { resolve, reject, lane: chosen, jobs: jobs.length });
+      chosen.worker.postMessage({ id, jobs } satisfies SweepRequest);
     });
   }
 
   get size(): number {
-    return this.workers.length;
+    return this.lanes.length;
   }
 
   /** For tests: what happens when a worker dies mid-scan. */
   async killOne(): Promise<void> {
-    await this.workers[0]?.terminate();
+    await this.lanes[0]?.worker.terminate();
   }
 
   async close(): Promise<void> {
-    const all = this.workers;
-    this.workers = [];
-    await Promise.all(all.map((w) => w.terminate()));
+    const all = this.lanes;
+    this.lanes = [];
+    await Promise.all(all.map((l) => l.worker.terminate()));
   }
 }

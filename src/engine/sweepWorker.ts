@@ -1,21 +1,31 @@
 /**
  * A sweep worker thread: the port sweep off the main thread (closed ports are the bulk of a large
- * scan, and one Node thread tops out at about 20 k connects a second).
+ * scan, and one thread tops out at about 35 k connects a second). It spends the scan's shared
+ * rate budget, so the workers together keep to --rate.
  */
-import { parentPort } from 'node:worker_threads';
-import { sweepPorts, type SweepResult } from './sweepPorts.js';
+import { parentPort, workerData } from 'node:worker_threads';
+import { ConnectSweeper, type SweepJob, type SweepResult } from '../net/connectSweep.js';
+import { RateLimiter } from './rate.js';
+
+export interface SweepWorkerData {
+  rate: SharedArrayBuffer;
+  perSecond: number;
+  timeoutMs: number;
+  inFlight: number;
+}
 
 export interface SweepRequest {
   id: number;
-  host: string;
-  ports: number[];
-  timeoutMs: number;
+  jobs: SweepJob[];
 }
 
-export interface SweepReply extends SweepResult {
+export interface SweepReply {
   id: number;
+  results: SweepResult[];
 }
 
+const d = workerData as SweepWorkerData;
+const sweeper = new ConnectSweeper(new RateLimiter(d.perSecond, d.rate), d.timeoutMs, d.inFlight);
 parentPort?.on('message', (rq: SweepRequest) => {
-  void sweepPorts(rq.host, rq.ports, rq.timeoutMs).then((r) => parentPort?.postMessage({ id: rq.id, ...r } satisfies SweepReply));
+  void sweeper.sweep(rq.jobs).then((results) => parentPort?.postMessage({ id: rq.id, results } satisfies SweepReply));
 });

@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS findings (
 CREATE TABLE IF NOT EXISTS done (scan_id TEXT NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (scan_id, idx)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS inputs (
   scan_id TEXT NOT NULL, idx INTEGER NOT NULL, host TEXT NOT NULL, ports TEXT NOT NULL,
-  PRIMARY KEY (scan_id, idx), UNIQUE (scan_id, host, ports));
+  open INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (scan_id, idx), UNIQUE (scan_id, host, ports));
 `;
 
 /** Scans with their totals; per host the largest counts (a DICOM port and the REST API of one archive are the same patients). */
@@ -61,6 +61,9 @@ export class Store {
   private readonly insertFinding: Database.Statement;
   private readonly insertDone: Database.Statement;
   private readonly isDone: Database.Statement;
+  private readonly insertInput: Database.Statement;
+  /** Next arrival index of each streamed scan written through this connection. */
+  private readonly nextInput = new Map<string, number>();
 
   constructor(file: string) {
     mkdirSync(path.dirname(file), { recursive: true });
@@ -68,12 +71,15 @@ export class Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
+    // databases from before the `open` column (first release)
+    if (!(this.db.prepare('PRAGMA table_info(inputs)').all() as Array<{ name: string }>).some((c) => c.name === 'open')) this.db.exec('ALTER TABLE inputs ADD COLUMN open INTEGER NOT NULL DEFAULT 0');
     this.insertService = this.db.prepare(
       'INSERT OR REPLACE INTO services (scan_id, host, port, protocol, product, exposed, patients, studies, instances, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.insertFinding = this.db.prepare('INSERT OR REPLACE INTO findings (scan_id, host, port, finding, severity) VALUES (?, ?, ?, ?, ?)');
     this.insertDone = this.db.prepare('INSERT OR IGNORE INTO done (scan_id, idx) VALUES (?, ?)');
     this.isDone = this.db.prepare('SELECT 1 FROM done WHERE scan_id = ? AND idx = ?');
+    this.insertInput = this.db.prepare('INSERT OR IGNORE INTO inputs (scan_id, idx, host, ports, open) VALUES (?, ?, ?, ?, ?)');
   }
 
   beginScan(id: string, args: unknown): void {
@@ -82,6 +88,14 @@ export class Store {
 
   scan(id: string): ScanRow | null {
     return (this.db.prepare(`${SCAN_ROWS} WHERE s.id = ? GROUP BY s.id`).get(id) as ScanRow | undefined) ?? null;
+  }
+
+  /** Hosts without an open port, a sweep batch at a time. */
+  markDone(scanId: string, idxs: readonly bigint[]): void {
+    if (idxs.length === 0) return;
+    this.db.transaction(() => {
+      for (const idx of idxs) this.insertDone.run(scanId, idx);
+    })();
   }
 
   /** One host's records and its "done" mark in one transaction: a kill never leaves half a host. */
@@ -111,16 +125,19 @@ export class Store {
   }
 
   /** Store one streamed work item; null when the same host and ports came before (probed once). */
-  addInput(scanId: string, host: string, ports: number[]): bigint | null {
-    const next = (this.db.prepare('SELECT COALESCE(MAX(idx), -1) + 1 AS n FROM inputs WHERE scan_id = ?').get(scanId) as { n: number }).n;
-    const r = this.db.prepare('INSERT OR IGNORE INTO inputs (scan_id, idx, host, ports) VALUES (?, ?, ?, ?)').run(scanId, next, host, JSON.stringify(ports));
-    return r.changes === 1 ? BigInt(next) : null;
+  addInput(scanId: string, host: string, ports: number[], open: boolean): bigint | null {
+    let next = this.nextInput.get(scanId);
+    if (next === undefined) next = (this.db.prepare('SELECT COALESCE(MAX(idx), -1) + 1 AS n FROM inputs WHERE scan_id = ?').get(scanId) as { n: number }).n;
+    const r = this.insertInput.run(scanId, next, host, JSON.stringify(ports), open ? 1 : 0);
+    if (r.changes !== 1) return null;
+    this.nextInput.set(scanId, next + 1);
+    return BigInt(next);
   }
 
   /** Streamed work items stored so far, in arrival order (for --resume of a `-iL -` scan). */
-  *inputs(scanId: string): Generator<{ idx: bigint; host: string; ports: number[] }> {
-    for (const row of this.db.prepare('SELECT idx, host, ports FROM inputs WHERE scan_id = ? ORDER BY idx').iterate(scanId) as Iterable<{ idx: number; host: string; ports: string }>) {
-      yield { idx: BigInt(row.idx), host: row.host, ports: JSON.parse(row.ports) as number[] };
+  *inputs(scanId: string): Generator<{ idx: bigint; host: string; ports: number[]; open: boolean }> {
+    for (const row of this.db.prepare('SELECT idx, host, ports, open FROM inputs WHERE scan_id = ? ORDER BY idx').iterate(scanId) as Iterable<{ idx: number; host: string; ports: string; open: number }>) {
+      yield { idx: BigInt(row.idx), host: row.host, ports: JSON.parse(row.ports) as number[], open: row.open === 1 };
     }
   }
 

@@ -1,0 +1,32 @@
+/**
+ * Which sweep a scan gets: the native helpers when they were built (dist/native/opendoor-sweep),
+ * otherwise JavaScript — worker threads for large scans, the calling thread for small ones.
+ * OPENDOOR_SWEEPER=js forces JavaScript.
+ */
+import { ConnectSweeper, type SweepJob, type SweepResult } from '../net/connectSweep.js';
+import { NativeSweeper, helperAvailable } from '../net/nativeSweep.js';
+import type { RateLimiter } from './rate.js';
+import { SweepPool } from './sweepPool.js';
+
+export interface Sweeper {
+  sweep(jobs: SweepJob[]): Promise<SweepResult[]>;
+  close(): Promise<void>;
+}
+
+export interface SweeperOptions {
+  rate: RateLimiter;
+  timeoutMs: number;
+  /** Connects in flight, all together. */
+  inFlight: number;
+  /** Processes or threads to spread the sweep over; 0: a small scan, one helper or the calling thread. */
+  parallel: number;
+}
+
+export function openSweeper(o: SweeperOptions): Sweeper & { kind: 'native' | 'js' } {
+  if (helperAvailable()) {
+    let local: ConnectSweeper | null = null;
+    const fallback = (jobs: SweepJob[]) => (local ??= new ConnectSweeper(o.rate, o.timeoutMs, o.inFlight)).sweep(jobs);
+    return Object.assign(new NativeSweeper({ ...o, processes: Math.max(1, o.parallel), fallback }), { kind: 'native' as const });
+  }
+  return Object.assign(new SweepPool({ ...o, threads: o.parallel }), { kind: 'js' as const });
+}
