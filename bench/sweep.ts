@@ -17,10 +17,11 @@ interface Measured {
 }
 
 /** Run under GNU time for the peak RSS (the -f line is the last of stderr). */
-function measured(cmd: string, args: string[]): Promise<Measured> {
+function measured(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn('/usr/bin/time', ['-f', 'PEAK_KB %M', cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // GNU time's %M misses children of children; the helpers are small (a few MiB each)
+    const child = spawn('/usr/bin/time', ['-f', 'PEAK_KB %M', cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -40,14 +41,18 @@ export async function sweepBench(range: string): Promise<string[][]> {
     const ports = DEFAULT_PORTS.join(',');
     const probes = addresses(range) * DEFAULT_PORTS.length;
     const nmap = await measured('nmap', ['-sT', '-Pn', '-n', '-p', ports, '--script', 'dicom-ping', range]);
-    const od = await measured(process.execPath, [CLI, 'scan', range, '--depth', 'detect', '--rate', '100000', '--concurrency', '64', '--timeout', '3000', '--json', '--db', path.join(db, 'sweep.db')]);
-    const nmapDicom = (nmap.stdout.match(/DICOM Service Provider discovered/g) ?? []).length;
-    const odDicom = (od.stdout.match(/"protocol":"dicom"/g) ?? []).length;
+    const opendoor = (name: string, env: NodeJS.ProcessEnv) =>
+      measured(process.execPath, [CLI, 'scan', range, '--depth', 'detect', '--rate', '100000', '--concurrency', '64', '--timeout', '3000', '--json', '--db', path.join(db, `${name}.db`)], env);
+    const native = await opendoor('native', {});
+    const js = await opendoor('js', { OPENDOOR_SWEEPER: 'js' });
+    const found = (m: Measured, re: RegExp) => String((m.stdout.match(re) ?? []).length);
+    const row = (tool: string, m: Measured, dicom: RegExp) => [tool, String(addresses(range)), String(probes), String(Math.round(m.ms)), String(Math.round((probes * 1000) / m.ms)), (m.peakKb / 1024).toFixed(0), found(m, dicom), (nmap.ms / m.ms).toFixed(2)];
+    const od = /"protocol":"dicom"/g;
     return [
-      ['tool', 'addresses', 'probes', 'ms', 'probes/s', 'peak RSS MiB', 'DICOM found'],
-      ['nmap -sT dicom-ping', String(addresses(range)), String(probes), String(Math.round(nmap.ms)), String(Math.round((probes * 1000) / nmap.ms)), (nmap.peakKb / 1024).toFixed(0), String(nmapDicom)],
-      ['opendoor --depth detect', String(addresses(range)), String(probes), String(Math.round(od.ms)), String(Math.round((probes * 1000) / od.ms)), (od.peakKb / 1024).toFixed(0), String(odDicom)],
-      ['ratio opendoor/nmap', '', '', '', (nmap.ms / od.ms).toFixed(2), (od.peakKb / nmap.peakKb).toFixed(1), ''],
+      ['tool', 'addresses', 'probes', 'ms', 'probes/s', 'peak RSS MiB', 'DICOM found', 'throughput vs nmap'],
+      row('nmap -sT --script dicom-ping', nmap, /DICOM Service Provider discovered/g),
+      row('opendoor --depth detect (native sweep)', native, od),
+      row('opendoor --depth detect (OPENDOOR_SWEEPER=js)', js, od),
     ];
   } finally {
     rmSync(db, { recursive: true, force: true });

@@ -193,6 +193,16 @@ static void start(int32_t j, uint16_t port, uint8_t tries) {
     else settle(j, port, -1);
     return;
   }
+  /* a nearby host may have answered already (loopback answers inside connect): no epoll round trip */
+  int err = 0;
+  socklen_t elen = sizeof err;
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) == 0 && err != 0) {
+    close(fd);
+    if (err == ECONNREFUSED) settle(j, port, 0);
+    else if (local_shortage(err)) retry_later(j, port, tries + 1);
+    else settle(j, port, -1);
+    return;
+  }
   int32_t s = slot_free;
   slot_free = slots[s].next;
   slots[s] = (struct slot){fd, j, port, (uint8_t)(tries + 1), now_ms() + timeout_ms, live_tail, -1};

@@ -25,6 +25,37 @@ test('permutation: every index exactly once, for any size and seed', () => {
   );
 });
 
+test('permutation: resuming at any cursor step continues exactly where the walk stood', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 3000 }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.nat(), (n, seed, cut) => {
+      const whole = [...permutation(BigInt(n), seed)];
+      const cursor = { step: 0n };
+      const head: bigint[] = [];
+      const target = cut % (n + 1);
+      if (target > 0) {
+        for (const x of permutation(BigInt(n), seed, 0n, cursor)) {
+          head.push(x);
+          if (head.length >= target) break;
+        }
+      }
+      assert.deepEqual([...head, ...permutation(BigInt(n), seed, cursor.step)], whole);
+    }),
+    { numRuns: 300 },
+  );
+  const cursor = { step: 0n };
+  let k = 0;
+  for (const _ of permutation(1n << 40n, 5n, 0n, cursor)) if (++k === 3) break;
+  assert.deepEqual([...take(permutation(1n << 40n, 5n, cursor.step), 2)], [...take(permutation(1n << 40n, 5n), 5)].slice(3), 'a jump into a 2^40 walk');
+});
+
+function* take<T>(it: Iterable<T>, n: number): Generator<T> {
+  if (n <= 0) return;
+  for (const x of it) {
+    yield x;
+    if (--n === 0) return;
+  }
+}
+
 test('permutation: consecutive addresses are spread out (a subnet is not hammered)', () => {
   const order = [...permutation(65536n, 7n)].slice(0, 256);
   const sameSlash24 = order.filter((x) => x >> 8n === (order[0] as bigint) >> 8n).length;

@@ -58,10 +58,11 @@ export async function scanCommand(targetArgs: string[], o: ScanCliOptions, io: I
       if (o.json === true) io.stdout(line);
       out?.write(line);
     };
+    const from = o.resume !== undefined ? store.progress(scanId) : null;
     let source: AsyncIterable<WorkItem> | Iterable<WorkItem> | undefined;
     if (args.stream === true) {
       const parser = new LineParser('-');
-      source = o.resume !== undefined ? store.inputs(scanId) : streamItems(io.stdinLines(), (l) => parser.push(l), () => parser.end(), args, (host, ports, open) => store.addInput(scanId, host, ports, open));
+      source = from !== null ? store.inputs(scanId, from) : streamItems(io.stdinLines(), (l) => parser.push(l), () => parser.end(), args, (host, ports, open) => store.addInput(scanId, host, ports, open));
     }
     let stop = false;
     const onSigint = () => {
@@ -74,11 +75,11 @@ export async function scanCommand(targetArgs: string[], o: ScanCliOptions, io: I
       scanId,
       store,
       log,
-      resume: o.resume !== undefined,
+      from,
       shouldStop: () => stop,
       onService: emit,
       progress: process.stderr.isTTY === true && o.quiet !== true,
-      ...(source !== undefined ? { source } : {}),
+      ...(source !== undefined ? { source, streamed: () => store.inputCount(scanId) } : {}),
     })
       .catch((e: unknown) => {
         // a bad line on stdin stops the run like any input error: the scan stays resumable

@@ -35,6 +35,15 @@ export interface WorkItem {
   ports: number[];
   /** The ports are known open (a sweeper such as zmap, masscan or nmap reported them): no second sweep. */
   open?: boolean;
+  /** Where the work sequence continues after this item (for --resume); absent on items run again. */
+  next?: bigint;
+}
+
+/** Where a scan stands: every item before `step` is done except `pending`, which are run again. */
+export interface ResumeState {
+  step: bigint;
+  pending: bigint[];
+  hostsDone: number;
 }
 
 export interface Plan {
@@ -104,7 +113,7 @@ export async function* streamItems(lines: AsyncIterable<string>, parse: (line: s
           const ports = e.ports ?? args.ports;
           const open = e.ports !== null;
           const idx = addInput(host, ports, open);
-          if (idx !== null) yield { idx, host, ports, open };
+          if (idx !== null) yield { idx, host, ports, open, next: idx + 1n };
         }
       }
     }
@@ -113,17 +122,27 @@ export async function* streamItems(lines: AsyncIterable<string>, parse: (line: s
   yield* items(end());
 }
 
-/** The work, lazily: a seeded full-cycle permutation of all indices, filtered to this shard. */
-export function* workItems(plan: Plan): Generator<WorkItem> {
+function itemAt(plan: Plan, idx: bigint): WorkItem | null {
+  if (idx < plan.space.size) return { idx, host: plan.space.at(idx), ports: plan.args.ports };
+  const e = plan.explicit[Number(idx - plan.space.size)];
+  return e !== undefined ? { idx, host: e.host, ports: e.ports, open: true } : null;
+}
+
+/**
+ * The work, lazily: a seeded full-cycle permutation of all indices, filtered to this shard; on
+ * resume the pending items first, then the walk from where it stood.
+ */
+export function* workItems(plan: Plan, from: ResumeState | null = null): Generator<WorkItem> {
+  for (const idx of from?.pending ?? []) {
+    const item = itemAt(plan, idx);
+    if (item !== null) yield item;
+  }
   const n = plan.space.size + BigInt(plan.explicit.length);
   const shard = plan.args.shard;
-  for (const idx of permutation(n, BigInt(`0x${plan.args.seed}`))) {
+  const cursor = { step: 0n };
+  for (const idx of permutation(n, BigInt(`0x${plan.args.seed}`), from?.step ?? 0n, cursor)) {
     if (shard !== null && idx % BigInt(shard.n) !== BigInt(shard.k - 1)) continue;
-    if (idx < plan.space.size) {
-      yield { idx, host: plan.space.at(idx), ports: plan.args.ports };
-    } else {
-      const e = plan.explicit[Number(idx - plan.space.size)];
-      if (e !== undefined) yield { idx, host: e.host, ports: e.ports, open: true };
-    }
+    const item = itemAt(plan, idx);
+    if (item !== null) yield { ...item, next: cursor.step };
   }
 }

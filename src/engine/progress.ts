@@ -15,8 +15,9 @@ export class Progress {
     this.timer?.unref();
   }
 
-  skip(): void {
-    this.done++;
+  /** Hosts done before this run (a resumed scan). */
+  skip(n: number): void {
+    this.done += n;
   }
 
   host(services: number, exposed: number): void {

@@ -13,7 +13,7 @@ import { serviceRecord, type ServiceRecord } from '../output/records.js';
 import { probeService, type ServiceResult } from '../probes/service.js';
 import type { Store } from '../store/db.js';
 import type { Logger } from '../util/log.js';
-import { workItems, type Plan, type WorkItem } from './plan.js';
+import { workItems, type Plan, type ResumeState, type WorkItem } from './plan.js';
 import { Progress } from './progress.js';
 import { RateLimiter } from './rate.js';
 import { openSweeper } from './sweeper.js';
@@ -22,14 +22,16 @@ export interface RunOptions {
   scanId: string;
   store: Store;
   log: Logger;
-  /** Skip work items the store already marks done (resume). */
-  resume: boolean;
+  /** Where an interrupted scan stood (--resume), or null for a new scan. */
+  from: ResumeState | null;
   /** Polled before each new host: true stops scheduling (SIGINT). */
   shouldStop: () => boolean;
   onService: (record: ServiceRecord) => void;
   progress: boolean;
-  /** Work arriving from stdin instead of the plan's permuted space. */
+  /** Work arriving from stdin (or its stored copy, on resume) instead of the plan's permuted space. */
   source?: AsyncIterable<WorkItem> | Iterable<WorkItem>;
+  /** How many items a streamed scan has had in all (its target count). */
+  streamed?: () => number;
 }
 
 export function newScanId(now = new Date()): string {
@@ -43,6 +45,11 @@ const POOL_FROM_HOSTS = 1024n;
 const BATCH_CONNECTS = 2048;
 /** A streamed source that has said nothing for this long gets its partial batch swept. */
 const IDLE_FLUSH_MS = 20;
+/**
+ * Progress of closed hosts is saved at most this often: a kill -9 sweeps at most this much again.
+ * Hosts with records save it with their records, in one transaction.
+ */
+const SAVE_EVERY_MS = 100;
 
 async function probeOpenPorts(host: string, open: number[], plan: Plan, rate: RateLimiter, log: Logger): Promise<ServiceRecord[]> {
   const a = plan.args;
@@ -73,6 +80,17 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
   const pool = openSweeper({ rate, timeoutMs: a.timeoutMs, inFlight, parallel: threads });
   o.log.debug(`sweep: ${pool.kind}, ${Math.max(1, threads)} ${pool.kind === 'native' ? 'helper(s)' : 'thread(s)'}, ${inFlight} connects in flight`);
   const progress = new Progress(o.source === undefined ? plan.total : null, o.progress);
+  progress.skip(o.from?.hostsDone ?? 0);
+  // where the scan stands: every item before `step` is done, except those dispatched and not finished
+  const state = { step: o.from?.step ?? 0n, hostsDone: o.from?.hostsDone ?? 0 };
+  const unfinished = new Set<bigint>();
+  const snapshot = (): ResumeState => ({ ...state, pending: [...unfinished] });
+  let dirty = false;
+  const saver = setInterval(() => {
+    if (!dirty) return;
+    dirty = false;
+    o.store.saveProgress(o.scanId, snapshot());
+  }, SAVE_EVERY_MS);
   const batchConnects = Number.isFinite(a.rate) && a.rate > 0 ? Math.max(64, Math.min(BATCH_CONNECTS, Math.floor(a.rate / 4))) : BATCH_CONNECTS;
   const batchHosts = Math.max(1, Math.min(256, Math.floor(batchConnects / Math.max(1, a.ports.length))));
   const maxBatches = Math.max(2 * Math.max(1, threads), Math.ceil(inFlight / batchConnects) + threads);
@@ -92,7 +110,9 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
     const p: Promise<void> = previous
       .then(() => probeOpenPorts(item.host, open, plan, rate, o.log))
       .then((records) => {
-        o.store.recordHost(o.scanId, item.idx, records, exposedRecord);
+        unfinished.delete(item.idx);
+        state.hostsDone++;
+        o.store.recordHost(o.scanId, records, exposedRecord, snapshot());
         for (const r of records) o.onService(r);
         progress.host(records.length, records.filter(exposedRecord).length);
       })
@@ -107,15 +127,15 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
   };
 
   const swept = (items: WorkItem[], results: SweepResult[]): void => {
-    const closed: bigint[] = [];
     items.forEach((item, i) => {
       const r = results[i] ?? { open: [], slow: [] };
       if (r.slow.length > 0) o.log.debug(`${item.host}: no answer on ${r.slow.join(',')}`);
-      if (r.open.length > 0) probeHost(item, r.open);
-      else closed.push(item.idx);
+      if (r.open.length > 0) return probeHost(item, r.open);
+      unfinished.delete(item.idx);
+      state.hostsDone++;
+      dirty = true;
+      progress.host(0, 0);
     });
-    o.store.markDone(o.scanId, closed);
-    for (let i = 0; i < closed.length; i++) progress.host(0, 0);
   };
 
   let batch: WorkItem[] = [];
@@ -137,21 +157,17 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
   const idle = o.source !== undefined ? setInterval(() => performance.now() - lastItem >= IDLE_FLUSH_MS && flush(), IDLE_FLUSH_MS) : null;
 
   let stopped = false;
-  let targets = 0n;
   try {
-    for await (const item of o.source ?? workItems(plan)) {
+    for await (const item of o.source ?? workItems(plan, o.from)) {
       lastItem = performance.now();
-      targets++;
       if (o.shouldStop()) {
         stopped = true;
         break;
       }
-      if (o.resume && o.store.done(o.scanId, item.idx)) {
-        progress.skip();
-        continue;
-      }
       // the sweep waits for the probes: open hosts never pile up faster than they are probed
       while (probing.size >= a.concurrency || sweeping.size >= maxBatches) await new Promise<void>((r) => (wake = r));
+      unfinished.add(item.idx);
+      if (item.next !== undefined) state.step = item.next;
       if (item.open === true) probeHost(item, item.ports);
       else batch.push(item);
       if (batch.length >= batchHosts) flush();
@@ -162,9 +178,11 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
   }
   if (!stopped) await Promise.all([...sweeping]);
   if (!stopped) await Promise.all([...probing]);
+  clearInterval(saver);
+  o.store.saveProgress(o.scanId, snapshot());
   await pool.close();
   progress.end();
   const status = stopped ? 'interrupted' : 'done';
-  o.store.finishScan(o.scanId, status, Number(o.source === undefined ? plan.total : targets), Math.round(performance.now() - started));
+  o.store.finishScan(o.scanId, status, o.streamed !== undefined ? o.streamed() : Number(plan.total), Math.round(performance.now() - started));
   return status;
 }

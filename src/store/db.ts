@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { ResumeState, WorkItem } from '../engine/plan.js';
 import type { ServiceRecord, SummaryRecord } from '../output/records.js';
 
 export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -18,7 +19,8 @@ export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS scans (
   id TEXT PRIMARY KEY, started TEXT NOT NULL, finished TEXT, status TEXT NOT NULL,
-  args TEXT NOT NULL, targets INTEGER NOT NULL DEFAULT 0, elapsed_ms INTEGER NOT NULL DEFAULT 0);
+  args TEXT NOT NULL, targets INTEGER NOT NULL DEFAULT 0, elapsed_ms INTEGER NOT NULL DEFAULT 0,
+  resume_step TEXT NOT NULL DEFAULT '0', resume_pending TEXT NOT NULL DEFAULT '[]', hosts_done INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS services (
   scan_id TEXT NOT NULL, host TEXT NOT NULL, port INTEGER NOT NULL, protocol TEXT NOT NULL,
   product TEXT, exposed INTEGER NOT NULL, patients INTEGER NOT NULL DEFAULT 0,
@@ -27,7 +29,6 @@ CREATE TABLE IF NOT EXISTS services (
 CREATE TABLE IF NOT EXISTS findings (
   scan_id TEXT NOT NULL, host TEXT NOT NULL, port INTEGER NOT NULL, finding TEXT NOT NULL,
   severity TEXT NOT NULL, PRIMARY KEY (scan_id, host, port, finding));
-CREATE TABLE IF NOT EXISTS done (scan_id TEXT NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (scan_id, idx)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS inputs (
   scan_id TEXT NOT NULL, idx INTEGER NOT NULL, host TEXT NOT NULL, ports TEXT NOT NULL,
   open INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (scan_id, idx), UNIQUE (scan_id, host, ports));
@@ -59,8 +60,7 @@ export class Store {
   private readonly db: Database.Database;
   private readonly insertService: Database.Statement;
   private readonly insertFinding: Database.Statement;
-  private readonly insertDone: Database.Statement;
-  private readonly isDone: Database.Statement;
+  private readonly saveState: Database.Statement;
   private readonly insertInput: Database.Statement;
   /** Next arrival index of each streamed scan written through this connection. */
   private readonly nextInput = new Map<string, number>();
@@ -71,15 +71,27 @@ export class Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
-    // databases from before the `open` column (first release)
-    if (!(this.db.prepare('PRAGMA table_info(inputs)').all() as Array<{ name: string }>).some((c) => c.name === 'open')) this.db.exec('ALTER TABLE inputs ADD COLUMN open INTEGER NOT NULL DEFAULT 0');
+    this.upgrade();
     this.insertService = this.db.prepare(
       'INSERT OR REPLACE INTO services (scan_id, host, port, protocol, product, exposed, patients, studies, instances, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.insertFinding = this.db.prepare('INSERT OR REPLACE INTO findings (scan_id, host, port, finding, severity) VALUES (?, ?, ?, ?, ?)');
-    this.insertDone = this.db.prepare('INSERT OR IGNORE INTO done (scan_id, idx) VALUES (?, ?)');
-    this.isDone = this.db.prepare('SELECT 1 FROM done WHERE scan_id = ? AND idx = ?');
+    this.saveState = this.db.prepare('UPDATE scans SET resume_step = ?, resume_pending = ?, hosts_done = ? WHERE id = ?');
     this.insertInput = this.db.prepare('INSERT OR IGNORE INTO inputs (scan_id, idx, host, ports, open) VALUES (?, ?, ?, ?, ?)');
+  }
+
+  /**
+   * Databases of the first release: columns added since. (Their `done` table of one row per host
+   * is left alone; an interrupted scan from then resumes from its start, records replaced alike.)
+   */
+  private upgrade(): void {
+    const has = (table: string, column: string) => (this.db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).some((c) => c.name === column);
+    if (!has('inputs', 'open')) this.db.exec('ALTER TABLE inputs ADD COLUMN open INTEGER NOT NULL DEFAULT 0');
+    if (!has('scans', 'resume_step')) {
+      this.db.exec(`ALTER TABLE scans ADD COLUMN resume_step TEXT NOT NULL DEFAULT '0';
+        ALTER TABLE scans ADD COLUMN resume_pending TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE scans ADD COLUMN hosts_done INTEGER NOT NULL DEFAULT 0;`);
+    }
   }
 
   beginScan(id: string, args: unknown): void {
@@ -90,19 +102,24 @@ export class Store {
     return (this.db.prepare(`${SCAN_ROWS} WHERE s.id = ? GROUP BY s.id`).get(id) as ScanRow | undefined) ?? null;
   }
 
-  /** Hosts without an open port, a sweep batch at a time. */
-  markDone(scanId: string, idxs: readonly bigint[]): void {
-    if (idxs.length === 0) return;
-    this.db.transaction(() => {
-      for (const idx of idxs) this.insertDone.run(scanId, idx);
-    })();
+  /** Where the scan stands (one row, however many hosts are done). */
+  saveProgress(scanId: string, state: ResumeState): void {
+    this.saveState.run(state.step.toString(), JSON.stringify(state.pending.map(String)), state.hostsDone, scanId);
   }
 
-  /** One host's records and its "done" mark in one transaction: a kill never leaves half a host. */
-  recordHost(scanId: string, idx: bigint, records: readonly ServiceRecord[], exposed: (r: ServiceRecord) => boolean): void {
+  progress(scanId: string): ResumeState {
+    const row = this.db.prepare('SELECT resume_step AS step, resume_pending AS pending, hosts_done AS hostsDone FROM scans WHERE id = ?').get(scanId) as
+      | { step: string; pending: string; hostsDone: number }
+      | undefined;
+    if (row === undefined) return { step: 0n, pending: [], hostsDone: 0 };
+    return { step: BigInt(row.step), pending: (JSON.parse(row.pending) as string[]).map((x) => BigInt(x)), hostsDone: row.hostsDone };
+  }
+
+  /** One host's records with the progress that counts it done, in one transaction: a kill never leaves half a host. */
+  recordHost(scanId: string, records: readonly ServiceRecord[], exposed: (r: ServiceRecord) => boolean, state: ResumeState): void {
     this.db.transaction(() => {
       for (const r of records) this.insertRecord(scanId, r, exposed(r));
-      this.insertDone.run(scanId, idx);
+      this.saveProgress(scanId, state);
     })();
   }
 
@@ -134,15 +151,22 @@ export class Store {
     return BigInt(next);
   }
 
-  /** Streamed work items stored so far, in arrival order (for --resume of a `-iL -` scan). */
-  *inputs(scanId: string): Generator<{ idx: bigint; host: string; ports: number[]; open: boolean }> {
-    for (const row of this.db.prepare('SELECT idx, host, ports, open FROM inputs WHERE scan_id = ? ORDER BY idx').iterate(scanId) as Iterable<{ idx: number; host: string; ports: string; open: number }>) {
-      yield { idx: BigInt(row.idx), host: row.host, ports: JSON.parse(row.ports) as number[], open: row.open === 1 };
-    }
+  inputCount(scanId: string): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM inputs WHERE scan_id = ?').get(scanId) as { n: number }).n;
   }
 
-  done(scanId: string, idx: bigint): boolean {
-    return this.isDone.get(scanId, idx) !== undefined;
+  /** Streamed work items stored so far (for --resume of a `-iL -` scan): the pending ones, then arrival order from `from.step`. */
+  *inputs(scanId: string, from: ResumeState): Generator<WorkItem> {
+    type Row = { idx: number; host: string; ports: string; open: number };
+    const item = (row: Row): WorkItem => ({ idx: BigInt(row.idx), host: row.host, ports: JSON.parse(row.ports) as number[], open: row.open === 1 });
+    const one = this.db.prepare('SELECT idx, host, ports, open FROM inputs WHERE scan_id = ? AND idx = ?');
+    for (const idx of from.pending) {
+      const row = one.get(scanId, idx) as Row | undefined;
+      if (row !== undefined) yield item(row);
+    }
+    for (const row of this.db.prepare('SELECT idx, host, ports, open FROM inputs WHERE scan_id = ? AND idx >= ? ORDER BY idx').iterate(scanId, from.step) as Iterable<Row>) {
+      yield { ...item(row), next: BigInt(row.idx) + 1n };
+    }
   }
 
   finishScan(id: string, status: 'interrupted' | 'done', targets: number, elapsedMs: number): void {

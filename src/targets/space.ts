@@ -83,10 +83,15 @@ export class TargetSpace {
 /**
  * Every index of 0..n-1 exactly once, in a seeded pseudo-random order: x → (a·x + c) mod 2^k has
  * full period when c is odd and a ≡ 1 (mod 4) (Hull–Dobell); values ≥ n are skipped (at most half).
+ * `from` starts at that step of the walk (a resumed scan jumps there in O(k) multiplications);
+ * `cursor.step` is, after each value, the step to resume from to continue right after it.
  */
-export function* permutation(n: bigint, seed: bigint): Generator<bigint> {
+export function* permutation(n: bigint, seed: bigint, from = 0n, cursor: { step: bigint } = { step: 0n }): Generator<bigint> {
+  cursor.step = from;
   if (n <= 0n) return;
   if (n === 1n) {
+    if (from > 0n) return;
+    cursor.step = 1n;
     yield 0n;
     return;
   }
@@ -98,8 +103,17 @@ export function* permutation(n: bigint, seed: bigint): Generator<bigint> {
   const a = ((mix & mask) & ~3n) | 1n; // ≡ 1 (mod 4)
   const c = (((mix >> 7n) | 1n) & mask) | 1n; // odd
   let x = (mix >> 13n) & mask;
-  for (let i = 0n; i < m; i++) {
+  // x ← f^from(x): square the affine map a·x + c (all its powers commute)
+  let pa = a;
+  let pc = c;
+  for (let e = from; e > 0n; e >>= 1n) {
+    if ((e & 1n) === 1n) x = (pa * x + pc) & mask;
+    pc = (pa * pc + pc) & mask;
+    pa = (pa * pa) & mask;
+  }
+  for (let i = from; i < m; i++) {
     x = (a * x + c) & mask;
+    cursor.step = i + 1n;
     if (x < n) yield x;
   }
 }
