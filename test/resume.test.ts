@@ -58,9 +58,29 @@ describe('resume and shards', () => {
       const resumed = await runCli(['scan', '--resume', row.id, '--db', db, '--json']);
       assert.equal(resumed.code, 0, resumed.stderr);
       assert.equal(scanRow(db).status, 'done');
+      assert.equal(await doneCount(db), 1024, 'every host counted once');
       assert.deepEqual(digest(db), baseline);
     });
   }
+
+  test('a streamed scan (-iL -) killed with SIGKILL resumes from the input it stored', async () => {
+    const db = path.join(dir, 'stream.db');
+    const child = startCli(['scan', '-iL', '-', ...COMMON, '--rate', '3000', '--db', db, '--json']);
+    child.stdin?.end(`${TARGETS.join('\n')}\n`);
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const deadline = Date.now() + 20000;
+    while ((await doneCount(db)) < 5 && Date.now() < deadline) await sleep(20);
+    child.kill('SIGKILL');
+    await exited;
+    const done = await doneCount(db);
+    assert.ok(done >= 5 && done < 1024, `interrupted with ${done} hosts done`);
+    const resumed = await runCli(['scan', '--resume', scanRow(db).id, '--db', db, '--json']);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(scanRow(db).status, 'done');
+    assert.equal((JSON.parse(resumed.stdout.trim().split('\n').at(-1) ?? '{}') as { targets: number }).targets, 1024);
+    assert.equal(await doneCount(db), 1024, 'every host counted once');
+    assert.deepEqual(digest(db), baseline);
+  });
 
   test('three shards together equal one run, and merge makes them one scan', async () => {
     const parts: string[] = [];

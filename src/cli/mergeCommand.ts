@@ -14,7 +14,7 @@ export function mergeCommand(inputs: string[], o: { db?: string }, io: Io): numb
   const { store: out, path: outPath } = openStore(o.db);
   try {
     const id = newScanId();
-    const parts: Array<{ id: string; status: string; targets: number; elapsedMs: number }> = [];
+    const parts: Array<{ id: string; status: string; targets: number; hostsDone: number; elapsedMs: number }> = [];
     out.beginScan(id, { mergedFrom: inputs });
     let services = 0;
     for (const file of inputs) {
@@ -23,13 +23,14 @@ export function mergeCommand(inputs: string[], o: { db?: string }, io: Io): numb
         const srcId = src.latestScanId();
         const row = srcId === null ? null : src.scan(srcId);
         if (row === null) throw new UsageError(`no scan in ${file}`);
-        parts.push({ id: row.id, status: row.status, targets: row.targets, elapsedMs: row.elapsedMs });
+        parts.push({ id: row.id, status: row.status, targets: row.targets, hostsDone: row.hostsDone, elapsedMs: row.elapsedMs });
         services += out.addServices(id, src.services(row.id), isExposedRecord);
       } finally {
         src.close();
       }
     }
     const allDone = parts.every((p) => p.status === 'done');
+    out.saveProgress(id, { step: 0n, pending: [], hostsDone: parts.reduce((a, p) => a + p.hostsDone, 0) });
     out.finishScan(id, allDone ? 'done' : 'interrupted', parts.reduce((a, p) => a + p.targets, 0), Math.max(0, ...parts.map((p) => p.elapsedMs)));
     io.stdout(`${JSON.stringify({ ...out.summary(id), mergedFrom: parts.map((p) => p.id) })}\n`);
     io.stderr(`opendoor: merged ${parts.length} scans (${services} services) into scan ${id} in ${outPath}${allDone ? '' : '; some inputs were unfinished'}\n`);

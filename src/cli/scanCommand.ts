@@ -3,7 +3,7 @@
  * Lines on stdout and/or -o FILE); the human summary is read back from the store at the end.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { buildPlan, streamItems, type PlanArgs, type WorkItem } from '../engine/plan.js';
+import { buildPlan, resumedStreamItems, streamItems, type PlanArgs, type WorkItem } from '../engine/plan.js';
 import { InputFileError, LineParser } from '../targets/inputFile.js';
 import { newScanId, runScan } from '../engine/scan.js';
 import { renderTable } from '../output/table.js';
@@ -62,7 +62,8 @@ export async function scanCommand(targetArgs: string[], o: ScanCliOptions, io: I
     let source: AsyncIterable<WorkItem> | Iterable<WorkItem> | undefined;
     if (args.stream === true) {
       const parser = new LineParser('-');
-      source = from !== null ? store.inputs(scanId, from) : streamItems(io.stdinLines(), (l) => parser.push(l), () => parser.end(), args, (host, ports, open) => store.addInput(scanId, host, ports, open));
+      const journal = store.journal(scanId);
+      source = from !== null ? resumedStreamItems(store.inputs(scanId, from), store.inputLines(scanId), parser, args, journal) : streamItems(io.stdinLines(), parser, args, journal);
     }
     let stop = false;
     const onSigint = () => {

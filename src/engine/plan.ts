@@ -98,28 +98,74 @@ export async function buildPlan(args: PlanArgs, log: Logger): Promise<Plan> {
   return { args, space, explicit: list, total };
 }
 
-/** Stdin entries → work items: expanded lazily, exclusions applied, each (host, ports) once (the store dedupes). */
-export async function* streamItems(lines: AsyncIterable<string>, parse: (line: string) => InputEntry[], end: () => InputEntry[], args: PlanArgs, addInput: (host: string, ports: number[], open: boolean) => bigint | null): AsyncGenerator<WorkItem> {
+/** Where streamed input is kept as it arrives, so a resumed scan has it all. */
+export interface InputJournal {
+  /** Stores one item; null when the same host and ports came before (probed once). */
+  addInput(host: string, ports: number[], open: boolean): bigint | null;
+  /** Stores a line as read (null: the end of the input); returns its number. */
+  addLine(text: string | null): number;
+  /** Every item of that line is stored. */
+  lineDone(n: number): void;
+}
+
+export interface LineSource {
+  push(line: string): InputEntry[];
+  end(): InputEntry[];
+}
+
+/** Entries → work items: expanded lazily, exclusions applied, each (host, ports) once (the journal dedupes). */
+function expander(args: PlanArgs, journal: InputJournal): (entries: InputEntry[]) => Generator<WorkItem> {
   const excludes = args.excludes.map(parseTarget);
   const excluded = (host: string) => excludes.some((x) => contains(x, host));
-  const items = function* (entries: InputEntry[]): Generator<WorkItem> {
+  return function* (entries) {
     for (const e of entries) {
       if (e.spec.kind === 'host') continue; // names in a sweeper's output are not expected; addresses only
       const spec = e.spec;
       for (let v = spec.first; v <= spec.last; v++) {
-        {
-          const host = formatAddress({ family: spec.family, value: v });
-          if (excluded(host)) continue;
-          const ports = e.ports ?? args.ports;
-          const open = e.ports !== null;
-          const idx = addInput(host, ports, open);
-          if (idx !== null) yield { idx, host, ports, open, next: idx + 1n };
-        }
+        const host = formatAddress({ family: spec.family, value: v });
+        if (excluded(host)) continue;
+        const ports = e.ports ?? args.ports;
+        const open = e.ports !== null;
+        const idx = journal.addInput(host, ports, open);
+        if (idx !== null) yield { idx, host, ports, open, next: idx + 1n };
       }
     }
   };
-  for await (const line of lines) yield* items(parse(line));
-  yield* items(end());
+}
+
+/**
+ * Stdin lines → work items, as they arrive. Each line is journaled before it is expanded and
+ * marked once all its items are stored, so a resume can finish a line (a CIDR, say) it was in
+ * the middle of.
+ */
+export async function* streamItems(lines: AsyncIterable<string>, parser: LineSource, args: PlanArgs, journal: InputJournal): AsyncGenerator<WorkItem> {
+  const items = expander(args, journal);
+  for await (const line of lines) {
+    const n = journal.addLine(line);
+    yield* items(parser.push(line));
+    journal.lineDone(n);
+  }
+  const n = journal.addLine(null);
+  yield* items(parser.end());
+  journal.lineDone(n);
+}
+
+/**
+ * A streamed scan resumed: its stored items (the pending ones, then from the saved step), then the
+ * rest of any line whose expansion was cut short (all lines replayed through a fresh parser, which
+ * keeps its state, such as a zmap header; items already stored are skipped by the journal).
+ */
+export function* resumedStreamItems(stored: Iterable<WorkItem>, lines: Array<{ n: number; text: string | null; done: boolean }>, parser: LineSource, args: PlanArgs, journal: InputJournal): Generator<WorkItem> {
+  yield* stored;
+  const first = lines.findIndex((l) => !l.done);
+  if (first < 0) return;
+  const items = expander(args, journal);
+  for (const [i, l] of lines.entries()) {
+    const entries = l.text === null ? parser.end() : parser.push(l.text);
+    if (i < first) continue;
+    yield* items(entries);
+    journal.lineDone(l.n);
+  }
 }
 
 function itemAt(plan: Plan, idx: bigint): WorkItem | null {

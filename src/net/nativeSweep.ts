@@ -119,10 +119,7 @@ export class NativeSweeper {
     const r = c.batch.results[c.host] as SweepResult;
     r.open.push(...open);
     r.slow.push(...slow);
-    if (--c.batch.left === 0) {
-      for (const x of c.batch.results) x.open.sort((p, q) => p - q);
-      c.batch.resolve(c.batch.results);
-    }
+    if (--c.batch.left === 0) c.batch.resolve(c.batch.results);
   }
 
   private freed(): void {
@@ -150,14 +147,16 @@ export class NativeSweeper {
   async sweep(jobs: SweepJob[]): Promise<SweepResult[]> {
     if (this.helpers.length === 0) return this.o.fallback(jobs);
     const results: SweepResult[] = jobs.map(() => ({ open: [], slow: [] }));
-    const done = new Promise<SweepResult[]>((resolve, reject) => {
+    const answered = await new Promise<SweepResult[]>((resolve, reject) => {
+      // left starts at 1 for the feed itself, so the batch cannot end before its last job is written
       const batch: Batch = { results, left: 1, resolve, reject };
       void this.feed(jobs, batch).then(
         () => --batch.left === 0 && resolve(results),
         (e: unknown) => reject(e instanceof Error ? e : new Error(String(e))),
       );
     });
-    return done;
+    for (const r of answered) r.open.sort((p, q) => p - q); // a host's ports may come back in several jobs
+    return answered;
   }
 
   /** Writes the batch's jobs as the rate budget and the helpers' room allow. */

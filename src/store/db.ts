@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ResumeState, WorkItem } from '../engine/plan.js';
+import type { InputJournal, ResumeState, WorkItem } from '../engine/plan.js';
 import type { ServiceRecord, SummaryRecord } from '../output/records.js';
 
 export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -32,10 +32,12 @@ CREATE TABLE IF NOT EXISTS findings (
 CREATE TABLE IF NOT EXISTS inputs (
   scan_id TEXT NOT NULL, idx INTEGER NOT NULL, host TEXT NOT NULL, ports TEXT NOT NULL,
   open INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (scan_id, idx), UNIQUE (scan_id, host, ports));
+CREATE TABLE IF NOT EXISTS input_lines (
+  scan_id TEXT NOT NULL, n INTEGER NOT NULL, text TEXT, done INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (scan_id, n));
 `;
 
 /** Scans with their totals; per host the largest counts (a DICOM port and the REST API of one archive are the same patients). */
-const SCAN_ROWS = `SELECT s.id, s.started, s.finished, s.status, s.args, s.targets, s.elapsed_ms AS elapsedMs,
+const SCAN_ROWS = `SELECT s.id, s.started, s.finished, s.status, s.args, s.targets, s.hosts_done AS hostsDone, s.elapsed_ms AS elapsedMs,
        COALESCE(SUM(h.n),0) AS services, COALESCE(SUM(h.x),0) AS exposed, COALESCE(SUM(h.p),0) AS patients,
        COALESCE(SUM(h.st),0) AS studies, COALESCE(SUM(h.i),0) AS instances
   FROM scans s LEFT JOIN (SELECT scan_id, COUNT(*) AS n, SUM(exposed) AS x, MAX(patients) AS p, MAX(studies) AS st, MAX(instances) AS i
@@ -48,6 +50,8 @@ export interface ScanRow {
   status: 'running' | 'interrupted' | 'done';
   args: string;
   targets: number;
+  /** Hosts finished so far (all of them once the scan is done). */
+  hostsDone: number;
   elapsedMs: number;
   services: number;
   exposed: number;
@@ -149,6 +153,25 @@ export class Store {
     if (r.changes !== 1) return null;
     this.nextInput.set(scanId, next + 1);
     return BigInt(next);
+  }
+
+  /** The journal of a streamed scan's input (lines as read, items as expanded). */
+  journal(scanId: string): InputJournal {
+    let next = (this.db.prepare('SELECT COALESCE(MAX(n), -1) + 1 AS n FROM input_lines WHERE scan_id = ?').get(scanId) as { n: number }).n;
+    const add = this.db.prepare('INSERT INTO input_lines (scan_id, n, text) VALUES (?, ?, ?)');
+    const done = this.db.prepare('UPDATE input_lines SET done = 1 WHERE scan_id = ? AND n = ?');
+    return {
+      addInput: (host, ports, open) => this.addInput(scanId, host, ports, open),
+      addLine: (text) => {
+        add.run(scanId, next, text);
+        return next++;
+      },
+      lineDone: (n) => void done.run(scanId, n),
+    };
+  }
+
+  inputLines(scanId: string): Array<{ n: number; text: string | null; done: boolean }> {
+    return (this.db.prepare('SELECT n, text, done FROM input_lines WHERE scan_id = ? ORDER BY n').all(scanId) as Array<{ n: number; text: string | null; done: number }>).map((r) => ({ ...r, done: r.done === 1 }));
   }
 
   inputCount(scanId: string): number {
