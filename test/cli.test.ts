@@ -128,3 +128,22 @@ test('ports a sweeper reported open are probed without a second sweep; one close
     srv.close();
   }
 });
+
+test('nmap -oX on stdin streams too: a host is probed as soon as its element closes', async () => {
+  const srv = http.createServer((_q, r) => r.end('ok'));
+  await new Promise<void>((r) => srv.listen(0, '127.0.79.40', () => r()));
+  const port = (srv.address() as net.AddressInfo).port;
+  try {
+    const child = startCli(['scan', '-iL', '-', '--json', '--timeout', '1000']);
+    child.stdin?.write(`<?xml version="1.0"?>\n<nmaprun scanner="nmap">\n<host><status state="up"/>\n<address addr="127.0.79.40" addrtype="ipv4"/><ports><port protocol="tcp" portid="${port}"><state state="open"/></port></ports>\n</host>\n`);
+    let out = '';
+    child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+    const deadline = Date.now() + 10000;
+    while (!out.includes('"type":"service"') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.match(out, new RegExp(`"host":"127.0.79.40","port":${port}`), 'probed while nmap was still writing');
+    child.stdin?.end('</nmaprun>\n');
+    assert.equal(await new Promise<number | null>((r) => child.on('close', r)), 0);
+  } finally {
+    srv.close();
+  }
+});

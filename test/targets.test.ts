@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseAddress, formatAddress } from '../src/targets/address.js';
-import { InputFileError, detectFormat, parseInputText } from '../src/targets/inputFile.js';
+import { InputFileError, LineParser, detectFormat, parseInputText } from '../src/targets/inputFile.js';
 import { parsePorts, PortSyntaxError } from '../src/targets/ports.js';
 import { contains, expand, parseTarget, specSize, TargetSyntaxError } from '../src/targets/spec.js';
 
@@ -65,6 +65,25 @@ test('-iL nmap -oX keeps open ports, skips down hosts', () => {
 </nmaprun>`;
   assert.equal(detectFormat(xml), 'nmap-xml');
   assert.deepEqual(parseInputText('n.xml', xml).map((x) => [x.spec.text, x.ports]), [['192.0.2.5', [104, 4242]]]);
+});
+
+test('-iL nmap -oX streams a host element at a time; hints, cut-short and oversized elements', () => {
+  const p = new LineParser('-');
+  assert.deepEqual(p.push('<?xml version="1.0"?>'), []);
+  assert.deepEqual(p.push('<nmaprun scanner="nmap">'), []);
+  assert.deepEqual(p.push('<hosthint><status state="up"/><address addr="192.0.2.7" addrtype="ipv4"/></hosthint>'), []);
+  assert.deepEqual(p.push('<host starttime="1"><status state="up"/>'), []);
+  assert.deepEqual(p.push('<address addr="192.0.2.7" addrtype="ipv4"/><ports><port protocol="tcp" portid="104"><state state="open"/></port></ports>'), []);
+  assert.deepEqual(p.push('</host>').map((x) => [x.spec.text, x.ports]), [['192.0.2.7', [104]]], 'the host is out before the input ends');
+  const two = p.push('<host><address addr="192.0.2.8" addrtype="ipv4"/><ports><port protocol="tcp" portid="11112"><state state="open"/></port></ports></host><host><address addr="2001:db8::9" addrtype="ipv6"/></host><host><status state="up"/>');
+  assert.deepEqual(two.map((x) => [x.spec.text, x.ports]), [['192.0.2.8', [11112]], ['2001:db8::9', null]]);
+  assert.deepEqual(p.end(), [], 'an element cut short is dropped');
+  const big = new LineParser('big.xml');
+  big.push('<nmaprun scanner="nmap">');
+  big.push('<host><status state="up"/>');
+  assert.throws(() => {
+    for (let i = 0; i < 20000; i++) big.push('<!-- padding padding padding padding padding padding padding -->');
+  }, (e: unknown) => e instanceof InputFileError && e.message === 'big.xml:2: nmap host element over 1 MiB');
 });
 
 test('-iL masscan -oJ and -oL', () => {

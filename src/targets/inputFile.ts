@@ -68,35 +68,30 @@ function merged(entries: InputEntry[]): InputEntry[] {
   return out;
 }
 
-function lineOf(text: string, index: number): number {
-  let n = 1;
-  for (let i = 0; i < index; i++) if (text.charCodeAt(i) === 10) n++;
-  return n;
-}
+/** A host element of nmap XML larger than this is not nmap's (and would grow without bound). */
+const MAX_HOST_XML = 1 << 20;
 
-function parseNmapXml(file: string, text: string): InputEntry[] {
-  const out: InputEntry[] = [];
-  for (const m of text.matchAll(/<host[\s>][\s\S]*?<\/host>/g)) {
-    const hostXml = m[0];
-    const line = lineOf(text, m.index ?? 0);
-    if (/<status state="down"/.test(hostXml)) continue;
-    const addr = /<address addr="([^"]+)" addrtype="ipv[46]"/.exec(hostXml)?.[1];
-    if (addr === undefined) throw new InputFileError(file, line, 'nmap host without an IP address');
-    const ports = [...hostXml.matchAll(/<port protocol="tcp" portid="(\d+)">\s*<state state="open"/g)].map((p) => portNumber(file, line, p[1] ?? ''));
-    const scanned = /<ports>/.test(hostXml);
-    out.push({ spec: target(file, line, addr), ports: scanned ? ports : null });
-  }
-  return out.filter((e) => e.ports === null || e.ports.length > 0);
+/** One `<host>…</host>` element of nmap -oX: its address and open TCP ports (none when down). */
+function nmapHost(file: string, line: number, hostXml: string): InputEntry[] {
+  if (/<status state="down"/.test(hostXml)) return [];
+  const addr = /<address addr="([^"]+)" addrtype="ipv[46]"/.exec(hostXml)?.[1];
+  if (addr === undefined) throw new InputFileError(file, line, 'nmap host without an IP address');
+  const ports = [...hostXml.matchAll(/<port protocol="tcp" portid="(\d+)">\s*<state state="open"/g)].map((p) => portNumber(file, line, p[1] ?? ''));
+  const scanned = /<ports>/.test(hostXml);
+  return scanned && ports.length === 0 ? [] : [{ spec: target(file, line, addr), ports: scanned ? ports : null }];
 }
 
 /**
  * Parses line formats one line at a time (so `-iL -` can be probed as it arrives): the format is
- * recognised from the first significant line; nmap XML, which is not line-based, is buffered.
+ * recognised from the first significant line; nmap XML is read a host element at a time (only the
+ * element being read is held, at most 1 MiB).
  */
 export class LineParser {
   private format: InputFormat | null = null;
   private zmapColumns: { ip: number; port: number } | null = null;
-  private xml: string[] = [];
+  /** The unfinished nmap host element, from its `<host` on, and the line it started on. */
+  private xml = '';
+  private xmlLine = 0;
   private lineNo = 0;
 
   constructor(private readonly file: string) {}
@@ -112,8 +107,7 @@ export class LineParser {
     const n = this.lineNo;
     switch (this.format) {
       case 'nmap-xml':
-        this.xml.push(line);
-        return [];
+        return this.nmapXml(line, n);
       case 'masscan-json':
         return this.masscanJson(line.trim().replace(/,$/, ''), n);
       case 'masscan-list':
@@ -125,9 +119,29 @@ export class LineParser {
     }
   }
 
-  /** Whatever only the end of input completes (nmap XML). */
+  /** The end of input completes nothing: an nmap host element cut short (a killed nmap) is dropped. */
   end(): InputEntry[] {
-    return this.format === 'nmap-xml' ? parseNmapXml(this.file, this.xml.join('\n')) : [];
+    return [];
+  }
+
+  private nmapXml(line: string, n: number): InputEntry[] {
+    if (this.xml === '') {
+      const start = line.search(/<host[\s>]/);
+      if (start < 0) return [];
+      this.xml = line.slice(start);
+      this.xmlLine = n;
+    } else {
+      this.xml += `\n${line}`;
+    }
+    const out: InputEntry[] = [];
+    for (let close = this.xml.indexOf('</host>'); close >= 0; close = this.xml.indexOf('</host>')) {
+      out.push(...nmapHost(this.file, this.xmlLine, this.xml.slice(0, close + 7)));
+      const rest = this.xml.slice(close + 7);
+      const next = rest.search(/<host[\s>]/);
+      this.xml = next < 0 ? '' : rest.slice(next);
+    }
+    if (this.xml.length > MAX_HOST_XML) throw new InputFileError(this.file, this.xmlLine, 'nmap host element over 1 MiB');
+    return out;
   }
 
   private masscanJson(line: string, n: number): InputEntry[] {
