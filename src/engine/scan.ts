@@ -110,9 +110,10 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
     const p: Promise<void> = previous
       .then(() => probeOpenPorts(item.host, open, plan, rate, o.log))
       .then((records) => {
+        // stored first: a host whose records did not reach the database stays pending
+        o.store.recordHost(o.scanId, records, exposedRecord, { ...state, hostsDone: state.hostsDone + 1, pending: [...unfinished].filter((x) => x !== item.idx) });
         unfinished.delete(item.idx);
         state.hostsDone++;
-        o.store.recordHost(o.scanId, records, exposedRecord, snapshot());
         for (const r of records) o.onService(r);
         progress.host(records.length, records.filter(exposedRecord).length);
       })
