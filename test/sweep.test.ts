@@ -12,12 +12,14 @@ import { SweepPool } from '../src/engine/sweepPool.js';
 import { ConnectSweeper, type SweepJob, type SweepResult } from '../src/net/connectSweep.js';
 import { pickConnector, socketConnector } from '../src/net/connector.js';
 import { NativeSweeper, helperAvailable } from '../src/net/nativeSweep.js';
+import { ackNow, quickAckAvailable } from '../src/net/quickAck.js';
+import { PassThrough } from 'node:stream';
 import { startSilentPort } from './harness/silent.js';
 
 const HOST = '127.0.86.2';
 
 async function listener(host: string): Promise<net.Server & { port: number }> {
-  const srv = net.createServer((s) => s.on('error', () => undefined).destroy());
+  const srv = net.createServer((s) => void s.on('error', () => undefined));
   await new Promise<void>((r, j) => srv.once('error', j).listen(0, host, () => r()));
   return Object.assign(srv, { port: (srv.address() as net.AddressInfo).port });
 }
@@ -43,9 +45,20 @@ function sweepers(timeoutMs: number, rate = new RateLimiter(0)): Named[] {
   return [{ name: 'native', sweep: (j) => native.sweep(j), close: () => native.close() }, js(), js(socketConnector)];
 }
 
-test('the native helper is built, and Node 20 has the tcp_wrap binding', () => {
+test('the native parts are built (sweep helper, quick-ACK addon), and Node 20 has the tcp_wrap binding', async () => {
   assert.ok(helperAvailable(), 'dist/native/opendoor-sweep (npm run build compiles native/sweep.c)');
   assert.equal(pickConnector().name, 'handle');
+  assert.ok(quickAckAvailable(), 'dist/native/quickack.node (npm run build compiles native/quickack.c)');
+  const srv = await listener(HOST);
+  const s = net.connect({ host: HOST, port: srv.port });
+  try {
+    await new Promise((r) => s.once('connect', r));
+    assert.equal(ackNow(s), true, 'setsockopt(TCP_QUICKACK) on a connected socket');
+    assert.equal(ackNow(new PassThrough()), false, 'a stream without a descriptor is left alone');
+  } finally {
+    s.destroy();
+    srv.close();
+  }
 });
 
 test('every sweeper: open, refused and silent ports, each within the timeout', async () => {

@@ -4,6 +4,7 @@
  * the socket, so a tarpit or a drip-feeding peer can never keep the process alive.
  */
 import type { Duplex } from 'node:stream';
+import { ackNow } from '../net/quickAck.js';
 import { PduFramer } from './framer.js';
 import { decodePdu, type IncomingPdu } from './pdu.js';
 import { isDicomCodecError } from './reader.js';
@@ -139,6 +140,8 @@ export class PduChannel {
         this.queue.push(decodePdu(raw));
         this.pdusDecoded++;
       }
+      // half a PDU in: ACK it now, or a server with Nagle on holds the rest for our delayed ACK
+      if (this.framer.bytesBuffered > 0) ackNow(this.socket);
       // a peer that answers faster than we count is slowed down, never buffered without bound
       if (this.queue.length >= HIGH_WATER && !this.paused) {
         this.paused = true;
