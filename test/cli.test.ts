@@ -7,6 +7,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import http from 'node:http';
 import { runCli, startCli } from './harness/cli.js';
+import { startSilentPort } from './harness/silent.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'opendoor-cli-'));
 
@@ -18,6 +19,7 @@ const usage: Array<[string, string[], RegExp]> = [
   ['bad port', ['scan', '127.0.0.1', '-p', '104,70000'], /port 70000 is outside 1\.\.65535/],
   ['bad depth', ['scan', '127.0.0.1', '--depth', 'deep'], /--depth must be one of detect, access, count, retrieve/],
   ['bad timeout', ['scan', '127.0.0.1', '--timeout', '1s'], /--timeout must be a whole number/],
+  ['bad connect timeout', ['scan', '127.0.0.1', '--connect-timeout', '10'], /--connect-timeout must be a whole number from 50 to 600000, got "10"/],
   ['no targets', ['scan'], /no targets/],
   ['bad exclude', ['scan', '127.0.0.1', '--exclude', '127.0.0.300'], /--exclude: "127\.0\.0\.300"/],
   ['unknown command', ['sacn'], /unknown command 'sacn'/],
@@ -145,5 +147,20 @@ test('nmap -oX on stdin streams too: a host is probed as soon as its element clo
     assert.equal(await new Promise<number | null>((r) => child.on('close', r)), 0);
   } finally {
     srv.close();
+  }
+});
+
+test('--connect-timeout bounds the sweep alone: a filtered port costs it, not --timeout', async () => {
+  const silent = await startSilentPort('127.0.79.50');
+  try {
+    const t0 = performance.now();
+    const r = await runCli(['scan', '127.0.79.50', '-p', String(silent.port), '--connect-timeout', '300', '--timeout', '8000', '--json', '--debug']);
+    const ms = performance.now() - t0;
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(ms < 4000, `took ${ms.toFixed(0)} ms; --timeout alone would be 8000`);
+    assert.match(r.stderr, new RegExp(`127\\.0\\.79\\.50: no answer on ${silent.port}`));
+    assert.equal(r.stdout.trim().split('\n').length, 1, 'only the summary: a filtered port is no service');
+  } finally {
+    silent.stop();
   }
 });

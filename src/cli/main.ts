@@ -32,6 +32,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--concurrency <n>', 'hosts probed at once', '64')
     .option('--rate <n>', 'new connections per second (bursts of a tenth of that)', '1000')
     .option('--timeout <ms>', 'timeout of each network step in milliseconds', '3000')
+    .option('--connect-timeout <ms>', 'timeout of the port sweep\'s connects (default: --timeout); shorter for far, filtered networks')
     .option('--max-queries <n>', 'C-FIND queries allowed per service when counting', '2000')
     .option('--count-budget <ms>', 'time allowed per service when counting, in milliseconds', '120000')
     .option('--db <file>', 'the results database (default: ~/.local/share/opendoor/opendoor.db)')

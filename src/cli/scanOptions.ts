@@ -26,6 +26,7 @@ export interface ScanCliOptions {
   concurrency: string;
   rate: string;
   timeout: string;
+  connectTimeout?: string;
   maxQueries: string;
   countBudget: string;
   db?: string;
@@ -125,6 +126,7 @@ export function planArgs(targetArgs: string[], o: ScanCliOptions, io: Io): PlanA
     ports,
     depth: o.depth as Depth,
     timeoutMs: intOption('timeout', o.timeout, 50, 600000),
+    ...(o.connectTimeout !== undefined ? { connectTimeoutMs: intOption('connect-timeout', o.connectTimeout, 50, 600000) } : {}),
     concurrency: intOption('concurrency', o.concurrency, 1, 4096),
     rate: intOption('rate', o.rate, 1, 100000),
     aeTitles: aeTitlesFrom(o.aeTitles, io.stdin),

@@ -18,6 +18,8 @@ export interface PlanArgs {
   ports: number[];
   depth: Depth;
   timeoutMs: number;
+  /** The port sweep's connects; --timeout when absent (and in plans stored before it existed). */
+  connectTimeoutMs?: number;
   concurrency: number;
   rate: number;
   aeTitles: string[];

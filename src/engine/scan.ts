@@ -75,9 +75,10 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
   const started = performance.now();
   const a = plan.args;
   const rate = new RateLimiter(a.rate);
-  const inFlight = sweepInFlight(a.rate, a.timeoutMs, fdLimit());
+  const connectTimeoutMs = a.connectTimeoutMs ?? a.timeoutMs;
+  const inFlight = sweepInFlight(a.rate, connectTimeoutMs, fdLimit());
   const threads = o.source !== undefined || plan.total >= POOL_FROM_HOSTS ? sweepThreads() : 0;
-  const pool = openSweeper({ rate, timeoutMs: a.timeoutMs, inFlight, parallel: threads });
+  const pool = openSweeper({ rate, timeoutMs: connectTimeoutMs, inFlight, parallel: threads });
   o.log.debug(`sweep: ${pool.kind}, ${Math.max(1, threads)} ${pool.kind === 'native' ? 'helper(s)' : 'thread(s)'}, ${inFlight} connects in flight`);
   const progress = new Progress(o.source === undefined ? plan.total : null, o.progress);
   progress.skip(o.from?.hostsDone ?? 0);
