@@ -182,7 +182,7 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
   if (!stopped) await Promise.all([...probing]);
   clearInterval(saver);
   o.store.saveProgress(o.scanId, snapshot());
-  await pool.close();
+  await pool.close(stopped);
   progress.end();
   const status = stopped ? 'interrupted' : 'done';
   o.store.finishScan(o.scanId, status, o.streamed !== undefined ? o.streamed() : Number(plan.total), Math.round(performance.now() - started));

@@ -10,7 +10,8 @@ import { SweepPool } from './sweepPool.js';
 
 export interface Sweeper {
   sweep(jobs: SweepJob[]): Promise<SweepResult[]>;
-  close(): Promise<void>;
+  /** now: an interrupted scan, stop without finishing what is in flight. */
+  close(now?: boolean): Promise<void>;
 }
 
 export interface SweeperOptions {

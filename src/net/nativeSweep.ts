@@ -189,7 +189,8 @@ export class NativeSweeper {
     return best;
   }
 
-  async close(): Promise<void> {
+  /** Lets the helpers finish what they hold, or (now: an interrupted scan) stops them at once. */
+  async close(now = false): Promise<void> {
     const all = this.helpers;
     this.helpers = [];
     await Promise.all(
@@ -198,6 +199,7 @@ export class NativeSweeper {
           new Promise<void>((resolve) => {
             if (h.child.exitCode !== null || h.child.signalCode !== null) return resolve();
             h.child.once('exit', () => resolve());
+            if (now) return void h.child.kill('SIGKILL');
             h.child.stdin.end();
             setTimeout(() => h.child.kill('SIGKILL'), this.o.timeoutMs + 1000).unref();
           }),
