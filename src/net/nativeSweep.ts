@@ -170,15 +170,29 @@ export class NativeSweeper {
           await new Promise<void>((r) => this.waiting.push(r));
           helper = this.leastHeld();
         }
-        if (helper === null) throw new Error('no sweep helper left');
         for (let wait = this.o.rate.tryTake(ports.length); wait > 0; wait = this.o.rate.tryTake(ports.length)) await sleep(Math.max(1, Math.ceil(wait)));
+        // chosen again after the waits, with nothing awaited until the job is on its way: a helper
+        // that died meanwhile is never written to (its answers would never come)
+        helper = this.leastHeld();
+        if (helper === null) throw new Error('no sweep helper left');
         const id = this.nextId++ >>> 0;
         const wire = encode(id, job.host, ports);
         if (wire === null) continue; // not an address (cannot happen for planned targets): nothing to ask
         this.chunks.set(id, { batch, host, ports: ports.length, helper });
         batch.left++;
         helper.held += ports.length;
-        if (!helper.child.stdin.write(wire)) await new Promise((r) => helper?.child.stdin.once('drain', r));
+        const child = helper.child;
+        if (!child.stdin.write(wire)) {
+          await new Promise<void>((r) => {
+            const done = (): void => {
+              child.stdin.off('drain', done);
+              child.off('exit', done);
+              r();
+            };
+            child.stdin.once('drain', done);
+            child.once('exit', done);
+          });
+        }
       }
     }
   }
