@@ -3,6 +3,7 @@
  * exactly the services and findings of an uninterrupted run; N shards together equal one run.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
@@ -18,6 +19,22 @@ import { removeDir, tempDir } from './harness/procs.js';
  */
 const TARGETS = ['127.0.76.0/22'];
 const COMMON = ['--depth', 'access', '--timeout', '1000', '--concurrency', '8', '--rate', '100000', '--seed', 'c0ffee'];
+
+/** Processes whose parent is `ppid` and whose name is `name` (from /proc). */
+function childrenNamed(ppid: number, name: string): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const m = /^\d+ \((.*)\) \S+ (\d+)/.exec(stat);
+      if (m?.[1] === name && Number(m[2]) === ppid) out.push(Number(d));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
 
 describe('resume and shards', () => {
   let fleet: Fleet;
@@ -79,6 +96,24 @@ describe('resume and shards', () => {
     assert.equal(scanRow(db).status, 'done');
     assert.equal((JSON.parse(resumed.stdout.trim().split('\n').at(-1) ?? '{}') as { targets: number }).targets, 1024);
     assert.equal(await doneCount(db), 1024, 'every host counted once');
+    assert.deepEqual(digest(db), baseline);
+  });
+
+  test('a sweep helper killed mid-scan: its batches are swept again, the scan ends complete', async () => {
+    const db = path.join(dir, 'helper.db');
+    const child = startCli(['scan', ...TARGETS, ...COMMON, '--rate', '3000', '--db', db, '--json']);
+    let stderr = '';
+    child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const deadline = Date.now() + 20000;
+    while ((await doneCount(db)) < 5 && Date.now() < deadline) await sleep(20);
+    const helpers = childrenNamed(child.pid ?? -1, 'opendoor-sweep');
+    assert.ok(helpers.length >= 1, 'the scan sweeps in native helpers');
+    process.kill(helpers[0] as number, 'SIGKILL');
+    assert.equal(await exited, 0, stderr);
+    assert.match(stderr, /sweeping them again/);
+    assert.equal(scanRow(db).status, 'done');
+    assert.equal(await doneCount(db), 1024);
     assert.deepEqual(digest(db), baseline);
   });
 

@@ -50,6 +50,8 @@ const IDLE_FLUSH_MS = 20;
  * Hosts with records save it with their records, in one transaction.
  */
 const SAVE_EVERY_MS = 100;
+/** A failed sweep batch is tried this many more times. */
+const SWEEP_RETRIES = 2;
 
 async function probeOpenPorts(host: string, open: number[], plan: Plan, rate: RateLimiter, log: Logger): Promise<ServiceRecord[]> {
   const a = plan.args;
@@ -145,10 +147,22 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
     if (batch.length === 0) return;
     const items = batch;
     batch = [];
-    const p: Promise<void> = pool
-      .sweep(items.map((i) => ({ host: i.host, ports: i.ports })))
-      .then((results) => swept(items, results))
-      .catch((e: unknown) => o.log.error(`sweep of ${items.length} hosts failed (${e instanceof Error ? e.message : 'error'}); they stay open for --resume`))
+    const jobs = items.map((i) => ({ host: i.host, ports: i.ports }));
+    // a batch whose helper or worker died is swept again (the sweeper has dropped the dead one)
+    const attempt = (left: number): Promise<void> =>
+      pool.sweep(jobs).then(
+        (results) => swept(items, results),
+        (e: unknown) => {
+          const why = e instanceof Error ? e.message : 'error';
+          if (left > 0) {
+            o.log.warn(`sweep of ${items.length} hosts failed (${why}); sweeping them again`);
+            return attempt(left - 1);
+          }
+          o.log.error(`sweep of ${items.length} hosts failed (${why}); they stay open for --resume`);
+        },
+      );
+    const p: Promise<void> = attempt(SWEEP_RETRIES)
+      .catch((e: unknown) => o.log.error(`after the sweep of ${items.length} hosts: ${e instanceof Error ? e.name : 'error'}`))
       .finally(() => {
         sweeping.delete(p);
         freed();
@@ -184,7 +198,9 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
   o.store.saveProgress(o.scanId, snapshot());
   await pool.close(stopped);
   progress.end();
-  const status = stopped ? 'interrupted' : 'done';
+  // hosts that could not be finished (a sweep that failed again and again) keep the scan resumable
+  if (!stopped && unfinished.size > 0) o.log.error(`${unfinished.size} hosts could not be finished; the scan stays open for --resume`);
+  const status = stopped || unfinished.size > 0 ? 'interrupted' : 'done';
   o.store.finishScan(o.scanId, status, o.streamed !== undefined ? o.streamed() : Number(plan.total), Math.round(performance.now() - started));
   return status;
 }
