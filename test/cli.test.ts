@@ -164,3 +164,34 @@ test('--connect-timeout bounds the sweep alone: a filtered port costs it, not --
     silent.stop();
   }
 });
+
+test('the JavaScript sweep (no native helper) and the native one report the same services', async () => {
+  const servers = await Promise.all(
+    ['127.0.79.60', '127.0.79.61'].map(async (host) => {
+      const srv = http.createServer((_q, r) => r.end('ok'));
+      await new Promise<void>((r) => srv.listen(18081, host, () => r()));
+      return srv;
+    }),
+  );
+  try {
+    const services = (stdout: string) =>
+      stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string; host?: string; port?: number; protocol?: string })
+        .filter((x) => x.type === 'service')
+        .map((s) => `${s.host}:${s.port} ${s.protocol}`)
+        .sort();
+    const args = ['scan', '127.0.79.56-63', '-p', '9,18081', '--depth', 'detect', '--json', '--timeout', '1000', '--debug'];
+    const native = await runCli(args);
+    const js = await runCli(args, '', { OPENDOOR_SWEEPER: 'js' });
+    assert.equal(native.code, 0, native.stderr);
+    assert.equal(js.code, 0, js.stderr);
+    assert.match(native.stderr, /sweep: native/);
+    assert.match(js.stderr, /sweep: js/);
+    assert.deepEqual(services(native.stdout), ['127.0.79.60:18081 http', '127.0.79.61:18081 http']);
+    assert.deepEqual(services(js.stdout), services(native.stdout));
+  } finally {
+    for (const s of servers) s.close();
+  }
+});
