@@ -1,6 +1,8 @@
 /** Progress on stderr when it is a terminal: done/total, rate, ETA, services and exposures found. */
 export class Progress {
   private done = 0;
+  /** Done before this run (a resumed scan): counted in done/total, not in the rate. */
+  private before = 0;
   private services = 0;
   private exposed = 0;
   private readonly started = performance.now();
@@ -18,6 +20,7 @@ export class Progress {
   /** Hosts done before this run (a resumed scan). */
   skip(n: number): void {
     this.done += n;
+    this.before += n;
   }
 
   host(services: number, exposed: number): void {
@@ -28,7 +31,7 @@ export class Progress {
 
   line(): string {
     const secs = (performance.now() - this.started) / 1000;
-    const rate = secs > 0 ? this.done / secs : 0;
+    const rate = secs > 0 ? (this.done - this.before) / secs : 0;
     const left = this.total === null ? null : Number(this.total) - this.done;
     const eta = rate > 0 && left !== null ? `${Math.ceil(left / rate)} s` : '?';
     return `opendoor: ${this.done}/${this.total ?? '?'} hosts, ${rate.toFixed(1)}/s, ETA ${eta}, ${this.services} services, ${this.exposed} exposed`;
