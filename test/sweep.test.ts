@@ -122,6 +122,26 @@ test('native helpers: a thousand hosts as the calling thread sees them; a dead h
   }
 });
 
+test('native helpers: one that hangs (SIGSTOP) while holding work is killed, its batch fails, the fallback sweeps', async () => {
+  const silent = await startSilentPort(HOST);
+  const rate = new RateLimiter(0);
+  const local = new ConnectSweeper(rate, 200, 64);
+  const native = new NativeSweeper({ rate, timeoutMs: 200, inFlight: 64, processes: 1, fallback: (j) => local.sweep(j) });
+  try {
+    const pending = native.sweep([{ host: HOST, ports: [silent.port] }]);
+    process.kill(native.pids()[0] as number, 'SIGSTOP');
+    const t0 = performance.now();
+    await assert.rejects(pending, /exited \(SIGKILL\)/);
+    const ms = performance.now() - t0;
+    assert.ok(ms > 4000 && ms < 9000, `killed after ${ms.toFixed(0)} ms (3 timeouts + 5 s, checked every second)`);
+    assert.equal(native.size, 0);
+    assert.deepEqual(await native.sweep([{ host: HOST, ports: [silent.port, 9] }]), [{ open: [], slow: [silent.port] }]);
+  } finally {
+    await native.close();
+    silent.stop();
+  }
+});
+
 test('a thousand hosts through the pool: same answers as one thread; a dead worker is dropped, then the calling thread sweeps', async () => {
   const open = await listener(HOST);
   const jobs = Array.from({ length: 1000 }, (_, i) => ({ host: `127.0.87.${i % 250}`, ports: [9, 1] }));

@@ -42,6 +42,8 @@ interface Helper {
   /** Connects written and not yet answered. */
   held: number;
   stderr: string;
+  /** When it last answered (or was last idle): a helper holding work that stays silent is hung. */
+  heard: number;
 }
 
 export interface NativeSweepOptions {
@@ -81,11 +83,24 @@ export class NativeSweeper {
     const burst = Number.isFinite(o.rate.perSecond) && o.rate.perSecond > 0 ? Math.max(1, Math.floor(o.rate.perSecond / 10)) : 255;
     this.chunkPorts = Math.min(255, burst);
     for (let i = 0; i < o.processes; i++) this.helpers.push(this.startHelper());
+    // every connect ends within the timeout, so a helper that holds work and says nothing for
+    // several timeouts is hung: killed, its batches fail and are swept again elsewhere
+    const hungAfter = 3 * o.timeoutMs + 5000;
+    this.watchdog = setInterval(() => {
+      const now = performance.now();
+      for (const h of this.helpers) {
+        if (h.held === 0) h.heard = now;
+        else if (now - h.heard > hungAfter) h.child.kill('SIGKILL');
+      }
+    }, 1000);
+    this.watchdog.unref();
   }
+
+  private readonly watchdog: NodeJS.Timeout;
 
   private startHelper(): Helper {
     const child = spawn(HELPER_PATH, [String(this.o.timeoutMs), String(this.perHelper)], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const h: Helper = { child, held: 0, stderr: '' };
+    const h: Helper = { child, held: 0, stderr: '', heard: performance.now() };
     let pending: Buffer = Buffer.alloc(0);
     child.stdout.on('data', (b: Buffer) => {
       pending = pending.length === 0 ? b : Buffer.concat([pending, b]);
@@ -115,6 +130,7 @@ export class NativeSweeper {
     if (c === undefined) return;
     this.chunks.delete(id);
     c.helper.held -= c.ports;
+    c.helper.heard = performance.now();
     this.freed();
     const r = c.batch.results[c.host] as SweepResult;
     r.open.push(...open);
@@ -205,6 +221,7 @@ export class NativeSweeper {
 
   /** Lets the helpers finish what they hold, or (now: an interrupted scan) stops them at once. */
   async close(now = false): Promise<void> {
+    clearInterval(this.watchdog);
     const all = this.helpers;
     this.helpers = [];
     await Promise.all(
@@ -219,6 +236,11 @@ export class NativeSweeper {
           }),
       ),
     );
+  }
+
+  /** For tests: the helpers' process ids. */
+  pids(): number[] {
+    return this.helpers.map((h) => h.child.pid ?? -1);
   }
 
   /** For tests: what happens when a helper dies mid-scan. */
