@@ -16,6 +16,8 @@ export class RateLimiter {
   private readonly intervalUs: bigint;
   private readonly toleranceUs: bigint;
   private readonly unlimited: boolean;
+  /** Connections that may go at once (a tenth of a second's worth); Infinity without a limit. */
+  readonly burst: number;
 
   /**
    * perSecond ≤ 0 or not finite: no limit. `shared` is another limiter's `buffer` (from a worker's
@@ -27,9 +29,9 @@ export class RateLimiter {
   ) {
     this.unlimited = !Number.isFinite(perSecond) || perSecond <= 0;
     const interval = this.unlimited ? 0 : Math.max(1, Math.round(1e6 / perSecond));
-    const burst = Math.max(1, Math.floor(perSecond / 10));
+    this.burst = this.unlimited ? Infinity : Math.max(1, Math.floor(perSecond / 10));
     this.intervalUs = BigInt(interval);
-    this.toleranceUs = BigInt(interval) * BigInt(burst - 1);
+    this.toleranceUs = this.unlimited ? 0n : BigInt(interval) * BigInt(this.burst - 1);
     this.tat = new BigInt64Array(shared ?? new SharedArrayBuffer(8));
   }
 

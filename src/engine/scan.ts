@@ -87,7 +87,9 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
   // where the scan stands: every item before `step` is done, except those dispatched and not finished
   const state = { step: o.from?.step ?? 0n, hostsDone: o.from?.hostsDone ?? 0 };
   const unfinished = new Set<bigint>();
-  const snapshot = (): ResumeState => ({ ...state, pending: [...unfinished] });
+  /** Where the scan stands; with `finishing`, as it will once that item is done. */
+  const snapshot = (finishing?: bigint): ResumeState =>
+    finishing === undefined ? { ...state, pending: [...unfinished] } : { step: state.step, hostsDone: state.hostsDone + 1, pending: [...unfinished].filter((x) => x !== finishing) };
   let dirty = false;
   const saver = setInterval(() => {
     if (!dirty) return;
@@ -114,7 +116,7 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
       .then(() => probeOpenPorts(item.host, open, plan, rate, o.log))
       .then((records) => {
         // stored first: a host whose records did not reach the database stays pending
-        o.store.recordHost(o.scanId, records, exposedRecord, { ...state, hostsDone: state.hostsDone + 1, pending: [...unfinished].filter((x) => x !== item.idx) });
+        o.store.recordHost(o.scanId, records, exposedRecord, snapshot(item.idx));
         unfinished.delete(item.idx);
         state.hostsDone++;
         for (const r of records) o.onService(r);

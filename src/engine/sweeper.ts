@@ -3,7 +3,7 @@
  * otherwise JavaScript — worker threads for large scans, the calling thread for small ones.
  * OPENDOOR_SWEEPER=js forces JavaScript.
  */
-import { ConnectSweeper, type SweepJob, type SweepResult } from '../net/connectSweep.js';
+import type { SweepJob, SweepResult } from '../net/connectSweep.js';
 import { NativeSweeper, helperAvailable } from '../net/nativeSweep.js';
 import type { RateLimiter } from './rate.js';
 import { SweepPool } from './sweepPool.js';
@@ -25,8 +25,9 @@ export interface SweeperOptions {
 
 export function openSweeper(o: SweeperOptions): Sweeper & { kind: 'native' | 'js' } {
   if (helperAvailable()) {
-    let local: ConnectSweeper | null = null;
-    const fallback = (jobs: SweepJob[]) => (local ??= new ConnectSweeper(o.rate, o.timeoutMs, o.inFlight)).sweep(jobs);
+    // no threads: the pool sweeps on the calling thread, and only once it is asked to
+    const local = new SweepPool({ ...o, threads: 0 });
+    const fallback = (jobs: SweepJob[]) => local.sweep(jobs);
     return Object.assign(new NativeSweeper({ ...o, processes: Math.max(1, o.parallel), fallback }), { kind: 'native' as const });
   }
   return Object.assign(new SweepPool({ ...o, threads: o.parallel }), { kind: 'js' as const });

@@ -80,8 +80,7 @@ export class NativeSweeper {
 
   constructor(private readonly o: NativeSweepOptions) {
     this.perHelper = Math.max(16, Math.ceil(o.inFlight / o.processes));
-    const burst = Number.isFinite(o.rate.perSecond) && o.rate.perSecond > 0 ? Math.max(1, Math.floor(o.rate.perSecond / 10)) : 255;
-    this.chunkPorts = Math.min(255, burst);
+    this.chunkPorts = Math.min(255, o.rate.burst);
     for (let i = 0; i < o.processes; i++) this.helpers.push(this.startHelper());
     // every connect ends within the timeout, so a helper that holds work and says nothing for
     // several timeouts is hung: killed, its batches fail and are swept again elsewhere
