@@ -11,6 +11,7 @@ import { runCli, startCli } from './harness/cli.js';
 import { digest, doneCount, scanRow } from './harness/db.js';
 import { startFleet, type Fleet } from './harness/fleet.js';
 import { removeDir, tempDir } from './harness/procs.js';
+import { Store } from '../src/store/db.js';
 
 /**
  * Targets: a /22 around the fleet (1,024 hosts: the sweep runs in worker threads), so a scan lasts
@@ -147,5 +148,28 @@ describe('resume and shards', () => {
     const again = await runCli(['scan', '--resume', rows[0]?.id ?? '', '--db', db]);
     assert.equal(again.code, 2);
     assert.match(again.stderr, /already complete/);
+  });
+});
+
+describe('the stored input of a streamed scan', () => {
+  test('is replayed while the scan writes its progress between items (no query held open across them)', () => {
+    const dir = tempDir('journal');
+    const store = new Store(path.join(dir, 'j.db'));
+    try {
+      store.beginScan('s', {});
+      const n = 1300; // more than one page
+      for (let i = 0; i < n; i++) store.addInput('s', `127.0.${i >> 8}.${i & 255}`, [104], false);
+      const seen: bigint[] = [];
+      for (const item of store.inputs('s', { step: 7n, pending: [3n, 5n], hostsDone: 0 })) {
+        seen.push(item.idx);
+        // what the scan does between items: progress and a host's records, on the same connection
+        store.saveProgress('s', { step: item.next ?? 0n, pending: [], hostsDone: seen.length });
+        store.recordHost('s', [], () => false, { step: item.next ?? 0n, pending: [], hostsDone: seen.length });
+      }
+      assert.deepEqual(seen, [3n, 5n, ...Array.from({ length: n - 7 }, (_, i) => BigInt(i + 7))]);
+    } finally {
+      store.close();
+      removeDir(dir);
+    }
   });
 });

@@ -95,6 +95,16 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   return program;
 }
 
+/**
+ * One line naming the error class, never its message (which could quote a peer), then the code
+ * locations of the stack (file:line only) so that a bug report can be acted on.
+ */
+export function internalError(e: unknown): string {
+  if (!(e instanceof Error)) return `opendoor: internal error: ${typeof e}\n`;
+  const frames = (e.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l)).slice(0, 8);
+  return `opendoor: internal error: ${e.name}\n${frames.map((l) => `  ${l.trim()}\n`).join('')}`;
+}
+
 export async function main(argv: string[], io: Io): Promise<number> {
   let code = 0;
   const program = buildProgram(io, (c) => (code = c));
@@ -112,7 +122,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.stderr(`opendoor: ${e.message}\n`);
       return 2;
     }
-    io.stderr(`opendoor: internal error: ${e instanceof Error ? e.name : 'unknown'}\n`);
+    io.stderr(internalError(e));
     return 1;
   }
 }
@@ -122,7 +132,7 @@ if (isEntry || process.argv[1]?.endsWith('/opendoor') === true) {
   process.stdout.on('error', () => process.exit(0)); // a closed pipe (| head) is not an error
   // last line of defence: one line naming the error class (never its message, which could quote a peer), exit 1
   const fatal = (e: unknown) => {
-    process.stderr.write(`opendoor: internal error: ${e instanceof Error ? e.name : typeof e}\n`);
+    process.stderr.write(internalError(e));
     process.exit(1);
   };
   process.on('uncaughtException', fatal);

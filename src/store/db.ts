@@ -36,6 +36,9 @@ CREATE TABLE IF NOT EXISTS input_lines (
   scan_id TEXT NOT NULL, n INTEGER NOT NULL, text TEXT, done INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (scan_id, n));
 `;
 
+/** Rows of a streamed scan's input read at once when it is resumed. */
+const INPUT_PAGE = 512;
+
 /** Scans with their totals; per host the largest counts (a DICOM port and the REST API of one archive are the same patients). */
 const SCAN_ROWS = `SELECT s.id, s.started, s.finished, s.status, s.args, s.targets, s.hosts_done AS hostsDone, s.elapsed_ms AS elapsedMs,
        COALESCE(SUM(h.n),0) AS services, COALESCE(SUM(h.x),0) AS exposed, COALESCE(SUM(h.p),0) AS patients,
@@ -187,8 +190,14 @@ export class Store {
       const row = one.get(scanId, idx) as Row | undefined;
       if (row !== undefined) yield item(row);
     }
-    for (const row of this.db.prepare('SELECT idx, host, ports, open FROM inputs WHERE scan_id = ? AND idx >= ? ORDER BY idx').iterate(scanId, from.step) as Iterable<Row>) {
-      yield { ...item(row), next: BigInt(row.idx) + 1n };
+    // read a page at a time, never through a statement held open across a yield: the scan writes to
+    // this connection between items, and SQLite refuses that while a query is being stepped
+    const page = this.db.prepare('SELECT idx, host, ports, open FROM inputs WHERE scan_id = ? AND idx >= ? ORDER BY idx LIMIT ?');
+    for (let at = from.step; ; ) {
+      const rows = page.all(scanId, at, INPUT_PAGE) as Row[];
+      for (const row of rows) yield { ...item(row), next: BigInt(row.idx) + 1n };
+      if (rows.length < INPUT_PAGE) return;
+      at = BigInt((rows.at(-1) as Row).idx) + 1n;
     }
   }
 
