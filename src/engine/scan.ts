@@ -45,11 +45,6 @@ const POOL_FROM_HOSTS = 1024n;
 const BATCH_CONNECTS = 2048;
 /** A streamed source that has said nothing for this long gets its partial batch swept. */
 const IDLE_FLUSH_MS = 20;
-/**
- * Progress of closed hosts is saved at most this often: a kill -9 sweeps at most this much again.
- * Hosts with records save it with their records, in one transaction.
- */
-const SAVE_EVERY_MS = 100;
 /** A failed sweep batch is tried this many more times. */
 const SWEEP_RETRIES = 2;
 
@@ -90,12 +85,6 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
   /** Where the scan stands; with `finishing`, as it will once that item is done. */
   const snapshot = (finishing?: bigint): ResumeState =>
     finishing === undefined ? { ...state, pending: [...unfinished] } : { step: state.step, hostsDone: state.hostsDone + 1, pending: [...unfinished].filter((x) => x !== finishing) };
-  let dirty = false;
-  const saver = setInterval(() => {
-    if (!dirty) return;
-    dirty = false;
-    o.store.saveProgress(o.scanId, snapshot());
-  }, SAVE_EVERY_MS);
   const batchConnects = Number.isFinite(a.rate) && a.rate > 0 ? Math.max(64, Math.min(BATCH_CONNECTS, Math.floor(a.rate / 4))) : BATCH_CONNECTS;
   const batchHosts = Math.max(1, Math.min(256, Math.floor(batchConnects / Math.max(1, a.ports.length))));
   const maxBatches = Math.max(2 * Math.max(1, threads), Math.ceil(inFlight / batchConnects) + threads);
@@ -132,16 +121,20 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
     busy.set(item.host, p);
   };
 
+  // closed hosts are done when their batch's answer is saved, in the same tick (a kill -9 sweeps none
+  // of them again); hosts with records save the progress with their records, in one transaction
   const swept = (items: WorkItem[], results: SweepResult[]): void => {
+    let closed = 0;
     items.forEach((item, i) => {
       const r = results[i] ?? { open: [], slow: [] };
       if (r.slow.length > 0) o.log.debug(`${item.host}: no answer on ${r.slow.join(',')}`);
       if (r.open.length > 0) return probeHost(item, r.open);
       unfinished.delete(item.idx);
       state.hostsDone++;
-      dirty = true;
+      closed++;
       progress.host(0, 0);
     });
+    if (closed > 0) o.store.saveProgress(o.scanId, snapshot());
   };
 
   let batch: WorkItem[] = [];
@@ -196,7 +189,6 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
   }
   if (!stopped) await Promise.all([...sweeping]);
   if (!stopped) await Promise.all([...probing]);
-  clearInterval(saver);
   o.store.saveProgress(o.scanId, snapshot());
   await pool.close(stopped);
   progress.end();
