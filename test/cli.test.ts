@@ -71,6 +71,13 @@ test('-iL - reads targets from stdin; excluded targets are never touched', async
   }
 });
 
+test('every target excluded: the scan runs with 0 targets and says why on stderr', async () => {
+  const r = await runCli(['scan', '127.0.79.2', '127.0.79.3', '--exclude', '127.0.79.0/24', '--json', '--db', path.join(tmp, 'empty.db')]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((JSON.parse(r.stdout.trim()) as { targets: number }).targets, 0);
+  assert.match(r.stderr, /nothing to scan: every target is excluded/);
+});
+
 test('human summary on stdout, JSON Lines in -o, diagnostics never on stdout', async () => {
   const out = path.join(tmp, 'out.jsonl');
   const r = await runCli(['scan', '127.0.79.9', '-p', '9', '-o', out, '--timeout', '300', '--debug']);

@@ -53,6 +53,8 @@ export async function scanCommand(targetArgs: string[], o: ScanCliOptions, io: I
     const plan = await buildPlan(args, log);
     if (o.resume === undefined) store.beginScan(scanId, args);
     log.info(`scan ${scanId}: ${plan.total} hosts, ${args.ports.length} ports, depth ${args.depth}, database ${dbPath}`);
+    // the scope is exactly what was written, so an empty one runs (and says 0 targets), with a word why
+    if (args.stream !== true && plan.total === 0n) log.warn(`nothing to scan: every target is excluded${args.shard !== null ? ' or in another shard' : ''}`);
     const emit = (rec: object) => {
       const line = `${JSON.stringify(rec)}\n`;
       if (o.json === true) io.stdout(line);
