@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import http from 'node:http';
-import { runCli, startCli } from './harness/cli.js';
+import { runCli, runCliOnTty, startCli } from './harness/cli.js';
 import { startSilentPort } from './harness/silent.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'opendoor-cli-'));
@@ -76,6 +76,24 @@ test('every target excluded: the scan runs with 0 targets and says why on stderr
   assert.equal(r.code, 0, r.stderr);
   assert.equal((JSON.parse(r.stdout.trim()) as { targets: number }).targets, 0);
   assert.match(r.stderr, /nothing to scan: every target is excluded/);
+});
+
+test('progress on a terminal: done/total, rate, ETA, services and exposed; none with --quiet or off a terminal', async () => {
+  // 256 closed hosts at 150 connects/s: two seconds, so the progress line is drawn in the middle too
+  const args = ['scan', '127.0.79.0/24', '-p', '9', '--rate', '150', '--db', path.join(tmp, 'progress.db')];
+  const tty = await runCliOnTty(args);
+  assert.equal(tty.code, 0, tty.output);
+  const lines = tty.output.split('\r').filter((l) => l.startsWith('opendoor: ') && l.includes(' hosts, '));
+  assert.ok(lines.length >= 2, tty.output);
+  for (const l of lines) assert.match(l, /^opendoor: \d+\/256 hosts, \d+\.\d\/s, ETA (\d+ s|\?), 0 services, 0 exposed\x1b\[K/);
+  assert.match(lines.at(-1) ?? '', /^opendoor: 256\/256 hosts, .* 0 services, 0 exposed/);
+  assert.match(tty.output, /256 targets, 0 services, 0 exposed/); // the human summary follows the progress line
+  const quiet = await runCliOnTty([...args, '--quiet']);
+  assert.equal(quiet.code, 0, quiet.output);
+  assert.doesNotMatch(quiet.output, / hosts, /);
+  const piped = await runCli(args);
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.equal(piped.stderr, '');
 });
 
 test('human summary on stdout, JSON Lines in -o, diagnostics never on stdout', async () => {
