@@ -4,7 +4,7 @@
  * target count grows from 100 k to 1 M (closed ports).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CLI } from '../test/harness/cli.js';
@@ -35,6 +35,54 @@ function addresses(cidr: string): number {
   return 2 ** (32 - Number(cidr.split('/')[1]));
 }
 
+/**
+ * The ground truth: what the kernel says listens in an IPv4 range on the given ports
+ * (/proc/net/tcp, state 0A), as "host:port". A wildcard listener would count on every address.
+ */
+function listening(cidr: string, ports: readonly number[]): Set<string> {
+  const [base, bits] = cidr.split('/');
+  const toInt = (ip: string) => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+  const first = toInt(base ?? '0.0.0.0');
+  const size = addresses(cidr);
+  const out = new Set<string>();
+  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const [, local, , state] = line.trim().split(/\s+/);
+    if (state !== '0A' || local === undefined || bits === undefined) continue;
+    const [hexIp = '', hexPort = ''] = local.split(':');
+    const port = parseInt(hexPort, 16);
+    if (!ports.includes(port)) continue;
+    const octets = (hexIp.match(/../g) ?? []).map((h) => parseInt(h, 16)).reverse(); // little-endian
+    const ip = octets.join('.');
+    if (ip === '0.0.0.0') for (let i = 0; i < size; i++) out.add(`${[(first + i) >>> 24, ((first + i) >>> 16) & 255, ((first + i) >>> 8) & 255, (first + i) & 255].join('.')}:${port}`);
+    else if (toInt(ip) - first >= 0 && toInt(ip) - first < size) out.add(`${ip}:${port}`);
+  }
+  return out;
+}
+
+/** host:port of every open port in nmap's normal output. */
+function nmapOpen(stdout: string): Set<string> {
+  const out = new Set<string>();
+  let host = '';
+  for (const line of stdout.split('\n')) {
+    const h = /^Nmap scan report for (\S+)/.exec(line);
+    if (h !== null) host = h[1] ?? '';
+    const p = /^(\d+)\/tcp\s+open\b/.exec(line);
+    if (p !== null) out.add(`${host}:${p[1]}`);
+  }
+  return out;
+}
+
+/** host:port of every service record opendoor printed. */
+function opendoorOpen(stdout: string): Set<string> {
+  const out = new Set<string>();
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith('{"type":"service"')) continue;
+    const r = JSON.parse(line) as { host: string; port: number };
+    out.add(`${r.host}:${r.port}`);
+  }
+  return out;
+}
+
 export async function sweepBench(range: string): Promise<string[][]> {
   const db = mkdtempSync(path.join(os.tmpdir(), 'opendoor-sweep-'));
   try {
@@ -45,14 +93,19 @@ export async function sweepBench(range: string): Promise<string[][]> {
       measured(process.execPath, [CLI, 'scan', range, '--depth', 'detect', '--rate', '100000', '--concurrency', '64', '--timeout', '3000', '--json', '--db', path.join(db, `${name}.db`)], env);
     const native = await opendoor('native', {});
     const js = await opendoor('js', { OPENDOOR_SWEEPER: 'js' });
+    const truth = listening(range, DEFAULT_PORTS);
     const found = (m: Measured, re: RegExp) => String((m.stdout.match(re) ?? []).length);
-    const row = (tool: string, m: Measured, dicom: RegExp) => [tool, String(addresses(range)), String(probes), String(Math.round(m.ms)), String(Math.round((probes * 1000) / m.ms)), (m.peakKb / 1024).toFixed(0), found(m, dicom), (nmap.ms / m.ms).toFixed(2)];
+    const open = (seen: Set<string>) => {
+      const missed = [...truth].filter((s) => !seen.has(s));
+      return `${truth.size - missed.length}/${truth.size}${missed.length > 0 ? ` (missed ${missed.join(' ')})` : ''}`;
+    };
+    const row = (tool: string, m: Measured, seen: Set<string>, dicom: RegExp) => [tool, String(addresses(range)), String(probes), String(Math.round(m.ms)), String(Math.round((probes * 1000) / m.ms)), (m.peakKb / 1024).toFixed(0), open(seen), found(m, dicom), (nmap.ms / m.ms).toFixed(2)];
     const od = /"protocol":"dicom"/g;
     return [
-      ['tool', 'addresses', 'probes', 'ms', 'probes/s', 'peak RSS MiB', 'DICOM found', 'throughput vs nmap'],
-      row('nmap -sT --script dicom-ping', nmap, /DICOM Service Provider discovered/g),
-      row('opendoor --depth detect (native sweep)', native, od),
-      row('opendoor --depth detect (OPENDOOR_SWEEPER=js)', js, od),
+      ['tool', 'addresses', 'probes', 'ms', 'probes/s', 'peak RSS MiB', 'listening ports found', 'DICOM found', 'throughput vs nmap'],
+      row('nmap -sT --script dicom-ping', nmap, nmapOpen(nmap.stdout), /DICOM Service Provider discovered/g),
+      row('opendoor --depth detect (native sweep)', native, opendoorOpen(native.stdout), od),
+      row('opendoor --depth detect (OPENDOOR_SWEEPER=js)', js, opendoorOpen(js.stdout), od),
     ];
   } finally {
     rmSync(db, { recursive: true, force: true });
