@@ -3,6 +3,7 @@
  * exactly the services and findings of an uninterrupted run; N shards together equal one run.
  */
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -151,14 +152,15 @@ describe('resume and shards', () => {
   });
 });
 
-describe('the stored input of a streamed scan', () => {
-  test('is replayed while the scan writes its progress between items (no query held open across them)', () => {
+describe('the store', () => {
+  test('the stored input of a streamed scan is replayed while the scan writes its progress between items (no query held open across them)', () => {
     const dir = tempDir('journal');
     const store = new Store(path.join(dir, 'j.db'));
     try {
       store.beginScan('s', {});
       const n = 1300; // more than one page
-      for (let i = 0; i < n; i++) store.addInput('s', `127.0.${i >> 8}.${i & 255}`, [104], false);
+      const journal = store.journal('s');
+      for (let i = 0; i < n; i++) journal.addInput(`127.0.${i >> 8}.${i & 255}`, [104], false);
       const seen: bigint[] = [];
       for (const item of store.inputs('s', { step: 7n, pending: [3n, 5n], hostsDone: 0 })) {
         seen.push(item.idx);
@@ -169,6 +171,32 @@ describe('the stored input of a streamed scan', () => {
       assert.deepEqual(seen, [3n, 5n, ...Array.from({ length: n - 7 }, (_, i) => BigInt(i + 7))]);
     } finally {
       store.close();
+      removeDir(dir);
+    }
+  });
+
+  test('a database of the previous release: the progress kept in its scans row carries over', () => {
+    const dir = tempDir('upgrade');
+    const file = path.join(dir, 'old.db');
+    const old = new Database(file);
+    old.exec(`CREATE TABLE scans (id TEXT PRIMARY KEY, started TEXT NOT NULL, finished TEXT, status TEXT NOT NULL,
+        args TEXT NOT NULL, targets INTEGER NOT NULL DEFAULT 0, elapsed_ms INTEGER NOT NULL DEFAULT 0,
+        resume_step TEXT NOT NULL DEFAULT '0', resume_pending TEXT NOT NULL DEFAULT '[]', hosts_done INTEGER NOT NULL DEFAULT 0);
+      INSERT INTO scans VALUES ('old', '2026-11-01T00:00:00.000Z', NULL, 'interrupted', '{}', 0, 1200, '77', '["70","75"]', 75);`);
+    old.close();
+    const store = new Store(file);
+    try {
+      assert.deepEqual(store.progress('old'), { step: 77n, pending: [70n, 75n], hostsDone: 75 });
+      assert.equal(store.scan('old')?.hostsDone, 75);
+      store.saveProgress('old', { step: 80n, pending: [], hostsDone: 80 });
+    } finally {
+      store.close();
+    }
+    const again = new Store(file); // opened once more: nothing to carry over now
+    try {
+      assert.deepEqual(again.progress('old'), { step: 80n, pending: [], hostsDone: 80 });
+    } finally {
+      again.close();
       removeDir(dir);
     }
   });

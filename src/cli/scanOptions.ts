@@ -103,7 +103,8 @@ export function planArgs(targetArgs: string[], o: ScanCliOptions, io: Io): PlanA
   if (stream && o.shard !== undefined) throw new UsageError('--shard needs a target space known in advance; shard the sweeper instead (zmap --shards)');
   if (o.inputList !== undefined && !stream) {
     try {
-      targets.push(...parseInputText(o.inputList, readText(o.inputList, 'target file', io.stdin)));
+      // one at a time: spreading a list of a million arguments overflows the stack
+      for (const entry of parseInputText(o.inputList, readText(o.inputList, 'target file', io.stdin))) targets.push(entry);
     } catch (e) {
       if (e instanceof InputFileError) throw new UsageError(e.message);
       throw e;

@@ -19,8 +19,12 @@ export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS scans (
   id TEXT PRIMARY KEY, started TEXT NOT NULL, finished TEXT, status TEXT NOT NULL,
-  args TEXT NOT NULL, targets INTEGER NOT NULL DEFAULT 0, elapsed_ms INTEGER NOT NULL DEFAULT 0,
-  resume_step TEXT NOT NULL DEFAULT '0', resume_pending TEXT NOT NULL DEFAULT '[]', hosts_done INTEGER NOT NULL DEFAULT 0);
+  args TEXT NOT NULL, targets INTEGER NOT NULL DEFAULT 0, elapsed_ms INTEGER NOT NULL DEFAULT 0);
+-- where a scan stands, rewritten with every batch: a row of its own, apart from the scan's arguments
+-- (which hold a whole target list when one was given)
+CREATE TABLE IF NOT EXISTS progress (
+  scan_id TEXT PRIMARY KEY, step TEXT NOT NULL DEFAULT '0', pending TEXT NOT NULL DEFAULT '[]',
+  hosts_done INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS services (
   scan_id TEXT NOT NULL, host TEXT NOT NULL, port INTEGER NOT NULL, protocol TEXT NOT NULL,
   product TEXT, exposed INTEGER NOT NULL, patients INTEGER NOT NULL DEFAULT 0,
@@ -38,12 +42,14 @@ CREATE TABLE IF NOT EXISTS input_lines (
 
 /** Rows of a streamed scan's input read at once when it is resumed. */
 const INPUT_PAGE = 512;
+/** Journal writes of a streamed scan held in one transaction at most (they commit with the next progress write before that). */
+const JOURNAL_BATCH = 4096;
 
 /** Scans with their totals; per host the largest counts (a DICOM port and the REST API of one archive are the same patients). */
-const SCAN_ROWS = `SELECT s.id, s.started, s.finished, s.status, s.args, s.targets, s.hosts_done AS hostsDone, s.elapsed_ms AS elapsedMs,
+const SCAN_ROWS = `SELECT s.id, s.started, s.finished, s.status, s.args, s.targets, COALESCE(g.hosts_done, 0) AS hostsDone, s.elapsed_ms AS elapsedMs,
        COALESCE(SUM(h.n),0) AS services, COALESCE(SUM(h.x),0) AS exposed, COALESCE(SUM(h.p),0) AS patients,
        COALESCE(SUM(h.st),0) AS studies, COALESCE(SUM(h.i),0) AS instances
-  FROM scans s LEFT JOIN (SELECT scan_id, COUNT(*) AS n, SUM(exposed) AS x, MAX(patients) AS p, MAX(studies) AS st, MAX(instances) AS i
+  FROM scans s LEFT JOIN progress g ON g.scan_id = s.id LEFT JOIN (SELECT scan_id, COUNT(*) AS n, SUM(exposed) AS x, MAX(patients) AS p, MAX(studies) AS st, MAX(instances) AS i
                           FROM services GROUP BY scan_id, host) h ON h.scan_id = s.id`;
 
 export interface ScanRow {
@@ -71,6 +77,8 @@ export class Store {
   private readonly insertInput: Database.Statement;
   /** Next arrival index of each streamed scan written through this connection. */
   private readonly nextInput = new Map<string, number>();
+  /** Journal writes in the open transaction (0: none open). */
+  private journalOps = 0;
 
   constructor(file: string) {
     mkdirSync(path.dirname(file), { recursive: true });
@@ -83,26 +91,57 @@ export class Store {
       'INSERT OR REPLACE INTO services (scan_id, host, port, protocol, product, exposed, patients, studies, instances, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.insertFinding = this.db.prepare('INSERT OR REPLACE INTO findings (scan_id, host, port, finding, severity) VALUES (?, ?, ?, ?, ?)');
-    this.saveState = this.db.prepare('UPDATE scans SET resume_step = ?, resume_pending = ?, hosts_done = ? WHERE id = ?');
+    this.saveState = this.db.prepare('INSERT OR REPLACE INTO progress (step, pending, hosts_done, scan_id) VALUES (?, ?, ?, ?)');
     this.insertInput = this.db.prepare('INSERT OR IGNORE INTO inputs (scan_id, idx, host, ports, open) VALUES (?, ?, ?, ?, ?)');
   }
 
   /**
-   * Databases of the first release: columns added since. (Their `done` table of one row per host
-   * is left alone; an interrupted scan from then resumes from its start, records replaced alike.)
+   * Databases of earlier releases. The first: a column added since (its `done` table of one row per
+   * host is left alone; an interrupted scan from then resumes from its start, records replaced
+   * alike). The second kept the progress in the scans row: copied to its own table once.
    */
   private upgrade(): void {
     const has = (table: string, column: string) => (this.db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).some((c) => c.name === column);
     if (!has('inputs', 'open')) this.db.exec('ALTER TABLE inputs ADD COLUMN open INTEGER NOT NULL DEFAULT 0');
-    if (!has('scans', 'resume_step')) {
-      this.db.exec(`ALTER TABLE scans ADD COLUMN resume_step TEXT NOT NULL DEFAULT '0';
-        ALTER TABLE scans ADD COLUMN resume_pending TEXT NOT NULL DEFAULT '[]';
-        ALTER TABLE scans ADD COLUMN hosts_done INTEGER NOT NULL DEFAULT 0;`);
+    if (has('scans', 'resume_step')) {
+      this.db.transaction(() => {
+        this.db.exec(`INSERT OR IGNORE INTO progress (scan_id, step, pending, hosts_done) SELECT id, resume_step, resume_pending, hosts_done FROM scans;
+          ALTER TABLE scans DROP COLUMN resume_step; ALTER TABLE scans DROP COLUMN resume_pending; ALTER TABLE scans DROP COLUMN hosts_done;`);
+      })();
     }
   }
 
+  /**
+   * Every write but the journal's: one transaction, committed at once together with the journal
+   * writes waiting before it. So a progress row never names an input that is not stored with it.
+   */
+  private write<T>(fn: () => T): T {
+    const r = this.db.transaction(fn)();
+    this.commitJournal();
+    return r;
+  }
+
+  /**
+   * A streamed scan's journal (a line, an item, a line done): three writes a line, so they share a
+   * transaction, committed with the next progress write or after JOURNAL_BATCH of them. A kill
+   * loses only lines whose items were never dispatched (as it loses what sits in the pipe).
+   */
+  private journalWrite<T>(fn: () => T): T {
+    if (this.journalOps === 0) this.db.exec('BEGIN');
+    this.journalOps++;
+    const r = fn();
+    if (this.journalOps >= JOURNAL_BATCH) this.commitJournal();
+    return r;
+  }
+
+  private commitJournal(): void {
+    if (this.journalOps === 0) return;
+    this.journalOps = 0;
+    this.db.exec('COMMIT');
+  }
+
   beginScan(id: string, args: unknown): void {
-    this.db.prepare("INSERT INTO scans (id, started, status, args) VALUES (?, ?, 'running', ?)").run(id, new Date().toISOString(), JSON.stringify(args));
+    this.write(() => this.db.prepare("INSERT INTO scans (id, started, status, args) VALUES (?, ?, 'running', ?)").run(id, new Date().toISOString(), JSON.stringify(args)));
   }
 
   scan(id: string): ScanRow | null {
@@ -111,11 +150,15 @@ export class Store {
 
   /** Where the scan stands (one row, however many hosts are done). */
   saveProgress(scanId: string, state: ResumeState): void {
+    this.write(() => this.storeProgress(scanId, state));
+  }
+
+  private storeProgress(scanId: string, state: ResumeState): void {
     this.saveState.run(state.step.toString(), JSON.stringify(state.pending.map(String)), state.hostsDone, scanId);
   }
 
   progress(scanId: string): ResumeState {
-    const row = this.db.prepare('SELECT resume_step AS step, resume_pending AS pending, hosts_done AS hostsDone FROM scans WHERE id = ?').get(scanId) as
+    const row = this.db.prepare('SELECT step, pending, hosts_done AS hostsDone FROM progress WHERE scan_id = ?').get(scanId) as
       | { step: string; pending: string; hostsDone: number }
       | undefined;
     if (row === undefined) return { step: 0n, pending: [], hostsDone: 0 };
@@ -124,10 +167,10 @@ export class Store {
 
   /** One host's records with the progress that counts it done, in one transaction: a kill never leaves half a host. */
   recordHost(scanId: string, records: readonly ServiceRecord[], exposed: (r: ServiceRecord) => boolean, state: ResumeState): void {
-    this.db.transaction(() => {
+    this.write(() => {
       for (const r of records) this.insertRecord(scanId, r, exposed(r));
-      this.saveProgress(scanId, state);
-    })();
+      this.storeProgress(scanId, state);
+    });
   }
 
   private insertRecord(scanId: string, r: ServiceRecord, exposed: boolean): void {
@@ -139,17 +182,17 @@ export class Store {
   /** Copy records into a scan (merge of shard databases). */
   addServices(scanId: string, records: Iterable<ServiceRecord>, exposed: (r: ServiceRecord) => boolean): number {
     let n = 0;
-    this.db.transaction(() => {
+    this.write(() => {
       for (const r of records) {
         this.insertRecord(scanId, r, exposed(r));
         n++;
       }
-    })();
+    });
     return n;
   }
 
   /** Store one streamed work item; null when the same host and ports came before (probed once). */
-  addInput(scanId: string, host: string, ports: number[], open: boolean): bigint | null {
+  private addInput(scanId: string, host: string, ports: number[], open: boolean): bigint | null {
     let next = this.nextInput.get(scanId);
     if (next === undefined) next = (this.db.prepare('SELECT COALESCE(MAX(idx), -1) + 1 AS n FROM inputs WHERE scan_id = ?').get(scanId) as { n: number }).n;
     const r = this.insertInput.run(scanId, next, host, JSON.stringify(ports), open ? 1 : 0);
@@ -164,12 +207,9 @@ export class Store {
     const add = this.db.prepare('INSERT INTO input_lines (scan_id, n, text) VALUES (?, ?, ?)');
     const done = this.db.prepare('UPDATE input_lines SET done = 1 WHERE scan_id = ? AND n = ?');
     return {
-      addInput: (host, ports, open) => this.addInput(scanId, host, ports, open),
-      addLine: (text) => {
-        add.run(scanId, next, text);
-        return next++;
-      },
-      lineDone: (n) => void done.run(scanId, n),
+      addInput: (host, ports, open) => this.journalWrite(() => this.addInput(scanId, host, ports, open)),
+      addLine: (text) => this.journalWrite(() => (add.run(scanId, next, text), next++)),
+      lineDone: (n) => void this.journalWrite(() => done.run(scanId, n)),
     };
   }
 
@@ -202,13 +242,15 @@ export class Store {
   }
 
   finishScan(id: string, status: 'interrupted' | 'done', targets: number, elapsedMs: number): void {
-    this.db
-      .prepare('UPDATE scans SET status = ?, finished = ?, targets = ?, elapsed_ms = elapsed_ms + ? WHERE id = ?')
-      .run(status, status === 'done' ? new Date().toISOString() : null, targets, elapsedMs, id);
+    this.write(() =>
+      this.db
+        .prepare('UPDATE scans SET status = ?, finished = ?, targets = ?, elapsed_ms = elapsed_ms + ? WHERE id = ?')
+        .run(status, status === 'done' ? new Date().toISOString() : null, targets, elapsedMs, id),
+    );
   }
 
   markRunning(id: string): void {
-    this.db.prepare("UPDATE scans SET status = 'running' WHERE id = ?").run(id);
+    this.write(() => this.db.prepare("UPDATE scans SET status = 'running' WHERE id = ?").run(id));
   }
 
   /** Service records of a scan, streamed in host/port order. */
@@ -243,6 +285,7 @@ export class Store {
   }
 
   close(): void {
+    this.commitJournal();
     this.db.close();
   }
 }

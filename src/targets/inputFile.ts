@@ -135,7 +135,7 @@ export class LineParser {
     }
     const out: InputEntry[] = [];
     for (let close = this.xml.indexOf('</host>'); close >= 0; close = this.xml.indexOf('</host>')) {
-      out.push(...nmapHost(this.file, this.xmlLine, this.xml.slice(0, close + 7)));
+      for (const e of nmapHost(this.file, this.xmlLine, this.xml.slice(0, close + 7))) out.push(e);
       const rest = this.xml.slice(close + 7);
       const next = rest.search(/<host[\s>]/);
       this.xml = next < 0 ? '' : rest.slice(next);
@@ -196,7 +196,7 @@ export class LineParser {
 export function parseInputText(file: string, text: string): InputEntry[] {
   const parser = new LineParser(file);
   const out: InputEntry[] = [];
-  for (const line of text.split('\n')) out.push(...parser.push(line));
-  out.push(...parser.end());
+  for (const line of text.split('\n')) for (const e of parser.push(line)) out.push(e);
+  for (const e of parser.end()) out.push(e);
   return merged(out);
 }

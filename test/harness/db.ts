@@ -29,7 +29,7 @@ export async function doneCount(db: string): Promise<number> {
   try {
     const d = new Database(db, { readonly: true, fileMustExist: true });
     try {
-      return (d.prepare('SELECT hosts_done AS n FROM scans').get() as { n: number } | undefined)?.n ?? 0;
+      return (d.prepare('SELECT hosts_done AS n FROM progress').get() as { n: number } | undefined)?.n ?? 0;
     } finally {
       d.close();
     }
