@@ -71,6 +71,17 @@ test('-iL - reads targets from stdin; excluded targets are never touched', async
   }
 });
 
+test('-iL FILE of 131,072 lines: every host scanned once (a list that long once overflowed the stack)', async () => {
+  const file = path.join(tmp, 'long-list.txt');
+  const lines: string[] = [];
+  for (let i = 0; i < 131072; i++) lines.push(`127.${80 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`);
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  const r = await runCli(['scan', '-iL', file, '-p', '9', '--rate', '100000', '--timeout', '1000', '--json', '--db', path.join(tmp, 'long-list.db')]);
+  assert.equal(r.code, 0, r.stderr);
+  const summary = JSON.parse(r.stdout.trim()) as { targets: number; services: number };
+  assert.deepEqual([summary.targets, summary.services], [131072, 0]);
+});
+
 test('every target excluded: the scan runs with 0 targets and says why on stderr', async () => {
   const r = await runCli(['scan', '127.0.79.2', '127.0.79.3', '--exclude', '127.0.79.0/24', '--json', '--db', path.join(tmp, 'empty.db')]);
   assert.equal(r.code, 0, r.stderr);
