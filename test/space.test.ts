@@ -72,6 +72,23 @@ test('space: overlaps merged, exclusions cut out, index → address', () => {
   assert.equal(big.at(1n << 16n), '240.2.0.0');
 });
 
+test('space: any blocks minus any exclusions, in both families, is exactly the set difference', () => {
+  const span = fc.tuple(fc.constantFrom<4 | 6>(4, 6), fc.integer({ min: 0, max: 200 }), fc.integer({ min: 0, max: 20 }));
+  const toIv = ([family, first, len]: [4 | 6, number, number]) => ({ family, first: BigInt(first), last: BigInt(first + len) });
+  fc.assert(
+    fc.property(fc.array(span, { maxLength: 12 }), fc.array(span, { maxLength: 12 }), (blocks, cuts) => {
+      const want = new Set<string>();
+      for (const [f, a, n] of blocks) for (let v = a; v <= a + n; v++) want.add(`${f}:${v}`);
+      for (const [f, a, n] of cuts) for (let v = a; v <= a + n; v++) want.delete(`${f}:${v}`);
+      const space = new TargetSpace(blocks.map(toIv), cuts.map(toIv));
+      const got = space.intervals.flatMap((x) => Array.from({ length: Number(x.last - x.first) + 1 }, (_, i) => `${x.family}:${Number(x.first) + i}`));
+      assert.equal(space.size, BigInt(want.size));
+      assert.deepEqual(got.sort(), [...want].sort());
+    }),
+    { numRuns: 500 },
+  );
+});
+
 test('shards: N parts are disjoint and together the whole', async () => {
   const base = { ports: [104], depth: 'detect' as const, timeoutMs: 100, concurrency: 1, rate: 1, aeTitles: [], maxQueries: 1, countBudgetMs: 100 };
   const entries = [{ spec: parseTarget('192.0.2.0/27'), ports: null }, { spec: parseTarget('198.51.100.7'), ports: [4242] }];

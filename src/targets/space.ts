@@ -12,15 +12,21 @@ export interface Interval {
   family: Family;
   first: bigint;
   last: bigint;
+  /** How the user wrote it, while it is exactly that (dropped once merged with another). */
+  text?: string;
 }
 
-function merge(list: Interval[]): Interval[] {
-  const sorted = [...list].sort((a, b) => a.family - b.family || (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+const order = (a: Interval, b: Interval): number => a.family - b.family || (a.first < b.first ? -1 : a.first > b.first ? 1 : 0);
+
+/** Sorted, disjoint, adjacent ones joined. */
+export function mergeIntervals(list: Interval[]): Interval[] {
+  const sorted = [...list].sort(order);
   const out: Interval[] = [];
   for (const iv of sorted) {
     const prev = out.at(-1);
     if (prev !== undefined && prev.family === iv.family && iv.first <= prev.last + 1n) {
       if (iv.last > prev.last) prev.last = iv.last;
+      if (iv.first !== prev.first || iv.last !== prev.last) delete prev.text;
     } else {
       out.push({ ...iv });
     }
@@ -28,19 +34,23 @@ function merge(list: Interval[]): Interval[] {
   return out;
 }
 
+/** Blocks minus cuts, both merged: one walk over the two sorted lists. */
 function subtract(blocks: Interval[], cuts: Interval[]): Interval[] {
-  let out = blocks;
-  for (const cut of merge(cuts)) {
-    const next: Interval[] = [];
-    for (const b of out) {
-      if (b.family !== cut.family || cut.last < b.first || cut.first > b.last) {
-        next.push(b);
-        continue;
-      }
-      if (cut.first > b.first) next.push({ family: b.family, first: b.first, last: cut.first - 1n });
-      if (cut.last < b.last) next.push({ family: b.family, first: cut.last + 1n, last: b.last });
+  const out: Interval[] = [];
+  let c = 0;
+  for (const b of blocks) {
+    let first = b.first;
+    // cuts wholly before this block are before every later block too
+    for (let cut = cuts[c]; cut !== undefined && (cut.family < b.family || (cut.family === b.family && cut.last < first)); cut = cuts[++c]);
+    for (let k = c; k < cuts.length; k++) {
+      const cut = cuts[k] as Interval;
+      if (cut.family !== b.family || cut.first > b.last) break;
+      if (cut.last < first) continue;
+      if (cut.first > first) out.push({ family: b.family, first, last: cut.first - 1n });
+      first = cut.last + 1n;
+      if (first > b.last) break;
     }
-    out = next;
+    if (first <= b.last) out.push({ family: b.family, first, last: b.last });
   }
   return out;
 }
@@ -56,7 +66,7 @@ export class TargetSpace {
   readonly size: bigint;
 
   constructor(blocks: Interval[], excludes: Interval[]) {
-    this.intervals = subtract(merge(blocks), excludes);
+    this.intervals = subtract(mergeIntervals(blocks), mergeIntervals(excludes));
     this.offsets = [];
     let total = 0n;
     for (const iv of this.intervals) {
