@@ -3,6 +3,7 @@
  * masscan (-oJ, -oL) or zmap (CSV), recognised by content. Open ports found by those tools are
  * kept so they can be probed directly. Every unparsable line is an error naming file and line.
  */
+import { compactEntries } from './compact.js';
 import { parseTarget, TargetSyntaxError, type TargetSpec } from './spec.js';
 
 export interface InputEntry {
@@ -47,25 +48,6 @@ function portNumber(file: string, line: number, text: string): number {
   const n = Number(text);
   if (!/^\d{1,5}$/.test(text) || n < 1 || n > 65535) throw new InputFileError(file, line, `"${text}" is not a port number`);
   return n;
-}
-
-/** Merge entries of one host so its ports are probed in one pass. */
-function merged(entries: InputEntry[]): InputEntry[] {
-  const byHost = new Map<string, InputEntry>();
-  const out: InputEntry[] = [];
-  for (const e of entries) {
-    const key = e.spec.text;
-    const seen = byHost.get(key);
-    if (seen === undefined) {
-      byHost.set(key, e);
-      out.push(e);
-    } else if (seen.ports !== null && e.ports !== null) {
-      seen.ports = [...new Set([...seen.ports, ...e.ports])];
-    } else {
-      seen.ports = null;
-    }
-  }
-  return out;
 }
 
 /** A host element of nmap XML larger than this is not nmap's (and would grow without bound). */
@@ -193,10 +175,17 @@ export class LineParser {
   }
 }
 
+/** A whole target file, compacted (see compact.ts); lines are read in place, never split into an array. */
 export function parseInputText(file: string, text: string): InputEntry[] {
-  const parser = new LineParser(file);
-  const out: InputEntry[] = [];
-  for (const line of text.split('\n')) for (const e of parser.push(line)) out.push(e);
-  for (const e of parser.end()) out.push(e);
-  return merged(out);
+  function* entries(): Generator<InputEntry> {
+    const parser = new LineParser(file);
+    for (let at = 0; at <= text.length; ) {
+      const nl = text.indexOf('\n', at);
+      const end = nl < 0 ? text.length : nl;
+      yield* parser.push(text.slice(at, end));
+      at = end + 1;
+    }
+    yield* parser.end();
+  }
+  return compactEntries(entries());
 }
