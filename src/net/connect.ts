@@ -90,6 +90,13 @@ export function isClientCertAlert(code: string | null): boolean {
  * TLS handshake without verifying the server (an auditor must see self-signed and expired
  * certificates too). withProbeCert presents opendoor's throwaway self-signed client certificate.
  */
+/** Two TLS contexts for every connection (building one per handshake cost more than the handshake). */
+const contexts: { plain?: tls.SecureContext; withCert?: tls.SecureContext } = {};
+function secureContext(withProbeCert: boolean): tls.SecureContext {
+  if (withProbeCert) return (contexts.withCert ??= tls.createSecureContext({ cert: PROBE_CLIENT_CERT, key: PROBE_CLIENT_KEY }));
+  return (contexts.plain ??= tls.createSecureContext({}));
+}
+
 export function tlsConnect(host: string, port: number, timeoutMs: number, withProbeCert = false): Promise<TlsOutcome> {
   return new Promise((resolve) => {
     let facts: TlsFacts | null = null;
@@ -99,7 +106,7 @@ export function tlsConnect(host: string, port: number, timeoutMs: number, withPr
       servername: net.isIP(host) === 0 ? host : undefined,
       rejectUnauthorized: false,
       ALPNProtocols: undefined,
-      ...(withProbeCert ? { cert: PROBE_CLIENT_CERT, key: PROBE_CLIENT_KEY } : {}),
+      secureContext: secureContext(withProbeCert),
     });
     const timer = setTimeout(() => {
       socket.destroy();

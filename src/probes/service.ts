@@ -37,18 +37,21 @@ function blank(protocol: Protocol, failure: ProbeFailure | null): Classified {
   return { protocol, dicom: null, exposure: null, http: null, product: null, version: null, failure, clientCertCode: null, closedSilently: false, tlsAlert: false };
 }
 
-async function classifyHttp(host: string, port: number, tls: boolean, opts: ServiceProbeOptions): Promise<Classified | 'silent' | 'no'> {
+async function classifyHttp(host: string, port: number, tls: boolean, opts: ServiceProbeOptions): Promise<Classified | 'silent' | 'refused' | 'no'> {
   await opts.throttle();
   const { timeoutMs, depth, maxQueries, countBudgetMs, log } = opts;
   const h = await probeHttp(host, port, { timeoutMs, tls, depth, maxQueries, countBudgetMs, log });
   if (h.kind === 'http') return { ...blank('http', null), http: h.observation, product: h.product, version: h.version, exposure: h.exposure };
   if (h.failure.failure === 'timeout') return 'silent';
+  if (h.failure.failure === 'refused') return 'refused';
   return 'no';
 }
 
 function fromNotDicom(r: Extract<DicomProbeResult, { kind: 'not-dicom' }>): Classified | 'http' {
   const head = r.firstBytes;
   if (head.subarray(0, 5).toString('latin1') === 'HTTP/') return 'http';
+  // a closed port: nothing more to try there (not HTTP, not TLS)
+  if (r.failure?.kind === 'connection-refused') return blank('unknown', r.failure);
   const code = r.error?.code ?? null;
   if (code !== null && isClientCertAlert(code)) return { ...blank('unknown', r.failure), clientCertCode: code };
   if (r.bytesReceived === 0 && r.error?.kind === 'idle-timeout') return blank('silent', r.failure);
@@ -63,6 +66,7 @@ async function classify(host: string, port: number, transport: Transport, dial: 
   if (WEB_FIRST_PORTS.has(port)) {
     const h = await classifyHttp(host, port, tls, opts);
     if (h === 'silent') return blank('silent', { kind: 'io-timeout', detail: 'no HTTP response' });
+    if (h === 'refused') return blank('unknown', { kind: 'connection-refused', detail: 'ECONNREFUSED' });
     if (h !== 'no') return h;
   }
   const d = await probeDicom(dial, opts);
@@ -76,7 +80,7 @@ async function classify(host: string, port: number, transport: Transport, dial: 
     const h = await classifyHttp(host, port, tls, opts);
     return typeof h !== 'string' ? h : { ...blank('http', null), http: { status: null, server: null, auth: null, api: null, dicomweb: null, title: null, retrieve: null } };
   }
-  if (!WEB_FIRST_PORTS.has(port) && c.protocol === 'unknown' && c.clientCertCode === null && !c.tlsAlert && !c.closedSilently) {
+  if (!WEB_FIRST_PORTS.has(port) && c.protocol === 'unknown' && c.failure?.kind !== 'connection-refused' && c.clientCertCode === null && !c.tlsAlert && !c.closedSilently) {
     // answered something that is neither DICOM nor an HTTP status line: one HTTP request settles it
     const h = await classifyHttp(host, port, tls, opts);
     if (typeof h !== 'string') return h;
@@ -102,15 +106,15 @@ function tlsDialer(host: string, port: number, opts: ServiceProbeOptions, withCe
 const NO_FACTS: TlsFacts = { version: null, subject: null, issuer: null, selfSigned: null, notAfter: null, clientCertRequired: false };
 
 /** Handshake once to read certificate facts; null when the port does not speak TLS. */
-async function tlsFacts(host: string, port: number, opts: ServiceProbeOptions): Promise<{ facts: TlsFacts | null; code: string | null; timeout: boolean }> {
+async function tlsFacts(host: string, port: number, opts: ServiceProbeOptions): Promise<{ facts: TlsFacts | null; code: string | null; timeout: boolean; refused: boolean }> {
   await opts.throttle();
   const r = await tlsConnect(host, port, opts.timeoutMs);
   if (r.ok) {
     r.socket.destroy();
-    return { facts: r.facts, code: null, timeout: false };
+    return { facts: r.facts, code: null, timeout: false, refused: false };
   }
   const certAlert = isClientCertAlert(r.code);
-  return { facts: certAlert ? (r.facts ?? NO_FACTS) : null, code: certAlert ? r.code : null, timeout: r.failure === 'timeout' };
+  return { facts: certAlert ? (r.facts ?? NO_FACTS) : null, code: certAlert ? r.code : null, timeout: r.failure === 'timeout', refused: r.failure === 'refused' };
 }
 
 /** TLS 1.2 servers refuse a missing certificate with a generic alert: retry with our throwaway cert to tell. */
@@ -151,6 +155,8 @@ export async function probeService(host: string, port: number, opts: ServiceProb
     const t = await tlsFacts(host, port, opts);
     if (t.timeout) {
       c = blank('silent', { kind: 'io-timeout', detail: 'no TLS handshake answer' });
+    } else if (t.refused) {
+      c = blank('unknown', { kind: 'connection-refused', detail: 'ECONNREFUSED' });
     } else if (t.facts !== null) {
       transport = 'tls';
       ({ c, tls } = await overTls(host, port, opts, t.facts, t.code));
