@@ -118,3 +118,17 @@ test('addresses: format ∘ parse is the identity (IPv4 and IPv6, fast-check)', 
     { numRuns: 2000 },
   );
 });
+
+test('-iL lists are compacted as read: adjacent addresses one range, each host once, ports united', () => {
+  const lines: string[] = [];
+  for (let i = 0; i < 70000; i++) lines.push(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`); // more than one merge round
+  lines.push('10.0.0.5', '192.0.2.1', '192.0.2.1', '192.0.2.3/32', 'example.test', 'example.test');
+  const e = parseInputText('big.txt', `${lines.reverse().join('\n')}\n`);
+  assert.deepEqual(e.map((x) => [x.spec.text, x.ports]), [['10.0.0.0-10.1.17.111', null], ['192.0.2.1', null], ['192.0.2.3/32', null], ['example.test', null]]);
+  // masscan: a host's ports united
+  const m = parseInputText('m.txt', '#masscan\nopen tcp 104 192.0.2.9 1\nopen tcp 4242 192.0.2.9 2\nopen tcp 104 192.0.2.9 3\n');
+  assert.deepEqual(m.map((x) => [x.spec.text, x.ports]), [['192.0.2.9', [104, 4242]]]);
+  // zmap rows with and without a port: a host also listed plainly is swept (with --ports) once, not twice
+  const z = parseInputText('z.csv', 'saddr,sport\n192.0.2.5,\n192.0.2.5,104\n192.0.2.6,104\n');
+  assert.deepEqual(z.map((x) => [x.spec.text, x.ports]), [['192.0.2.5', null], ['192.0.2.6', [104]]]);
+});
