@@ -3,10 +3,11 @@
  * vs nmap -sT --script dicom-ping, probes per second and peak RSS; and opendoor's RSS when the
  * target count grows from 100 k to 1 M (closed ports).
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { CLI } from '../test/harness/cli.js';
 import { DEFAULT_PORTS } from '../src/targets/ports.js';
 
@@ -17,11 +18,13 @@ interface Measured {
 }
 
 /** Run under GNU time for the peak RSS (the -f line is the last of stderr). */
-function measured(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Measured> {
+function measured(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, stdinFile?: string): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     // GNU time's %M misses children of children; the helpers are small (a few MiB each)
-    const child = spawn('/usr/bin/time', ['-f', 'PEAK_KB %M', cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const stdin: number | 'ignore' = stdinFile !== undefined ? openSync(stdinFile, 'r') : 'ignore';
+    const child = spawn('/usr/bin/time', ['-f', 'PEAK_KB %M', cmd, ...args], { stdio: [stdin, 'pipe', 'pipe'], env: { ...process.env, ...env } }) as ChildProcessByStdio<null, Readable, Readable>;
+    if (stdin !== 'ignore') closeSync(stdin); // the child has its own copy
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -112,14 +115,45 @@ export async function sweepBench(range: string): Promise<string[][]> {
   }
 }
 
-/** Peak RSS of opendoor over growing target counts, one closed port each. */
+/** A list file of every address of an IPv4 CIDR, in a seeded random order (as zmap writes them). */
+function writeShuffledList(file: string, cidr: string): void {
+  const [base] = cidr.split('/');
+  const first = (base ?? '0.0.0.0').split('.').reduce((n, o) => n * 256 + Number(o), 0);
+  const n = addresses(cidr);
+  const order = new Uint32Array(n).map((_, i) => i);
+  let x = 0x2545f491;
+  for (let i = n - 1; i > 0; i--) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    const j = (x >>> 0) % (i + 1);
+    [order[i], order[j]] = [order[j] as number, order[i] as number];
+  }
+  const lines: string[] = [];
+  for (const i of order) {
+    const v = first + i;
+    lines.push(`${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`);
+  }
+  writeFileSync(file, `${lines.join('\n')}\n`);
+}
+
+/** Peak RSS of opendoor over growing target counts, one closed port each; then the largest as a list file and on stdin. */
 export async function memoryBench(ranges: string[]): Promise<string[][]> {
   const db = mkdtempSync(path.join(os.tmpdir(), 'opendoor-mem-'));
-  const rows = [['targets', 'ms', 'hosts/s', 'peak RSS MiB']];
+  const rows = [['targets', 'given as', 'ms', 'hosts/s', 'peak RSS MiB']];
+  const common = ['-p', '9', '--depth', 'detect', '--rate', '100000', '--concurrency', '64', '--timeout', '1000', '--json', '--quiet'];
+  const run = async (targets: number, how: string, args: string[], stdin?: string) => {
+    const r = await measured(process.execPath, [CLI, 'scan', ...args, ...common, '--db', path.join(db, `m${rows.length}.db`)], {}, stdin);
+    rows.push([String(targets), how, String(Math.round(r.ms)), String(Math.round((targets * 1000) / r.ms)), (r.peakKb / 1024).toFixed(0)]);
+  };
   try {
-    for (const [i, range] of ranges.entries()) {
-      const r = await measured(process.execPath, [CLI, 'scan', range, '-p', '9', '--depth', 'detect', '--rate', '100000', '--concurrency', '64', '--timeout', '1000', '--json', '--quiet', '--db', path.join(db, `m${i}.db`)]);
-      rows.push([String(addresses(range)), String(Math.round(r.ms)), String(Math.round((addresses(range) * 1000) / r.ms)), (r.peakKb / 1024).toFixed(0)]);
+    for (const range of ranges) await run(addresses(range), `range ${range}`, [range]);
+    const largest = ranges.at(-1);
+    if (largest !== undefined) {
+      const list = path.join(db, 'list.txt');
+      writeShuffledList(list, largest);
+      await run(addresses(largest), '-iL FILE, shuffled', ['-iL', list]);
+      await run(addresses(largest), '-iL - (stdin), shuffled', ['-iL', '-'], list);
     }
   } finally {
     rmSync(db, { recursive: true, force: true });
