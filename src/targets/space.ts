@@ -12,8 +12,6 @@ export interface Interval {
   family: Family;
   first: bigint;
   last: bigint;
-  /** How the user wrote it, while it is exactly that (dropped once merged with another). */
-  text?: string;
 }
 
 const order = (a: Interval, b: Interval): number => a.family - b.family || (a.first < b.first ? -1 : a.first > b.first ? 1 : 0);
@@ -26,7 +24,6 @@ export function mergeIntervals(list: Interval[]): Interval[] {
     const prev = out.at(-1);
     if (prev !== undefined && prev.family === iv.family && iv.first <= prev.last + 1n) {
       if (iv.last > prev.last) prev.last = iv.last;
-      if (iv.first !== prev.first || iv.last !== prev.last) delete prev.text;
     } else {
       out.push({ ...iv });
     }
