@@ -175,6 +175,33 @@ describe('the store', () => {
     }
   });
 
+  test('a streamed scan whose input goes quiet has what it read committed within 50 ms', async () => {
+    const dir = tempDir('quiet');
+    const file = path.join(dir, 'q.db');
+    const store = new Store(file);
+    try {
+      store.beginScan('q', {});
+      const journal = store.journal('q');
+      const line = journal.addLine('192.0.2.7');
+      journal.addInput('192.0.2.7', [104], false);
+      journal.lineDone(line);
+      const committed = () => {
+        const other = new Database(file, { readonly: true });
+        try {
+          return (other.prepare('SELECT (SELECT COUNT(*) FROM input_lines) + (SELECT COUNT(*) FROM inputs) AS n').get() as { n: number }).n;
+        } finally {
+          other.close();
+        }
+      };
+      assert.equal(committed(), 0, 'held in one transaction while the input flows');
+      await sleep(150);
+      assert.equal(committed(), 2);
+    } finally {
+      store.close();
+      removeDir(dir);
+    }
+  });
+
   test('a database of the previous release: the progress kept in its scans row carries over', () => {
     const dir = tempDir('upgrade');
     const file = path.join(dir, 'old.db');

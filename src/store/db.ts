@@ -42,8 +42,9 @@ CREATE TABLE IF NOT EXISTS input_lines (
 
 /** Rows of a streamed scan's input read at once when it is resumed. */
 const INPUT_PAGE = 512;
-/** Journal writes of a streamed scan held in one transaction at most (they commit with the next progress write before that). */
+/** Journal writes of a streamed scan held in one transaction at most, and for at most this long (they commit with the next progress write before that). */
 const JOURNAL_BATCH = 4096;
+const JOURNAL_MS = 50;
 
 /** Scans with their totals; per host the largest counts (a DICOM port and the REST API of one archive are the same patients). */
 const SCAN_ROWS = `SELECT s.id, s.started, s.finished, s.status, s.args, s.targets, COALESCE(g.hosts_done, 0) AS hostsDone, s.elapsed_ms AS elapsedMs,
@@ -77,8 +78,9 @@ export class Store {
   private readonly insertInput: Database.Statement;
   /** Next arrival index of each streamed scan written through this connection. */
   private readonly nextInput = new Map<string, number>();
-  /** Journal writes in the open transaction (0: none open). */
+  /** Journal writes in the open transaction (0: none open), and the timer that commits it. */
   private journalOps = 0;
+  private journalTimer: NodeJS.Timeout | null = null;
 
   constructor(file: string) {
     mkdirSync(path.dirname(file), { recursive: true });
@@ -123,11 +125,16 @@ export class Store {
 
   /**
    * A streamed scan's journal (a line, an item, a line done): three writes a line, so they share a
-   * transaction, committed with the next progress write or after JOURNAL_BATCH of them. A kill
-   * loses only lines whose items were never dispatched (as it loses what sits in the pipe).
+   * transaction, committed with the next progress write, after JOURNAL_BATCH of them or JOURNAL_MS
+   * after the first (an input that goes quiet). A kill loses at most that much of the input, as it
+   * loses what sits in the pipe.
    */
   private journalWrite<T>(fn: () => T): T {
-    if (this.journalOps === 0) this.db.exec('BEGIN');
+    if (this.journalOps === 0) {
+      this.db.exec('BEGIN');
+      this.journalTimer = setTimeout(() => this.commitJournal(), JOURNAL_MS);
+      this.journalTimer.unref();
+    }
     this.journalOps++;
     const r = fn();
     if (this.journalOps >= JOURNAL_BATCH) this.commitJournal();
@@ -137,6 +144,8 @@ export class Store {
   private commitJournal(): void {
     if (this.journalOps === 0) return;
     this.journalOps = 0;
+    if (this.journalTimer !== null) clearTimeout(this.journalTimer);
+    this.journalTimer = null;
     this.db.exec('COMMIT');
   }
 
