@@ -23,6 +23,10 @@ const usage: Array<[string, string[], RegExp]> = [
   ['no targets', ['scan'], /no targets/],
   ['bad exclude', ['scan', '127.0.0.1', '--exclude', '127.0.0.300'], /--exclude: "127\.0\.0\.300"/],
   ['unknown command', ['sacn'], /unknown command 'sacn'/],
+  // Node's own recursive mkdir never returns on this path: it must still be one line, at once
+  ['database where no directory can be made', ['scan', '127.0.0.1', '--db', '/proc/opendoor/x.db'], /cannot open database \/proc\/opendoor\/x\.db: ENOENT/],
+  ['database that is not one', ['scan', '127.0.0.1', '--db', '/etc/hostname'], /cannot open database \/etc\/hostname: SQLITE_NOTADB/],
+  ['output file that cannot be written', ['scan', '127.0.0.1', '-o', '/proc/opendoor/out.jsonl'], /cannot write \/proc\/opendoor\/out\.jsonl: ENOENT/],
 ];
 
 for (const [name, args, message] of usage) {

@@ -1,5 +1,5 @@
 /** `opendoor report`, `opendoor diff` and `opendoor letters`: read scans back from the store and render them. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { diffScans, diffText } from '../report/diff.js';
 import { toHtml } from '../report/html.js';
@@ -9,6 +9,7 @@ import { toCsv, toJson, toMarkdown } from '../report/text.js';
 import type { Store } from '../store/db.js';
 import type { PlanArgs } from '../engine/plan.js';
 import { contains, parseTarget } from '../targets/spec.js';
+import { makeDirs } from '../util/fs.js';
 import { openStore } from './scanCommand.js';
 import { UsageError, readText, type Io } from './scanOptions.js';
 
@@ -79,7 +80,11 @@ export function lettersCommand(scanId: string | undefined, o: { db?: string; own
   const { store, path: dbPath } = openStore(o.db);
   try {
     const m = model(store, scanId, dbPath);
-    mkdirSync(o.output, { recursive: true });
+    try {
+      makeDirs(o.output);
+    } catch (e) {
+      throw new UsageError(`cannot write letters to ${o.output}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
     const all = letters(m, owners);
     for (const l of all) {
       const file = path.join(o.output, `${l.slug}.${o.format}`);

@@ -5,11 +5,11 @@
  * never a patient value.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { InputJournal, ResumeState, WorkItem } from '../engine/plan.js';
 import type { ServiceRecord, SummaryRecord } from '../output/records.js';
+import { makeDirs } from '../util/fs.js';
 
 export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
   const base = env['XDG_DATA_HOME'] !== undefined && env['XDG_DATA_HOME'] !== '' ? env['XDG_DATA_HOME'] : path.join(env['HOME'] ?? os.homedir(), '.local', 'share');
@@ -83,7 +83,7 @@ export class Store {
   private journalTimer: NodeJS.Timeout | null = null;
 
   constructor(file: string) {
-    mkdirSync(path.dirname(file), { recursive: true });
+    makeDirs(path.dirname(file));
     this.db = new Database(file, { timeout: 5000 });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
