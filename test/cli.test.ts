@@ -5,11 +5,15 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import fc from 'fast-check';
+import { boundedLines } from '../src/cli/input.js';
 import http from 'node:http';
 import { runCli, runCliOnTty, startCli } from './harness/cli.js';
 import { startSilentPort } from './harness/silent.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'opendoor-cli-'));
+const LONG_LINE = path.join(tmp, 'long-line.txt');
+writeFileSync(LONG_LINE, `127.0.0.1\n${'1'.repeat(2 * 1024 * 1024)}\n`);
 
 const usage: Array<[string, string[], RegExp]> = [
   ['unknown option', ['scan', '127.0.0.1', '--bogus'], /unknown option '--bogus'/],
@@ -26,6 +30,10 @@ const usage: Array<[string, string[], RegExp]> = [
   // Node's own recursive mkdir never returns on this path: it must still be one line, at once
   ['database where no directory can be made', ['scan', '127.0.0.1', '--db', '/proc/opendoor/x.db'], /cannot open database \/proc\/opendoor\/x\.db: ENOENT/],
   ['database that is not one', ['scan', '127.0.0.1', '--db', '/etc/hostname'], /cannot open database \/etc\/hostname: SQLITE_NOTADB/],
+  ['a line of 2 MiB', ['scan', '-iL', LONG_LINE], /cannot read target file .*long-line\.txt: line 2 is longer than 1 MiB/],
+  ['endless binary (-iL /dev/zero)', ['scan', '-iL', '/dev/zero'], /cannot read target file \/dev\/zero: binary content/],
+  ['binary file (-iL /dev/urandom)', ['scan', '-iL', '/dev/urandom'], /cannot read target file \/dev\/urandom: binary content/],
+  ['endless exclude file', ['scan', '127.0.0.1', '--exclude-file', '/dev/zero'], /cannot read exclude file \/dev\/zero: binary content/],
   ['output file that cannot be written', ['scan', '127.0.0.1', '-o', '/proc/opendoor/out.jsonl'], /cannot write \/proc\/opendoor\/out\.jsonl: ENOENT/],
 ];
 
@@ -38,6 +46,18 @@ for (const [name, args, message] of usage) {
     assert.match(r.stderr, message);
   });
 }
+
+test('-iL - (streamed): an endless line or binary input ends the scan with one line and exit 2', async () => {
+  for (const [input, message] of [
+    ['x'.repeat(2 * 1024 * 1024), /^opendoor: -:1: a line longer than 1 MiB: not a target list$/],
+    ['127.0.0.1\n\u0000\u0001garbage', /^opendoor: -:2: binary content \(a NUL byte\): not a target list$/],
+  ] as const) {
+    const r = await runCli(['scan', '-iL', '-', '-p', '9', '--db', path.join(tmp, 'bad-stdin.db')], input);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr.trim(), message);
+    assert.ok(r.ms < 10000, `${r.ms} ms`);
+  }
+});
 
 test('-iL: a bad line is named by file and line, before any probe', async () => {
   const file = path.join(tmp, 'targets.txt');
@@ -234,4 +254,21 @@ test('the JavaScript sweep (no native helper) and the native one report the same
   } finally {
     for (const s of servers) s.close();
   }
+});
+
+test('stdin lines: the same lines however the input is cut into chunks (LF, CRLF, no final newline)', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.constantFrom('127.0.0.1', '', '# c', '::1', 'saddr,sport', 'é'), { maxLength: 20 }), fc.boolean(), fc.boolean(), fc.array(fc.nat(), { maxLength: 6 }), async (lines, crlf, finalNewline, cuts) => {
+      const text = lines.join(crlf ? '\r\n' : '\n') + (finalNewline && lines.length > 0 ? '\n' : '');
+      const bytes = Buffer.from(text);
+      const at = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+      const chunks = [0, ...at].map((from, i) => bytes.subarray(from, [...at, bytes.length][i]));
+      const got: string[] = [];
+      for await (const l of boundedLines(chunks, '-')) got.push(l);
+      // as readline gives them: a newline ends a line, it does not start an empty one
+      const want = text.split('\n').map((l) => l.replace(/\r$/, ''));
+      if (want.at(-1) === '') want.pop();
+      assert.deepEqual(got, want);
+    }),
+  );
 });

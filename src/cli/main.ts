@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 /** opendoor's command line: parse, dispatch, map errors to the contract's exit codes (0 ran, 2 usage, 1 other). */
-import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { Command, CommanderError, Option } from 'commander';
 
+import { boundedLines, readBounded } from './input.js';
 import { UsageError, type Io, type ScanCliOptions } from './scanOptions.js';
 
 /** nmap spells the input-list option `-iL`; commander only knows one-letter short options. */
@@ -140,10 +139,13 @@ if (isEntry || process.argv[1]?.endsWith('/opendoor') === true) {
   const io: Io = {
     stdout: (s) => void process.stdout.write(s),
     stderr: (s) => void process.stderr.write(s),
-    stdin: () => readFileSync(0, 'utf8'),
-    stdinLines: () => createInterface({ input: process.stdin, crlfDelay: Infinity }),
+    stdin: () => readBounded(0),
+    stdinLines: () => boundedLines(process.stdin, '-'),
   };
   main(process.argv.slice(2), io).then((code) => {
     process.exitCode = code;
+    // the command is over: whatever still holds the event loop (a stdin left unread, a peer slow
+    // to close) gets a moment, never the power to keep the process alive
+    setTimeout(() => process.exit(code), 2000).unref();
   });
 }

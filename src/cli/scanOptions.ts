@@ -1,7 +1,7 @@
 /**
  * `opendoor scan` options → a validated plan (every bad value is a UsageError before any probe).
  */
-import { readFileSync } from 'node:fs';
+import { BadInputError, readBounded } from './input.js';
 import { planArgsFrom, type PlanArgs } from '../engine/plan.js';
 import { parseShard } from '../targets/space.js';
 import { isValidAeTitle } from '../probes/dicom/aeTitles.js';
@@ -40,10 +40,10 @@ export interface ScanCliOptions {
 
 export function readText(file: string, what: string, stdin: () => string): string {
   try {
-    return file === '-' ? stdin() : readFileSync(file, 'utf8');
+    return file === '-' ? stdin() : readBounded(file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new UsageError(`cannot read ${what} ${file}: ${code}`);
+    const why = e instanceof BadInputError ? e.message : ((e as NodeJS.ErrnoException).code ?? 'unreadable');
+    throw new UsageError(`cannot read ${what} ${file}: ${why}`);
   }
 }
 

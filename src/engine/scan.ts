@@ -168,6 +168,7 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
   const idle = o.source !== undefined ? setInterval(() => performance.now() - lastItem >= IDLE_FLUSH_MS && flush(), IDLE_FLUSH_MS) : null;
 
   let stopped = false;
+  let failure: unknown = null;
   try {
     for await (const item of o.source ?? workItems(plan, o.from)) {
       lastItem = performance.now();
@@ -184,6 +185,10 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
       if (batch.length >= batchHosts) flush();
     }
     if (!stopped) flush();
+  } catch (e) {
+    // the source failed (a bad line on stdin): stop like SIGINT, clean up, then say why
+    failure = e;
+    stopped = true;
   } finally {
     if (idle !== null) clearInterval(idle);
   }
@@ -192,6 +197,7 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
   o.store.saveProgress(o.scanId, snapshot());
   await pool.close(stopped);
   progress.end();
+  if (failure !== null) throw failure;
   // hosts that could not be finished (a sweep that failed again and again) keep the scan resumable
   if (!stopped && unfinished.size > 0) o.log.error(`${unfinished.size} hosts could not be finished; the scan stays open for --resume`);
   const status = stopped || unfinished.size > 0 ? 'interrupted' : 'done';
