@@ -86,10 +86,6 @@ export function isClientCertAlert(code: string | null): boolean {
   return code !== null && /CERTIFICATE_REQUIRED|ALERT_HANDSHAKE_FAILURE|ALERT_BAD_CERTIFICATE|UNKNOWN_CA|ALERT_ACCESS_DENIED/.test(code);
 }
 
-/**
- * TLS handshake without verifying the server (an auditor must see self-signed and expired
- * certificates too). withProbeCert presents opendoor's throwaway self-signed client certificate.
- */
 /** Two TLS contexts for every connection (building one per handshake cost more than the handshake). */
 const contexts: { plain?: tls.SecureContext; withCert?: tls.SecureContext } = {};
 function secureContext(withProbeCert: boolean): tls.SecureContext {
@@ -97,6 +93,10 @@ function secureContext(withProbeCert: boolean): tls.SecureContext {
   return (contexts.plain ??= tls.createSecureContext({}));
 }
 
+/**
+ * TLS handshake without verifying the server (an auditor must see self-signed and expired
+ * certificates too). withProbeCert presents opendoor's throwaway self-signed client certificate.
+ */
 export function tlsConnect(host: string, port: number, timeoutMs: number, withProbeCert = false): Promise<TlsOutcome> {
   return new Promise((resolve) => {
     let facts: TlsFacts | null = null;

@@ -37,6 +37,9 @@ function blank(protocol: Protocol, failure: ProbeFailure | null): Classified {
   return { protocol, dicom: null, exposure: null, http: null, product: null, version: null, failure, clientCertCode: null, closedSilently: false, tlsAlert: false };
 }
 
+/** A closed port: nothing more is tried there. */
+const refused = (): Classified => blank('unknown', { kind: 'connection-refused', detail: 'ECONNREFUSED' });
+
 async function classifyHttp(host: string, port: number, tls: boolean, opts: ServiceProbeOptions): Promise<Classified | 'silent' | 'refused' | 'no'> {
   await opts.throttle();
   const { timeoutMs, depth, maxQueries, countBudgetMs, log } = opts;
@@ -66,7 +69,7 @@ async function classify(host: string, port: number, transport: Transport, dial: 
   if (WEB_FIRST_PORTS.has(port)) {
     const h = await classifyHttp(host, port, tls, opts);
     if (h === 'silent') return blank('silent', { kind: 'io-timeout', detail: 'no HTTP response' });
-    if (h === 'refused') return blank('unknown', { kind: 'connection-refused', detail: 'ECONNREFUSED' });
+    if (h === 'refused') return refused();
     if (h !== 'no') return h;
   }
   const d = await probeDicom(dial, opts);
@@ -156,7 +159,7 @@ export async function probeService(host: string, port: number, opts: ServiceProb
     if (t.timeout) {
       c = blank('silent', { kind: 'io-timeout', detail: 'no TLS handshake answer' });
     } else if (t.refused) {
-      c = blank('unknown', { kind: 'connection-refused', detail: 'ECONNREFUSED' });
+      c = refused();
     } else if (t.facts !== null) {
       transport = 'tls';
       ({ c, tls } = await overTls(host, port, opts, t.facts, t.code));
