@@ -61,6 +61,8 @@ describe('resume and shards', () => {
       const db = path.join(dir, `${signal}.db`);
       // a slower rate than the baseline (results are the same), so there is a middle to stop in
       const child = startCli(['scan', ...TARGETS, ...COMMON, '--rate', '3000', '--db', db, '--json']);
+      let stderr = '';
+      child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
       const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
       const deadline = Date.now() + 20000;
       while ((await doneCount(db)) < 5 && Date.now() < deadline) await sleep(20);
@@ -70,6 +72,11 @@ describe('resume and shards', () => {
       if (signal === 'SIGINT') {
         assert.equal(code, 1);
         assert.equal(row.status, 'interrupted');
+        // a clean stop: what was under way ends quietly, and the way on is said
+        assert.deepEqual(stderr.trim().split('\n').map((l) => l.replace(/scan \S+ interrupted.*/, 'scan interrupted')), [
+          'opendoor: interrupted; finishing nothing new (Ctrl-C again to quit at once)',
+          'opendoor: scan interrupted',
+        ]);
       } else {
         assert.equal(row.status, 'running');
       }

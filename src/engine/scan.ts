@@ -121,6 +121,8 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
     busy.set(item.host, p);
   };
 
+  let stopped = false;
+  let failure: unknown = null;
   // closed hosts are done when their batch's answer is saved, in the same tick (a kill -9 sweeps none
   // of them again); hosts with records save the progress with their records, in one transaction
   const swept = (items: WorkItem[], results: SweepResult[]): void => {
@@ -128,7 +130,8 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
     items.forEach((item, i) => {
       const r = results[i] ?? { open: [], slow: [] };
       if (r.slow.length > 0) o.log.debug(`${item.host}: no answer on ${r.slow.join(',')}`);
-      if (r.open.length > 0) return probeHost(item, r.open);
+      // once stopped, an open host is left pending for --resume: nothing new is started
+      if (r.open.length > 0) return stopped ? undefined : probeHost(item, r.open);
       unfinished.delete(item.idx);
       state.hostsDone++;
       closed++;
@@ -167,8 +170,6 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
   let lastItem = performance.now();
   const idle = o.source !== undefined ? setInterval(() => performance.now() - lastItem >= IDLE_FLUSH_MS && flush(), IDLE_FLUSH_MS) : null;
 
-  let stopped = false;
-  let failure: unknown = null;
   try {
     for await (const item of o.source ?? workItems(plan, o.from)) {
       lastItem = performance.now();
@@ -192,10 +193,11 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
   } finally {
     if (idle !== null) clearInterval(idle);
   }
-  if (!stopped) await Promise.all([...sweeping]);
-  if (!stopped) await Promise.all([...probing]);
+  // stopped or not, what is under way ends on its own timeouts and is saved (Ctrl-C again quits at once)
+  await Promise.all([...sweeping]);
+  await Promise.all([...probing]);
   o.store.saveProgress(o.scanId, snapshot());
-  await pool.close(stopped);
+  await pool.close();
   progress.end();
   if (failure !== null) throw failure;
   // hosts that could not be finished (a sweep that failed again and again) keep the scan resumable

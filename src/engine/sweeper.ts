@@ -10,8 +10,8 @@ import { SweepPool } from './sweepPool.js';
 
 export interface Sweeper {
   sweep(jobs: SweepJob[]): Promise<SweepResult[]>;
-  /** now: an interrupted scan, stop without finishing what is in flight. */
-  close(now?: boolean): Promise<void>;
+  /** Ends the sweep once what it holds is answered. */
+  close(): Promise<void>;
 }
 
 export interface SweeperOptions {

@@ -218,8 +218,8 @@ export class NativeSweeper {
     return best;
   }
 
-  /** Lets the helpers finish what they hold, or (now: an interrupted scan) stops them at once. */
-  async close(now = false): Promise<void> {
+  /** Lets the helpers finish what they hold (a helper that does not end within a timeout is killed). */
+  async close(): Promise<void> {
     clearInterval(this.watchdog);
     const all = this.helpers;
     this.helpers = [];
@@ -229,7 +229,6 @@ export class NativeSweeper {
           new Promise<void>((resolve) => {
             if (h.child.exitCode !== null || h.child.signalCode !== null) return resolve();
             h.child.once('exit', () => resolve());
-            if (now) return void h.child.kill('SIGKILL');
             h.child.stdin.end();
             setTimeout(() => h.child.kill('SIGKILL'), this.o.timeoutMs + 1000).unref();
           }),
