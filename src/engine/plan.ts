@@ -9,6 +9,7 @@ import type { InputEntry } from '../targets/inputFile.js';
 import { formatAddress } from '../targets/address.js';
 import { TargetSpace, intervalOf, permutation, type Interval } from '../targets/space.js';
 import { contains, parseTarget, type TargetSpec } from '../targets/spec.js';
+import type { InputJournal, ResumeState, WorkItem } from '../types/work.js';
 import type { Logger } from '../util/log.js';
 
 /** What `scans.args` stores: enough to rebuild the same work sequence and probe options. */
@@ -31,23 +32,6 @@ export interface PlanArgs {
   stream?: boolean;
 }
 
-export interface WorkItem {
-  idx: bigint;
-  host: string;
-  ports: number[];
-  /** The ports are known open (a sweeper such as zmap, masscan or nmap reported them): no second sweep. */
-  open?: boolean;
-  /** Where the work sequence continues after this item (for --resume); absent on items run again. */
-  next?: bigint;
-}
-
-/** Where a scan stands: every item before `step` is done except `pending`, which are run again. */
-export interface ResumeState {
-  step: bigint;
-  pending: bigint[];
-  hostsDone: number;
-}
-
 export interface Plan {
   args: PlanArgs;
   space: TargetSpace;
@@ -55,6 +39,8 @@ export interface Plan {
   /** Work items in this shard. */
   total: bigint;
 }
+
+export type { InputJournal, ResumeState, WorkItem };
 
 export function planArgsFrom(entries: InputEntry[], excludes: TargetSpec[], rest: Omit<PlanArgs, 'targets' | 'excludes' | 'seed' | 'stream'> & { seed?: string; stream?: boolean }): PlanArgs {
   const targets = entries.map((e) => ({ spec: e.spec.text, ports: e.ports }));
@@ -98,16 +84,6 @@ export async function buildPlan(args: PlanArgs, log: Logger): Promise<Plan> {
   const shard = args.shard;
   const total = shard === null ? n : n > BigInt(shard.k - 1) ? (n - BigInt(shard.k - 1) + BigInt(shard.n) - 1n) / BigInt(shard.n) : 0n;
   return { args, space, explicit: list, total };
-}
-
-/** Where streamed input is kept as it arrives, so a resumed scan has it all. */
-export interface InputJournal {
-  /** Stores one item; null when the same host and ports came before (probed once). */
-  addInput(host: string, ports: number[], open: boolean): bigint | null;
-  /** Stores a line as read (null: the end of the input); returns its number. */
-  addLine(text: string | null): number;
-  /** Every item of that line is stored. */
-  lineDone(n: number): void;
 }
 
 export interface LineSource {

@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3';
 import os from 'node:os';
 import path from 'node:path';
-import type { InputJournal, ResumeState, WorkItem } from '../engine/plan.js';
+import type { InputJournal, ResumeState, WorkItem } from '../types/work.js';
 import type { ServiceRecord, SummaryRecord } from '../output/records.js';
 import { makeDirs } from '../util/fs.js';
 
