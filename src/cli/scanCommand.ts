@@ -3,7 +3,8 @@
  * Lines on stdout and/or -o FILE); the human summary is read back from the store at the end.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { buildPlan, resumedStreamItems, streamItems, type PlanArgs, type WorkItem } from '../engine/plan.js';
+import { buildPlan, resumedStreamItems, streamItems, type PlanArgs } from '../engine/plan.js';
+import type { WorkItem } from '../types/work.js';
 import { InputFileError, LineParser } from '../targets/inputFile.js';
 import { newScanId, runScan } from '../engine/scan.js';
 import { renderTable } from '../output/table.js';

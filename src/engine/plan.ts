@@ -40,8 +40,6 @@ export interface Plan {
   total: bigint;
 }
 
-export type { InputJournal, ResumeState, WorkItem };
-
 export function planArgsFrom(entries: InputEntry[], excludes: TargetSpec[], rest: Omit<PlanArgs, 'targets' | 'excludes' | 'seed' | 'stream'> & { seed?: string; stream?: boolean }): PlanArgs {
   const targets = entries.map((e) => ({ spec: e.spec.text, ports: e.ports }));
   const seed = rest.seed ?? createHash('sha256').update(JSON.stringify(targets)).digest('hex').slice(0, 16);
