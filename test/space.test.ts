@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { buildPlan, planArgsFrom, workItems } from '../src/engine/plan.js';
-import { TargetSpace, intervalOf, parseShard, permutation } from '../src/targets/space.js';
-import { parseTarget } from '../src/targets/spec.js';
+import { TargetSet, TargetSpace, intervalOf, parseShard, permutation } from '../src/targets/space.js';
+import { contains, parseTarget } from '../src/targets/spec.js';
 import { silentLogger } from '../src/util/log.js';
 
 const iv = (t: string) => {
@@ -86,6 +86,27 @@ test('space: any blocks minus any exclusions, in both families, is exactly the s
       assert.deepEqual(got.sort(), [...want].sort());
     }),
     { numRuns: 500 },
+  );
+});
+
+test('target sets answer membership as the specs one by one would (blocks of both families, names)', () => {
+  const spec = fc.oneof(
+    fc.tuple(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 30 })).map(([a, n]) => `10.0.${a >> 8}.${a & 255}-10.0.${(a + n) >> 8}.${(a + n) & 255}`),
+    fc.tuple(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 30 })).map(([a, n]) => `2001:db8::${a.toString(16)}-2001:db8::${(a + n).toString(16)}`),
+    fc.constantFrom('pacs.example', 'PACS2.example'),
+  );
+  const host = fc.oneof(
+    fc.integer({ min: 0, max: 340 }).map((a) => `10.0.${a >> 8}.${a & 255}`),
+    fc.integer({ min: 0, max: 340 }).map((a) => `2001:db8::${a.toString(16)}`),
+    fc.constantFrom('pacs.example', 'pacs2.example', 'other.example', '192.0.2.1'),
+  );
+  fc.assert(
+    fc.property(fc.array(spec, { maxLength: 30 }), fc.array(host, { minLength: 1, maxLength: 30 }), (texts, hosts) => {
+      const specs = texts.map(parseTarget);
+      const set = new TargetSet(specs);
+      for (const h of hosts) assert.equal(set.has(h), specs.some((s) => contains(s, h)), h);
+    }),
+    { numRuns: 300 },
   );
 });
 

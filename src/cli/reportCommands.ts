@@ -8,7 +8,8 @@ import { buildModel, type ReportModel } from '../report/model.js';
 import { toCsv, toJson, toMarkdown } from '../report/text.js';
 import type { Store } from '../store/db.js';
 import type { PlanArgs } from '../engine/plan.js';
-import { contains, parseTarget } from '../targets/spec.js';
+import { TargetSet } from '../targets/space.js';
+import { parseTarget } from '../targets/spec.js';
 import { makeDirs } from '../util/fs.js';
 import { openStore } from './scanCommand.js';
 import { UsageError, readText, type Io } from './scanOptions.js';
@@ -48,9 +49,9 @@ export function reportCommand(scanId: string | undefined, o: { db?: string; form
 function scopeOf(args: string): (host: string) => boolean {
   const a = JSON.parse(args) as Partial<PlanArgs>;
   if (a.targets === undefined || a.stream === true) return () => true;
-  const targets = a.targets.map((t) => parseTarget(t.spec));
-  const excludes = (a.excludes ?? []).map(parseTarget);
-  return (host) => targets.some((t) => t.kind === 'host' || contains(t, host)) && !excludes.some((x) => contains(x, host));
+  const targets = new TargetSet(a.targets.map((t) => parseTarget(t.spec)));
+  const excludes = new TargetSet((a.excludes ?? []).map(parseTarget));
+  return (host) => (targets.hasNames || targets.has(host)) && !excludes.has(host);
 }
 
 export function diffCommand(a: string, b: string, o: { db?: string; json?: boolean }, io: Io): number {

@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import type { Depth } from '../probes/types.js';
 import type { InputEntry } from '../targets/inputFile.js';
 import { formatAddress } from '../targets/address.js';
-import { TargetSpace, intervalOf, permutation, type Interval } from '../targets/space.js';
-import { contains, parseTarget, type TargetSpec } from '../targets/spec.js';
+import { TargetSet, TargetSpace, intervalOf, permutation, type Interval } from '../targets/space.js';
+import { parseTarget, type TargetSpec } from '../targets/spec.js';
 import type { InputJournal, ResumeState, WorkItem } from '../types/work.js';
 import type { Logger } from '../util/log.js';
 
@@ -62,7 +62,8 @@ async function resolve(name: string, timeoutMs: number, log: Logger): Promise<st
 export async function buildPlan(args: PlanArgs, log: Logger): Promise<Plan> {
   const excludes = args.excludes.map(parseTarget);
   const cuts = excludes.map(intervalOf).filter((x): x is Interval => x !== null);
-  const excluded = (host: string) => excludes.some((x) => contains(x, host));
+  const excludeSet = new TargetSet(excludes);
+  const excluded = (host: string) => excludeSet.has(host);
   const blocks: Interval[] = [];
   const explicit = new Map<string, number[]>();
   for (const t of args.targets) {
@@ -91,8 +92,8 @@ export interface LineSource {
 
 /** Entries → work items: expanded lazily, exclusions applied, each (host, ports) once (the journal dedupes). */
 function expander(args: PlanArgs, journal: InputJournal): (entries: InputEntry[]) => Generator<WorkItem> {
-  const excludes = args.excludes.map(parseTarget);
-  const excluded = (host: string) => excludes.some((x) => contains(x, host));
+  const excludes = new TargetSet(args.excludes.map(parseTarget));
+  const excluded = (host: string) => excludes.has(host);
   return function* (entries) {
     for (const e of entries) {
       if (e.spec.kind === 'host') continue; // names in a sweeper's output are not expected; addresses only

@@ -6,8 +6,7 @@
  */
 import { formatAddress } from './address.js';
 import type { InputEntry } from './inputFile.js';
-import { mergeIntervals, type Interval } from './space.js';
-import type { TargetSpec } from './spec.js';
+import { covers, mergeIntervals, type Interval } from './space.js';
 
 /** Unmerged IPv6 blocks held before they are merged into the rest. */
 const MERGE_EVERY = 65536;
@@ -65,20 +64,6 @@ function textOf(iv: Interval): string {
   return `${at(iv.first)}-${at(iv.last)}`;
 }
 
-function covers(sorted: Interval[], spec: TargetSpec): boolean {
-  if (spec.kind !== 'block') return false;
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const iv = sorted[mid] as Interval;
-    if (iv.family < spec.family || (iv.family === spec.family && iv.last < spec.first)) lo = mid + 1;
-    else if (iv.family > spec.family || iv.first > spec.last) hi = mid - 1;
-    else return iv.first <= spec.first && spec.last <= iv.last;
-  }
-  return false;
-}
-
 export function compactEntries(entries: Iterable<InputEntry>): InputEntry[] {
   const v4 = new V4Blocks();
   let v6: Interval[] = [];
@@ -106,6 +91,6 @@ export function compactEntries(entries: Iterable<InputEntry>): InputEntry[] {
   const blocks = [...v4.intervals(), ...mergeIntervals(v6)];
   const out: InputEntry[] = blocks.map((iv) => ({ spec: { kind: 'block', family: iv.family, first: iv.first, last: iv.last, text: textOf(iv) }, ports: null }));
   for (const e of names.values()) out.push(e);
-  for (const e of withPorts.values()) if (!covers(blocks, e.spec)) out.push(e);
+  for (const e of withPorts.values()) if (e.spec.kind === 'host' || !covers(blocks, e.spec.family, e.spec.first, e.spec.last)) out.push(e);
   return out;
 }

@@ -5,7 +5,7 @@
  * space through a cyclic group): one subnet is never hammered, and the order is reproducible
  * from its seed, which is what makes --shard and --resume exact.
  */
-import { formatAddress, type Family } from './address.js';
+import { formatAddress, parseAddress, type Family } from './address.js';
 import type { TargetSpec } from './spec.js';
 
 export interface Interval {
@@ -50,6 +50,49 @@ function subtract(blocks: Interval[], cuts: Interval[]): Interval[] {
     if (first <= b.last) out.push({ family: b.family, first, last: b.last });
   }
   return out;
+}
+
+/** Whether one interval of a merged, sorted list holds all of first..last (binary search). */
+export function covers(sorted: readonly Interval[], family: Family, first: bigint, last: bigint): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const iv = sorted[mid] as Interval;
+    if (iv.family < family || (iv.family === family && iv.last < first)) lo = mid + 1;
+    else if (iv.family > family || iv.first > last) hi = mid - 1;
+    else return iv.first <= first && last <= iv.last;
+  }
+  return false;
+}
+
+/**
+ * Membership in a list of targets (exclusions, a scan's scope) in O(log n) however long the list:
+ * address blocks merged and binary-searched, host names in a set.
+ */
+export class TargetSet {
+  private readonly blocks: Interval[];
+  private readonly names = new Set<string>();
+
+  constructor(specs: readonly TargetSpec[]) {
+    const blocks: Interval[] = [];
+    for (const s of specs) {
+      if (s.kind === 'host') this.names.add(s.name);
+      else blocks.push({ family: s.family, first: s.first, last: s.last });
+    }
+    this.blocks = mergeIntervals(blocks);
+  }
+
+  /** Some target is a name (whose addresses are only known once resolved). */
+  get hasNames(): boolean {
+    return this.names.size > 0;
+  }
+
+  has(host: string): boolean {
+    if (this.names.has(host.toLowerCase())) return true;
+    const a = parseAddress(host);
+    return a !== null && covers(this.blocks, a.family, a.value, a.value);
+  }
 }
 
 export function intervalOf(spec: TargetSpec): Interval | null {
