@@ -123,10 +123,10 @@ test('addresses: format ∘ parse is the identity (IPv4 and IPv6, fast-check)', 
 
 test('-iL lists are compacted as read: adjacent addresses one range, each host once, ports united', () => {
   const lines: string[] = [];
-  for (let i = 0; i < 70000; i++) lines.push(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`); // more than one merge round
-  lines.push('10.0.0.5', '192.0.2.1', '192.0.2.1', '192.0.2.3/32', 'example.test', 'example.test');
+  for (let i = 0; i < 70000; i++) lines.push(`127.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`); // more than one merge round
+  lines.push('127.0.0.5', '192.0.2.1', '192.0.2.1', '192.0.2.3/32', 'example.test', 'example.test');
   const e = parseInputText('big.txt', `${lines.reverse().join('\n')}\n`);
-  assert.deepEqual(e.map((x) => [x.spec.text, x.ports]), [['10.0.0.0-10.1.17.111', null], ['192.0.2.1', null], ['192.0.2.3', null], ['example.test', null]]);
+  assert.deepEqual(e.map((x) => [x.spec.text, x.ports]), [['127.0.0.0-127.1.17.111', null], ['192.0.2.1', null], ['192.0.2.3', null], ['example.test', null]]);
   // masscan: a host's ports united
   const m = parseInputText('m.txt', '#masscan\nopen tcp 104 192.0.2.9 1\nopen tcp 4242 192.0.2.9 2\nopen tcp 104 192.0.2.9 3\n');
   assert.deepEqual(m.map((x) => [x.spec.text, x.ports]), [['192.0.2.9', [104, 4242]]]);
@@ -139,7 +139,7 @@ test('-iL compaction: any mix of IPv4 and IPv6 blocks becomes exactly their unio
   const block = fc.tuple(fc.constantFrom<4 | 6>(4, 6), fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 0, max: 40 }));
   fc.assert(
     fc.property(fc.array(block, { maxLength: 300 }), (blocks) => {
-      const text = (f: 4 | 6, v: number) => (f === 4 ? `10.0.${v >> 8}.${v & 255}` : `2001:db8::${v.toString(16)}`);
+      const text = (f: 4 | 6, v: number) => (f === 4 ? `127.0.${v >> 8}.${v & 255}` : `2001:db8::${v.toString(16)}`);
       const entries = blocks.map(([f, a, n]) => ({ spec: parseTarget(`${text(f, a)}-${text(f, a + n)}`), ports: null }));
       const want = new Set(blocks.flatMap(([f, a, n]) => Array.from({ length: n + 1 }, (_, i) => `${f}:${a + i}`)));
       const got = compactEntries(entries).map((e) => e.spec);
@@ -149,7 +149,7 @@ test('-iL compaction: any mix of IPv4 and IPv6 blocks becomes exactly their unio
         const prev = got[i - 1];
         if (prev?.kind === 'block' && prev.family === s.family) assert.ok(prev.last + 1n < s.first, 'sorted, disjoint, not adjacent');
         assert.deepEqual(parseTarget(s.text), s, 'its text says the same');
-        const base = s.family === 4 ? parseTarget('10.0.0.0') : parseTarget('2001:db8::');
+        const base = s.family === 4 ? parseTarget('127.0.0.0') : parseTarget('2001:db8::');
         assert.ok(base.kind === 'block');
         for (let v = s.first; v <= s.last; v++) seen.push(`${s.family}:${v - base.first}`);
       });
@@ -160,9 +160,9 @@ test('-iL compaction: any mix of IPv4 and IPv6 blocks becomes exactly their unio
 });
 
 test('-iL compaction at size: 100,000 scattered addresses stay 100,000; their 100,000 neighbours make them one range', () => {
-  const at = (v: number) => `10.${v >> 16}.${(v >> 8) & 255}.${v & 255}`;
+  const at = (v: number) => `127.${v >> 16}.${(v >> 8) & 255}.${v & 255}`;
   const evens = Array.from({ length: 100000 }, (_, i) => ({ spec: parseTarget(at(((i * 7919) % 100000) * 2)), ports: null }));
   assert.equal(compactEntries(evens).length, 100000);
   const odds = Array.from({ length: 100000 }, (_, i) => ({ spec: parseTarget(at(((i * 7919) % 100000) * 2 + 1)), ports: null }));
-  assert.deepEqual(compactEntries([...evens, ...odds]).map((e) => e.spec.text), ['10.0.0.0-10.3.13.63']);
+  assert.deepEqual(compactEntries([...evens, ...odds]).map((e) => e.spec.text), ['127.0.0.0-127.3.13.63']);
 });
