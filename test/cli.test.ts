@@ -75,18 +75,24 @@ test('--ae-titles: an invalid title is a usage error naming the line', async () 
   assert.match(r.stderr, /aes\.txt:2: not a valid AE title/);
 });
 
-test('-iL - reads targets from stdin; excluded targets are never touched', async () => {
+/** A listener on a loopback address that counts the connections it is given (and drops them). */
+async function countingServer(host: string): Promise<{ port: number; touched: () => number; reset: () => void; close: () => void }> {
   let touched = 0;
   const srv = net.createServer((s) => {
     touched++;
     s.destroy();
   });
-  await new Promise<void>((r) => srv.listen(0, '127.0.79.2', () => r()));
-  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => srv.listen(0, host, () => r()));
+  return { port: (srv.address() as net.AddressInfo).port, touched: () => touched, reset: () => void (touched = 0), close: () => void srv.close() };
+}
+
+test('-iL - reads targets from stdin; excluded targets are never touched', async () => {
+  const srv = await countingServer('127.0.79.2');
+  const port = srv.port;
   try {
     const r = await runCli(['scan', '-iL', '-', '-p', String(port), '--exclude', '127.0.79.2', '--json', '--timeout', '300'], '127.0.79.2\n127.0.79.3\n');
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(touched, 0);
+    assert.equal(srv.touched(), 0);
     const summary = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { type: string; targets: number };
     assert.equal(summary.type, 'summary');
     assert.equal(summary.targets, 1);
@@ -166,24 +172,19 @@ test('-iL - streams: the first host is probed before the input ends, a repeated 
 });
 
 test('ports a sweeper reported open are probed without a second sweep; one closed since gives no record', async () => {
-  let touched = 0;
-  const srv = net.createServer((s) => {
-    touched++;
-    s.destroy();
-  });
-  await new Promise<void>((r) => srv.listen(0, '127.0.79.30', () => r()));
-  const port = (srv.address() as net.AddressInfo).port;
+  const srv = await countingServer('127.0.79.30');
+  const port = srv.port;
   const services = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; host?: string; port?: number }).filter((x) => x.type === 'service');
   try {
     // masscan -oL: the open port, and a port that was open when masscan looked and is closed now
     const fromMasscan = await runCli(['scan', '-iL', '-', '--json', '--timeout', '500'], `#masscan\nopen tcp ${port} 127.0.79.30 1700000000\nopen tcp 9 127.0.79.31 1700000000\n# end\n`);
     assert.equal(fromMasscan.code, 0, fromMasscan.stderr);
-    const direct = touched;
-    touched = 0;
+    const direct = srv.touched();
+    srv.reset();
     const swept = await runCli(['scan', '-iL', '-', '-p', String(port), '--json', '--timeout', '500'], '127.0.79.30\n');
     assert.equal(swept.code, 0, swept.stderr);
     assert.ok(direct > 0);
-    assert.equal(touched, direct + 1, 'the plain list costs one sweep connect more; the masscan list none');
+    assert.equal(srv.touched(), direct + 1, 'the plain list costs one sweep connect more; the masscan list none');
     assert.deepEqual(services(fromMasscan.stdout).map((s) => `${s.host}:${s.port}`), [`127.0.79.30:${port}`]);
     assert.deepEqual(services(swept.stdout).map((s) => `${s.host}:${s.port}`), [`127.0.79.30:${port}`]);
   } finally {

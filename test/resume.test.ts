@@ -3,6 +3,7 @@
  * exactly the services and findings of an uninterrupted run; N shards together equal one run.
  */
 import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -38,6 +39,18 @@ function childrenNamed(ppid: number, name: string): number[] {
   return out;
 }
 
+/** Starts the scan at a slower rate than the baseline (same results), so there is a middle to stop in; returns once 5 hosts are done. */
+async function startedScan(db: string, targets: string[], stdin?: string): Promise<{ child: ChildProcess; exited: Promise<number | null>; stderr: () => string }> {
+  const child = startCli(['scan', ...targets, ...COMMON, '--rate', '3000', '--db', db, '--json']);
+  if (stdin !== undefined) child.stdin?.end(stdin);
+  let stderr = '';
+  child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const deadline = Date.now() + 20000;
+  while ((await doneCount(db)) < 5 && Date.now() < deadline) await sleep(20);
+  return { child, exited, stderr: () => stderr };
+}
+
 describe('resume and shards', () => {
   let fleet: Fleet;
   let dir: string;
@@ -59,13 +72,7 @@ describe('resume and shards', () => {
   for (const signal of ['SIGKILL', 'SIGINT'] as const) {
     test(`${signal} mid-scan, then --resume: identical services and findings`, async () => {
       const db = path.join(dir, `${signal}.db`);
-      // a slower rate than the baseline (results are the same), so there is a middle to stop in
-      const child = startCli(['scan', ...TARGETS, ...COMMON, '--rate', '3000', '--db', db, '--json']);
-      let stderr = '';
-      child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
-      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-      const deadline = Date.now() + 20000;
-      while ((await doneCount(db)) < 5 && Date.now() < deadline) await sleep(20);
+      const { child, exited, stderr } = await startedScan(db, TARGETS);
       child.kill(signal);
       const code = await exited;
       const row = scanRow(db);
@@ -73,7 +80,7 @@ describe('resume and shards', () => {
         assert.equal(code, 1);
         assert.equal(row.status, 'interrupted');
         // a clean stop: what was under way ends quietly, and the way on is said
-        assert.deepEqual(stderr.trim().split('\n').map((l) => l.replace(/scan \S+ interrupted.*/, 'scan interrupted')), [
+        assert.deepEqual(stderr().trim().split('\n').map((l) => l.replace(/scan \S+ interrupted.*/, 'scan interrupted')), [
           'opendoor: interrupted; finishing nothing new (Ctrl-C again to quit at once)',
           'opendoor: scan interrupted',
         ]);
@@ -91,11 +98,7 @@ describe('resume and shards', () => {
 
   test('a streamed scan (-iL -) killed with SIGKILL resumes from the input it stored', async () => {
     const db = path.join(dir, 'stream.db');
-    const child = startCli(['scan', '-iL', '-', ...COMMON, '--rate', '3000', '--db', db, '--json']);
-    child.stdin?.end(`${TARGETS.join('\n')}\n`);
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    const deadline = Date.now() + 20000;
-    while ((await doneCount(db)) < 5 && Date.now() < deadline) await sleep(20);
+    const { child, exited } = await startedScan(db, ['-iL', '-'], `${TARGETS.join('\n')}\n`);
     child.kill('SIGKILL');
     await exited;
     const done = await doneCount(db);
@@ -110,17 +113,12 @@ describe('resume and shards', () => {
 
   test('a sweep helper killed mid-scan: its batches are swept again, the scan ends complete', async () => {
     const db = path.join(dir, 'helper.db');
-    const child = startCli(['scan', ...TARGETS, ...COMMON, '--rate', '3000', '--db', db, '--json']);
-    let stderr = '';
-    child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    const deadline = Date.now() + 20000;
-    while ((await doneCount(db)) < 5 && Date.now() < deadline) await sleep(20);
+    const { child, exited, stderr } = await startedScan(db, TARGETS);
     const helpers = childrenNamed(child.pid ?? -1, 'opendoor-sweep');
     assert.ok(helpers.length >= 1, 'the scan sweeps in native helpers');
     process.kill(helpers[0] as number, 'SIGKILL');
-    assert.equal(await exited, 0, stderr);
-    assert.match(stderr, /sweeping them again/);
+    assert.equal(await exited, 0, stderr());
+    assert.match(stderr(), /sweeping them again/);
     assert.equal(scanRow(db).status, 'done');
     assert.equal(await doneCount(db), 1024);
     assert.deepEqual(digest(db), baseline);
