@@ -6,9 +6,8 @@ import { lookup } from 'node:dns/promises';
 import { createHash } from 'node:crypto';
 import type { Depth } from '../probes/types.js';
 import type { InputEntry } from '../targets/inputFile.js';
-import { formatAddress } from '../targets/address.js';
 import { TargetSet, TargetSpace, intervalOf, permutation, type Interval } from '../targets/space.js';
-import { parseTarget, type TargetSpec } from '../targets/spec.js';
+import { expand, parseTarget, type TargetSpec } from '../targets/spec.js';
 import type { InputJournal, ResumeState, WorkItem } from '../types/work.js';
 import type { Logger } from '../util/log.js';
 
@@ -62,19 +61,18 @@ async function resolve(name: string, timeoutMs: number, log: Logger): Promise<st
 export async function buildPlan(args: PlanArgs, log: Logger): Promise<Plan> {
   const excludes = args.excludes.map(parseTarget);
   const cuts = excludes.map(intervalOf).filter((x): x is Interval => x !== null);
-  const excludeSet = new TargetSet(excludes);
-  const excluded = (host: string) => excludeSet.has(host);
+  const excluded = new TargetSet(excludes);
   const blocks: Interval[] = [];
   const explicit = new Map<string, number[]>();
   for (const t of args.targets) {
     const spec = parseTarget(t.spec);
-    if (spec.kind === 'host' && excluded(spec.name)) continue;
+    if (spec.kind === 'host' && excluded.has(spec.name)) continue;
     const addresses = spec.kind === 'host' ? (await resolve(spec.name, args.timeoutMs, log)).map((a) => parseTarget(a)) : [spec];
     for (const a of addresses) {
       const iv = intervalOf(a);
       if (iv === null) continue;
       if (t.ports === null) blocks.push(iv);
-      else if (!excluded(a.text)) explicit.set(a.text, [...new Set([...(explicit.get(a.text) ?? []), ...t.ports])]);
+      else if (!excluded.has(a.text)) explicit.set(a.text, [...new Set([...(explicit.get(a.text) ?? []), ...t.ports])]);
     }
   }
   const space = new TargetSpace(blocks, cuts);
@@ -93,14 +91,11 @@ export interface LineSource {
 /** Entries → work items: expanded lazily, exclusions applied, each (host, ports) once (the journal dedupes). */
 function expander(args: PlanArgs, journal: InputJournal): (entries: InputEntry[]) => Generator<WorkItem> {
   const excludes = new TargetSet(args.excludes.map(parseTarget));
-  const excluded = (host: string) => excludes.has(host);
   return function* (entries) {
     for (const e of entries) {
       if (e.spec.kind === 'host') continue; // names in a sweeper's output are not expected; addresses only
-      const spec = e.spec;
-      for (let v = spec.first; v <= spec.last; v++) {
-        const host = formatAddress({ family: spec.family, value: v });
-        if (excluded(host)) continue;
+      for (const host of expand(e.spec)) {
+        if (excludes.has(host)) continue;
         const ports = e.ports ?? args.ports;
         const open = e.ports !== null;
         const idx = journal.addInput(host, ports, open);

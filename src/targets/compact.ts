@@ -4,7 +4,7 @@
  * range), each host a sweeper reported ports for kept once with the union of its ports, names once.
  * A host both listed plainly and reported with ports is swept with the plain list's ports.
  */
-import { formatAddress } from './address.js';
+import { bits, formatAddress } from './address.js';
 import type { InputEntry } from './inputFile.js';
 import { covers, mergeIntervals, type Interval } from './space.js';
 
@@ -60,7 +60,7 @@ function textOf(iv: Interval): string {
   const at = (value: bigint) => formatAddress({ family: iv.family, value });
   if (iv.first === iv.last) return at(iv.first);
   const size = iv.last - iv.first + 1n;
-  if ((size & (size - 1n)) === 0n && iv.first % size === 0n) return `${at(iv.first)}/${(iv.family === 4 ? 32 : 128) - (size.toString(2).length - 1)}`;
+  if ((size & (size - 1n)) === 0n && iv.first % size === 0n) return `${at(iv.first)}/${bits(iv.family) - (size.toString(2).length - 1)}`;
   return `${at(iv.first)}-${at(iv.last)}`;
 }
 
