@@ -171,11 +171,14 @@ export class PduChannel {
     if (this.failure === null) this.failure = err;
     clearTimeout(this.deadline);
     this.socket.destroy();
-    // PDUs that arrived before the failure are still delivered first
-    if (this.waiter !== null && this.queue.length === 0) {
+    // a waiter always settles: with a PDU that arrived before the failure (delivered first, as
+    // when an A-ASSOCIATE-AC and a malformed P-DATA-TF come in one chunk), else with the failure
+    if (this.waiter !== null) {
       const w = this.waiter;
       this.waiter = null;
-      w.reject(this.failure);
+      const next = this.queue.shift();
+      if (next !== undefined) w.resolve(next);
+      else w.reject(this.failure);
     }
   }
 }
