@@ -83,3 +83,20 @@ describe('PDU channel', () => {
     await assert.rejects(waiting, (e: Error & { kind?: string }) => e.kind === 'not-dicom');
   });
 });
+
+describe('what a broken association proves', () => {
+  test('a FIND context accepted, then the association broke before the test query: find is unknown, not open', async () => {
+    const c = cases[0];
+    assert.ok(c !== undefined);
+    const p = await startHostile('127.0.76.40', 10104, ['read', { send: c.answers }, { wait: 500 }, 'close']);
+    try {
+      const r = await runCli(['scan', p.host, '-p', '10104', '--depth', 'access', '--json', '--timeout', '1000', '--db', path.join(tempDir('repro'), 'r.db')]);
+      const s = JSON.parse(r.stdout.split('\n')[0] ?? '{}') as { dicom: { find: boolean | null; findRefusal: string | null }; findings: Array<{ id: string }> };
+      assert.equal(s.dicom.find, null);
+      assert.match(s.dicom.findRefusal ?? '', /^not tested: /);
+      assert.ok(!s.findings.some((f) => f.id === 'dicom-open-query'), 'no open-query finding without a query answered');
+    } finally {
+      await p.stop();
+    }
+  });
+});

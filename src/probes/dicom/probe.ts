@@ -5,7 +5,7 @@
 import type { AssociateAc } from '../../dicom/pdu.js';
 import { NONEXISTENT_SOP_CLASS, STORAGE_SOP_CLASSES, SopClass } from '../../dicom/uids.js';
 import type { UpperLayerError } from '../../dicom/channel.js';
-import { depthAtLeast, type AssociationAttempt, type DicomObservation, type Dialer, type ProbeOptions } from '../types.js';
+import { depthAtLeast, type AssociationAttempt, type DicomObservation, type Dialer, type ProbeFailure, type ProbeOptions } from '../types.js';
 import { OPENDOOR_CALLING_AE, UNLIKELY_CALLED_AE, calledAeCandidates } from './aeTitles.js';
 import { attemptAssociation, probeContexts, type AttemptResult } from './negotiation.js';
 import { testFind, type FindTest } from './findTest.js';
@@ -60,9 +60,19 @@ function fromAccepted(obs: DicomObservation, ac: AssociateAc, echoStatus: number
   obs.acceptsNonexistentSopClass = accepted.has(NONEXISTENT_SOP_CLASS);
 }
 
-/** Applies a C-FIND permission test's outcome: a negotiated FIND context is not a permitted C-FIND. */
-function applyFindTest(obs: DicomObservation, test: FindTest | null): void {
-  if (test === null) return;
+/**
+ * Applies a C-FIND permission test's outcome: a negotiated FIND context is not a permitted C-FIND.
+ * Where the test was due (--depth access and above) and never ran — the association failed before
+ * it — whether a stranger may query is unknown: null, never the negotiation's optimistic true.
+ */
+function applyFindTest(obs: DicomObservation, test: FindTest | null, due: boolean, failure: ProbeFailure | null): void {
+  if (test === null) {
+    if (due && obs.find === true) {
+      obs.find = null;
+      obs.findRefusal = `not tested: ${failure?.detail ?? 'association ended first'}`;
+    }
+    return;
+  }
   obs.find = test.allowed;
   obs.findRefusal = test.allowed ? null : test.detail;
 }
@@ -88,7 +98,7 @@ export async function probeDicom(dial: Dialer, opts: ProbeOptions): Promise<Dico
   record(first.attempt);
   if (first.ac !== null) {
     fromAccepted(obs, first.ac, first.echoStatus, offered);
-    applyFindTest(obs, findTest);
+    applyFindTest(obs, findTest, keep !== undefined, first.attempt.failure);
     obs.calledAe = UNLIKELY_CALLED_AE;
     obs.anyCalledAe = true;
     obs.anyCallingAe = true;
@@ -110,7 +120,7 @@ export async function probeDicom(dial: Dialer, opts: ProbeOptions): Promise<Dico
     opts.log.debug(`dicom: called AE ${title}: ${r.attempt.outcome}`);
     if (r.ac !== null) {
       fromAccepted(obs, r.ac, r.echoStatus, offered);
-      applyFindTest(obs, findTest);
+      applyFindTest(obs, findTest, keep !== undefined, r.attempt.failure);
       obs.calledAe = title;
       obs.anyCallingAe = true;
       obs.rejectedAe = 'called';
