@@ -33,6 +33,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--timeout <ms>', 'timeout of each network step in milliseconds', '3000')
     .option('--connect-timeout <ms>', 'timeout of the port sweep\'s connects (default: --timeout); shorter for far, filtered networks')
     .option('--max-queries <n>', 'C-FIND queries allowed per service when counting', '2000')
+    .option('--host-timeout <ms>', 'give up on a host after this long (default: computed from the other bounds, see README)')
     .option('--count-budget <ms>', 'time allowed per service when counting, in milliseconds', '120000')
     .option('--db <file>', 'the results database (default: ~/.local/share/opendoor/opendoor.db)')
     .option('--resume <scanId>', 'finish an interrupted scan (targets and options come from the database)')

@@ -6,6 +6,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { buildPlan, resumedStreamItems, streamItems, type PlanArgs } from '../engine/plan.js';
 import type { WorkItem } from '../types/work.js';
 import { InputFileError, LineParser } from '../targets/inputFile.js';
+import { HostWatch } from '../engine/hostWatch.js';
 import { newScanId, runScan } from '../engine/scan.js';
 import { renderTable } from '../output/table.js';
 import { Store, defaultDbPath } from '../store/db.js';
@@ -75,12 +76,17 @@ export async function scanCommand(targetArgs: string[], o: ScanCliOptions, io: I
       io.stderr(`opendoor: interrupted; finishing nothing new (Ctrl-C again to quit at once)\n`);
     };
     process.on('SIGINT', onSigint);
+    // a scan that looks stuck says what it waits for: kill -USR1 PID
+    const watch = new HostWatch();
+    const onSigusr1 = () => io.stderr(watch.describe());
+    process.on('SIGUSR1', onSigusr1);
     const status = await runScan(plan, {
       scanId,
       store,
       log,
       from,
       shouldStop: () => stop,
+      watch,
       onService: emit,
       progress: process.stderr.isTTY === true && o.quiet !== true,
       ...(source !== undefined ? { source, streamed: () => store.inputCount(scanId) } : {}),
@@ -93,7 +99,10 @@ export async function scanCommand(targetArgs: string[], o: ScanCliOptions, io: I
         }
         throw e;
       })
-      .finally(() => process.off('SIGINT', onSigint));
+      .finally(() => {
+        process.off('SIGINT', onSigint);
+        process.off('SIGUSR1', onSigusr1);
+      });
     const summary = store.summary(scanId);
     emit(summary);
     if (o.json !== true) io.stdout(renderTable(store.services(scanId), summary));

@@ -27,6 +27,7 @@ export interface ScanCliOptions {
   rate: string;
   timeout: string;
   connectTimeout?: string;
+  hostTimeout?: string;
   maxQueries: string;
   countBudget: string;
   db?: string;
@@ -128,6 +129,7 @@ export function planArgs(targetArgs: string[], o: ScanCliOptions, io: Io): PlanA
     depth: o.depth as Depth,
     timeoutMs: intOption('timeout', o.timeout, 50, 600000),
     ...(o.connectTimeout !== undefined ? { connectTimeoutMs: intOption('connect-timeout', o.connectTimeout, 50, 600000) } : {}),
+    ...(o.hostTimeout !== undefined ? { hostTimeoutMs: intOption('host-timeout', o.hostTimeout, 100, 86400000) } : {}),
     concurrency: intOption('concurrency', o.concurrency, 1, 4096),
     rate: intOption('rate', o.rate, 1, 100000),
     aeTitles: aeTitlesFrom(o.aeTitles, io.stdin),

@@ -20,6 +20,8 @@ export interface PlanArgs {
   timeoutMs: number;
   /** The port sweep's connects; --timeout when absent (and in plans stored before it existed). */
   connectTimeoutMs?: number;
+  /** --host-timeout: a cap on each host's time below the deadline computed from the other bounds. */
+  hostTimeoutMs?: number;
   concurrency: number;
   rate: number;
   aeTitles: string[];

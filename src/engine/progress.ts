@@ -1,4 +1,6 @@
-/** Progress on stderr when it is a terminal: done/total, rate, ETA, services and exposures found. */
+import type { HostActivity } from '../net/hostScope.js';
+
+/** Progress on stderr when it is a terminal: done/total, rate, ETA, services and exposures found, the oldest host in flight. */
 export class Progress {
   private done = 0;
   /** Done before this run (a resumed scan): counted in done/total, not in the rate. */
@@ -11,6 +13,7 @@ export class Progress {
   constructor(
     private readonly total: bigint | null,
     enabled: boolean,
+    private readonly inFlight: { activities(): HostActivity[] } = { activities: () => [] },
     private readonly write: (s: string) => void = (s) => void process.stderr.write(s),
   ) {
     this.timer = enabled ? setInterval(() => this.print(), 1000) : null;
@@ -34,7 +37,10 @@ export class Progress {
     const rate = secs > 0 ? (this.done - this.before) / secs : 0;
     const left = this.total === null ? null : Number(this.total) - this.done;
     const eta = rate > 0 && left !== null ? `${Math.ceil(left / rate)} s` : '?';
-    return `opendoor: ${this.done}/${this.total ?? '?'} hosts, ${rate.toFixed(1)}/s, ETA ${eta}, ${this.services} services, ${this.exposed} exposed`;
+    const busy = this.inFlight.activities();
+    const oldest = busy[0];
+    const waiting = oldest === undefined ? '' : `, ${busy.length} in flight (oldest ${oldest.host}${oldest.port !== null ? `:${oldest.port}` : ''} ${oldest.step} ${Math.round(oldest.ageMs / 1000)} s)`;
+    return `opendoor: ${this.done}/${this.total ?? '?'} hosts, ${rate.toFixed(1)}/s, ETA ${eta}, ${this.services} services, ${this.exposed} exposed${waiting}`;
   }
 
   private print(): void {

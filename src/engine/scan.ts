@@ -10,11 +10,13 @@ import { identifyHost } from '../fingerprint/host.js';
 import { isExposed, judgeService } from '../findings/judge.js';
 import { fdLimit, sweepInFlight, sweepThreads, type SweepResult } from '../net/connectSweep.js';
 import { serviceRecord, type ServiceRecord } from '../output/records.js';
-import { probeService, type ServiceResult } from '../probes/service.js';
+import { currentScope, type HostActivity } from '../net/hostScope.js';
+import { probeService, serviceBoundMs, type ServiceResult } from '../probes/service.js';
 import type { Store } from '../store/db.js';
 import type { Logger } from '../util/log.js';
 import type { ResumeState, WorkItem } from '../types/work.js';
 import { workItems, type Plan } from './plan.js';
+import { HOST_DEADLINE_SLACK_MS, HostWatch } from './hostWatch.js';
 import { Progress } from './progress.js';
 import { RateLimiter } from './rate.js';
 import { openSweeper } from './sweeper.js';
@@ -33,6 +35,8 @@ export interface RunOptions {
   source?: AsyncIterable<WorkItem> | Iterable<WorkItem>;
   /** How many items a streamed scan has had in all (its target count). */
   streamed?: () => number;
+  /** Hosts in flight under their deadlines (the caller may list them, e.g. on SIGUSR1). */
+  watch?: HostWatch;
 }
 
 export function newScanId(now = new Date()): string {
@@ -49,13 +53,30 @@ const IDLE_FLUSH_MS = 20;
 /** A failed sweep batch is tried this many more times. */
 const SWEEP_RETRIES = 2;
 
-async function probeOpenPorts(host: string, open: number[], plan: Plan, rate: RateLimiter, log: Logger): Promise<ServiceRecord[]> {
+/** A port whose probe the host deadline cut short: it was open, and the record says where it stopped. */
+function cutShort(host: string, port: number, at: HostActivity, deadlineMs: number): ServiceResult {
+  const where = at.port === port ? at.step : 'not reached';
+  const failure = { kind: 'host-deadline' as const, detail: `host deadline of ${deadlineMs} ms; step: ${where}` };
+  return { observation: { host, port, transport: 'tcp', protocol: 'unknown', tls: null, dicom: null, http: null, exposure: null, failure, elapsedMs: at.ageMs }, product: null, version: null };
+}
+
+async function probeOpenPorts(host: string, open: number[], plan: Plan, rate: RateLimiter, watch: HostWatch, log: Logger): Promise<ServiceRecord[]> {
   const a = plan.args;
+  const opts = { timeoutMs: a.timeoutMs, depth: a.depth, aeTitles: a.aeTitles, maxQueries: a.maxQueries, countBudgetMs: a.countBudgetMs, log };
+  const throttle = async (): Promise<void> => {
+    const waitStarted = performance.now();
+    await rate.take();
+    watch.waited(currentScope(), performance.now() - waitStarted);
+  };
+  const bound = open.reduce((sum, port) => sum + serviceBoundMs(port, opts), HOST_DEADLINE_SLACK_MS);
+  const deadlineMs = Math.min(bound, a.hostTimeoutMs ?? bound);
   const results: ServiceResult[] = [];
-  for (const port of open) {
-    results.push(
-      await probeService(host, port, { timeoutMs: a.timeoutMs, depth: a.depth, aeTitles: a.aeTitles, maxQueries: a.maxQueries, countBudgetMs: a.countBudgetMs, log, throttle: () => rate.take() }),
-    );
+  const expired = await watch.run(host, deadlineMs, async () => {
+    for (const port of open) results.push(await probeService(host, port, { ...opts, throttle }));
+  });
+  if (expired !== null) {
+    log.warn(`${host}: host deadline (${deadlineMs} ms) reached in step ${expired.step}; its connections were closed`);
+    for (const port of open.slice(results.length)) results.push(cutShort(host, port, expired, deadlineMs));
   }
   // a port a sweeper reported open may have closed since: refused at once, it is no service
   const found = results.filter((r) => !(r.observation.protocol === 'unknown' && r.observation.failure?.kind === 'connection-refused'));
@@ -78,7 +99,8 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
   const threads = o.source !== undefined || plan.total >= POOL_FROM_HOSTS ? sweepThreads() : 0;
   const pool = openSweeper({ rate, timeoutMs: connectTimeoutMs, inFlight, parallel: threads });
   o.log.debug(`sweep: ${pool.kind}, ${Math.max(1, threads)} ${pool.kind === 'native' ? 'helper(s)' : 'thread(s)'}, ${inFlight} connects in flight`);
-  const progress = new Progress(o.source === undefined ? plan.total : null, o.progress);
+  const watch = o.watch ?? new HostWatch();
+  const progress = new Progress(o.source === undefined ? plan.total : null, o.progress, watch);
   progress.skip(o.from?.hostsDone ?? 0);
   // where the scan stands: every item before `step` is done, except those dispatched and not finished
   const state = { step: o.from?.step ?? 0n, hostsDone: o.from?.hostsDone ?? 0 };
@@ -103,7 +125,7 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
   const probeHost = (item: WorkItem, open: number[]): void => {
     const previous = busy.get(item.host) ?? Promise.resolve();
     const p: Promise<void> = previous
-      .then(() => probeOpenPorts(item.host, open, plan, rate, o.log))
+      .then(() => probeOpenPorts(item.host, open, plan, rate, watch, o.log))
       .then((records) => {
         // stored first: a host whose records did not reach the database stays pending
         o.store.recordHost(o.scanId, records, exposedRecord, snapshot(item.idx));

@@ -1,6 +1,7 @@
 /** TCP and TLS connections with a timeout on every step; failures are typed values, never exceptions. */
 import net from 'node:net';
 import tls from 'node:tls';
+import { ownSocket } from './hostScope.js';
 import { PROBE_CLIENT_CERT, PROBE_CLIENT_KEY } from './probe-cert.js';
 
 export type ConnectFailure = 'refused' | 'timeout' | 'unreachable' | 'reset' | 'error';
@@ -27,6 +28,7 @@ function classify(err: NodeJS.ErrnoException): ConnectFailure {
 export function tcpConnect(host: string, port: number, timeoutMs: number): Promise<TcpOutcome> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port, noDelay: true });
+    ownSocket(socket);
     const timer = setTimeout(() => {
       socket.destroy();
       resolve({ ok: false, failure: 'timeout', code: null });
@@ -108,6 +110,7 @@ export function tlsConnect(host: string, port: number, timeoutMs: number, withPr
       ALPNProtocols: undefined,
       secureContext: secureContext(withProbeCert),
     });
+    ownSocket(socket);
     const timer = setTimeout(() => {
       socket.destroy();
       resolve({ ok: false, failure: 'timeout', code: null, facts });

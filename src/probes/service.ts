@@ -3,9 +3,11 @@
  * A tarpit costs one timeout: silence ends the classification, it never triggers another probe.
  */
 import { isClientCertAlert, tcpConnect, tlsConnect, type TlsFacts } from '../net/connect.js';
-import { measureExposure } from './dicom/exposure.js';
-import { probeDicom, type DicomProbeResult } from './dicom/probe.js';
-import { probeHttp } from './http/probe.js';
+import { enterStep } from '../net/hostScope.js';
+import { exposureBoundMs, measureExposure } from './dicom/exposure.js';
+import { associationBoundMs } from './dicom/negotiation.js';
+import { dicomProbeBoundMs, probeDicom, type DicomProbeResult } from './dicom/probe.js';
+import { httpProbeBoundMs, probeHttp } from './http/probe.js';
 import type { Dialer, ProbeFailure, ProbeOptions, Protocol, ServiceObservation, Transport } from './types.js';
 
 /** Ports where TLS is tried before plain TCP (DICOM TLS 2762, ISCL 2761, HTTPS). */
@@ -42,6 +44,7 @@ const refused = (): Classified => blank('unknown', { kind: 'connection-refused',
 
 async function classifyHttp(host: string, port: number, tls: boolean, opts: ServiceProbeOptions): Promise<Classified | 'silent' | 'refused' | 'no'> {
   await opts.throttle();
+  enterStep(`http${tls ? 's' : ''}`);
   const { timeoutMs, depth, maxQueries, countBudgetMs, log } = opts;
   const h = await probeHttp(host, port, { timeoutMs, tls, depth, maxQueries, countBudgetMs, log });
   if (h.kind === 'http') return { ...blank('http', null), http: h.observation, product: h.product, version: h.version, exposure: h.exposure };
@@ -72,8 +75,10 @@ async function classify(host: string, port: number, transport: Transport, dial: 
     if (h === 'refused') return refused();
     if (h !== 'no') return h;
   }
+  enterStep(`dicom${tls ? '-tls' : ''}: association`);
   const d = await probeDicom(dial, opts);
   if (d.kind === 'dicom') {
+    enterStep(`dicom${tls ? '-tls' : ''}: count`);
     const m = await measureExposure(dial, d.observation, opts);
     const dicom = { ...d.observation, retrieve: m.retrieve };
     return { ...blank('dicom', m.failure), dicom, exposure: m.exposure };
@@ -111,6 +116,7 @@ const NO_FACTS: TlsFacts = { version: null, subject: null, issuer: null, selfSig
 /** Handshake once to read certificate facts; null when the port does not speak TLS. */
 async function tlsFacts(host: string, port: number, opts: ServiceProbeOptions): Promise<{ facts: TlsFacts | null; code: string | null; timeout: boolean; refused: boolean }> {
   await opts.throttle();
+  enterStep('tls handshake');
   const r = await tlsConnect(host, port, opts.timeoutMs);
   if (r.ok) {
     r.socket.destroy();
@@ -149,8 +155,24 @@ export interface ServiceResult {
   version: string | null;
 }
 
+/**
+ * The longest probeService can take on this port, from the bounds of what it may run: a web-first
+ * HTTP probe, the DICOM probe and count (or one association and an HTTP fallback), and on a
+ * plain port that closed silently the TLS handshakes and the whole classification again over TLS.
+ * Waits for the rate budget are not in it (the host watchdog adds them).
+ */
+export function serviceBoundMs(port: number, opts: ProbeOptions): number {
+  const http = httpProbeBoundMs(opts);
+  const web = WEB_FIRST_PORTS.has(port) ? http : 0;
+  const oneAssociation = associationBoundMs(opts.timeoutMs);
+  const classifying = web + Math.max(dicomProbeBoundMs(opts) + exposureBoundMs(opts), oneAssociation + http);
+  const tls = 3 * opts.timeoutMs; // certificate facts, and the client-certificate check
+  return TLS_FIRST_PORTS.has(port) ? tls + classifying : web + oneAssociation + tls + classifying;
+}
+
 export async function probeService(host: string, port: number, opts: ServiceProbeOptions): Promise<ServiceResult> {
   const started = performance.now();
+  enterStep('connect', port);
   let transport: Transport = 'tcp';
   let tls: TlsFacts | null = null;
   let c: Classified;

@@ -39,7 +39,9 @@ export type FailureKind =
   | 'connection-closed'
   | 'protocol-error'
   | 'cap-exceeded'
-  | 'tls-error';
+  | 'tls-error'
+  /** the host's hard deadline fired (the watchdog): detail names the step it was in */
+  | 'host-deadline';
 
 export interface ProbeFailure {
   kind: FailureKind;

@@ -7,9 +7,10 @@ import { Association, requestAssociation } from '../../dicom/association.js';
 import { datasetCodec } from '../../dicom/dataset.js';
 import { SopClass, TransferSyntax } from '../../dicom/uids.js';
 import { depthAtLeast, type DicomObservation, type Dialer, type ExposureObservation, type ProbeFailure, type ProbeOptions } from '../types.js';
+import { enterStep } from '../../net/hostScope.js';
 import { OPENDOOR_CALLING_AE } from './aeTitles.js';
 import { countExposure } from './count.js';
-import { associateRq, failureOf, newChannel } from './negotiation.js';
+import { associateRq, dialFailure, failureOf, newChannel } from './negotiation.js';
 import { proveRetrieval, retrieveContexts } from './retrieve.js';
 
 /** Bytes accepted over one counting association: answers are streamed and dropped, this only stops a firehose. */
@@ -21,6 +22,13 @@ export interface ExposureResult {
   failure: ProbeFailure | null;
 }
 
+/** The longest measureExposure can take: a connect, then the counting channel's deadline. */
+export function exposureBoundMs(opts: Pick<ProbeOptions, 'timeoutMs' | 'depth' | 'countBudgetMs'>): number {
+  return depthAtLeast(opts.depth, 'count') ? opts.timeoutMs + countingDeadlineMs(opts) : 0;
+}
+
+const countingDeadlineMs = (opts: Pick<ProbeOptions, 'timeoutMs' | 'countBudgetMs'>): number => opts.countBudgetMs + 2 * opts.timeoutMs;
+
 export async function measureExposure(dial: Dialer, dicom: DicomObservation, opts: ProbeOptions): Promise<ExposureResult> {
   const none: ExposureResult = { exposure: null, retrieve: null, failure: null };
   if (dicom.calledAe === null || dicom.find !== true || !depthAtLeast(opts.depth, 'count')) return none;
@@ -30,8 +38,8 @@ export async function measureExposure(dial: Dialer, dicom: DicomObservation, opt
   const find = [SopClass.StudyRootFind, SopClass.PatientRootFind].map((abstractSyntax, i) => ({ id: 2 * i + 1, abstractSyntax, transferSyntaxes: [...ts] }));
   const get = wantRetrieve ? retrieveContexts(find.length * 2 + 1) : { contexts: [], roles: [] };
   const opened = await dial();
-  if (!opened.ok) return { ...none, failure: { kind: 'connection-refused', detail: opened.code ?? opened.failure } };
-  const channel = newChannel(opened.socket, opts.timeoutMs, opts.countBudgetMs + 2 * opts.timeoutMs, COUNT_BYTE_CAP);
+  if (!opened.ok) return { ...none, failure: dialFailure(opened) };
+  const channel = newChannel(opened.socket, opts.timeoutMs, countingDeadlineMs(opts), COUNT_BYTE_CAP);
   const rq = associateRq(dicom.calledAe, OPENDOOR_CALLING_AE, [...find, ...get.contexts], get.roles);
   let assoc: Association | null = null;
   try {
@@ -49,6 +57,7 @@ export async function measureExposure(dial: Dialer, dicom: DicomObservation, opt
       if (getCtx === null) retrieve = false;
       else if (exposure !== null && exposure.instances > 0) {
         try {
+          enterStep('dicom: retrieve (C-GET)');
           const r = await proveRetrieval(assoc, findCtx, getCtx);
           retrieve = r.retrieved;
           opts.log.debug(r.retrieved ? `retrieval proven: ${r.bytes} bytes received and discarded` : `retrieval refused: ${r.reason}`);

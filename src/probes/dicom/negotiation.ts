@@ -86,6 +86,12 @@ export function failureOf(e: unknown): ProbeFailure {
   return { kind: 'protocol-error', detail: e instanceof Error ? e.name : 'unknown error' };
 }
 
+/** Why a Dialer could not open the connection, in the probes' failure vocabulary. */
+export function dialFailure(opened: { failure: string; code: string | null }): ProbeFailure {
+  const kind: FailureKind = opened.failure === 'refused' ? 'connection-refused' : opened.failure === 'timeout' ? 'io-timeout' : opened.failure === 'handshake' ? 'tls-error' : 'connection-reset';
+  return { kind, detail: opened.code ?? opened.failure };
+}
+
 export interface AttemptResult {
   attempt: AssociationAttempt;
   ac: AssociateAc | null;
@@ -115,9 +121,8 @@ export async function attemptAssociation(
   const base = { calledAe, callingAe };
   const opened = await dial();
   if (!opened.ok) {
-    const kind: FailureKind = opened.failure === 'refused' ? 'connection-refused' : opened.failure === 'timeout' ? 'io-timeout' : opened.failure === 'handshake' ? 'tls-error' : 'connection-reset';
     return {
-      attempt: { ...base, outcome: 'failed', rejection: null, failure: { kind, detail: opened.code ?? opened.failure } },
+      attempt: { ...base, outcome: 'failed', rejection: null, failure: dialFailure(opened) },
       ac: null,
       echoStatus: null,
       upperLayerError: null,
@@ -155,6 +160,11 @@ export async function attemptAssociation(
     assoc.abort();
   }
   return done({ ...base, outcome: 'accepted', rejection: null, failure }, answer, echoStatus, null);
+}
+
+/** The longest one probing association can take: its connect, then the channel's deadline. */
+export function associationBoundMs(timeoutMs: number): number {
+  return timeoutMs + timeoutMs * 4;
 }
 
 export function newChannel(socket: Duplex, timeoutMs: number, deadlineMs = timeoutMs * 4, maxTotalBytes = PROBE_BYTE_CAP): PduChannel {

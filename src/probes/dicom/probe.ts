@@ -7,9 +7,10 @@ import { NONEXISTENT_SOP_CLASS, STORAGE_SOP_CLASSES, SopClass } from '../../dico
 import type { UpperLayerError } from '../../dicom/channel.js';
 import { depthAtLeast, type AssociationAttempt, type DicomObservation, type Dialer, type ProbeFailure, type ProbeOptions } from '../types.js';
 import { OPENDOOR_CALLING_AE, UNLIKELY_CALLED_AE, calledAeCandidates } from './aeTitles.js';
-import { attemptAssociation, probeContexts, type AttemptResult } from './negotiation.js';
+import { associationBoundMs, attemptAssociation, probeContexts, type AttemptResult } from './negotiation.js';
 import { testFind, type FindTest } from './findTest.js';
 import type { Association } from '../../dicom/association.js';
+import { enterStep } from '../../net/hostScope.js';
 
 export type DicomProbeResult =
   | { kind: 'dicom'; observation: DicomObservation }
@@ -77,12 +78,19 @@ function applyFindTest(obs: DicomObservation, test: FindTest | null, due: boolea
   obs.findRefusal = test.allowed ? null : test.detail;
 }
 
+/** The longest probeDicom can take: every association it may attempt, each at its bound. */
+export function dicomProbeBoundMs(opts: Pick<ProbeOptions, 'timeoutMs' | 'depth' | 'aeTitles'>): number {
+  const attempts = 1 + (depthAtLeast(opts.depth, 'access') ? calledAeCandidates(opts.aeTitles).length : 0);
+  return attempts * associationBoundMs(opts.timeoutMs);
+}
+
 export async function probeDicom(dial: Dialer, opts: ProbeOptions): Promise<DicomProbeResult> {
   const limits = { timeoutMs: opts.timeoutMs };
   const offered = new Map(probeContexts().map((pc) => [pc.id, pc.abstractSyntax]));
   let findTest: FindTest | null = null;
   const keep = depthAtLeast(opts.depth, 'access')
     ? async (assoc: Association) => {
+        enterStep('dicom: find test');
         findTest = await testFind(assoc);
       }
     : undefined;
@@ -114,7 +122,9 @@ export async function probeDicom(dial: Dialer, opts: ProbeOptions): Promise<Dico
   obs.anyCalledAe = first.attempt.outcome === 'rejected' ? false : null;
   if (!depthAtLeast(opts.depth, 'access')) return { kind: 'dicom', observation: obs };
 
-  for (const title of calledAeCandidates(opts.aeTitles)) {
+  const titles = calledAeCandidates(opts.aeTitles);
+  for (const [i, title] of titles.entries()) {
+    enterStep(`dicom: called AE ${i + 1}/${titles.length}`);
     const r = await attemptAssociation(dial, title, OPENDOOR_CALLING_AE, limits, keep);
     record(r.attempt);
     opts.log.debug(`dicom: called AE ${title}: ${r.attempt.outcome}`);

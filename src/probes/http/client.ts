@@ -4,6 +4,7 @@
  * be led off its target), certificates not verified (an auditor must see self-signed ones).
  */
 import type { Agent } from 'undici';
+import { currentScope } from '../../net/hostScope.js';
 
 export const MAX_HTTP_BODY = 4 * 1024 * 1024;
 
@@ -32,6 +33,7 @@ export class HttpClient {
     readonly origin: string,
     private readonly timeoutMs: number,
     private readonly request: Undici['request'],
+    private readonly release: () => void,
   ) {}
 
   static async open(t: HttpTarget): Promise<HttpClient> {
@@ -46,8 +48,10 @@ export class HttpClient {
       pipelining: 1,
     });
     // normalised by URL (a default port disappears), so the off-target check compares like with like
+    // a host watchdog that fires destroys the agent and with it every socket it holds
+    const release = currentScope()?.own(() => void agent.destroy().catch(() => undefined)) ?? (() => undefined);
     const origin = new URL(`${t.tls ? 'https' : 'http'}://${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`).origin;
-    return new HttpClient(agent, origin, t.timeoutMs, request);
+    return new HttpClient(agent, origin, t.timeoutMs, request, release);
   }
 
   /**
@@ -100,6 +104,7 @@ export class HttpClient {
   }
 
   async close(): Promise<void> {
+    this.release();
     await this.agent.destroy().catch(() => undefined);
   }
 }

@@ -6,7 +6,7 @@ import { depthAtLeast, type Depth, type ExposureObservation, type HttpObservatio
 import type { Logger } from '../../util/log.js';
 import { HttpClient, basicAuth, type HttpFailure } from './client.js';
 import { findDicomWebRoot, qidoExposure, wadoRetrieve } from './dicomweb.js';
-import { DEFAULT_CREDENTIALS, recognise, title } from './fingerprint.js';
+import { DEFAULT_CREDENTIALS, DICOMWEB_ROOTS, recognise, title } from './fingerprint.js';
 import { orthancExposure, orthancRetrieve, orthancSystem } from './orthanc.js';
 
 export interface HttpProbeOptions {
@@ -28,6 +28,16 @@ async function tryDefaults(product: string | null, works: (headers: Record<strin
     if (await works(headers)) return headers;
   }
   return null;
+}
+
+/**
+ * The longest probeHttp can take: every request it may send (root, /system with and without vendor
+ * defaults, each DICOMweb root, the Orthanc counts) at its bound of twice the timeout, the count
+ * budget plus the request in flight when it ran out, and one download at ten times the timeout.
+ */
+export function httpProbeBoundMs(opts: Pick<HttpProbeOptions, 'timeoutMs' | 'countBudgetMs'>): number {
+  const requests = 4 + 2 * DEFAULT_CREDENTIALS.length + DICOMWEB_ROOTS.length + 4;
+  return (2 * requests + 2 + 10) * opts.timeoutMs + opts.countBudgetMs;
 }
 
 export async function probeHttp(host: string, port: number, opts: HttpProbeOptions): Promise<HttpProbeResult> {
