@@ -31,13 +31,18 @@ async function tryDefaults(product: string | null, works: (headers: Record<strin
 }
 
 /**
- * The longest probeHttp can take: every request it may send (root, /system with and without vendor
- * defaults, each DICOMweb root, the Orthanc counts) at its bound of twice the timeout, the count
- * budget plus the request in flight when it ran out, and one download at ten times the timeout.
+ * The longest probeHttp can take at this depth: every request it may send (root, /system, each
+ * DICOMweb root; vendor defaults from access; the Orthanc counts from count) at its bound of twice
+ * the timeout; from count, the count budget plus the request in flight when it ran out; at
+ * retrieve, one more listing and a download at ten times the timeout.
  */
-export function httpProbeBoundMs(opts: Pick<HttpProbeOptions, 'timeoutMs' | 'countBudgetMs'>): number {
-  const requests = 4 + 2 * DEFAULT_CREDENTIALS.length + DICOMWEB_ROOTS.length + 4;
-  return (2 * requests + 2 + 10) * opts.timeoutMs + opts.countBudgetMs;
+export function httpProbeBoundMs(opts: Pick<HttpProbeOptions, 'timeoutMs' | 'countBudgetMs' | 'depth'>): number {
+  const t = opts.timeoutMs;
+  const access = depthAtLeast(opts.depth, 'access') ? 2 * DEFAULT_CREDENTIALS.length + 1 : 0;
+  const requests = 2 + DICOMWEB_ROOTS.length + access + (depthAtLeast(opts.depth, 'count') ? 4 : 0);
+  const counting = depthAtLeast(opts.depth, 'count') ? opts.countBudgetMs + 2 * t : 0;
+  const retrieving = depthAtLeast(opts.depth, 'retrieve') ? 12 * t : 0;
+  return 2 * t * requests + counting + retrieving;
 }
 
 export async function probeHttp(host: string, port: number, opts: HttpProbeOptions): Promise<HttpProbeResult> {
