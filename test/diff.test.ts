@@ -8,7 +8,7 @@ function rec(host: string, port: number, over: Partial<ServiceRecord> = {}): Ser
   return { type: 'service', host, port, transport: 'tcp', protocol: 'dicom', product: 'Orthanc', version: null, dicom: null, http: null, tls: null, exposure: null, findings: [], error: null, elapsedMs: 1, ...over };
 }
 const open = [{ id: 'dicom-open-query', severity: 'critical', title: 't', remediation: 'r', evidence: 'e' }];
-const exposure = (patients: number): Exposure => ({ patients, studies: patients * 2, series: 0, instances: 0, complete: true, phi: ['PatientName'], linkedImages: 0, capped: false, incompleteReason: null, queries: 1 });
+const exposure = (patients: number): Exposure => ({ patients, studies: patients * 2, series: 0, instances: 0, complete: true, phi: ['PatientName'], linkedImages: 0, capped: false, incompleteReason: null, queries: 1, splits: [] });
 
 test('new, fixed (gone and not exposed) and changed counts', () => {
   const a = [rec('192.0.2.1', 104, { findings: open, exposure: exposure(5) }), rec('192.0.2.2', 104, { findings: open }), rec('192.0.2.3', 104, { findings: open })];

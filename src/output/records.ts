@@ -42,6 +42,7 @@ export interface Exposure {
   capped: boolean;
   incompleteReason: string | null;
   queries: number;
+  splits: string[];
 }
 
 export interface ServiceRecord {
@@ -79,7 +80,7 @@ export function serviceRecord(s: ServiceObservation, id: Identification, finding
   const exposure: Exposure | null =
     e === null
       ? null
-      : { patients: e.patients, studies: e.studies, series: e.series, instances: e.instances, complete: e.complete, phi: e.phi, linkedImages: e.linkedImages, capped: e.capped, incompleteReason: e.incompleteReason, queries: e.queries };
+      : { patients: e.patients, studies: e.studies, series: e.series, instances: e.instances, complete: e.complete, phi: e.phi, linkedImages: e.linkedImages, capped: e.capped, incompleteReason: e.incompleteReason, queries: e.queries, splits: e.splits };
   const d = s.dicom;
   return {
     type: 'service',

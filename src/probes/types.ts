@@ -136,6 +136,8 @@ export interface ExposureObservation {
   capped: boolean;
   phi: string[];
   queries: number;
+  /** The keys a capped answer list was split by, in the order first used (StudyDate, StudyTime, PatientName, …). */
+  splits: string[];
   /** Through which interface the count was made. */
   model: 'study-root' | 'patient-root' | 'orthanc-rest' | 'qido-rs';
 }

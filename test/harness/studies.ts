@@ -85,3 +85,69 @@ export function makeArchive(dir: string, shape: ArchiveShape): Archive {
   const series = studies * shape.seriesPerStudy;
   return { files, patients: shape.patients, studies, series, instances: series * shape.instancesPerSeries };
 }
+
+/** One study of one instance, for archives shaped like a real day (names, times, accession numbers). */
+export interface StudySpec {
+  patientName: string;
+  patientId: string;
+  date: string;
+  time: string;
+  accession: string;
+}
+
+/** Write one single-instance study per spec (Latin-1 names, ISO_IR 100); returns the files. */
+export function makeStudyFiles(dir: string, specs: readonly StudySpec[]): string[] {
+  return specs.map((s, n) => {
+    const uid = `${ROOT}.9.${n}`;
+    const text = dumpText(0, 0, 0, 0)
+      .split('\n')
+      .map((line) => {
+        if (line.startsWith('(0008,0018)')) return `(0008,0018) UI [${uid}.1.1]`;
+        if (line.startsWith('(0020,000d)')) return `(0020,000d) UI [${uid}]`;
+        if (line.startsWith('(0020,000e)')) return `(0020,000e) UI [${uid}.1]`;
+        if (line.startsWith('(0008,0020)')) return `(0008,0020) DA [${s.date}]`;
+        if (line.startsWith('(0008,0030)')) return `(0008,0030) TM [${s.time}]`;
+        if (line.startsWith('(0008,0050)')) return `(0008,0050) SH [${s.accession}]`;
+        if (line.startsWith('(0010,0010)')) return s.patientName === '' ? '(0010,0010) PN (no value available)' : `(0010,0010) PN [${s.patientName}]`;
+        if (line.startsWith('(0010,0020)')) return `(0010,0020) LO [${s.patientId}]`;
+        return line;
+      })
+      .join('\n');
+    const base = path.join(dir, `study-${n}`);
+    writeFileSync(`${base}.txt`, text, 'latin1');
+    run('dump2dcm', ['-q', '--write-xfer-little', `${base}.txt`, `${base}.dcm`]);
+    return `${base}.dcm`;
+  });
+}
+
+const FAMILY_M = ['MARTIN', 'MÜLLER', 'MOREAU', 'MEYER', 'MORENO', 'MILLER', 'MARTINEZ', 'MORIN', 'MERCIER', 'MAIER', 'MAYER', 'MOLINA', 'MARCHAND', 'MASSON', 'MÜNCH', 'MANCINI'];
+const FAMILY_OTHER = ['DUPONT', 'GARCÍA', 'SCHMIDT', 'ROSSI', 'BERNARD', 'LÓPEZ', 'WEBER', 'RUSSO', 'PETIT', 'FISCHER', 'ÖZTÜRK', 'ÉMERY', "O'BRIEN", 'VAN DAMME', 'DE LA CRUZ'];
+const GIVEN = ['ANNA', 'JEAN', 'MARIE', 'HANS', 'LUCÍA', 'GIULIA', 'PIERRE', 'JOSÉ', 'ELENA', 'KLAUS', 'SOPHIE', 'MARCO'];
+
+/**
+ * A busy archive: `perDate` studies on each of `dates`, times spread over the working day, family
+ * names skewed towards M as real ones are, some with accents, without a given name, with the
+ * given name only (`^JEAN`), empty, or digits; about one patient in five has two studies.
+ * Deterministic from its arguments; synthetic, no real person.
+ */
+export function busyDay(dates: readonly string[], perDate: number): { specs: StudySpec[]; patients: number } {
+  const specs: StudySpec[] = [];
+  const patientIds = new Set<string>();
+  let n = 0;
+  for (const date of dates) {
+    for (let i = 0; i < perDate; i++, n++) {
+      const repeat = n % 5 === 4 && n > 10; // a returning patient: same name and ID as an earlier study
+      const p = repeat ? n - 7 : n;
+      const kind = p % 40;
+      const family = p % 10 < 6 ? (FAMILY_M[(p * 7) % FAMILY_M.length] as string) : (FAMILY_OTHER[(p * 3) % FAMILY_OTHER.length] as string);
+      const given = GIVEN[(p * 5) % GIVEN.length] as string;
+      const name = kind === 13 ? '' : kind === 17 ? `^${given}` : kind === 23 ? family : kind === 29 ? `${1000 + p}` : `${family}^${given}`;
+      const patientId = `${(7 * p + 100003) % 1000000}`.padStart(7, '0');
+      patientIds.add(patientId);
+      const secs = 7 * 3600 + ((i * 97 + n * 13) % (12 * 3600));
+      const time = [Math.floor(secs / 3600), Math.floor((secs % 3600) / 60), secs % 60].map((v) => String(v).padStart(2, '0')).join('');
+      specs.push({ patientName: name, patientId, date, time, accession: `ACC${date.slice(2)}${String(i).padStart(4, '0')}` });
+    }
+  }
+  return { specs, patients: patientIds.size };
+}

@@ -1,12 +1,19 @@
 /**
  * Exact exposure counts over C-FIND (PS3.4 annex C): distinct patients (keyed hash of PatientID
  * and issuer), studies, series, instances, and which identifying attributes came back. Values are
- * read, hashed or tested for emptiness, and dropped; only counts and attribute names leave here.
+ * read, hashed or tested for emptiness, and dropped when the count ends; only counts and attribute
+ * names leave here.
  *
- * Servers cap C-FIND answers and still report Success (Orthanc LimitFindResults). A cap is
- * detected by splitting the study list by StudyDate at the median date seen: for an uncapped
- * answer the halves add up to the whole; for a capped one they exceed it. Capped parts are split
- * again (then by patient name initial) until each is under the cap or a bound stops the count.
+ * Servers cap C-FIND answers and still report Success (Orthanc LimitFindResults). Every query's
+ * answers are real studies, so the count is the union of all studies answered; the question is
+ * whether it is all of them. A part whose answers reached the cap (the most answers any query
+ * got) is split (partition.ts) by StudyDate, StudyTime, then name, PatientID and accession prefixes,
+ * using the values seen, until every part is under the cap. A split is only believed when no study
+ * seen in the part escapes its children (an empty name escapes a name split: the next key must
+ * reach it) and the server honours the key (no answer outside the part it asked for). The whole is
+ * explored in two orders — dates and times first, identifiers first — and the count is complete
+ * only when both reach the same studies and every study seen: a study one partition saw and the
+ * other missed sends both round again, its values now known.
  */
 import type { AcceptedContext, Association } from '../../dicom/association.js';
 import { decodeDataset, encodeIdentifier, type DatasetView, type Identifier } from '../../dicom/dataset.js';
@@ -14,7 +21,7 @@ import { SopClass } from '../../dicom/uids.js';
 import type { Logger } from '../../util/log.js';
 import type { ExposureObservation } from '../types.js';
 import { PHI_ATTRIBUTES, keyedDigest, patientKey } from './phi.js';
-import { DateRange, splitRange, type DateSplit } from './dateRange.js';
+import { WHOLE, describePart, matchingKeys, partId, split, within, type Part, type SplitKeyName, type StudyKeys } from './partition.js';
 
 export interface CountBounds {
   maxQueries: number;
@@ -22,29 +29,46 @@ export interface CountBounds {
   budgetMs: number;
 }
 
-
 interface Study {
   patient: string;
   series: number | null;
   instances: number | null;
   /** NumberOfStudyRelatedInstances as reported, or null. */
   reportedInstances: number | null;
-  date: string;
   /** Kept in memory only while its counts are missing, to ask for them. */
   uid: string | null;
 }
 
 class BoundReached extends Error {}
 
-const NAME_INITIALS = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'];
+/** Dates and times first (cheap, exhaustive for dated studies), then identifiers. */
+const ORDER_A: readonly SplitKeyName[] = ['StudyDate', 'StudyTime', 'PatientName', 'PatientID', 'AccessionNumber'];
+/** The second partition: identifiers first, so that it fails where the first one would not. */
+const ORDER_B: readonly SplitKeyName[] = ['PatientID', 'PatientName', 'AccessionNumber', 'StudyTime', 'StudyDate'];
+/** Rounds of the two partitions, each of which must have seen new studies to be worth another. */
+const MAX_ROUNDS = 6;
+
+interface Explored {
+  complete: boolean;
+  /** Studies answered by parts under the cap. */
+  reached: Set<string>;
+}
 
 export class StudyCounter {
   readonly studies = new Map<string, Study>();
+  /** The split values of every study seen, for the length of the count (memory only). */
+  private readonly keys = new Map<string, StudyKeys>();
+  private readonly answers = new Map<string, { count: number; found: string[] }>();
+  /** Keys this server was caught not honouring: an answer outside the part that was asked for. */
+  private readonly ignored = new Set<SplitKeyName>();
   readonly phi = new Set<string>();
+  readonly splits = new Set<SplitKeyName>();
   queries = 0;
   capped = false;
-  /** StudyDate values seen in cheap cap-check answers (dates only; nothing identifying). */
-  private readonly datesSeen: string[] = [];
+  /** The most answers one query returned: a part that reaches it may have been cut. */
+  private cap = 0;
+  /** How many studies the unconstrained study query answered. */
+  private wholeCount: number | null = null;
   incomplete: string | null = null;
   private readonly started = performance.now();
 
@@ -60,7 +84,7 @@ export class StudyCounter {
     if (performance.now() - this.started > this.bounds.budgetMs) throw new BoundReached(`stopped at the ${this.bounds.budgetMs} ms count budget`);
   }
 
-  /** One C-FIND; returns the number of answers and the dates seen (dates are not identifying here). */
+  /** One C-FIND; returns the number of answers. */
   async query(identifier: Identifier, onAnswer: (ds: DatasetView) => void): Promise<number> {
     this.checkBounds();
     this.queries++;
@@ -92,95 +116,110 @@ export class StudyCounter {
     onAnswer(ds);
   }
 
-  /** Study-level query over a date range and optional name filter; returns the answer count and dates seen. */
-  /**
-   * A study-level query. `full` asks for everything a count needs (patient key, study counts, the
-   * identifying attributes) and records the studies; otherwise only UIDs and dates come back, which
-   * is all a cap check needs (and much cheaper for servers that compute the study counts).
-   */
-  async studyQuery(range: DateRange | null, nameFilter: string | null, full = true): Promise<{ count: number; dates: string[] }> {
-    const identifier: Identifier = { QueryRetrieveLevel: 'STUDY', StudyInstanceUID: '', StudyDate: range === null ? '' : range.toDicom() };
-    if (full) {
-      identifier['NumberOfStudyRelatedSeries'] = '';
-      identifier['NumberOfStudyRelatedInstances'] = '';
-      for (const name of PHI_ATTRIBUTES) identifier[name] = '';
-    }
-    if (nameFilter !== null) identifier['PatientName'] = nameFilter;
-    const dates: string[] = [];
+  /** A study-level query for one part (asked once): every study answered is recorded. */
+  private async ask(part: Part): Promise<{ count: number; found: string[] }> {
+    const id = partId(part);
+    const known = this.answers.get(id);
+    if (known !== undefined) return known;
+    const identifier: Identifier = { QueryRetrieveLevel: 'STUDY', StudyInstanceUID: '', StudyDate: '', StudyTime: '', NumberOfStudyRelatedSeries: '', NumberOfStudyRelatedInstances: '' };
+    for (const name of PHI_ATTRIBUTES) identifier[name] = '';
+    Object.assign(identifier, matchingKeys(part));
+    const found: string[] = [];
     const count = await this.query(identifier, (ds) => {
       const uid = ds.text('StudyInstanceUID');
       if (uid === '') return;
-      const date = ds.text('StudyDate');
-      dates.push(date);
-      if (!full) return;
       const key = keyedDigest('study', uid);
+      found.push(key);
       if (this.studies.has(key)) return;
       const patient = patientKey(ds.text('PatientID'), ds.text('IssuerOfPatientID'), ds.text('PatientName'), ds.text('PatientBirthDate'));
       const series = num(ds, 'NumberOfStudyRelatedSeries');
       const instances = num(ds, 'NumberOfStudyRelatedInstances');
-      const missing = series === null || instances === null;
-      this.studies.set(key, { patient, series, instances, reportedInstances: instances, date: /^\d{8}$/.test(date) ? date : '', uid: missing ? uid : null });
+      this.studies.set(key, { patient, series, instances, reportedInstances: instances, uid: series === null || instances === null ? uid : null });
+      this.keys.set(key, { date: ds.text('StudyDate'), time: ds.text('StudyTime'), name: ds.text('PatientName'), pid: ds.text('PatientID'), accession: ds.text('AccessionNumber') });
     });
-    return { count, dates };
-  }
-
-  /** Enumerate every study, splitting where the server caps its answers. */
-  async enumerate(): Promise<void> {
-    const whole = await this.studyQuery(null, null);
-    if (whole.count < 2) return;
-    const undated = whole.dates.filter((d) => !/^\d{8}$/.test(d)).length;
-    const split = splitRange(DateRange.all(), whole.dates);
-    if (split === null) {
-      // every study on one date: a name split is the only check left
-      await this.checkByName(DateRange.all(), whole.count);
-      return;
-    }
-    const parts = await this.countParts(split);
-    if (parts + undated > whole.count) {
+    this.cap = Math.max(this.cap, count);
+    // more studies than the unconstrained query returned: that answer was cut, whatever stops the count later
+    if (this.wholeCount !== null && this.keys.size > this.wholeCount && !this.capped) {
       this.capped = true;
-      this.log.debug(`C-FIND answers capped at ${whole.count}`);
-      if (undated > 0) this.incomplete = 'capped answers include studies without StudyDate, which no date split reaches';
-      await this.refine(split, whole.count);
+      this.log.debug(`C-FIND answers capped at ${this.wholeCount}`);
     }
+    const answer = { count, found };
+    this.answers.set(id, answer);
+    return answer;
   }
 
-  /** Cheap counts of both halves; the dates seen are kept for splitting further. */
-  private async countParts(split: DateSplit): Promise<number> {
-    const low = await this.studyQuery(split.low, null, false);
-    const high = await this.studyQuery(split.high, null, false);
-    split.lowCount = low.count;
-    split.highCount = high.count;
-    this.datesSeen.push(...low.dates, ...high.dates);
-    return split.lowCount + split.highCount;
+  private seenWithin(part: Part): Array<[string, StudyKeys]> {
+    return [...this.keys].filter(([, k]) => within(k, part));
   }
 
-  /** Fetch in full every part under the cap; split the others, by date while dates differ, then by name initial. */
-  private async refine(split: DateSplit, cap: number): Promise<void> {
-    for (const [range, count] of [[split.low, split.lowCount], [split.high, split.highCount]] as const) {
-      if (count < cap) {
-        if (count > 0) await this.studyQuery(range, null);
-        continue;
+  /** Enumerate every study, splitting where the server caps its answers, until two partitions agree. */
+  async enumerate(): Promise<void> {
+    const whole = await this.ask(WHOLE);
+    this.wholeCount = whole.count;
+    if (whole.count < 2) return;
+    for (let round = 1; ; round++) {
+      const seenBefore = this.keys.size;
+      const a = await this.explore(WHOLE, ORDER_A);
+      // no query reached past the whole's answers: nothing was capped, the first partition proves it
+      if (!this.capped) {
+        if (!a.complete) this.incomplete = 'answers could not be partitioned to verify the count';
+        return;
       }
-      const dates = this.datesSeen.filter((d) => range.contains(d));
-      const sub = splitRange(range, dates);
-      if (sub === null) {
-        await this.checkByName(range, cap);
-        continue;
+      const b = await this.explore(WHOLE, ORDER_B);
+      const all = this.keys.size;
+      if (a.complete && b.complete && a.reached.size === all && b.reached.size === all) return;
+      if (all === seenBefore || round === MAX_ROUNDS) {
+        this.incomplete = `capped answers: ${all - Math.min(a.reached.size, b.reached.size)} of ${all} studies seen could not be confirmed by two partitions${this.ignored.size > 0 ? ` (the server ignores ${[...this.ignored].join(', ')})` : ''}`;
+        return;
       }
-      await this.countParts(sub);
-      await this.refine(sub, cap);
     }
   }
 
-  private async checkByName(range: DateRange, cap: number): Promise<void> {
-    let total = 0;
-    for (const initial of NAME_INITIALS) {
-      const r = await this.studyQuery(range, `${initial}*`);
-      total += r.count;
-      if (r.count >= cap && cap > 1) this.incomplete = `more than ${cap} studies on one date and name initial ${initial}`;
+  /**
+   * The studies of one part reached through parts under the cap. Complete when one key split it
+   * into complete children that no study seen in it escaped (other keys reach what one misses).
+   */
+  private async explore(part: Part, order: readonly SplitKeyName[]): Promise<Explored> {
+    const r = await this.ask(part);
+    if (r.count < this.cap) return { complete: true, reached: new Set(r.found) };
+    const reached = new Set<string>();
+    let splitWhole = false;
+    for (const key of order) {
+      if (this.ignored.has(key)) continue;
+      const children = split(key, part, this.seenWithin(part).map(([, k]) => k));
+      if (children === null) continue;
+      this.splits.add(key);
+      let all = true;
+      for (const child of children) {
+        const c = await this.explore(child, order);
+        if (this.honours(key, child)) c.reached.forEach((k) => reached.add(k));
+        all &&= c.complete;
+      }
+      if (this.ignored.has(key)) continue;
+      splitWhole ||= all;
+      if (splitWhole && this.seenWithin(part).every(([k]) => reached.has(k))) return { complete: true, reached };
+      this.log.debug(`count: ${describePart(part)} split by ${key} left studies out; trying the next key`);
     }
-    if (total === 0 && cap > 1) this.incomplete ??= 'answers could not be partitioned to verify the count';
+    return { complete: false, reached };
   }
+
+  /** False (and the key marked ignored) when the answers for a part include a study outside it. */
+  private honours(key: SplitKeyName, child: Part): boolean {
+    const found = this.answers.get(partId(child))?.found ?? [];
+    const outside = found.some((k) => {
+      const s = this.keys.get(k);
+      return s !== undefined && !within(s, child) && valueOf(s, key) !== '';
+    });
+    if (outside && !this.ignored.has(key)) {
+      this.ignored.add(key);
+      this.log.debug(`count: the server does not honour ${key} matching; not splitting by it`);
+    }
+    return !outside;
+  }
+}
+
+function valueOf(s: StudyKeys, key: SplitKeyName): string {
+  return key === 'StudyDate' ? s.date : key === 'StudyTime' ? s.time : key === 'PatientName' ? s.name : key === 'PatientID' ? s.pid : s.accession;
 }
 
 function num(ds: DatasetView, keyword: string): number | null {
@@ -238,6 +277,7 @@ export async function countExposure(assoc: Association, bounds: CountBounds, log
     capped: counter.capped,
     phi: PHI_ATTRIBUTES.filter((p) => counter.phi.has(p)),
     queries: counter.queries,
+    splits: [...counter.splits],
     model: ctx.abstractSyntax === SopClass.StudyRootFind ? 'study-root' : 'patient-root',
   };
 }

@@ -119,6 +119,7 @@ export async function qidoExposure(client: HttpClient, root: string, headers: Re
     capped: false,
     phi: PHI_KEYWORDS.filter((k) => phi.has(k)),
     queries,
+    splits: [],
     model: 'qido-rs',
   };
 }

@@ -85,7 +85,7 @@ export async function orthancExposure(client: HttpClient, headers: Record<string
     capped: false,
     phi: PHI_TAGS.filter((t) => phi.has(t)),
     queries,
-    model: 'orthanc-rest',
+    splits: [], model: 'orthanc-rest',
   };
 }
 
