@@ -13,7 +13,8 @@ import { startDcmqrscp, startOrthanc, type TestServer } from '../test/harness/se
 import type { ArchiveShape } from '../test/harness/studies.js';
 import { bigArchive } from './archive.js';
 
-function run(cmd: string, args: string[], cwd?: string): Promise<{ ms: number; stdout: string; stderr: string }> {
+/** Runs a program to its end: its time, stdout and stderr. */
+export function run(cmd: string, args: string[], cwd?: string): Promise<{ ms: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });

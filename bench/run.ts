@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { CLI } from '../test/harness/cli.js';
 import { FLEET, startFleet } from '../test/harness/fleet.js';
 import { DEFAULT_PORTS } from '../src/targets/ports.js';
+import { cappedBench } from './capped.js';
 import { countBench } from './count.js';
 import { memoryBench, sweepBench } from './sweep.js';
 import { resumeBench } from './resume.js';
@@ -68,7 +69,7 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')).join('\n');
 }
 
-/** BENCH_ONLY=detect,resume,sweep,memory,count runs those parts only (default: all but memory). */
+/** BENCH_ONLY=detect,resume,sweep,memory,count,capped runs those parts only (default: all but memory). */
 const ONLY = new Set((process.env['BENCH_ONLY'] ?? '').split(',').filter((x) => x !== ''));
 const part = (name: string): boolean => (ONLY.size === 0 ? name !== 'memory' || process.env['BENCH_MEMORY'] === '1' : ONLY.has(name));
 
@@ -79,6 +80,10 @@ async function main(): Promise<void> {
     process.stdout.write(`\nMemory: closed port 9 on every target\n\n${table(await memoryBench(['127.16.0.0/15', '127.64.0.0/13', '127.32.0.0/12']))}\n`);
   }
   if (part('count') && process.env['BENCH_COUNT'] !== '0') await counting();
+  if (part('capped') && process.env['BENCH_COUNT'] !== '0') {
+    const sizes = (process.env['BENCH_CAPPED_SIZES'] ?? '1000,10000').split(',').map(Number);
+    process.stdout.write(`\nCounting behind a C-FIND cap (Orthanc LimitFindResults; busy archives, 200 studies a date, names skewed): opendoor exact vs findscu's one query; time ratio = opendoor / findscu\n\n${table(await cappedBench(sizes, [25, 100]))}\n`);
+  }
 }
 
 async function withFleet(): Promise<void> {

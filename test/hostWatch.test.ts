@@ -9,7 +9,7 @@ import { HostWatch } from '../src/engine/hostWatch.js';
 import { tcpConnect } from '../src/net/connect.js';
 import { enterStep } from '../src/net/hostScope.js';
 import { HttpClient } from '../src/probes/http/client.js';
-import { runCli } from './harness/cli.js';
+import { runCli, startCli } from './harness/cli.js';
 import { startHostile, type HostilePeer } from './harness/hostile.js';
 import { tempDir } from './harness/procs.js';
 import { hex } from './fixtures/pdus.js';
@@ -86,6 +86,22 @@ describe('host watchdog', () => {
     assert.match(services[1]?.error?.detail ?? '', /step: dicom: association/);
     assert.match(r.stderr, /host deadline \(1500 ms\) reached/);
     assert.ok(r.ms < 3000, `${Math.round(r.ms)} ms`);
+  });
+
+  test('scan: kill -USR1 lists the hosts in flight with their step and age, and the scan goes on', async () => {
+    await peer('127.0.75.7', 10104, ['stall']);
+    const child = startCli(['scan', '127.0.75.7', '-p', '10104', '--timeout', '2000', '--depth', 'detect', '--json', '--db', path.join(tempDir('watch'), 'u.db')]);
+    let stderr = '';
+    let stdout = '';
+    child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.stdout?.on('data', (b: Buffer) => (stdout += b.toString()));
+    const closed = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    // the tarpit holds the probe for its 2 s timeout: ask while it waits
+    await new Promise((r) => setTimeout(r, 1000));
+    child.kill('SIGUSR1');
+    assert.equal(await closed, 0);
+    assert.match(stderr, /1 host\(s\) in flight[^\n]*\n {2}127\.0\.75\.7:10104 {2}dicom: association {2}\d+\.\d s/);
+    assert.match(stdout, /"protocol":"silent"/);
   });
 
   test('scan: a bad --host-timeout is a usage error', async () => {
