@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeCommand, encodeCommand, CommandField, NO_DATA_SET } from '../src/dicom/dimse.js';
 import { PduFramer } from '../src/dicom/framer.js';
-import { decodePdu, encodeAssociateRq, encodePDataTf, encodeReleaseRq, encodeAbort } from '../src/dicom/pdu.js';
+import { decodePdu, encodeAssociateAc, encodeAssociateRq, encodePDataTf, encodeReleaseRq, encodeAbort } from '../src/dicom/pdu.js';
 import { DicomCodecError } from '../src/dicom/reader.js';
 import { ORTHANC_AC, ORTHANC_RJ, hex } from './fixtures/pdus.js';
 
@@ -108,4 +108,15 @@ test('framer: the byte cap holds across many small PDUs', () => {
 test('framer: HTTP is not a PDU', () => {
   const f = new PduFramer({ maxPduLength: 65536, maxTotalBytes: 1 << 20 });
   assert.throws(() => f.push(Buffer.from('HTTP/1.1 400 Bad Request\r\n')), /not a DICOM PDU/);
+});
+
+test('A-ASSOCIATE-AC encodes to the bytes a real server sent (Orthanc 1.10.1), and back', () => {
+  const ac = decodePdu(ORTHANC_AC);
+  assert.equal(ac.type, 'associate-ac');
+  if (ac.type !== 'associate-ac') return;
+  const { type: _type, ...fields } = ac;
+  assert.equal(encodeAssociateAc(fields).toString('hex'), ORTHANC_AC.toString('hex'));
+  // a persona without an implementation class UID (a honeypot tell) is encoded without the item
+  const bare = decodePdu(encodeAssociateAc({ ...fields, implementationClassUid: null, implementationVersionName: null }));
+  assert.equal(bare.type === 'associate-ac' ? bare.implementationClassUid : 'x', null);
 });

@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { test } from 'node:test';
-import { RateLimiter } from '../src/engine/rate.js';
-import { SweepPool } from '../src/engine/sweepPool.js';
-import { ConnectSweeper, type SweepJob, type SweepResult } from '../src/net/connectSweep.js';
-import { pickConnector, socketConnector } from '../src/net/connector.js';
-import { NativeSweeper, helperAvailable } from '../src/net/nativeSweep.js';
+import { RateLimiter } from '../src/sweep/rate.js';
+import { SweepPool } from '../src/sweep/sweepPool.js';
+import { ConnectSweeper, type SweepJob, type SweepResult } from '../src/sweep/connectSweep.js';
+import { pickConnector, socketConnector } from '../src/sweep/connector.js';
+import { NativeSweeper, helperAvailable } from '../src/sweep/nativeSweep.js';
 import { ackNow, quickAckAvailable } from '../src/net/quickAck.js';
 import { PassThrough } from 'node:stream';
 import { startSilentPort } from './harness/silent.js';

@@ -3,7 +3,8 @@
 import { Command, CommanderError, Option } from 'commander';
 
 import { boundedLines, readBounded } from './input.js';
-import { UsageError, type Io, type ScanCliOptions } from './scanOptions.js';
+import { UsageError, type Io } from './io.js';
+import type { ScanCliOptions } from './scanOptions.js';
 
 /** nmap spells the input-list option `-iL`; commander only knows one-letter short options. */
 export function normaliseArgv(argv: string[]): string[] {

@@ -6,8 +6,7 @@ import { existsSync } from 'node:fs';
 import { newScanId } from '../engine/scan.js';
 import { isExposedRecord } from '../report/model.js';
 import { Store } from '../store/db.js';
-import { openStore } from './scanCommand.js';
-import { UsageError, type Io } from './scanOptions.js';
+import { UsageError, openStore, type Io } from './io.js';
 
 export function mergeCommand(inputs: string[], o: { db?: string }, io: Io): number {
   for (const f of inputs) if (!existsSync(f)) throw new UsageError(`cannot read database ${f}: ENOENT`);

@@ -11,8 +11,7 @@ import type { PlanArgs } from '../engine/plan.js';
 import { TargetSet } from '../targets/space.js';
 import { parseTarget } from '../targets/spec.js';
 import { makeDirs } from '../util/fs.js';
-import { openStore } from './scanCommand.js';
-import { UsageError, readText, type Io } from './scanOptions.js';
+import { UsageError, openStore, readText, type Io } from './io.js';
 
 const FORMATS = { html: toHtml, md: toMarkdown, csv: toCsv, json: toJson } as const;
 

@@ -9,18 +9,9 @@ import { InputFileError, LineParser } from '../targets/inputFile.js';
 import { HostWatch } from '../engine/hostWatch.js';
 import { newScanId, runScan } from '../engine/scan.js';
 import { renderTable } from '../output/table.js';
-import { Store, defaultDbPath } from '../store/db.js';
 import { createLogger, type LogLevel } from '../util/log.js';
-import { UsageError, planArgs, type Io, type ScanCliOptions } from './scanOptions.js';
-
-export function openStore(file: string | undefined): { store: Store; path: string } {
-  const p = file ?? defaultDbPath();
-  try {
-    return { store: new Store(p), path: p };
-  } catch (e) {
-    throw new UsageError(`cannot open database ${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-}
+import { UsageError, openStore, type Io } from './io.js';
+import { planArgs, type ScanCliOptions } from './scanOptions.js';
 
 async function openOutput(file: string | undefined): Promise<WriteStream | null> {
   if (file === undefined) return null;

@@ -1,18 +1,15 @@
 /**
  * `opendoor scan` options → a validated plan (every bad value is a UsageError before any probe).
  */
-import { BadInputError, readBounded } from './input.js';
+import { UsageError, readText, type Io } from './io.js';
 import { planArgsFrom, type PlanArgs } from '../engine/plan.js';
 import { parseShard } from '../targets/space.js';
 import { isValidAeTitle } from '../probes/dicom/aeTitles.js';
 import { DEPTHS, type Depth } from '../probes/types.js';
-import { InputFileError, parseInputText, type InputEntry } from '../targets/inputFile.js';
+import type { InputEntry } from '../targets/entry.js';
+import { InputFileError, parseInputText } from '../targets/inputFile.js';
 import { DEFAULT_PORTS, PortSyntaxError, parsePorts } from '../targets/ports.js';
 import { TargetSyntaxError, parseTarget, type TargetSpec } from '../targets/spec.js';
-
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 export interface ScanCliOptions {
   inputList?: string;
@@ -37,15 +34,6 @@ export interface ScanCliOptions {
   verbose?: boolean;
   debug?: boolean;
   quiet?: boolean;
-}
-
-export function readText(file: string, what: string, stdin: () => string): string {
-  try {
-    return file === '-' ? stdin() : readBounded(file);
-  } catch (e) {
-    const why = e instanceof BadInputError ? e.message : ((e as NodeJS.ErrnoException).code ?? 'unreadable');
-    throw new UsageError(`cannot read ${what} ${file}: ${why}`);
-  }
 }
 
 function intOption(name: string, value: string, min: number, max: number): number {
@@ -79,14 +67,6 @@ function aeTitlesFrom(file: string | undefined, stdin: () => string): string[] {
       titles.push(t);
     });
   return titles;
-}
-
-export interface Io {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-  stdin: () => string;
-  /** Standard input line by line, as it arrives (for `-iL -`). */
-  stdinLines: () => AsyncIterable<string>;
 }
 
 export function planArgs(targetArgs: string[], o: ScanCliOptions, io: Io): PlanArgs {

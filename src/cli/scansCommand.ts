@@ -1,6 +1,5 @@
 /** `opendoor scans`: the scans in the database (id, started, status, hosts done, targets, services, exposed, counts). */
-import { openStore } from './scanCommand.js';
-import type { Io } from './scanOptions.js';
+import { openStore, type Io } from './io.js';
 
 export function scansCommand(o: { db?: string; json?: boolean }, io: Io): number {
   const { store } = openStore(o.db);

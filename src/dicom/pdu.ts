@@ -140,25 +140,24 @@ export function aeBytes(ae: string): Buffer {
   return Buffer.from(ae.padEnd(16, ' '), 'ascii');
 }
 
-export function encodeAssociateRq(rq: AssociateRq): Buffer {
+function associateHeader(calledAe: string, callingAe: string, protocolVersion = 0x0001): Buffer {
   const fixed = Buffer.alloc(68);
-  fixed.writeUInt16BE(0x0001, 0); // protocol version
-  aeBytes(rq.calledAe).copy(fixed, 4);
-  aeBytes(rq.callingAe).copy(fixed, 20);
-  const items: Buffer[] = [item(ItemType.ApplicationContext, uidBytes(DICOM_APPLICATION_CONTEXT))];
-  for (const pc of rq.presentationContexts) {
-    if (pc.id < 1 || pc.id > 255 || pc.id % 2 === 0) throw new DicomCodecError(`presentation context id must be odd 1..255`);
-    const sub = [item(ItemType.AbstractSyntax, uidBytes(pc.abstractSyntax))];
-    for (const ts of pc.transferSyntaxes) sub.push(item(ItemType.TransferSyntax, uidBytes(ts)));
-    items.push(item(ItemType.PresentationContextRq, Buffer.concat([Buffer.from([pc.id, 0, 0, 0]), ...sub])));
+  fixed.writeUInt16BE(protocolVersion, 0);
+  aeBytes(calledAe).copy(fixed, 4);
+  aeBytes(callingAe).copy(fixed, 20);
+  return fixed;
+}
+
+/** The user information item (PS3.8 D.1, D.3.3.2-4): what is null is left out. */
+function userInformation(maxPduLength: number | null, implementationClassUid: string | null, implementationVersionName: string | null, roles: readonly RoleSelection[] = []): Buffer {
+  const user: Buffer[] = [];
+  if (maxPduLength !== null) {
+    const maxLen = Buffer.alloc(4);
+    maxLen.writeUInt32BE(maxPduLength, 0);
+    user.push(item(ItemType.MaximumLength, maxLen));
   }
-  const maxLen = Buffer.alloc(4);
-  maxLen.writeUInt32BE(rq.maxPduLength, 0);
-  const user: Buffer[] = [
-    item(ItemType.MaximumLength, maxLen),
-    item(ItemType.ImplementationClassUid, uidBytes(rq.implementationClassUid)),
-  ];
-  for (const role of rq.roleSelections) {
+  if (implementationClassUid !== null) user.push(item(ItemType.ImplementationClassUid, uidBytes(implementationClassUid)));
+  for (const role of roles) {
     const uid = uidBytes(role.sopClassUid);
     const value = Buffer.alloc(2 + uid.length + 2);
     value.writeUInt16BE(uid.length, 0);
@@ -167,11 +166,35 @@ export function encodeAssociateRq(rq: AssociateRq): Buffer {
     value.writeUInt8(role.scp ? 1 : 0, 3 + uid.length);
     user.push(item(ItemType.RoleSelection, value));
   }
-  if (rq.implementationVersionName !== null) {
-    user.push(item(ItemType.ImplementationVersionName, Buffer.from(rq.implementationVersionName.slice(0, 16), 'ascii')));
+  if (implementationVersionName !== null) user.push(item(ItemType.ImplementationVersionName, Buffer.from(implementationVersionName.slice(0, 16), 'ascii')));
+  return item(ItemType.UserInformation, Buffer.concat(user));
+}
+
+export function encodeAssociateRq(rq: AssociateRq): Buffer {
+  const items: Buffer[] = [item(ItemType.ApplicationContext, uidBytes(DICOM_APPLICATION_CONTEXT))];
+  for (const pc of rq.presentationContexts) {
+    if (pc.id < 1 || pc.id > 255 || pc.id % 2 === 0) throw new DicomCodecError(`presentation context id must be odd 1..255`);
+    const sub = [item(ItemType.AbstractSyntax, uidBytes(pc.abstractSyntax))];
+    for (const ts of pc.transferSyntaxes) sub.push(item(ItemType.TransferSyntax, uidBytes(ts)));
+    items.push(item(ItemType.PresentationContextRq, Buffer.concat([Buffer.from([pc.id, 0, 0, 0]), ...sub])));
   }
-  items.push(item(ItemType.UserInformation, Buffer.concat(user)));
-  return pdu(PduType.AssociateRq, Buffer.concat([fixed, ...items]));
+  items.push(userInformation(rq.maxPduLength, rq.implementationClassUid, rq.implementationVersionName, rq.roleSelections));
+  return pdu(PduType.AssociateRq, Buffer.concat([associateHeader(rq.calledAe, rq.callingAe), ...items]));
+}
+
+/**
+ * An A-ASSOCIATE-AC (PS3.8 9.3.3), as an acceptor sends it: for test peers and server personas.
+ * Null fields (application context, maximum length, implementation UID or version) are left out.
+ */
+export function encodeAssociateAc(ac: Omit<AssociateAc, 'type'>): Buffer {
+  const items: Buffer[] = [];
+  if (ac.applicationContext !== null) items.push(item(ItemType.ApplicationContext, uidBytes(ac.applicationContext)));
+  for (const pc of ac.presentationContexts) {
+    const sub = pc.transferSyntax !== null ? [item(ItemType.TransferSyntax, uidBytes(pc.transferSyntax))] : [];
+    items.push(item(ItemType.PresentationContextAc, Buffer.concat([Buffer.from([pc.id, 0, pc.result, 0]), ...sub])));
+  }
+  items.push(userInformation(ac.maxPduLength, ac.implementationClassUid, ac.implementationVersionName));
+  return pdu(PduType.AssociateAc, Buffer.concat([associateHeader(ac.calledAe, ac.callingAe, ac.protocolVersion), ...items]));
 }
 
 export function encodePDataTf(pdvs: Pdv[]): Buffer {

@@ -5,7 +5,7 @@
 import { lookup } from 'node:dns/promises';
 import { createHash } from 'node:crypto';
 import type { Depth } from '../probes/types.js';
-import type { InputEntry } from '../targets/inputFile.js';
+import type { InputEntry } from '../targets/entry.js';
 import { TargetSet, TargetSpace, intervalOf, permutation, type Interval } from '../targets/space.js';
 import { expand, parseTarget, type TargetSpec } from '../targets/spec.js';
 import type { InputJournal, ResumeState, WorkItem } from '../types/work.js';

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { identifyHost } from '../fingerprint/host.js';
 import { isExposed, judgeService } from '../findings/judge.js';
-import { fdLimit, sweepInFlight, sweepThreads, type SweepResult } from '../net/connectSweep.js';
+import { fdLimit, sweepInFlight, sweepThreads, type SweepResult } from '../sweep/connectSweep.js';
 import { serviceRecord, type ServiceRecord } from '../output/records.js';
 import { currentScope, type HostActivity } from '../net/hostScope.js';
 import { probeService, serviceBoundMs, type ServiceResult } from '../probes/service.js';
@@ -18,8 +18,8 @@ import type { ResumeState, WorkItem } from '../types/work.js';
 import { workItems, type Plan } from './plan.js';
 import { HOST_DEADLINE_SLACK_MS, HostWatch } from './hostWatch.js';
 import { Progress } from './progress.js';
-import { RateLimiter } from './rate.js';
-import { openSweeper } from './sweeper.js';
+import { RateLimiter } from '../sweep/rate.js';
+import { openSweeper } from '../sweep/sweeper.js';
 
 export interface RunOptions {
   scanId: string;

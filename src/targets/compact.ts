@@ -5,7 +5,7 @@
  * A host both listed plainly and reported with ports is swept with the plain list's ports.
  */
 import { bits, formatAddress } from './address.js';
-import type { InputEntry } from './inputFile.js';
+import type { InputEntry } from './entry.js';
 import { covers, mergeIntervals, type Interval } from './space.js';
 
 /** Unmerged IPv6 blocks held before they are merged into the rest. */

@@ -4,13 +4,8 @@
  * kept so they can be probed directly. Every unparsable line is an error naming file and line.
  */
 import { compactEntries } from './compact.js';
+import type { InputEntry } from './entry.js';
 import { parseTarget, TargetSyntaxError, type TargetSpec } from './spec.js';
-
-export interface InputEntry {
-  spec: TargetSpec;
-  /** Open ports reported by the tool that produced the file, or null (use --ports). */
-  ports: number[] | null;
-}
 
 export class InputFileError extends Error {
   override readonly name = 'InputFileError';

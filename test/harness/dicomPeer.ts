@@ -6,34 +6,24 @@
 import net from 'node:net';
 import { CommandField, decodeCommand, encodeCommand, NO_DATA_SET, Status } from '../../src/dicom/dimse.js';
 import { PduFramer } from '../../src/dicom/framer.js';
-import { decodePdu, encodePDataTf } from '../../src/dicom/pdu.js';
+import { DICOM_APPLICATION_CONTEXT, decodePdu, encodeAssociateAc, encodePDataTf } from '../../src/dicom/pdu.js';
 import { OPENDOOR_IMPLEMENTATION_CLASS_UID } from '../../src/dicom/uids.js';
 
 const IMPLICIT = '1.2.840.10008.1.2';
 
-function item(type: number, value: Buffer): Buffer {
-  const h = Buffer.alloc(4);
-  h.writeUInt8(type, 0);
-  h.writeUInt16BE(value.length, 2);
-  return Buffer.concat([h, value]);
-}
-
 /** A-ASSOCIATE-AC accepting presentation contexts 1, 3, … 31 with Implicit VR Little Endian. */
 export function acceptAll(): Buffer {
-  const fixed = Buffer.alloc(68);
-  fixed.writeUInt16BE(1, 0);
-  Buffer.from('HOSTILE         ').copy(fixed, 4);
-  Buffer.from('OPENDOOR        ').copy(fixed, 20);
-  const items = [item(0x10, Buffer.from('1.2.840.10008.3.1.1.1'))];
-  for (let id = 1; id <= 31; id += 2) items.push(item(0x21, Buffer.concat([Buffer.from([id, 0, 0, 0]), item(0x40, Buffer.from(IMPLICIT))])));
-  const max = Buffer.alloc(4);
-  max.writeUInt32BE(16384, 0);
-  items.push(item(0x50, Buffer.concat([item(0x51, max), item(0x52, Buffer.from('1.2.3.4')), item(0x55, Buffer.from('HOSTILE_PEER'))])));
-  const body = Buffer.concat([fixed, ...items]);
-  const head = Buffer.alloc(6);
-  head.writeUInt8(0x02, 0);
-  head.writeUInt32BE(body.length, 2);
-  return Buffer.concat([head, body]);
+  const presentationContexts = Array.from({ length: 16 }, (_, i) => ({ id: 2 * i + 1, result: 0, transferSyntax: IMPLICIT }));
+  return encodeAssociateAc({
+    protocolVersion: 1,
+    calledAe: 'HOSTILE',
+    callingAe: 'OPENDOOR',
+    applicationContext: DICOM_APPLICATION_CONTEXT,
+    presentationContexts,
+    maxPduLength: 16384,
+    implementationClassUid: '1.2.3.4',
+    implementationVersionName: 'HOSTILE_PEER',
+  });
 }
 
 /** An implicit VR LE identifier with one StudyInstanceUID: enough for a pending response. */

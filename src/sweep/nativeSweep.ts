@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import type { RateLimiter } from '../engine/rate.js';
+import type { RateLimiter } from './rate.js';
 import { parseAddress } from '../targets/address.js';
 import type { SweepJob, SweepResult } from './connectSweep.js';
 

@@ -4,7 +4,7 @@
  * rate budget, so the workers together keep to --rate.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { ConnectSweeper, type SweepJob, type SweepResult } from '../net/connectSweep.js';
+import { ConnectSweeper, type SweepJob, type SweepResult } from './connectSweep.js';
 import { RateLimiter } from './rate.js';
 
 export interface SweepWorkerData {

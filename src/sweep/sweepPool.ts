@@ -5,7 +5,7 @@
  * none left, the calling thread sweeps.
  */
 import { Worker } from 'node:worker_threads';
-import { ConnectSweeper, type SweepJob, type SweepResult } from '../net/connectSweep.js';
+import { ConnectSweeper, type SweepJob, type SweepResult } from './connectSweep.js';
 import type { RateLimiter } from './rate.js';
 import type { SweepReply, SweepRequest, SweepWorkerData } from './sweepWorker.js';
 

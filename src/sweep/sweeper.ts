@@ -3,8 +3,8 @@
  * otherwise JavaScript — worker threads for large scans, the calling thread for small ones.
  * OPENDOOR_SWEEPER=js forces JavaScript.
  */
-import type { SweepJob, SweepResult } from '../net/connectSweep.js';
-import { NativeSweeper, helperAvailable } from '../net/nativeSweep.js';
+import type { SweepJob, SweepResult } from './connectSweep.js';
+import { NativeSweeper, helperAvailable } from './nativeSweep.js';
 import type { RateLimiter } from './rate.js';
 import { SweepPool } from './sweepPool.js';
 

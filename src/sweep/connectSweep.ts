@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { isIPv6 } from 'node:net';
-import type { RateLimiter } from '../engine/rate.js';
+import type { RateLimiter } from './rate.js';
 import { pickConnector, type Connector, type ConnectOutcome } from './connector.js';
 
 export interface SweepJob {

@@ -1,0 +1,38 @@
+/**
+ * What every command shares: its I/O (stdout, stderr, stdin), the one input-error class the CLI maps
+ * to exit 2, bounded reading of the files a user names, and opening the results database.
+ */
+import { Store, defaultDbPath } from '../store/db.js';
+import { BadInputError, readBounded } from './input.js';
+
+/** Bad usage or input: one line on stderr, exit 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface Io {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  stdin: () => string;
+  /** Standard input line by line, as it arrives (for `-iL -`). */
+  stdinLines: () => AsyncIterable<string>;
+}
+
+/** A file a user named (or `-`, stdin), read with bounds; any failure is a UsageError naming it. */
+export function readText(file: string, what: string, stdin: () => string): string {
+  try {
+    return file === '-' ? stdin() : readBounded(file);
+  } catch (e) {
+    const why = e instanceof BadInputError ? e.message : ((e as NodeJS.ErrnoException).code ?? 'unreadable');
+    throw new UsageError(`cannot read ${what} ${file}: ${why}`);
+  }
+}
+
+export function openStore(file: string | undefined): { store: Store; path: string } {
+  const p = file ?? defaultDbPath();
+  try {
+    return { store: new Store(p), path: p };
+  } catch (e) {
+    throw new UsageError(`cannot open database ${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
