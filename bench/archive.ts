@@ -18,7 +18,10 @@ function dump2dcm(txt: string, dcm: string): Promise<void> {
 
 /** Files of the archive, generated once per shape under the OS temp dir. */
 export async function bigArchive(shape: ArchiveShape): Promise<string[]> {
-  const dir = path.join(os.tmpdir(), `opendoor-bench-${shape.patients}x${shape.studiesPerPatient}x${shape.seriesPerStudy}x${shape.instancesPerSeries}`);
+  const dir = path.join(
+    os.tmpdir(),
+    `opendoor-bench-${shape.patients}x${shape.studiesPerPatient}x${shape.seriesPerStudy}x${shape.instancesPerSeries}`,
+  );
   const total = shape.patients * shape.studiesPerPatient * shape.seriesPerStudy * shape.instancesPerSeries;
   mkdirSync(dir, { recursive: true });
   const existing = new Set(readdirSync(dir).filter((f) => f.endsWith('.dcm')));
@@ -42,7 +45,8 @@ export async function bigArchive(shape: ArchiveShape): Promise<string[]> {
       if (job !== undefined) await dump2dcm(job[0], job[1]);
     }
   };
-  if (jobs.length > 0) process.stderr.write(`bench: generating ${jobs.length} of ${total} synthetic instances in ${dir} ...\n`);
+  if (jobs.length > 0)
+    process.stderr.write(`bench: generating ${jobs.length} of ${total} synthetic instances in ${dir} ...\n`);
   await Promise.all(Array.from({ length: Math.max(2, os.cpus().length * 2) }, worker));
   if (!files.every((f) => existsSync(f))) throw new Error('archive generation incomplete');
   return files;

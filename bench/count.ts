@@ -14,7 +14,11 @@ import type { ArchiveShape } from '../test/harness/studies.js';
 import { bigArchive } from './archive.js';
 
 /** Runs a program to its end: its time, stdout and stderr. */
-export function run(cmd: string, args: string[], cwd?: string): Promise<{ ms: number; stdout: string; stderr: string }> {
+export function run(
+  cmd: string,
+  args: string[],
+  cwd?: string,
+): Promise<{ ms: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -36,7 +40,8 @@ function responses(log: string): Array<Map<string, string>> {
       // the data set ends at the separator line, or where findscu starts logging something else
       const block = chunk.split(/-----|Find Response|Request Identifiers|Sending Find/)[0] ?? '';
       const tags = new Map<string, string>();
-      for (const m of block.matchAll(/\((\w{4},\w{4})\) \w\w \[([^\]]*)\]/g)) if (!tags.has(m[1] ?? '')) tags.set(m[1] ?? '', (m[2] ?? '').trim());
+      for (const m of block.matchAll(/\((\w{4},\w{4})\) \w\w \[([^\]]*)\]/g))
+        if (!tags.has(m[1] ?? '')) tags.set(m[1] ?? '', (m[2] ?? '').trim());
       return tags;
     });
 }
@@ -59,15 +64,38 @@ async function queryFiles(dir: string, lines: string[][]): Promise<string[]> {
 }
 
 /** The reference walk; only findscu's own run time is counted (query files are prepared untimed). */
-export async function findscuWalk(host: string, port: number, aet: string, work: string): Promise<{ ms: number; instances: number }> {
+export async function findscuWalk(
+  host: string,
+  port: number,
+  aet: string,
+  work: string,
+): Promise<{ ms: number; instances: number }> {
   const base = ['-S', '-v', '-aec', aet, host, String(port)];
-  const study = await run('findscu', [...base, '-k', 'QueryRetrieveLevel=STUDY', '-k', 'StudyInstanceUID', '-k', 'NumberOfStudyRelatedSeries', '-k', 'NumberOfStudyRelatedInstances']);
+  const study = await run('findscu', [
+    ...base,
+    '-k',
+    'QueryRetrieveLevel=STUDY',
+    '-k',
+    'StudyInstanceUID',
+    '-k',
+    'NumberOfStudyRelatedSeries',
+    '-k',
+    'NumberOfStudyRelatedInstances',
+  ]);
   let ms = study.ms;
   const studies = responses(study.stderr);
   if (studies.every((r) => /^\d+$/.test(r.get('0020,1208') ?? ''))) {
     return { ms, instances: studies.reduce((a, r) => a + Number(r.get('0020,1208')), 0) };
   }
-  const seriesQ = await queryFiles(path.join(work, 'series'), studies.map((r) => ['(0008,0052) CS [SERIES]', `(0020,000d) UI [${r.get('0020,000d') ?? ''}]`, '(0020,000e) UI', '(0020,1209) IS']));
+  const seriesQ = await queryFiles(
+    path.join(work, 'series'),
+    studies.map((r) => [
+      '(0008,0052) CS [SERIES]',
+      `(0020,000d) UI [${r.get('0020,000d') ?? ''}]`,
+      '(0020,000e) UI',
+      '(0020,1209) IS',
+    ]),
+  );
   const seriesRun = await run('findscu', [...base, ...seriesQ]);
   ms += seriesRun.ms;
   const series = responses(seriesRun.stderr);
@@ -76,7 +104,12 @@ export async function findscuWalk(host: string, port: number, aet: string, work:
   }
   const imageQ = await queryFiles(
     path.join(work, 'image'),
-    series.map((r) => ['(0008,0052) CS [IMAGE]', `(0020,000d) UI [${r.get('0020,000d') ?? ''}]`, `(0020,000e) UI [${r.get('0020,000e') ?? ''}]`, '(0008,0018) UI']),
+    series.map((r) => [
+      '(0008,0052) CS [IMAGE]',
+      `(0020,000d) UI [${r.get('0020,000d') ?? ''}]`,
+      `(0020,000e) UI [${r.get('0020,000e') ?? ''}]`,
+      '(0008,0018) UI',
+    ]),
   );
   const images = await run('findscu', [...base, ...imageQ]);
   ms += images.ms;
@@ -84,7 +117,20 @@ export async function findscuWalk(host: string, port: number, aet: string, work:
 }
 
 async function opendoorCount(host: string, port: number): Promise<{ ms: number; instances: number; queries: number }> {
-  const r = await run(process.execPath, [CLI, 'scan', host, '-p', String(port), '--depth', 'count', '--json', '--count-budget', '600000', '--max-queries', '100000']);
+  const r = await run(process.execPath, [
+    CLI,
+    'scan',
+    host,
+    '-p',
+    String(port),
+    '--depth',
+    'count',
+    '--json',
+    '--count-budget',
+    '600000',
+    '--max-queries',
+    '100000',
+  ]);
   const rec = r.stdout
     .trim()
     .split('\n')
@@ -101,15 +147,31 @@ export async function countBench(shape: ArchiveShape): Promise<string[][]> {
   const qrFiles = files.slice(0, DCMQRSCP_MAX_INSTANCES);
   const work = tempDir('bench-count');
   const servers: TestServer[] = [];
-  const rows: string[][] = [['server', 'instances', 'findscu ms', 'opendoor ms', 'findscu inst/s', 'opendoor inst/s', 'opendoor/findscu speed', 'opendoor queries']];
+  const rows: string[][] = [
+    [
+      'server',
+      'instances',
+      'findscu ms',
+      'opendoor ms',
+      'findscu inst/s',
+      'opendoor inst/s',
+      'opendoor/findscu speed',
+      'opendoor queries',
+    ],
+  ];
   try {
-    process.stderr.write(`bench: loading ${qrFiles.length} instances into dcmqrscp and ${files.length} into Orthanc ...\n`);
+    process.stderr.write(
+      `bench: loading ${qrFiles.length} instances into dcmqrscp and ${files.length} into Orthanc ...\n`,
+    );
     const [qr, orthanc] = await Promise.all([
       startDcmqrscp({ host: '127.0.81.2', aet: 'ARCHIVE', peers: 'ANY', files: qrFiles }),
       startOrthanc({ host: '127.0.81.3', files, config: OPEN_ORTHANC, uploadConcurrency: 4 }),
     ]);
     servers.push(qr, orthanc);
-    for (const [name, host, port, aet] of [['dcmqrscp', '127.0.81.2', 11112, 'ARCHIVE'], ['Orthanc', '127.0.81.3', 4242, 'ORTHANC']] as const) {
+    for (const [name, host, port, aet] of [
+      ['dcmqrscp', '127.0.81.2', 11112, 'ARCHIVE'],
+      ['Orthanc', '127.0.81.3', 4242, 'ORTHANC'],
+    ] as const) {
       const ref = await findscuWalk(host, port, aet, path.join(work, name));
       const od = await opendoorCount(host, port);
       rows.push([

@@ -9,7 +9,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { runCli, startCli } from '../test/harness/cli.js';
 import { digest, doneCount, scanRow } from '../test/harness/db.js';
 
-const ARGS = ['127.0.77.2-10', '127.0.77.20-99', '--depth', 'access', '--timeout', '1000', '--concurrency', '4', '--seed', 'c0ffee', '--json'];
+const ARGS = [
+  '127.0.77.2-10',
+  '127.0.77.20-99',
+  '--depth',
+  'access',
+  '--timeout',
+  '1000',
+  '--concurrency',
+  '4',
+  '--seed',
+  'c0ffee',
+  '--json',
+];
 
 export async function resumeBench(runs: number): Promise<string[][]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'opendoor-resume-'));
@@ -29,7 +41,13 @@ export async function resumeBench(runs: number): Promise<string[][]> {
       const done = await doneCount(db);
       await runCli(['scan', '--resume', scanRow(db).id, '--db', db, '--json']);
       const got = digest(db);
-      rows.push([String(i), String(wait), String(done), String(got.length), String(JSON.stringify(got) === JSON.stringify(expected))]);
+      rows.push([
+        String(i),
+        String(wait),
+        String(done),
+        String(got.length),
+        String(JSON.stringify(got) === JSON.stringify(expected)),
+      ]);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

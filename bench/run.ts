@@ -53,7 +53,15 @@ async function measure(s: Scenario): Promise<string[]> {
     const recs = o.stdout
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as { type: string; protocol?: string; dicom?: { calledAe: string | null } | null; tls?: unknown });
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            type: string;
+            protocol?: string;
+            dicom?: { calledAe: string | null } | null;
+            tls?: unknown;
+          },
+      );
     odFound = recs.filter((r) => r.protocol === 'dicom').length;
     const withAe = recs.filter((r) => r.dicom?.calledAe !== null && r.dicom?.calledAe !== undefined).length;
     const tls = recs.filter((r) => r.tls !== null && r.tls !== undefined).length;
@@ -61,7 +69,14 @@ async function measure(s: Scenario): Promise<string[]> {
   }
   const nm = median(nmapTimes);
   const od = median(odTimes);
-  return [s.name, `${Math.round(nm)}`, `${Math.round(od)}`, (nm / od).toFixed(1), `${nmapFound}`, `${odFound} (${odExtra})`];
+  return [
+    s.name,
+    `${Math.round(nm)}`,
+    `${Math.round(od)}`,
+    (nm / od).toFixed(1),
+    `${nmapFound}`,
+    `${odFound} (${odExtra})`,
+  ];
 }
 
 function table(rows: string[][]): string {
@@ -71,18 +86,23 @@ function table(rows: string[][]): string {
 
 /** BENCH_ONLY=detect,resume,sweep,memory,count,capped runs those parts only (default: all but memory). */
 const ONLY = new Set((process.env['BENCH_ONLY'] ?? '').split(',').filter((x) => x !== ''));
-const part = (name: string): boolean => (ONLY.size === 0 ? name !== 'memory' || process.env['BENCH_MEMORY'] === '1' : ONLY.has(name));
+const part = (name: string): boolean =>
+  ONLY.size === 0 ? name !== 'memory' || process.env['BENCH_MEMORY'] === '1' : ONLY.has(name);
 
 async function main(): Promise<void> {
   if (part('detect') || part('resume') || part('sweep')) await withFleet();
   if (part('memory')) {
     process.stderr.write('bench: memory (131,072, 524,288, 1,048,576 targets; a minute) ...\n');
-    process.stdout.write(`\nMemory: closed port 9 on every target\n\n${table(await memoryBench(['127.16.0.0/15', '127.64.0.0/13', '127.32.0.0/12']))}\n`);
+    process.stdout.write(
+      `\nMemory: closed port 9 on every target\n\n${table(await memoryBench(['127.16.0.0/15', '127.64.0.0/13', '127.32.0.0/12']))}\n`,
+    );
   }
   if (part('count') && process.env['BENCH_COUNT'] !== '0') await counting();
   if (part('capped') && process.env['BENCH_COUNT'] !== '0') {
     const sizes = (process.env['BENCH_CAPPED_SIZES'] ?? '1000,10000').split(',').map(Number);
-    process.stdout.write(`\nCounting behind a C-FIND cap (Orthanc LimitFindResults; busy archives, 200 studies a date, names skewed): opendoor exact vs findscu's one query; time ratio = opendoor / findscu\n\n${table(await cappedBench(sizes, [25, 100]))}\n`);
+    process.stdout.write(
+      `\nCounting behind a C-FIND cap (Orthanc LimitFindResults; busy archives, 200 studies a date, names skewed): opendoor exact vs findscu's one query; time ratio = opendoor / findscu\n\n${table(await cappedBench(sizes, [25, 100]))}\n`,
+    );
   }
 }
 
@@ -97,12 +117,19 @@ async function withFleet(): Promise<void> {
       { name: '8 hosts, no tarpit, default depth', targets: noTarpit, opendoorArgs: [] },
       { name: '8 hosts, no tarpit, --depth detect', targets: noTarpit, opendoorArgs: ['--depth', 'detect'] },
     ];
-    const rows = [['scenario', 'nmap dicom-ping ms', 'opendoor ms', 'nmap/opendoor', 'nmap DICOM found', 'opendoor DICOM found']];
+    const rows = [
+      ['scenario', 'nmap dicom-ping ms', 'opendoor ms', 'nmap/opendoor', 'nmap DICOM found', 'opendoor DICOM found'],
+    ];
     if (part('detect')) {
       for (const s of scenarios) rows.push(await measure(s));
-      process.stdout.write(`\nDetection: median of ${RUNS} interleaved runs, ports ${DEFAULT_PORTS.join(',')}; opendoor default --timeout 3000\n\n${table(rows)}\n`);
+      process.stdout.write(
+        `\nDetection: median of ${RUNS} interleaved runs, ports ${DEFAULT_PORTS.join(',')}; opendoor default --timeout 3000\n\n${table(rows)}\n`,
+      );
     }
-    if (part('resume')) process.stdout.write(`\nResume: kill -9 at a random moment, --resume, compare with a straight run\n\n${table(await resumeBench(3))}\n`);
+    if (part('resume'))
+      process.stdout.write(
+        `\nResume: kill -9 at a random moment, --resume, compare with a straight run\n\n${table(await resumeBench(3))}\n`,
+      );
     const range = process.env['BENCH_SWEEP_RANGE'] ?? '127.0.0.0/16';
     if (part('sweep') && range !== 'none') {
       process.stderr.write(`bench: sweeping ${range} (the fleet is inside it) ...\n`);
@@ -118,7 +145,9 @@ async function counting(): Promise<void> {
   const patients = Number(process.env['BENCH_PATIENTS'] ?? 200);
   const shape = { patients, studiesPerPatient: 2, seriesPerStudy: 5, instancesPerSeries: 10 };
   const countRows = await countBench(shape);
-  process.stdout.write(`\nCounting: Orthanc holds ${patients * 100} instances (${patients} patients x 2 studies x 5 series x 10 instances), dcmqrscp the first 1,000 (its index file is capped at 32 MiB); times include process start\n\n${table(countRows)}\n`);
+  process.stdout.write(
+    `\nCounting: Orthanc holds ${patients * 100} instances (${patients} patients x 2 studies x 5 series x 10 instances), dcmqrscp the first 1,000 (its index file is capped at 32 MiB); times include process start\n\n${table(countRows)}\n`,
+  );
 }
 
 main().catch((e: unknown) => {

@@ -23,14 +23,19 @@ function measured(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, stdi
     const started = performance.now();
     // GNU time's %M misses children of children; the helpers are small (a few MiB each)
     const stdin: number | 'ignore' = stdinFile !== undefined ? openSync(stdinFile, 'r') : 'ignore';
-    const child = spawn('/usr/bin/time', ['-f', 'PEAK_KB %M', cmd, ...args], { stdio: [stdin, 'pipe', 'pipe'], env: { ...process.env, ...env } }) as ChildProcessByStdio<null, Readable, Readable>;
+    const child = spawn('/usr/bin/time', ['-f', 'PEAK_KB %M', cmd, ...args], {
+      stdio: [stdin, 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    }) as ChildProcessByStdio<null, Readable, Readable>;
     if (stdin !== 'ignore') closeSync(stdin); // the child has its own copy
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
     child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));
     child.on('error', reject);
-    child.on('close', () => resolve({ ms: performance.now() - started, peakKb: Number(/PEAK_KB (\d+)/.exec(stderr)?.[1] ?? NaN), stdout }));
+    child.on('close', () =>
+      resolve({ ms: performance.now() - started, peakKb: Number(/PEAK_KB (\d+)/.exec(stderr)?.[1] ?? NaN), stdout }),
+    );
   });
 }
 
@@ -56,7 +61,11 @@ function listening(cidr: string, ports: readonly number[]): Set<string> {
     if (!ports.includes(port)) continue;
     const octets = (hexIp.match(/../g) ?? []).map((h) => parseInt(h, 16)).reverse(); // little-endian
     const ip = octets.join('.');
-    if (ip === '0.0.0.0') for (let i = 0; i < size; i++) out.add(`${[(first + i) >>> 24, ((first + i) >>> 16) & 255, ((first + i) >>> 8) & 255, (first + i) & 255].join('.')}:${port}`);
+    if (ip === '0.0.0.0')
+      for (let i = 0; i < size; i++)
+        out.add(
+          `${[(first + i) >>> 24, ((first + i) >>> 16) & 255, ((first + i) >>> 8) & 255, (first + i) & 255].join('.')}:${port}`,
+        );
     else if (toInt(ip) - first >= 0 && toInt(ip) - first < size) out.add(`${ip}:${port}`);
   }
   return out;
@@ -93,7 +102,26 @@ export async function sweepBench(range: string): Promise<string[][]> {
     const probes = addresses(range) * DEFAULT_PORTS.length;
     const nmap = await measured('nmap', ['-sT', '-Pn', '-n', '-p', ports, '--script', 'dicom-ping', range]);
     const opendoor = (name: string, env: NodeJS.ProcessEnv) =>
-      measured(process.execPath, [CLI, 'scan', range, '--depth', 'detect', '--rate', '100000', '--concurrency', '64', '--timeout', '3000', '--json', '--db', path.join(db, `${name}.db`)], env);
+      measured(
+        process.execPath,
+        [
+          CLI,
+          'scan',
+          range,
+          '--depth',
+          'detect',
+          '--rate',
+          '100000',
+          '--concurrency',
+          '64',
+          '--timeout',
+          '3000',
+          '--json',
+          '--db',
+          path.join(db, `${name}.db`),
+        ],
+        env,
+      );
     const native = await opendoor('native', {});
     const js = await opendoor('js', { OPENDOOR_SWEEPER: 'js' });
     const truth = listening(range, DEFAULT_PORTS);
@@ -102,10 +130,30 @@ export async function sweepBench(range: string): Promise<string[][]> {
       const missed = [...truth].filter((s) => !seen.has(s));
       return `${truth.size - missed.length}/${truth.size}${missed.length > 0 ? ` (missed ${missed.join(' ')})` : ''}`;
     };
-    const row = (tool: string, m: Measured, seen: Set<string>, dicom: RegExp) => [tool, String(addresses(range)), String(probes), String(Math.round(m.ms)), String(Math.round((probes * 1000) / m.ms)), (m.peakKb / 1024).toFixed(0), open(seen), found(m, dicom), (nmap.ms / m.ms).toFixed(2)];
+    const row = (tool: string, m: Measured, seen: Set<string>, dicom: RegExp) => [
+      tool,
+      String(addresses(range)),
+      String(probes),
+      String(Math.round(m.ms)),
+      String(Math.round((probes * 1000) / m.ms)),
+      (m.peakKb / 1024).toFixed(0),
+      open(seen),
+      found(m, dicom),
+      (nmap.ms / m.ms).toFixed(2),
+    ];
     const od = /"protocol":"dicom"/g;
     return [
-      ['tool', 'addresses', 'probes', 'ms', 'probes/s', 'peak RSS MiB', 'listening ports found', 'DICOM found', 'throughput vs nmap'],
+      [
+        'tool',
+        'addresses',
+        'probes',
+        'ms',
+        'probes/s',
+        'peak RSS MiB',
+        'listening ports found',
+        'DICOM found',
+        'throughput vs nmap',
+      ],
       row('nmap -sT --script dicom-ping', nmap, nmapOpen(nmap.stdout), /DICOM Service Provider discovered/g),
       row('opendoor --depth detect (native sweep)', native, opendoorOpen(native.stdout), od),
       row('opendoor --depth detect (OPENDOOR_SWEEPER=js)', js, opendoorOpen(js.stdout), od),
@@ -141,10 +189,34 @@ function writeShuffledList(file: string, cidr: string): void {
 export async function memoryBench(ranges: string[]): Promise<string[][]> {
   const db = mkdtempSync(path.join(os.tmpdir(), 'opendoor-mem-'));
   const rows = [['targets', 'given as', 'ms', 'hosts/s', 'peak RSS MiB']];
-  const common = ['-p', '9', '--depth', 'detect', '--rate', '100000', '--concurrency', '64', '--timeout', '1000', '--json', '--quiet'];
+  const common = [
+    '-p',
+    '9',
+    '--depth',
+    'detect',
+    '--rate',
+    '100000',
+    '--concurrency',
+    '64',
+    '--timeout',
+    '1000',
+    '--json',
+    '--quiet',
+  ];
   const run = async (targets: number, how: string, args: string[], stdin?: string) => {
-    const r = await measured(process.execPath, [CLI, 'scan', ...args, ...common, '--db', path.join(db, `m${rows.length}.db`)], {}, stdin);
-    rows.push([String(targets), how, String(Math.round(r.ms)), String(Math.round((targets * 1000) / r.ms)), (r.peakKb / 1024).toFixed(0)]);
+    const r = await measured(
+      process.execPath,
+      [CLI, 'scan', ...args, ...common, '--db', path.join(db, `m${rows.length}.db`)],
+      {},
+      stdin,
+    );
+    rows.push([
+      String(targets),
+      how,
+      String(Math.round(r.ms)),
+      String(Math.round((targets * 1000) / r.ms)),
+      (r.peakKb / 1024).toFixed(0),
+    ]);
   };
   try {
     for (const range of ranges) await run(addresses(range), `range ${range}`, [range]);

@@ -13,7 +13,15 @@ import { removeDir, tempDir } from './harness/procs.js';
 import { startOrthanc, type TestServer } from './harness/servers.js';
 import { busyDay, makeStudyFiles } from './harness/studies.js';
 
-const opts = { timeoutMs: 3000, depth: 'count' as const, aeTitles: [], maxQueries: 5000, countBudgetMs: 120000, log: silentLogger, throttle: async () => undefined };
+const opts = {
+  timeoutMs: 3000,
+  depth: 'count' as const,
+  aeTitles: [],
+  maxQueries: 5000,
+  countBudgetMs: 120000,
+  log: silentLogger,
+  throttle: async () => undefined,
+};
 const TEN_DATES = Array.from({ length: 10 }, (_, i) => `202603${String(i + 10)}`);
 
 describe('counting behind a cap of 25 on a busy archive', () => {
@@ -24,12 +32,18 @@ describe('counting behind a cap of 25 on a busy archive', () => {
     dirs.forEach(removeDir);
   });
 
-  async function archive(host: string, dates: readonly string[], perDate: number): Promise<{ studies: number; patients: number }> {
+  async function archive(
+    host: string,
+    dates: readonly string[],
+    perDate: number,
+  ): Promise<{ studies: number; patients: number }> {
     const dir = tempDir('busy');
     dirs.push(dir);
     const day = busyDay(dates, perDate);
     const files = makeStudyFiles(dir, day.specs);
-    servers.push(await startOrthanc({ host, files, config: { ...OPEN_ORTHANC, LimitFindResults: 25 }, uploadConcurrency: 4 }));
+    servers.push(
+      await startOrthanc({ host, files, config: { ...OPEN_ORTHANC, LimitFindResults: 25 }, uploadConcurrency: 4 }),
+    );
     return { studies: day.specs.length, patients: day.patients };
   }
 
@@ -39,9 +53,14 @@ describe('counting behind a cap of 25 on a busy archive', () => {
     const r = await probeService('127.0.81.2', 4242, opts);
     const e = r.observation.exposure;
     assert.ok(e !== null);
-    console.log(`# 400 on one date: ${e.queries} queries, ${Math.round(performance.now() - started)} ms, splits ${e.splits.join(',')}`);
+    console.log(
+      `# 400 on one date: ${e.queries} queries, ${Math.round(performance.now() - started)} ms, splits ${e.splits.join(',')}`,
+    );
     assert.equal(e.incompleteReason, null);
-    assert.deepEqual([e.studies, e.patients, e.instances, e.complete, e.capped], [want.studies, want.patients, want.studies, true, true]);
+    assert.deepEqual(
+      [e.studies, e.patients, e.instances, e.complete, e.capped],
+      [want.studies, want.patients, want.studies, true, true],
+    );
     assert.ok(e.splits.length > 0);
   });
 
@@ -51,8 +70,13 @@ describe('counting behind a cap of 25 on a busy archive', () => {
     const r = await probeService('127.0.81.3', 4242, opts);
     const e = r.observation.exposure;
     assert.ok(e !== null);
-    console.log(`# 2,000 over ten dates: ${e.queries} queries, ${Math.round(performance.now() - started)} ms, splits ${e.splits.join(',')}`);
+    console.log(
+      `# 2,000 over ten dates: ${e.queries} queries, ${Math.round(performance.now() - started)} ms, splits ${e.splits.join(',')}`,
+    );
     assert.equal(e.incompleteReason, null);
-    assert.deepEqual([e.studies, e.patients, e.instances, e.complete, e.capped], [want.studies, want.patients, want.studies, true, true]);
+    assert.deepEqual(
+      [e.studies, e.patients, e.instances, e.complete, e.capped],
+      [want.studies, want.patients, want.studies, true, true],
+    );
   });
 });

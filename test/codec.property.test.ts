@@ -16,23 +16,30 @@ function onlyCodecErrors(fn: () => unknown): boolean {
   }
 }
 
-const pduLike = fc
-  .tuple(fc.integer({ min: 1, max: 7 }), fc.uint8Array({ maxLength: 512 }))
-  .map(([type, body]) => {
-    const b = Buffer.alloc(6 + body.length);
-    b[0] = type;
-    b.writeUInt32BE(body.length, 2);
-    Buffer.from(body).copy(b, 6);
-    return b;
-  });
+const pduLike = fc.tuple(fc.integer({ min: 1, max: 7 }), fc.uint8Array({ maxLength: 512 })).map(([type, body]) => {
+  const b = Buffer.alloc(6 + body.length);
+  b[0] = type;
+  b.writeUInt32BE(body.length, 2);
+  Buffer.from(body).copy(b, 6);
+  return b;
+});
 
 test('decodePdu: arbitrary bytes and well-framed random bodies', () => {
-  fc.assert(fc.property(fc.uint8Array({ maxLength: 1024 }), (bytes) => onlyCodecErrors(() => decodePdu(Buffer.from(bytes)))), { numRuns: 3000 });
-  fc.assert(fc.property(pduLike, (bytes) => onlyCodecErrors(() => decodePdu(bytes))), { numRuns: 3000 });
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 1024 }), (bytes) => onlyCodecErrors(() => decodePdu(Buffer.from(bytes)))),
+    { numRuns: 3000 },
+  );
+  fc.assert(
+    fc.property(pduLike, (bytes) => onlyCodecErrors(() => decodePdu(bytes))),
+    { numRuns: 3000 },
+  );
 });
 
 test('decodeCommand: arbitrary bytes', () => {
-  fc.assert(fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => onlyCodecErrors(() => decodeCommand(Buffer.from(bytes)))), { numRuns: 3000 });
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => onlyCodecErrors(() => decodeCommand(Buffer.from(bytes)))),
+    { numRuns: 3000 },
+  );
 });
 
 test('framer: any chunking never buffers past its caps and never throws a foreign error', () => {

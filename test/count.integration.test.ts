@@ -12,8 +12,23 @@ import { startDcmqrscp, startOrthanc, type TestServer } from './harness/servers.
 import { makeArchive, type Archive } from './harness/studies.js';
 
 const HOSTS = { orthanc: '127.0.80.2', capped: '127.0.80.3', qr: '127.0.80.4', noGet: '127.0.80.5' };
-const opts = { timeoutMs: 2000, depth: 'retrieve' as const, aeTitles: [], maxQueries: 500, countBudgetMs: 60000, log: silentLogger, throttle: async () => undefined };
-const EXPECTED_PHI = ['PatientName', 'PatientID', 'PatientBirthDate', 'PatientSex', 'AccessionNumber', 'ReferringPhysicianName'];
+const opts = {
+  timeoutMs: 2000,
+  depth: 'retrieve' as const,
+  aeTitles: [],
+  maxQueries: 500,
+  countBudgetMs: 60000,
+  log: silentLogger,
+  throttle: async () => undefined,
+};
+const EXPECTED_PHI = [
+  'PatientName',
+  'PatientID',
+  'PatientBirthDate',
+  'PatientSex',
+  'AccessionNumber',
+  'ReferringPhysicianName',
+];
 
 describe('exposure counts on real archives', () => {
   let archive: Archive;
@@ -27,7 +42,11 @@ describe('exposure counts on real archives', () => {
         startOrthanc({ host: HOSTS.orthanc, files: archive.files, config: OPEN_ORTHANC }),
         startOrthanc({ host: HOSTS.capped, files: archive.files, config: { ...OPEN_ORTHANC, LimitFindResults: 4 } }),
         startDcmqrscp({ host: HOSTS.qr, aet: 'ARCHIVE', peers: 'ANY', files: archive.files }),
-        startOrthanc({ host: HOSTS.noGet, files: archive.files, config: { ...OPEN_ORTHANC, DicomAlwaysAllowGet: false } }),
+        startOrthanc({
+          host: HOSTS.noGet,
+          files: archive.files,
+          config: { ...OPEN_ORTHANC, DicomAlwaysAllowGet: false },
+        }),
       ])),
     );
   });
@@ -38,7 +57,10 @@ describe('exposure counts on real archives', () => {
 
   const exact = (e: { patients: number; studies: number; series: number; instances: number } | null | undefined) => {
     assert.ok(e);
-    assert.deepEqual([e.patients, e.studies, e.series, e.instances], [archive.patients, archive.studies, archive.series, archive.instances]);
+    assert.deepEqual(
+      [e.patients, e.studies, e.series, e.instances],
+      [archive.patients, archive.studies, archive.series, archive.instances],
+    );
   };
 
   test('Orthanc: exact counts, PHI categories by name, retrieval proven', async () => {

@@ -9,22 +9,58 @@ import { emptyObservation } from '../src/probes/dicom/probe.js';
 import type { DicomObservation, ServiceObservation } from '../src/probes/types.js';
 
 function dicom(over: Partial<DicomObservation>): DicomObservation {
-  return { ...emptyObservation(), implementationClassUid: '1.2.276.0.7230010.3.0.3.6.7', implementationVersionName: 'OFFIS_DCMTK_367', maxPduLength: 16384, ...over };
+  return {
+    ...emptyObservation(),
+    implementationClassUid: '1.2.276.0.7230010.3.0.3.6.7',
+    implementationVersionName: 'OFFIS_DCMTK_367',
+    maxPduLength: 16384,
+    ...over,
+  };
 }
 
 function service(over: Partial<ServiceObservation>): ServiceObservation {
-  return { host: '192.0.2.7', port: 4242, transport: 'tcp', protocol: 'dicom', tls: null, dicom: null, http: null, exposure: null, failure: null, elapsedMs: 5, ...over };
+  return {
+    host: '192.0.2.7',
+    port: 4242,
+    transport: 'tcp',
+    protocol: 'dicom',
+    tls: null,
+    dicom: null,
+    http: null,
+    exposure: null,
+    failure: null,
+    elapsedMs: 5,
+    ...over,
+  };
 }
 
 const openOrthanc = service({
-  dicom: dicom({ calledAe: 'OPENDOOR-NOSUCH', anyCalledAe: true, anyCallingAe: true, echo: true, find: true, findModels: ['1.2.840.10008.5.1.4.1.2.2.1'], getAccepted: true, moveAccepted: true, storageAccepted: true, acceptsNonexistentSopClass: false }),
+  dicom: dicom({
+    calledAe: 'OPENDOOR-NOSUCH',
+    anyCalledAe: true,
+    anyCallingAe: true,
+    echo: true,
+    find: true,
+    findModels: ['1.2.840.10008.5.1.4.1.2.2.1'],
+    getAccepted: true,
+    moveAccepted: true,
+    storageAccepted: true,
+    acceptsNonexistentSopClass: false,
+  }),
 });
 
 test('an open archive: critical open query first, then retrieval, association (stable order within a severity), any AE, storage, no TLS', () => {
   const f = judgeService(openOrthanc, 'Orthanc');
   assert.deepEqual(
     f.map((x) => x.id),
-    ['dicom-open-query', 'dicom-retrieve-offered', 'dicom-open-association', 'dicom-any-called-ae', 'dicom-storage-accepted', 'dicom-no-tls'],
+    [
+      'dicom-open-query',
+      'dicom-retrieve-offered',
+      'dicom-open-association',
+      'dicom-any-called-ae',
+      'dicom-storage-accepted',
+      'dicom-no-tls',
+    ],
   );
   assert.ok(isExposed(f));
   assert.match(f[0]?.remediation ?? '', /DicomCheckCalledAet/); // product-specific remediation
@@ -32,13 +68,36 @@ test('an open archive: critical open query first, then retrieval, association (s
 });
 
 test('a restricted archive is not exposed, and says so', () => {
-  const f = judgeService(service({ dicom: dicom({ rejection: { result: 1, source: 1, reason: 7, meaning: 'called-AE-title-not-recognized' }, attempts: [] }) }), null);
-  assert.deepEqual(f.map((x) => x.id), ['dicom-restricted']);
+  const f = judgeService(
+    service({
+      dicom: dicom({
+        rejection: { result: 1, source: 1, reason: 7, meaning: 'called-AE-title-not-recognized' },
+        attempts: [],
+      }),
+    }),
+    null,
+  );
+  assert.deepEqual(
+    f.map((x) => x.id),
+    ['dicom-restricted'],
+  );
   assert.ok(!isExposed(f));
 });
 
 test('a guessable AE title and a honeypot-like server', () => {
-  const f = judgeService(service({ dicom: dicom({ calledAe: 'ARCHIVE', anyCalledAe: false, anyCallingAe: true, echo: true, find: false, acceptsNonexistentSopClass: true }) }), 'DCMTK');
+  const f = judgeService(
+    service({
+      dicom: dicom({
+        calledAe: 'ARCHIVE',
+        anyCalledAe: false,
+        anyCallingAe: true,
+        echo: true,
+        find: false,
+        acceptsNonexistentSopClass: true,
+      }),
+    }),
+    'DCMTK',
+  );
   const ids = f.map((x) => x.id);
   assert.ok(ids.includes('dicom-guessable-ae'));
   assert.ok(ids.includes('dicom-honeypot-suspect'));
@@ -47,8 +106,17 @@ test('a guessable AE title and a honeypot-like server', () => {
 });
 
 test('TLS facts: client certificate required, self-signed, expired, legacy version', () => {
-  const tls = { version: 'TLSv1', subject: 'CN=x', issuer: 'CN=x', selfSigned: true, notAfter: '2020-01-01T00:00:00.000Z', clientCertRequired: true };
-  const ids = judgeService(service({ transport: 'tls', protocol: 'unknown', tls }), null, new Date('2026-01-01')).map((x) => x.id);
+  const tls = {
+    version: 'TLSv1',
+    subject: 'CN=x',
+    issuer: 'CN=x',
+    selfSigned: true,
+    notAfter: '2020-01-01T00:00:00.000Z',
+    clientCertRequired: true,
+  };
+  const ids = judgeService(service({ transport: 'tls', protocol: 'unknown', tls }), null, new Date('2026-01-01')).map(
+    (x) => x.id,
+  );
   assert.deepEqual(ids.sort(), ['tls-client-cert-required', 'tls-expired', 'tls-legacy-version', 'tls-self-signed']);
 });
 
@@ -60,22 +128,52 @@ test('every finding id in the catalogue is its own key and has remediation', () 
 });
 
 test('toolkit fingerprints: UID roots and version names', () => {
-  assert.deepEqual(fingerprintToolkit('1.2.276.0.7230010.3.0.3.6.7', 'OFFIS_DCMTK_367'), { toolkit: 'DCMTK', product: null, version: '3.6.7' });
-  assert.deepEqual(fingerprintToolkit('1.2.826.0.1.3680043.9.3811.2.0.2', 'PYNETDICOM_202'), { toolkit: 'pynetdicom', product: null, version: '2.0.2' });
-  assert.deepEqual(fingerprintToolkit('1.2.40.0.13.1.3', 'dcm4che-5.23.2'), { toolkit: 'dcm4che', product: null, version: '5.23.2' });
-  assert.deepEqual(fingerprintToolkit('1.2.826.0.1.3680043.2.135.1066.101', '1.5.0/WIN32'), { toolkit: 'Conquest', product: 'Conquest DICOM server', version: '1.5.0' });
+  assert.deepEqual(fingerprintToolkit('1.2.276.0.7230010.3.0.3.6.7', 'OFFIS_DCMTK_367'), {
+    toolkit: 'DCMTK',
+    product: null,
+    version: '3.6.7',
+  });
+  assert.deepEqual(fingerprintToolkit('1.2.826.0.1.3680043.9.3811.2.0.2', 'PYNETDICOM_202'), {
+    toolkit: 'pynetdicom',
+    product: null,
+    version: '2.0.2',
+  });
+  assert.deepEqual(fingerprintToolkit('1.2.40.0.13.1.3', 'dcm4che-5.23.2'), {
+    toolkit: 'dcm4che',
+    product: null,
+    version: '5.23.2',
+  });
+  assert.deepEqual(fingerprintToolkit('1.2.826.0.1.3680043.2.135.1066.101', '1.5.0/WIN32'), {
+    toolkit: 'Conquest',
+    product: 'Conquest DICOM server',
+    version: '1.5.0',
+  });
   assert.equal(fingerprintToolkit('1.3.6.1.4.1.30071.8', 'fo-dicom 4.0.0')?.version, '4.0.0');
   assert.equal(fingerprintToolkit('1.2.3.4', null), null);
   assert.equal(fingerprintToolkit(null, null), null);
 });
 
 test('one host, one story: Orthanc REST names the DCMTK-speaking DICOM port too', () => {
-  const http = service({ port: 8042, protocol: 'http', http: { status: 200, server: null, auth: 'none', api: 'orthanc', dicomweb: null, title: null, retrieve: null } });
+  const http = service({
+    port: 8042,
+    protocol: 'http',
+    http: { status: 200, server: null, auth: 'none', api: 'orthanc', dicomweb: null, title: null, retrieve: null },
+  });
   const ids = identifyHost([
     { observation: openOrthanc, httpProduct: null, httpVersion: null },
     { observation: http, httpProduct: 'Orthanc', httpVersion: '1.10.1' },
   ]);
-  assert.deepEqual(ids.map((i) => [i.product, i.version]), [['Orthanc', '1.10.1'], ['Orthanc', '1.10.1']]);
+  assert.deepEqual(
+    ids.map((i) => [i.product, i.version]),
+    [
+      ['Orthanc', '1.10.1'],
+      ['Orthanc', '1.10.1'],
+    ],
+  );
   // without the web evidence the same DICOM answer is only DCMTK
-  assert.deepEqual(identifyHost([{ observation: openOrthanc, httpProduct: null, httpVersion: null }])[0], { product: 'DCMTK', version: '3.6.7', toolkit: 'DCMTK' });
+  assert.deepEqual(identifyHost([{ observation: openOrthanc, httpProduct: null, httpVersion: null }])[0], {
+    product: 'DCMTK',
+    version: '3.6.7',
+    toolkit: 'DCMTK',
+  });
 });

@@ -76,10 +76,29 @@ describe('host watchdog', () => {
     await peer('127.0.75.5', 10104, ['read', { send: hex('07 00 00000004 0000 02 00') }, 'close']);
     await peer('127.0.75.5', 10105, ['stall']);
     const db = path.join(tempDir('watch'), 'w.db');
-    const r = await runCli(['scan', '127.0.75.5', '-p', '10104,10105', '--timeout', '3000', '--host-timeout', '1500', '--depth', 'detect', '--json', '--db', db]);
+    const r = await runCli([
+      'scan',
+      '127.0.75.5',
+      '-p',
+      '10104,10105',
+      '--timeout',
+      '3000',
+      '--host-timeout',
+      '1500',
+      '--depth',
+      'detect',
+      '--json',
+      '--db',
+      db,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     type Rec = { type: string; port: number; protocol: string; error: { kind: string; detail: string } | null };
-    const services = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Rec).filter((x) => x.type === 'service').sort((a, b) => a.port - b.port);
+    const services = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Rec)
+      .filter((x) => x.type === 'service')
+      .sort((a, b) => a.port - b.port);
     assert.equal(services.length, 2);
     assert.equal(services[0]?.protocol, 'dicom');
     assert.equal(services[1]?.error?.kind, 'host-deadline');
@@ -90,7 +109,19 @@ describe('host watchdog', () => {
 
   test('scan: kill -USR1 lists the hosts in flight with their step and age, and the scan goes on', async () => {
     await peer('127.0.75.7', 10104, ['stall']);
-    const child = startCli(['scan', '127.0.75.7', '-p', '10104', '--timeout', '2000', '--depth', 'detect', '--json', '--db', path.join(tempDir('watch'), 'u.db')]);
+    const child = startCli([
+      'scan',
+      '127.0.75.7',
+      '-p',
+      '10104',
+      '--timeout',
+      '2000',
+      '--depth',
+      'detect',
+      '--json',
+      '--db',
+      path.join(tempDir('watch'), 'u.db'),
+    ]);
     let stderr = '';
     let stdout = '';
     child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));

@@ -16,7 +16,15 @@ import { startHostile, type HostilePeer, type Step } from './harness/hostile.js'
 import { runCli } from './harness/cli.js';
 
 const TIMEOUT = 600;
-const opts = { timeoutMs: TIMEOUT, depth: 'access' as const, aeTitles: [], maxQueries: 500, countBudgetMs: 30000, log: silentLogger, throttle: async () => undefined };
+const opts = {
+  timeoutMs: TIMEOUT,
+  depth: 'access' as const,
+  aeTitles: [],
+  maxQueries: 500,
+  countBudgetMs: 30000,
+  log: silentLogger,
+  throttle: async () => undefined,
+};
 const peers: HostilePeer[] = [];
 let nextHost = 2;
 
@@ -27,7 +35,18 @@ async function peer(script: Step[], port = 11112): Promise<HostilePeer> {
 }
 
 const echoRsp = encodePDataTf([
-  { contextId: 1, isCommand: true, isLast: true, data: encodeCommand({ commandField: CommandField.CEchoRsp, messageIdBeingRespondedTo: 1, commandDataSetType: 0x0101, status: 0, affectedSopClassUid: '1.2.840.10008.1.1' }) },
+  {
+    contextId: 1,
+    isCommand: true,
+    isLast: true,
+    data: encodeCommand({
+      commandField: CommandField.CEchoRsp,
+      messageIdBeingRespondedTo: 1,
+      commandDataSetType: 0x0101,
+      status: 0,
+      affectedSopClassUid: '1.2.840.10008.1.1',
+    }),
+  },
 ]);
 
 describe('hostile peers', () => {
@@ -36,15 +55,52 @@ describe('hostile peers', () => {
   });
 
   const cases: Array<{ name: string; script: Step[]; protocol: string; failure?: string }> = [
-    { name: 'garbage on connect', script: [{ send: Buffer.from('\x00\xff\x13garbage-garbage-garbage', 'latin1') }, 'stall'], protocol: 'unknown' },
-    { name: 'A-ASSOCIATE-AC cut short, then silence', script: ['read', { send: ORTHANC_AC.subarray(0, 40) }, 'stall'], protocol: 'unknown', failure: 'io-timeout' },
-    { name: 'A-ASSOCIATE-AC cut short, then close', script: ['read', { send: ORTHANC_AC.subarray(0, 40) }, 'close'], protocol: 'unknown', failure: 'connection-closed' },
-    { name: 'a PDU that declares 4 GiB, then endless bytes', script: ['read', { send: hex('02 00 ffffffff') }, { sendForever: Buffer.alloc(65536), everyMs: 1 }], protocol: 'unknown', failure: 'cap-exceeded' },
-    { name: 'an endless drip of one byte a second', script: ['read', { drip: ORTHANC_AC, everyMs: 1000 }], protocol: 'unknown', failure: 'io-timeout' },
-    { name: 'a reset mid-PDU', script: ['read', { send: ORTHANC_AC.subarray(0, 30) }, { wait: 20 }, 'reset'], protocol: 'unknown', failure: 'connection-reset' },
+    {
+      name: 'garbage on connect',
+      script: [{ send: Buffer.from('\x00\xff\x13garbage-garbage-garbage', 'latin1') }, 'stall'],
+      protocol: 'unknown',
+    },
+    {
+      name: 'A-ASSOCIATE-AC cut short, then silence',
+      script: ['read', { send: ORTHANC_AC.subarray(0, 40) }, 'stall'],
+      protocol: 'unknown',
+      failure: 'io-timeout',
+    },
+    {
+      name: 'A-ASSOCIATE-AC cut short, then close',
+      script: ['read', { send: ORTHANC_AC.subarray(0, 40) }, 'close'],
+      protocol: 'unknown',
+      failure: 'connection-closed',
+    },
+    {
+      name: 'a PDU that declares 4 GiB, then endless bytes',
+      script: ['read', { send: hex('02 00 ffffffff') }, { sendForever: Buffer.alloc(65536), everyMs: 1 }],
+      protocol: 'unknown',
+      failure: 'cap-exceeded',
+    },
+    {
+      name: 'an endless drip of one byte a second',
+      script: ['read', { drip: ORTHANC_AC, everyMs: 1000 }],
+      protocol: 'unknown',
+      failure: 'io-timeout',
+    },
+    {
+      name: 'a reset mid-PDU',
+      script: ['read', { send: ORTHANC_AC.subarray(0, 30) }, { wait: 20 }, 'reset'],
+      protocol: 'unknown',
+      failure: 'connection-reset',
+    },
     { name: 'silence (tarpit)', script: ['stall'], protocol: 'silent', failure: 'io-timeout' },
-    { name: 'an HTTP server', script: ['read', { send: Buffer.from('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n') }, 'close'], protocol: 'http' },
-    { name: 'A-ABORT in answer to A-ASSOCIATE-RQ', script: ['read', { send: hex('07 00 00000004 0000 02 00') }, 'close'], protocol: 'dicom' },
+    {
+      name: 'an HTTP server',
+      script: ['read', { send: Buffer.from('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n') }, 'close'],
+      protocol: 'http',
+    },
+    {
+      name: 'A-ABORT in answer to A-ASSOCIATE-RQ',
+      script: ['read', { send: hex('07 00 00000004 0000 02 00') }, 'close'],
+      protocol: 'dicom',
+    },
   ];
 
   for (const c of cases) {
@@ -83,7 +139,15 @@ describe('hostile peers', () => {
   });
 
   test('accepted and echoed: a scripted well-behaved peer passes', async () => {
-    const p = await peer(['read', { send: ORTHANC_AC }, 'read', { send: echoRsp }, 'read', { send: hex('06 00 00000004 00000000') }, 'close']);
+    const p = await peer([
+      'read',
+      { send: ORTHANC_AC },
+      'read',
+      { send: echoRsp },
+      'read',
+      { send: hex('06 00 00000004 00000000') },
+      'close',
+    ]);
     const r = await probeService(p.host, p.port, { ...opts, depth: 'detect' });
     assert.equal(r.observation.dicom?.echo, true);
     assert.equal(r.observation.dicom?.attempts[0]?.failure, null);
@@ -94,7 +158,10 @@ describe('hostile peers', () => {
     assert.ok(hosts.length >= 10);
     const r = await runCli(['scan', ...hosts, '-p', '11112', '--json', '--timeout', String(TIMEOUT)]);
     assert.equal(r.code, 0, r.stderr);
-    const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    const records = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string });
     assert.equal(records.filter((x) => x.type === 'service').length, hosts.length);
     assert.ok(r.ms < 15000, `${r.ms} ms`);
   });
@@ -114,7 +181,12 @@ describe('hostile archive', () => {
       const heap = process.memoryUsage().heapUsed;
       const rss = process.memoryUsage().rss;
       const started = performance.now();
-      const r = await probeService('127.0.78.60', 11112, { ...opts, timeoutMs: 2000, depth: 'count', countBudgetMs: 1000 });
+      const r = await probeService('127.0.78.60', 11112, {
+        ...opts,
+        timeoutMs: 2000,
+        depth: 'count',
+        countBudgetMs: 1000,
+      });
       const ms = performance.now() - started;
       assert.equal(r.observation.protocol, 'dicom');
       assert.equal(r.observation.dicom?.find, true);

@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeCommand, encodeCommand, CommandField, NO_DATA_SET } from '../src/dicom/dimse.js';
 import { PduFramer } from '../src/dicom/framer.js';
-import { decodePdu, encodeAssociateAc, encodeAssociateRq, encodePDataTf, encodeReleaseRq, encodeAbort } from '../src/dicom/pdu.js';
+import {
+  decodePdu,
+  encodeAssociateAc,
+  encodeAssociateRq,
+  encodePDataTf,
+  encodeReleaseRq,
+  encodeAbort,
+} from '../src/dicom/pdu.js';
 import { DicomCodecError } from '../src/dicom/reader.js';
 import { ORTHANC_AC, ORTHANC_RJ, hex } from './fixtures/pdus.js';
 
@@ -54,17 +61,35 @@ test('A-ASSOCIATE-RQ encodes the fixed fields at their PS3.8 offsets', () => {
 });
 
 test('rejects invalid AE titles and even context ids before anything is sent', () => {
-  const base = { callingAe: 'A', presentationContexts: [], maxPduLength: 1, implementationClassUid: '2.25.1', implementationVersionName: null, roleSelections: [] };
+  const base = {
+    callingAe: 'A',
+    presentationContexts: [],
+    maxPduLength: 1,
+    implementationClassUid: '2.25.1',
+    implementationVersionName: null,
+    roleSelections: [],
+  };
   assert.throws(() => encodeAssociateRq({ ...base, calledAe: 'THIS-TITLE-IS-TOO-LONG' }), DicomCodecError);
   assert.throws(() => encodeAssociateRq({ ...base, calledAe: 'A\\B' }), DicomCodecError);
-  assert.throws(() => encodeAssociateRq({ ...base, calledAe: 'OK', presentationContexts: [{ id: 2, abstractSyntax: '1.2', transferSyntaxes: [] }] }), DicomCodecError);
+  assert.throws(
+    () =>
+      encodeAssociateRq({
+        ...base,
+        calledAe: 'OK',
+        presentationContexts: [{ id: 2, abstractSyntax: '1.2', transferSyntaxes: [] }],
+      }),
+    DicomCodecError,
+  );
 });
 
 test('P-DATA-TF round trip: message control header bits', () => {
   const pdu = encodePDataTf([{ contextId: 3, isCommand: true, isLast: true, data: Buffer.from([1, 2]) }]);
   assert.deepEqual([...pdu.subarray(6, 12)], [0, 0, 0, 4, 3, 0x03]); // item length 4, context 3, command+last
   const back = decodePdu(pdu);
-  assert.deepEqual(back, { type: 'p-data-tf', pdvs: [{ contextId: 3, isCommand: true, isLast: true, data: Buffer.from([1, 2]) }] });
+  assert.deepEqual(back, {
+    type: 'p-data-tf',
+    pdvs: [{ contextId: 3, isCommand: true, isLast: true, data: Buffer.from([1, 2]) }],
+  });
 });
 
 test('release and abort PDUs', () => {
@@ -74,7 +99,12 @@ test('release and abort PDUs', () => {
 });
 
 test('C-ECHO-RQ command set round trip (implicit VR little endian, group length first)', () => {
-  const bytes = encodeCommand({ commandField: CommandField.CEchoRq, affectedSopClassUid: '1.2.840.10008.1.1', messageId: 7, commandDataSetType: NO_DATA_SET });
+  const bytes = encodeCommand({
+    commandField: CommandField.CEchoRq,
+    affectedSopClassUid: '1.2.840.10008.1.1',
+    messageId: 7,
+    commandDataSetType: NO_DATA_SET,
+  });
   assert.deepEqual([...bytes.subarray(0, 8)], [0, 0, 0, 0, 4, 0, 0, 0]); // (0000,0000) UL length 4
   assert.equal(bytes.readUInt32LE(8), bytes.length - 12);
   const cmd = decodeCommand(bytes);
@@ -117,6 +147,8 @@ test('A-ASSOCIATE-AC encodes to the bytes a real server sent (Orthanc 1.10.1), a
   const { type: _type, ...fields } = ac;
   assert.equal(encodeAssociateAc(fields).toString('hex'), ORTHANC_AC.toString('hex'));
   // a persona without an implementation class UID (a honeypot tell) is encoded without the item
-  const bare = decodePdu(encodeAssociateAc({ ...fields, implementationClassUid: null, implementationVersionName: null }));
+  const bare = decodePdu(
+    encodeAssociateAc({ ...fields, implementationClassUid: null, implementationVersionName: null }),
+  );
   assert.equal(bare.type === 'associate-ac' ? bare.implementationClassUid : 'x', null);
 });

@@ -22,8 +22,10 @@ export function readRepro(file: string): Map<string, Buffer[]> {
   for (const raw of readFileSync(file, 'utf8').split('\n')) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
-    if (line.startsWith('[')) cases.set(line.replace(/[[\]]/g, ''), (current = []));
-    else current?.push(Buffer.from(line, 'hex'));
+    if (line.startsWith('[')) {
+      current = [];
+      cases.set(line.replace(/[[\]]/g, ''), current);
+    } else current?.push(Buffer.from(line, 'hex'));
   }
   return cases;
 }
@@ -53,9 +55,25 @@ describe('server answers that once hung a scan', () => {
     test(`${c.name}: the scan ends with one classified record`, async () => {
       const p = await startHostile(`127.0.76.${10 + i}`, 10104, ['read', { send: c.answers }, { wait: 500 }, 'close']);
       peers.push(p);
-      const r = await runCli(['scan', p.host, '-p', '10104', '--depth', 'retrieve', '--json', '--timeout', '1000', '--db', path.join(tempDir('repro'), 'r.db')]);
+      const r = await runCli([
+        'scan',
+        p.host,
+        '-p',
+        '10104',
+        '--depth',
+        'retrieve',
+        '--json',
+        '--timeout',
+        '1000',
+        '--db',
+        path.join(tempDir('repro'), 'r.db'),
+      ]);
       assert.equal(r.code, 0, r.stderr);
-      const services = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; protocol?: string; error?: { kind: string } | null }).filter((x) => x.type === 'service');
+      const services = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string; protocol?: string; error?: { kind: string } | null })
+        .filter((x) => x.type === 'service');
       assert.equal(services.length, 1);
       assert.ok(r.ms < 8000, `${Math.round(r.ms)} ms`);
     });
@@ -65,7 +83,12 @@ describe('server answers that once hung a scan', () => {
 describe('PDU channel', () => {
   test('an A-ASSOCIATE-AC and a malformed P-DATA-TF in one chunk: the AC is delivered, then the failure', async () => {
     const socket = new PassThrough();
-    const channel = new PduChannel(socket, { idleTimeoutMs: 60_000, deadlineMs: 60_000, maxPduLength: 65536, maxTotalBytes: 1 << 20 });
+    const channel = new PduChannel(socket, {
+      idleTimeoutMs: 60_000,
+      deadlineMs: 60_000,
+      maxPduLength: 65536,
+      maxTotalBytes: 1 << 20,
+    });
     const waiting = channel.receive(); // the waiter exists before the bytes arrive, as in a real exchange
     // P-DATA-TF of 9 bytes whose PDV item claims 0xffffffff
     socket.write(Buffer.concat([ORTHANC_AC, hex('04 00 00000009 ffffffff 01 03 00 00 00')]));
@@ -77,7 +100,12 @@ describe('PDU channel', () => {
 
   test('a failure while a receiver waits and nothing is queued rejects it at once', async () => {
     const socket = new PassThrough();
-    const channel = new PduChannel(socket, { idleTimeoutMs: 60_000, deadlineMs: 60_000, maxPduLength: 65536, maxTotalBytes: 1 << 20 });
+    const channel = new PduChannel(socket, {
+      idleTimeoutMs: 60_000,
+      deadlineMs: 60_000,
+      maxPduLength: 65536,
+      maxTotalBytes: 1 << 20,
+    });
     const waiting = channel.receive();
     socket.write(hex('ff 00 00000000'));
     await assert.rejects(waiting, (e: Error & { kind?: string }) => e.kind === 'not-dicom');
@@ -90,8 +118,23 @@ describe('what a broken association proves', () => {
     assert.ok(c !== undefined);
     const p = await startHostile('127.0.76.40', 10104, ['read', { send: c.answers }, { wait: 500 }, 'close']);
     try {
-      const r = await runCli(['scan', p.host, '-p', '10104', '--depth', 'access', '--json', '--timeout', '1000', '--db', path.join(tempDir('repro'), 'r.db')]);
-      const s = JSON.parse(r.stdout.split('\n')[0] ?? '{}') as { dicom: { find: boolean | null; findRefusal: string | null }; findings: Array<{ id: string }> };
+      const r = await runCli([
+        'scan',
+        p.host,
+        '-p',
+        '10104',
+        '--depth',
+        'access',
+        '--json',
+        '--timeout',
+        '1000',
+        '--db',
+        path.join(tempDir('repro'), 'r.db'),
+      ]);
+      const s = JSON.parse(r.stdout.split('\n')[0] ?? '{}') as {
+        dicom: { find: boolean | null; findRefusal: string | null };
+        findings: Array<{ id: string }>;
+      };
       assert.equal(s.dicom.find, null);
       assert.match(s.dicom.findRefusal ?? '', /^not tested: /);
       assert.ok(!s.findings.some((f) => f.id === 'dicom-open-query'), 'no open-query finding without a query answered');

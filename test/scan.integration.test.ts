@@ -12,7 +12,15 @@ import { assertServiceRecord, assertSummaryRecord } from './harness/contract.js'
 import { DICOM_PORT, FLEET, FLEET_RANGE, startFleet, type Fleet } from './harness/fleet.js';
 
 const TIMEOUT = 1500;
-const opts = { timeoutMs: TIMEOUT, depth: 'access' as const, aeTitles: [], maxQueries: 500, countBudgetMs: 30000, log: silentLogger, throttle: async () => undefined };
+const opts = {
+  timeoutMs: TIMEOUT,
+  depth: 'access' as const,
+  aeTitles: [],
+  maxQueries: 500,
+  countBudgetMs: 30000,
+  log: silentLogger,
+  throttle: async () => undefined,
+};
 
 describe('real servers', () => {
   let fleet: Fleet;
@@ -64,7 +72,10 @@ describe('real servers', () => {
 
   test('--ae-titles are tried before the dictionary', async () => {
     const r = await probeService(FLEET.qrGuessable, 11112, { ...opts, aeTitles: ['SITE-QR', 'ARCHIVE'] });
-    assert.deepEqual(r.observation.dicom?.attempts.map((a) => a.calledAe), ['OPENDOOR-NOSUCH', 'SITE-QR', 'ARCHIVE']);
+    assert.deepEqual(
+      r.observation.dicom?.attempts.map((a) => a.calledAe),
+      ['OPENDOOR-NOSUCH', 'SITE-QR', 'ARCHIVE'],
+    );
   });
 
   test('dcmqrscp that only talks to known peers: nothing accepted, rejection reported', async () => {
@@ -103,15 +114,30 @@ describe('real servers', () => {
   test('the nine-host scan through the CLI: every DICOM door found, nothing else called DICOM', async () => {
     const r = await runCli(['scan', FLEET_RANGE, '--json', '--timeout', String(TIMEOUT)]);
     assert.equal(r.code, 0, r.stderr);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as ServiceRecord | SummaryRecord);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as ServiceRecord | SummaryRecord);
     const services = lines.filter((l): l is ServiceRecord => l.type === 'service');
     const summary = lines.at(-1) as SummaryRecord;
     assertSummaryRecord(summary as unknown as Record<string, unknown>);
     for (const s of services) assertServiceRecord(s as unknown as Record<string, unknown>);
     assert.equal(summary.targets, 9);
     const at = (host: string, port: number) => services.find((s) => s.host === host && s.port === port);
-    const dicom = services.filter((s) => s.protocol === 'dicom').map((s) => `${s.host}:${s.port}`).sort();
-    assert.deepEqual(dicom, [`${FLEET.orthancOpen}:4242`, `${FLEET.orthancLocked}:4242`, `${FLEET.qrGuessable}:11112`, `${FLEET.qrKnownPeers}:11112`, `${FLEET.tlsOpen}:2762`].sort());
+    const dicom = services
+      .filter((s) => s.protocol === 'dicom')
+      .map((s) => `${s.host}:${s.port}`)
+      .sort();
+    assert.deepEqual(
+      dicom,
+      [
+        `${FLEET.orthancOpen}:4242`,
+        `${FLEET.orthancLocked}:4242`,
+        `${FLEET.qrGuessable}:11112`,
+        `${FLEET.qrKnownPeers}:11112`,
+        `${FLEET.tlsOpen}:2762`,
+      ].sort(),
+    );
     // one host, one story: the DICOM record of Orthanc names Orthanc, as its REST API does
     assert.equal(at(FLEET.orthancOpen, 4242)?.product, 'Orthanc');
     assert.equal(at(FLEET.orthancOpen, 8042)?.product, 'Orthanc');
@@ -124,11 +150,16 @@ describe('real servers', () => {
     assert.equal(at(FLEET.tarpit, DICOM_PORT)?.protocol, 'silent');
     assert.equal(at(FLEET.tlsClientCert, 2762)?.tls?.clientCertRequired, true);
     assert.equal(services.filter((s) => s.host === FLEET.empty).length, 0);
-    assert.ok(at(FLEET.orthancOpen, 4242)?.findings.some((f) => f.id === 'dicom-open-query' && f.severity === 'critical'));
+    assert.ok(
+      at(FLEET.orthancOpen, 4242)?.findings.some((f) => f.id === 'dicom-open-query' && f.severity === 'critical'),
+    );
     assert.ok(at(FLEET.orthancOpen, 4242)?.findings.some((f) => f.id === 'dicom-any-called-ae'));
     assert.ok(at(FLEET.qrGuessable, 11112)?.findings.some((f) => f.id === 'dicom-guessable-ae'));
     assert.ok(at(FLEET.qrKnownPeers, 11112)?.findings.some((f) => f.id === 'dicom-restricted'));
-    assert.equal(summary.exposedServices, services.filter((s) => s.findings.some((f) => f.severity === 'critical' || f.severity === 'high')).length);
+    assert.equal(
+      summary.exposedServices,
+      services.filter((s) => s.findings.some((f) => f.severity === 'critical' || f.severity === 'high')).length,
+    );
     // a tarpit costs one timeout, and the whole network is done in seconds
     assert.ok((at(FLEET.tarpit, DICOM_PORT)?.elapsedMs ?? Infinity) < TIMEOUT * 2, 'tarpit bounded');
     assert.ok(r.ms < 20000, `scan took ${r.ms} ms`);

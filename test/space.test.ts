@@ -27,25 +27,34 @@ test('permutation: every index exactly once, for any size and seed', () => {
 
 test('permutation: resuming at any cursor step continues exactly where the walk stood', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 0, max: 3000 }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.nat(), (n, seed, cut) => {
-      const whole = [...permutation(BigInt(n), seed)];
-      const cursor = { step: 0n };
-      const head: bigint[] = [];
-      const target = cut % (n + 1);
-      if (target > 0) {
-        for (const x of permutation(BigInt(n), seed, 0n, cursor)) {
-          head.push(x);
-          if (head.length >= target) break;
+    fc.property(
+      fc.integer({ min: 0, max: 3000 }),
+      fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+      fc.nat(),
+      (n, seed, cut) => {
+        const whole = [...permutation(BigInt(n), seed)];
+        const cursor = { step: 0n };
+        const head: bigint[] = [];
+        const target = cut % (n + 1);
+        if (target > 0) {
+          for (const x of permutation(BigInt(n), seed, 0n, cursor)) {
+            head.push(x);
+            if (head.length >= target) break;
+          }
         }
-      }
-      assert.deepEqual([...head, ...permutation(BigInt(n), seed, cursor.step)], whole);
-    }),
+        assert.deepEqual([...head, ...permutation(BigInt(n), seed, cursor.step)], whole);
+      },
+    ),
     { numRuns: 300 },
   );
   const cursor = { step: 0n };
   let k = 0;
   for (const _ of permutation(1n << 40n, 5n, 0n, cursor)) if (++k === 3) break;
-  assert.deepEqual([...take(permutation(1n << 40n, 5n, cursor.step), 2)], [...take(permutation(1n << 40n, 5n), 5)].slice(3), 'a jump into a 2^40 walk');
+  assert.deepEqual(
+    [...take(permutation(1n << 40n, 5n, cursor.step), 2)],
+    [...take(permutation(1n << 40n, 5n), 5)].slice(3),
+    'a jump into a 2^40 walk',
+  );
 });
 
 function* take<T>(it: Iterable<T>, n: number): Generator<T> {
@@ -63,9 +72,15 @@ test('permutation: consecutive addresses are spread out (a subnet is not hammere
 });
 
 test('space: overlaps merged, exclusions cut out, index → address', () => {
-  const s = new TargetSpace([iv('192.0.2.0/30'), iv('192.0.2.2-6'), iv('192.0.2.5')], [iv('192.0.2.1'), iv('192.0.2.4/31')]);
+  const s = new TargetSpace(
+    [iv('192.0.2.0/30'), iv('192.0.2.2-6'), iv('192.0.2.5')],
+    [iv('192.0.2.1'), iv('192.0.2.4/31')],
+  );
   assert.equal(s.size, 4n); // .0 .2 .3 .6
-  assert.deepEqual([0n, 1n, 2n, 3n].map((i) => s.at(i)), ['192.0.2.0', '192.0.2.2', '192.0.2.3', '192.0.2.6']);
+  assert.deepEqual(
+    [0n, 1n, 2n, 3n].map((i) => s.at(i)),
+    ['192.0.2.0', '192.0.2.2', '192.0.2.3', '192.0.2.6'],
+  );
   const big = new TargetSpace([iv('240.0.0.0/8'), iv('2001:db8::/64')], [iv('240.1.0.0/16')]);
   assert.equal(big.size, (1n << 24n) - (1n << 16n) + (1n << 64n));
   assert.equal(big.at(0n), '240.0.0.0');
@@ -73,15 +88,25 @@ test('space: overlaps merged, exclusions cut out, index → address', () => {
 });
 
 test('space: any blocks minus any exclusions, in both families, is exactly the set difference', () => {
-  const span = fc.tuple(fc.constantFrom<4 | 6>(4, 6), fc.integer({ min: 0, max: 200 }), fc.integer({ min: 0, max: 20 }));
-  const toIv = ([family, first, len]: [4 | 6, number, number]) => ({ family, first: BigInt(first), last: BigInt(first + len) });
+  const span = fc.tuple(
+    fc.constantFrom<4 | 6>(4, 6),
+    fc.integer({ min: 0, max: 200 }),
+    fc.integer({ min: 0, max: 20 }),
+  );
+  const toIv = ([family, first, len]: [4 | 6, number, number]) => ({
+    family,
+    first: BigInt(first),
+    last: BigInt(first + len),
+  });
   fc.assert(
     fc.property(fc.array(span, { maxLength: 12 }), fc.array(span, { maxLength: 12 }), (blocks, cuts) => {
       const want = new Set<string>();
       for (const [f, a, n] of blocks) for (let v = a; v <= a + n; v++) want.add(`${f}:${v}`);
       for (const [f, a, n] of cuts) for (let v = a; v <= a + n; v++) want.delete(`${f}:${v}`);
       const space = new TargetSpace(blocks.map(toIv), cuts.map(toIv));
-      const got = space.intervals.flatMap((x) => Array.from({ length: Number(x.last - x.first) + 1 }, (_, i) => `${x.family}:${Number(x.first) + i}`));
+      const got = space.intervals.flatMap((x) =>
+        Array.from({ length: Number(x.last - x.first) + 1 }, (_, i) => `${x.family}:${Number(x.first) + i}`),
+      );
       assert.equal(space.size, BigInt(want.size));
       assert.deepEqual(got.sort(), [...want].sort());
     }),
@@ -91,8 +116,12 @@ test('space: any blocks minus any exclusions, in both families, is exactly the s
 
 test('target sets answer membership as the specs one by one would (blocks of both families, names)', () => {
   const spec = fc.oneof(
-    fc.tuple(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 30 })).map(([a, n]) => `127.0.${a >> 8}.${a & 255}-127.0.${(a + n) >> 8}.${(a + n) & 255}`),
-    fc.tuple(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 30 })).map(([a, n]) => `2001:db8::${a.toString(16)}-2001:db8::${(a + n).toString(16)}`),
+    fc
+      .tuple(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 30 }))
+      .map(([a, n]) => `127.0.${a >> 8}.${a & 255}-127.0.${(a + n) >> 8}.${(a + n) & 255}`),
+    fc
+      .tuple(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 30 }))
+      .map(([a, n]) => `2001:db8::${a.toString(16)}-2001:db8::${(a + n).toString(16)}`),
     fc.constantFrom('pacs.example', 'PACS2.example'),
   );
   const host = fc.oneof(
@@ -104,16 +133,35 @@ test('target sets answer membership as the specs one by one would (blocks of bot
     fc.property(fc.array(spec, { maxLength: 30 }), fc.array(host, { minLength: 1, maxLength: 30 }), (texts, hosts) => {
       const specs = texts.map(parseTarget);
       const set = new TargetSet(specs);
-      for (const h of hosts) assert.equal(set.has(h), specs.some((s) => contains(s, h)), h);
+      for (const h of hosts)
+        assert.equal(
+          set.has(h),
+          specs.some((s) => contains(s, h)),
+          h,
+        );
     }),
     { numRuns: 300 },
   );
 });
 
 test('shards: N parts are disjoint and together the whole', async () => {
-  const base = { ports: [104], depth: 'detect' as const, timeoutMs: 100, concurrency: 1, rate: 1, aeTitles: [], maxQueries: 1, countBudgetMs: 100 };
-  const entries = [{ spec: parseTarget('192.0.2.0/27'), ports: null }, { spec: parseTarget('198.51.100.7'), ports: [4242] }];
-  const all = [...workItems(await buildPlan(planArgsFrom(entries, [], { ...base, shard: null }), silentLogger))].map((w) => w.host).sort();
+  const base = {
+    ports: [104],
+    depth: 'detect' as const,
+    timeoutMs: 100,
+    concurrency: 1,
+    rate: 1,
+    aeTitles: [],
+    maxQueries: 1,
+    countBudgetMs: 100,
+  };
+  const entries = [
+    { spec: parseTarget('192.0.2.0/27'), ports: null },
+    { spec: parseTarget('198.51.100.7'), ports: [4242] },
+  ];
+  const all = [...workItems(await buildPlan(planArgsFrom(entries, [], { ...base, shard: null }), silentLogger))]
+    .map((w) => w.host)
+    .sort();
   assert.equal(all.length, 33);
   const parts: string[] = [];
   for (let k = 1; k <= 3; k++) {
@@ -128,8 +176,25 @@ test('shards: N parts are disjoint and together the whole', async () => {
 });
 
 test('explicit ports from a sweeper are kept per host, excluded hosts dropped', async () => {
-  const base = { ports: [104], depth: 'detect' as const, timeoutMs: 100, concurrency: 1, rate: 1, aeTitles: [], maxQueries: 1, countBudgetMs: 100, shard: null };
-  const entries = [{ spec: parseTarget('192.0.2.9'), ports: [104] }, { spec: parseTarget('192.0.2.9'), ports: [11112] }, { spec: parseTarget('192.0.2.10'), ports: [104] }];
+  const base = {
+    ports: [104],
+    depth: 'detect' as const,
+    timeoutMs: 100,
+    concurrency: 1,
+    rate: 1,
+    aeTitles: [],
+    maxQueries: 1,
+    countBudgetMs: 100,
+    shard: null,
+  };
+  const entries = [
+    { spec: parseTarget('192.0.2.9'), ports: [104] },
+    { spec: parseTarget('192.0.2.9'), ports: [11112] },
+    { spec: parseTarget('192.0.2.10'), ports: [104] },
+  ];
   const plan = await buildPlan(planArgsFrom(entries, [parseTarget('192.0.2.10')], base), silentLogger);
-  assert.deepEqual([...workItems(plan)].map((w) => [w.host, w.ports]), [['192.0.2.9', [104, 11112]]]);
+  assert.deepEqual(
+    [...workItems(plan)].map((w) => [w.host, w.ports]),
+    [['192.0.2.9', [104, 11112]]],
+  );
 });

@@ -41,7 +41,13 @@ function sweepers(timeoutMs: number, rate = new RateLimiter(0)): Named[] {
     const s = new ConnectSweeper(rate, timeoutMs, 64, connector);
     return { name: `js/${connector.name}`, sweep: (j) => s.sweep(j), close: async () => undefined };
   };
-  const native = new NativeSweeper({ rate, timeoutMs, inFlight: 64, processes: 1, fallback: () => Promise.reject(new Error('no fallback here')) });
+  const native = new NativeSweeper({
+    rate,
+    timeoutMs,
+    inFlight: 64,
+    processes: 1,
+    fallback: () => Promise.reject(new Error('no fallback here')),
+  });
   return [{ name: 'native', sweep: (j) => native.sweep(j), close: () => native.close() }, js(), js(socketConnector)];
 }
 
@@ -98,7 +104,13 @@ test('native helpers: a thousand hosts as the calling thread sees them; a dead h
   jobs.push({ host: HOST, ports: Array.from({ length: 300 }, (_, i) => (i === 150 ? open.port : 1000 + i)) });
   const rate = new RateLimiter(0);
   const local = new ConnectSweeper(rate, 2000, 256);
-  const native = new NativeSweeper({ rate, timeoutMs: 2000, inFlight: 256, processes: 2, fallback: (j) => local.sweep(j) });
+  const native = new NativeSweeper({
+    rate,
+    timeoutMs: 2000,
+    inFlight: 256,
+    processes: 2,
+    fallback: (j) => local.sweep(j),
+  });
   try {
     const expected = await local.sweep(jobs);
     assert.deepEqual(await native.sweep(jobs), expected);
@@ -107,8 +119,15 @@ test('native helpers: a thousand hosts as the calling thread sees them; a dead h
     const silent = await startSilentPort(HOST);
     try {
       // a batch on its way while one helper dies: failed as a whole (its hosts stay resumable), never half-answered
-      const outcomes = await Promise.allSettled([native.sweep([{ host: HOST, ports: [silent.port] }]), native.sweep([{ host: HOST, ports: [silent.port] }])]);
-      assert.ok(outcomes.every((o) => o.status === 'fulfilled' ? o.value[0]?.slow[0] === silent.port : /exited/.test(String(o.reason))));
+      const outcomes = await Promise.allSettled([
+        native.sweep([{ host: HOST, ports: [silent.port] }]),
+        native.sweep([{ host: HOST, ports: [silent.port] }]),
+      ]);
+      assert.ok(
+        outcomes.every((o) =>
+          o.status === 'fulfilled' ? o.value[0]?.slow[0] === silent.port : /exited/.test(String(o.reason)),
+        ),
+      );
     } finally {
       silent.stop();
     }
@@ -126,7 +145,13 @@ test('native helpers: one that hangs (SIGSTOP) while holding work is killed, its
   const silent = await startSilentPort(HOST);
   const rate = new RateLimiter(0);
   const local = new ConnectSweeper(rate, 200, 64);
-  const native = new NativeSweeper({ rate, timeoutMs: 200, inFlight: 64, processes: 1, fallback: (j) => local.sweep(j) });
+  const native = new NativeSweeper({
+    rate,
+    timeoutMs: 200,
+    inFlight: 64,
+    processes: 1,
+    fallback: (j) => local.sweep(j),
+  });
   try {
     const pending = native.sweep([{ host: HOST, ports: [silent.port] }]);
     process.kill(native.pids()[0] as number, 'SIGSTOP');
@@ -135,7 +160,9 @@ test('native helpers: one that hangs (SIGSTOP) while holding work is killed, its
     const ms = performance.now() - t0;
     assert.ok(ms > 4000 && ms < 9000, `killed after ${ms.toFixed(0)} ms (3 timeouts + 5 s, checked every second)`);
     assert.equal(native.size, 0);
-    assert.deepEqual(await native.sweep([{ host: HOST, ports: [silent.port, 9] }]), [{ open: [], slow: [silent.port] }]);
+    assert.deepEqual(await native.sweep([{ host: HOST, ports: [silent.port, 9] }]), [
+      { open: [], slow: [silent.port] },
+    ]);
   } finally {
     await native.close();
     silent.stop();
@@ -174,7 +201,13 @@ test('the rate budget is one for all: 2 worker threads, or 2 helpers, at 400/s t
     const s =
       kind === 'threads'
         ? new SweepPool({ rate, timeoutMs: 2000, inFlight: 256, threads: 2 })
-        : new NativeSweeper({ rate, timeoutMs: 2000, inFlight: 256, processes: 2, fallback: () => Promise.reject(new Error('none')) });
+        : new NativeSweeper({
+            rate,
+            timeoutMs: 2000,
+            inFlight: 256,
+            processes: 2,
+            fallback: () => Promise.reject(new Error('none')),
+          });
     try {
       const t0 = performance.now();
       await Promise.all([s.sweep(jobs), s.sweep(jobs)]);

@@ -16,9 +16,25 @@ import { makeCertificate, startOrthanc, type TestServer } from './harness/server
 import { PHI_MARKER, makeArchive, type Archive } from './harness/studies.js';
 import { startDicomWebProxy, startHostileHttp, startProxy, type HostileHttp, type WebPeer } from './harness/web.js';
 
-const H = { open: '127.0.83.2', locked: '127.0.83.3', defaults: '127.0.83.4', webOnly: '127.0.83.5', proxy: '127.0.83.6', https: '127.0.83.7', elsewhere: '127.0.83.99' };
+const H = {
+  open: '127.0.83.2',
+  locked: '127.0.83.3',
+  defaults: '127.0.83.4',
+  webOnly: '127.0.83.5',
+  proxy: '127.0.83.6',
+  https: '127.0.83.7',
+  elsewhere: '127.0.83.99',
+};
 const TIMEOUT = 800;
-const opts = { timeoutMs: 2000, depth: 'retrieve' as const, aeTitles: [], maxQueries: 500, countBudgetMs: 30000, log: silentLogger, throttle: async () => undefined };
+const opts = {
+  timeoutMs: 2000,
+  depth: 'retrieve' as const,
+  aeTitles: [],
+  maxQueries: 500,
+  countBudgetMs: 30000,
+  log: silentLogger,
+  throttle: async () => undefined,
+};
 
 describe('web doors', () => {
   let archive: Archive;
@@ -30,8 +46,20 @@ describe('web doors', () => {
     archive = makeArchive(dir, { patients: 3, studiesPerPatient: 2, seriesPerStudy: 2, instancesPerSeries: 2 });
     const orthancs = await Promise.all([
       startOrthanc({ host: H.open, files: archive.files, dicomWeb: true, config: OPEN_ORTHANC }),
-      startOrthanc({ host: H.locked, files: archive.files, dicomWeb: true, credentials: { user: 'pacsadmin', password: 'Long-Unique-9' }, config: { AuthenticationEnabled: true, RegisteredUsers: { pacsadmin: 'Long-Unique-9' } } }),
-      startOrthanc({ host: H.defaults, files: archive.files, dicomWeb: true, credentials: { user: 'orthanc', password: 'orthanc' }, config: { AuthenticationEnabled: true, RegisteredUsers: { orthanc: 'orthanc' } } }),
+      startOrthanc({
+        host: H.locked,
+        files: archive.files,
+        dicomWeb: true,
+        credentials: { user: 'pacsadmin', password: 'Long-Unique-9' },
+        config: { AuthenticationEnabled: true, RegisteredUsers: { pacsadmin: 'Long-Unique-9' } },
+      }),
+      startOrthanc({
+        host: H.defaults,
+        files: archive.files,
+        dicomWeb: true,
+        credentials: { user: 'orthanc', password: 'orthanc' },
+        config: { AuthenticationEnabled: true, RegisteredUsers: { orthanc: 'orthanc' } },
+      }),
       startOrthanc({ host: H.webOnly, files: archive.files, dicomWeb: true, config: { DicomServerEnabled: false } }),
     ]);
     servers.push(...orthancs);
@@ -50,7 +78,10 @@ describe('web doors', () => {
 
   const exact = (e: { patients: number; studies: number; series: number; instances: number } | null | undefined) => {
     assert.ok(e);
-    assert.deepEqual([e.patients, e.studies, e.series, e.instances], [archive.patients, archive.studies, archive.series, archive.instances]);
+    assert.deepEqual(
+      [e.patients, e.studies, e.series, e.instances],
+      [archive.patients, archive.studies, archive.series, archive.instances],
+    );
   };
 
   test('open Orthanc REST: exact counts, PHI by name, download proven', async () => {
@@ -62,7 +93,8 @@ describe('web doors', () => {
     assert.equal(r.observation.http?.api, 'orthanc');
     assert.equal(r.observation.http?.dicomweb, '/dicom-web');
     exact(r.observation.exposure);
-    for (const name of ['PatientName', 'PatientID', 'PatientBirthDate', 'AccessionNumber']) assert.ok(r.observation.exposure?.phi.includes(name), name);
+    for (const name of ['PatientName', 'PatientID', 'PatientBirthDate', 'AccessionNumber'])
+      assert.ok(r.observation.exposure?.phi.includes(name), name);
     assert.equal(r.observation.http?.retrieve, true);
   });
 
@@ -103,10 +135,27 @@ describe('web doors', () => {
   });
 
   test('one host, one story: DICOM and HTTP records agree; a web-only Orthanc is found; no marker in any output', async () => {
-    const r = await runCli(['scan', H.open, H.webOnly, H.locked, '-p', '4242,8042', '--json', '--depth', 'retrieve', '--debug', '--timeout', '2000']);
+    const r = await runCli([
+      'scan',
+      H.open,
+      H.webOnly,
+      H.locked,
+      '-p',
+      '4242,8042',
+      '--json',
+      '--depth',
+      'retrieve',
+      '--debug',
+      '--timeout',
+      '2000',
+    ]);
     assert.equal(r.code, 0, r.stderr);
-    const recs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as ServiceRecord);
-    for (const x of recs) if ((x as { type: string }).type === 'service') assertServiceRecord(x as unknown as Record<string, unknown>);
+    const recs = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as ServiceRecord);
+    for (const x of recs)
+      if ((x as { type: string }).type === 'service') assertServiceRecord(x as unknown as Record<string, unknown>);
     const at = (h: string, p: number) => recs.find((x) => x.host === h && x.port === p);
     assert.equal(at(H.open, 4242)?.product, 'Orthanc');
     assert.equal(at(H.open, 4242)?.version, at(H.open, 8042)?.version);
@@ -115,7 +164,10 @@ describe('web doors', () => {
     assert.equal(at(H.webOnly, 8042)?.product, 'Orthanc');
     assert.ok(at(H.open, 8042)?.findings.some((f) => f.id === 'http-open-api'));
     assert.ok(at(H.open, 8042)?.findings.some((f) => f.id === 'http-plain-phi'));
-    assert.match(at(H.open, 8042)?.findings.find((f) => f.id === 'http-open-api')?.remediation ?? '', /AuthenticationEnabled/);
+    assert.match(
+      at(H.open, 8042)?.findings.find((f) => f.id === 'http-open-api')?.remediation ?? '',
+      /AuthenticationEnabled/,
+    );
     assert.ok(!`${r.stdout}${r.stderr}`.includes(PHI_MARKER));
   });
 

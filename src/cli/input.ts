@@ -39,7 +39,8 @@ export function readBounded(source: string | number): string {
     let lineBytes = 0;
     for (let n = readChunk(fd, buf); n > 0; n = readChunk(fd, buf)) {
       total += n;
-      if (total > MAX_FILE_BYTES) throw new BadInputError('larger than 256 MiB (give it on stdin, -iL -, which streams)');
+      if (total > MAX_FILE_BYTES)
+        throw new BadInputError('larger than 256 MiB (give it on stdin, -iL -, which streams)');
       const nul = buf.indexOf(0);
       if (nul >= 0 && nul < n) throw new BadInputError('binary content (a NUL byte): not a text file');
       for (let at = 0; at < n; ) {
@@ -61,21 +62,27 @@ export function readBounded(source: string | number): string {
 }
 
 /** Lines of a stream as they arrive (LF or CRLF; the last one may lack its newline), each within MAX_LINE_BYTES and free of NUL. */
-export async function* boundedLines(input: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, name: string): AsyncGenerator<string> {
+export async function* boundedLines(
+  input: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
+  name: string,
+): AsyncGenerator<string> {
   const decoder = new StringDecoder('utf8');
   let partial = '';
   let lineNo = 0;
   const line = (text: string): string => {
     lineNo++;
-    if (text.includes('\u0000')) throw new InputFileError(name, lineNo, 'binary content (a NUL byte): not a target list');
+    if (text.includes('\u0000'))
+      throw new InputFileError(name, lineNo, 'binary content (a NUL byte): not a target list');
     return text.endsWith('\r') ? text.slice(0, -1) : text;
   };
   for await (const chunk of input) {
     const pieces = (partial + (typeof chunk === 'string' ? chunk : decoder.write(chunk))).split('\n');
     partial = pieces.pop() ?? '';
     for (const p of pieces) yield line(p);
-    if (partial.includes('\u0000')) throw new InputFileError(name, lineNo + 1, 'binary content (a NUL byte): not a target list');
-    if (partial.length > MAX_LINE_BYTES) throw new InputFileError(name, lineNo + 1, 'a line longer than 1 MiB: not a target list');
+    if (partial.includes('\u0000'))
+      throw new InputFileError(name, lineNo + 1, 'binary content (a NUL byte): not a target list');
+    if (partial.length > MAX_LINE_BYTES)
+      throw new InputFileError(name, lineNo + 1, 'a line longer than 1 MiB: not a target list');
   }
   partial += decoder.end();
   if (partial !== '') yield line(partial);

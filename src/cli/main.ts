@@ -8,12 +8,16 @@ import type { ScanCliOptions } from './scanOptions.js';
 
 /** nmap spells the input-list option `-iL`; commander only knows one-letter short options. */
 export function normaliseArgv(argv: string[]): string[] {
-  return argv.map((a) => (a === '-iL' ? '--input-list' : a.startsWith('-iL') && a.length > 3 ? `--input-list=${a.slice(3)}` : a));
+  return argv.map((a) =>
+    a === '-iL' ? '--input-list' : a.startsWith('-iL') && a.length > 3 ? `--input-list=${a.slice(3)}` : a,
+  );
 }
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('opendoor')
-    .description('Find medical imaging archives left open on a network, prove what a stranger gets, and tell the owner how to close them.')
+    .description(
+      'Find medical imaging archives left open on a network, prove what a stranger gets, and tell the owner how to close them.',
+    )
     .version('0.1.0')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: () => undefined });
@@ -32,9 +36,15 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--concurrency <n>', 'hosts probed at once', '64')
     .option('--rate <n>', 'new connections per second (bursts of a tenth of that)', '1000')
     .option('--timeout <ms>', 'timeout of each network step in milliseconds', '3000')
-    .option('--connect-timeout <ms>', 'timeout of the port sweep\'s connects (default: --timeout); shorter for far, filtered networks')
+    .option(
+      '--connect-timeout <ms>',
+      "timeout of the port sweep's connects (default: --timeout); shorter for far, filtered networks",
+    )
     .option('--max-queries <n>', 'C-FIND queries allowed per service when counting', '2000')
-    .option('--host-timeout <ms>', 'give up on a host after this long (default: computed from the other bounds, see README)')
+    .option(
+      '--host-timeout <ms>',
+      'give up on a host after this long (default: computed from the other bounds, see README)',
+    )
     .option('--count-budget <ms>', 'time allowed per service when counting, in milliseconds', '120000')
     .option('--db <file>', 'the results database (default: ~/.local/share/opendoor/opendoor.db)')
     .option('--resume <scanId>', 'finish an interrupted scan (targets and options come from the database)')
@@ -90,9 +100,11 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--owners <file>', 'lines of "CIDR, organisation, contact"; without it, one letter per host')
     .addOption(new Option('--format <format>', 'md | html').default('md'))
     .requiredOption('-o, --output <dir>', 'directory for the letters')
-    .action(async (scanId: string | undefined, options: { db?: string; owners?: string; format: string; output: string }) => {
-      setExit((await import('./reportCommands.js')).lettersCommand(scanId, options, io));
-    });
+    .action(
+      async (scanId: string | undefined, options: { db?: string; owners?: string; format: string; output: string }) => {
+        setExit((await import('./reportCommands.js')).lettersCommand(scanId, options, io));
+      },
+    );
   return program;
 }
 
@@ -102,7 +114,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
  */
 export function internalError(e: unknown): string {
   if (!(e instanceof Error)) return `opendoor: internal error: ${typeof e}\n`;
-  const frames = (e.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l)).slice(0, 8);
+  const frames = (e.stack ?? '')
+    .split('\n')
+    .filter((l) => /^\s+at /.test(l))
+    .slice(0, 8);
   return `opendoor: internal error: ${e.name}\n${frames.map((l) => `  ${l.trim()}\n`).join('')}`;
 }
 
@@ -116,7 +131,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
       if (e.code === 'commander.help') return 2; // help shown because no command was given
-      io.stderr(`opendoor: ${e.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim()}\n`);
+      io.stderr(
+        `opendoor: ${e.message
+          .replace(/^error: /, '')
+          .replace(/\s*\n\s*/g, ' ')
+          .trim()}\n`,
+      );
       return 2;
     }
     if (e instanceof UsageError) {

@@ -22,7 +22,13 @@ export function mergeCommand(inputs: string[], o: { db?: string }, io: Io): numb
         const srcId = src.latestScanId();
         const row = srcId === null ? null : src.scan(srcId);
         if (row === null) throw new UsageError(`no scan in ${file}`);
-        parts.push({ id: row.id, status: row.status, targets: row.targets, hostsDone: row.hostsDone, elapsedMs: row.elapsedMs });
+        parts.push({
+          id: row.id,
+          status: row.status,
+          targets: row.targets,
+          hostsDone: row.hostsDone,
+          elapsedMs: row.elapsedMs,
+        });
         services += out.addServices(id, src.services(row.id), isExposedRecord);
       } finally {
         src.close();
@@ -30,9 +36,16 @@ export function mergeCommand(inputs: string[], o: { db?: string }, io: Io): numb
     }
     const allDone = parts.every((p) => p.status === 'done');
     out.saveProgress(id, { step: 0n, pending: [], hostsDone: parts.reduce((a, p) => a + p.hostsDone, 0) });
-    out.finishScan(id, allDone ? 'done' : 'interrupted', parts.reduce((a, p) => a + p.targets, 0), Math.max(0, ...parts.map((p) => p.elapsedMs)));
+    out.finishScan(
+      id,
+      allDone ? 'done' : 'interrupted',
+      parts.reduce((a, p) => a + p.targets, 0),
+      Math.max(0, ...parts.map((p) => p.elapsedMs)),
+    );
     io.stdout(`${JSON.stringify({ ...out.summary(id), mergedFrom: parts.map((p) => p.id) })}\n`);
-    io.stderr(`opendoor: merged ${parts.length} scans (${services} services) into scan ${id} in ${outPath}${allDone ? '' : '; some inputs were unfinished'}\n`);
+    io.stderr(
+      `opendoor: merged ${parts.length} scans (${services} services) into scan ${id} in ${outPath}${allDone ? '' : '; some inputs were unfinished'}\n`,
+    );
     return 0;
   } finally {
     out.close();

@@ -24,7 +24,10 @@ function model(store: Store, scanId: string | undefined, dbPath: string): Report
 }
 
 function write(file: string | undefined, text: string, io: Io): void {
-  if (file === undefined) return io.stdout(text);
+  if (file === undefined) {
+    io.stdout(text);
+    return;
+  }
   try {
     writeFileSync(file, text);
   } catch (e) {
@@ -32,9 +35,14 @@ function write(file: string | undefined, text: string, io: Io): void {
   }
 }
 
-export function reportCommand(scanId: string | undefined, o: { db?: string; format: string; output?: string }, io: Io): number {
+export function reportCommand(
+  scanId: string | undefined,
+  o: { db?: string; format: string; output?: string },
+  io: Io,
+): number {
   const render = (FORMATS as Record<string, ((m: ReportModel) => string) | undefined>)[o.format];
-  if (render === undefined) throw new UsageError(`--format must be one of ${Object.keys(FORMATS).join(', ')}, got "${o.format}"`);
+  if (render === undefined)
+    throw new UsageError(`--format must be one of ${Object.keys(FORMATS).join(', ')}, got "${o.format}"`);
   const { store, path: dbPath } = openStore(o.db);
   try {
     write(o.output, render(model(store, scanId, dbPath)), io);
@@ -65,7 +73,11 @@ export function diffCommand(a: string, b: string, o: { db?: string; json?: boole
   }
 }
 
-export function lettersCommand(scanId: string | undefined, o: { db?: string; owners?: string; format: string; output: string }, io: Io): number {
+export function lettersCommand(
+  scanId: string | undefined,
+  o: { db?: string; owners?: string; format: string; output: string },
+  io: Io,
+): number {
   if (o.format !== 'md' && o.format !== 'html') throw new UsageError(`--format must be md or html, got "${o.format}"`);
   let owners: Owner[] = [];
   if (o.owners !== undefined) {

@@ -18,20 +18,24 @@ async function openOutput(file: string | undefined): Promise<WriteStream | null>
   const out = createWriteStream(file, { flags: 'w' });
   await new Promise<void>((resolve, reject) => {
     out.once('open', () => resolve());
-    out.once('error', (e: NodeJS.ErrnoException) => reject(new UsageError(`cannot write ${file}: ${e.code ?? 'error'}`)));
+    out.once('error', (e: NodeJS.ErrnoException) =>
+      reject(new UsageError(`cannot write ${file}: ${e.code ?? 'error'}`)),
+    );
   });
   return out;
 }
 
 export async function scanCommand(targetArgs: string[], o: ScanCliOptions, io: Io): Promise<number> {
-  const level: LogLevel = o.debug === true ? 'debug' : o.verbose === true ? 'info' : o.quiet === true ? 'error' : 'warn';
+  const level: LogLevel =
+    o.debug === true ? 'debug' : o.verbose === true ? 'info' : o.quiet === true ? 'error' : 'warn';
   const log = createLogger(level, io.stderr);
   const { store, path: dbPath } = openStore(o.db);
   try {
     let args: PlanArgs;
     let scanId: string;
     if (o.resume !== undefined) {
-      if (targetArgs.length > 0 || o.inputList !== undefined) throw new UsageError('--resume takes no targets: the scan keeps its own');
+      if (targetArgs.length > 0 || o.inputList !== undefined)
+        throw new UsageError('--resume takes no targets: the scan keeps its own');
       const row = store.scan(o.resume);
       if (row === null) throw new UsageError(`no scan ${o.resume} in ${dbPath}`);
       if (row.status === 'done') throw new UsageError(`scan ${o.resume} is already complete`);
@@ -45,9 +49,12 @@ export async function scanCommand(targetArgs: string[], o: ScanCliOptions, io: I
     const out = await openOutput(o.output);
     const plan = await buildPlan(args, log);
     if (o.resume === undefined) store.beginScan(scanId, args);
-    log.info(`scan ${scanId}: ${plan.total} hosts, ${args.ports.length} ports, depth ${args.depth}, database ${dbPath}`);
+    log.info(
+      `scan ${scanId}: ${plan.total} hosts, ${args.ports.length} ports, depth ${args.depth}, database ${dbPath}`,
+    );
     // the scope is exactly what was written, so an empty one runs (and says 0 targets), with a word why
-    if (args.stream !== true && plan.total === 0n) log.warn(`nothing to scan: every target is excluded${args.shard !== null ? ' or in another shard' : ''}`);
+    if (args.stream !== true && plan.total === 0n)
+      log.warn(`nothing to scan: every target is excluded${args.shard !== null ? ' or in another shard' : ''}`);
     const emit = (rec: object) => {
       const line = `${JSON.stringify(rec)}\n`;
       if (o.json === true) io.stdout(line);
@@ -58,7 +65,10 @@ export async function scanCommand(targetArgs: string[], o: ScanCliOptions, io: I
     if (args.stream === true) {
       const parser = new LineParser('-');
       const journal = store.journal(scanId);
-      source = from !== null ? resumedStreamItems(store.inputs(scanId, from), store.inputLines(scanId), parser, args, journal) : streamItems(io.stdinLines(), parser, args, journal);
+      source =
+        from !== null
+          ? resumedStreamItems(store.inputs(scanId, from), store.inputLines(scanId), parser, args, journal)
+          : streamItems(io.stdinLines(), parser, args, journal);
     }
     let stop = false;
     const onSigint = () => {
@@ -99,7 +109,9 @@ export async function scanCommand(targetArgs: string[], o: ScanCliOptions, io: I
     if (o.json !== true) io.stdout(renderTable(store.services(scanId), summary));
     if (out !== null) await new Promise<void>((resolve) => out.end(() => resolve()));
     if (status === 'interrupted') {
-      io.stderr(`opendoor: scan ${scanId} interrupted; continue with: opendoor scan --resume ${scanId} --db ${dbPath}\n`);
+      io.stderr(
+        `opendoor: scan ${scanId} interrupted; continue with: opendoor scan --resume ${scanId} --db ${dbPath}\n`,
+      );
       return 1;
     }
     return 0;

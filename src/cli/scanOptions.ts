@@ -37,7 +37,8 @@ export interface ScanCliOptions {
 }
 
 function intOption(name: string, value: string, min: number, max: number): number {
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got "${value}"`);
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got "${value}"`);
   return Number(value);
 }
 
@@ -63,14 +64,16 @@ function aeTitlesFrom(file: string | undefined, stdin: () => string): string[] {
     .forEach((raw, i) => {
       const t = raw.replace(/\r$/, '').trim();
       if (t === '' || t.startsWith('#')) return;
-      if (!isValidAeTitle(t)) throw new UsageError(`${file}:${i + 1}: not a valid AE title (1-16 printable ASCII characters, no backslash)`);
+      if (!isValidAeTitle(t))
+        throw new UsageError(`${file}:${i + 1}: not a valid AE title (1-16 printable ASCII characters, no backslash)`);
       titles.push(t);
     });
   return titles;
 }
 
 export function planArgs(targetArgs: string[], o: ScanCliOptions, io: Io): PlanArgs {
-  if (!(DEPTHS as readonly string[]).includes(o.depth)) throw new UsageError(`--depth must be one of ${DEPTHS.join(', ')}, got "${o.depth}"`);
+  if (!(DEPTHS as readonly string[]).includes(o.depth))
+    throw new UsageError(`--depth must be one of ${DEPTHS.join(', ')}, got "${o.depth}"`);
   let ports: number[];
   try {
     ports = o.ports !== undefined ? parsePorts(o.ports) : [...DEFAULT_PORTS];
@@ -80,18 +83,22 @@ export function planArgs(targetArgs: string[], o: ScanCliOptions, io: Io): PlanA
   }
   const targets: InputEntry[] = specs(targetArgs.join(' '), 'target').map((spec) => ({ spec, ports: null }));
   const stream = o.inputList === '-';
-  if (stream && targets.length > 0) throw new UsageError('-iL - (targets streamed from stdin) cannot be combined with targets on the command line');
-  if (stream && o.shard !== undefined) throw new UsageError('--shard needs a target space known in advance; shard the sweeper instead (zmap --shards)');
+  if (stream && targets.length > 0)
+    throw new UsageError('-iL - (targets streamed from stdin) cannot be combined with targets on the command line');
+  if (stream && o.shard !== undefined)
+    throw new UsageError('--shard needs a target space known in advance; shard the sweeper instead (zmap --shards)');
   if (o.inputList !== undefined && !stream) {
     try {
       // one at a time: spreading a list of a million arguments overflows the stack
-      for (const entry of parseInputText(o.inputList, readText(o.inputList, 'target file', io.stdin))) targets.push(entry);
+      for (const entry of parseInputText(o.inputList, readText(o.inputList, 'target file', io.stdin)))
+        targets.push(entry);
     } catch (e) {
       if (e instanceof InputFileError) throw new UsageError(e.message);
       throw e;
     }
   }
-  if (targets.length === 0 && !stream) throw new UsageError('no targets: give addresses, ranges, CIDRs or hostnames, or -iL FILE');
+  if (targets.length === 0 && !stream)
+    throw new UsageError('no targets: give addresses, ranges, CIDRs or hostnames, or -iL FILE');
   const excludes = o.exclude !== undefined ? specs(o.exclude, '--exclude') : [];
   if (o.excludeFile !== undefined) {
     readText(o.excludeFile, 'exclude file', io.stdin)
@@ -102,13 +109,17 @@ export function planArgs(targetArgs: string[], o: ScanCliOptions, io: Io): PlanA
       });
   }
   const shard = o.shard === undefined ? null : parseShard(o.shard);
-  if (o.shard !== undefined && shard === null) throw new UsageError(`--shard must be K/N with 1 <= K <= N, got "${o.shard}"`);
-  if (o.seed !== undefined && !/^[0-9a-f]{1,16}$/i.test(o.seed)) throw new UsageError(`--seed must be 1 to 16 hexadecimal digits, got "${o.seed}"`);
+  if (o.shard !== undefined && shard === null)
+    throw new UsageError(`--shard must be K/N with 1 <= K <= N, got "${o.shard}"`);
+  if (o.seed !== undefined && !/^[0-9a-f]{1,16}$/i.test(o.seed))
+    throw new UsageError(`--seed must be 1 to 16 hexadecimal digits, got "${o.seed}"`);
   return planArgsFrom(targets, excludes, {
     ports,
     depth: o.depth as Depth,
     timeoutMs: intOption('timeout', o.timeout, 50, 600000),
-    ...(o.connectTimeout !== undefined ? { connectTimeoutMs: intOption('connect-timeout', o.connectTimeout, 50, 600000) } : {}),
+    ...(o.connectTimeout !== undefined
+      ? { connectTimeoutMs: intOption('connect-timeout', o.connectTimeout, 50, 600000) }
+      : {}),
     ...(o.hostTimeout !== undefined ? { hostTimeoutMs: intOption('host-timeout', o.hostTimeout, 100, 86400000) } : {}),
     concurrency: intOption('concurrency', o.concurrency, 1, 4096),
     rate: intOption('rate', o.rate, 1, 100000),

@@ -13,9 +13,25 @@ export function scansCommand(o: { db?: string; json?: boolean }, io: Io): number
       return 0;
     }
     const header = ['SCAN', 'STARTED', 'STATUS', 'HOSTS DONE', 'TARGETS', 'SERVICES', 'EXPOSED', 'PATIENTS', 'STUDIES'];
-    const cells = rows.map((r) => [r.id, r.started.replace(/\.\d+Z$/, 'Z'), r.status, String(r.hostsDone), String(r.targets), String(r.services), String(r.exposed), String(r.patients), String(r.studies)]);
+    const cells = rows.map((r) => [
+      r.id,
+      r.started.replace(/\.\d+Z$/, 'Z'),
+      r.status,
+      String(r.hostsDone),
+      String(r.targets),
+      String(r.services),
+      String(r.exposed),
+      String(r.patients),
+      String(r.studies),
+    ]);
     const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
-    for (const line of [header, ...cells]) io.stdout(`${line.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}\n`);
+    for (const line of [header, ...cells])
+      io.stdout(
+        `${line
+          .map((c, i) => c.padEnd(widths[i] ?? 0))
+          .join('  ')
+          .trimEnd()}\n`,
+      );
     return 0;
   } finally {
     store.close();

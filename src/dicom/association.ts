@@ -2,7 +2,7 @@
  * The association as requestor (PS3.8 section 7 and 9): A-ASSOCIATE, DIMSE exchange over P-DATA-TF,
  * A-RELEASE, A-ABORT. Built on PduChannel, which owns the socket, limits and timers.
  */
-import { PduChannel, UpperLayerError } from './channel.js';
+import { type PduChannel, UpperLayerError } from './channel.js';
 import { CommandField, NO_DATA_SET, decodeCommand, encodeCommand, isPending, type CommandSet } from './dimse.js';
 import {
   encodeAbort,
@@ -41,7 +41,11 @@ export async function requestAssociation(channel: PduChannel, rq: AssociateRq): 
 }
 
 function abortError(source: number, reason: number): UpperLayerError {
-  return new UpperLayerError('protocol', `peer sent A-ABORT (source ${source}, reason ${reason})`, `A-ABORT:${source}:${reason}`);
+  return new UpperLayerError(
+    'protocol',
+    `peer sent A-ABORT (source ${source}, reason ${reason})`,
+    `A-ABORT:${source}:${reason}`,
+  );
 }
 
 export interface MessageLimits {
@@ -119,21 +123,29 @@ export class Association {
         if (pdv.isCommand) {
           if (command !== null) throw new UpperLayerError('protocol', 'command fragment after a complete command');
           cmdBytes += pdv.data.length;
-          if (cmdBytes > this.limits.maxMessageBytes) throw new UpperLayerError('cap-exceeded', 'command set too large');
+          if (cmdBytes > this.limits.maxMessageBytes)
+            throw new UpperLayerError('cap-exceeded', 'command set too large');
           cmdParts.push(pdv.data);
           if (pdv.isLast) {
             command = this.decode(Buffer.concat(cmdParts));
-            if (command.commandDataSetType === NO_DATA_SET) return { contextId, command, dataset: null, datasetLength: 0 };
+            if (command.commandDataSetType === NO_DATA_SET)
+              return { contextId, command, dataset: null, datasetLength: 0 };
           }
         } else {
           if (command === null) throw new UpperLayerError('protocol', 'data set fragment before its command');
           dataBytes += pdv.data.length;
           if (!discardDataSet) {
-            if (dataBytes > this.limits.maxMessageBytes) throw new UpperLayerError('cap-exceeded', 'data set too large');
+            if (dataBytes > this.limits.maxMessageBytes)
+              throw new UpperLayerError('cap-exceeded', 'data set too large');
             dataParts.push(pdv.data);
           }
           if (pdv.isLast) {
-            return { contextId, command, dataset: discardDataSet ? null : Buffer.concat(dataParts), datasetLength: dataBytes };
+            return {
+              contextId,
+              command,
+              dataset: discardDataSet ? null : Buffer.concat(dataParts),
+              datasetLength: dataBytes,
+            };
           }
         }
       }
@@ -166,7 +178,12 @@ export class Association {
   /** C-ECHO on the Verification context; returns the response status. */
   async echo(contextId: number, sopClassUid: string): Promise<number | null> {
     const messageId = this.newMessageId();
-    this.send(contextId, { commandField: CommandField.CEchoRq, affectedSopClassUid: sopClassUid, messageId, commandDataSetType: NO_DATA_SET });
+    this.send(contextId, {
+      commandField: CommandField.CEchoRq,
+      affectedSopClassUid: sopClassUid,
+      messageId,
+      commandDataSetType: NO_DATA_SET,
+    });
     const rsp = await this.receive();
     if (rsp.command.commandField !== CommandField.CEchoRsp) {
       throw new UpperLayerError('protocol', `expected C-ECHO-RSP, got 0x${rsp.command.commandField.toString(16)}`);
@@ -180,7 +197,17 @@ export class Association {
    */
   async *find(contextId: number, sopClassUid: string, identifier: Buffer): AsyncGenerator<Buffer, number, void> {
     const messageId = this.newMessageId();
-    this.send(contextId, { commandField: CommandField.CFindRq, affectedSopClassUid: sopClassUid, messageId, priority: 0, commandDataSetType: 0 }, identifier);
+    this.send(
+      contextId,
+      {
+        commandField: CommandField.CFindRq,
+        affectedSopClassUid: sopClassUid,
+        messageId,
+        priority: 0,
+        commandDataSetType: 0,
+      },
+      identifier,
+    );
     let done = false;
     try {
       for (;;) {
@@ -202,7 +229,11 @@ export class Association {
 
   /** C-CANCEL-RQ, then read responses until the final one for that message (bounded by the idle timeout). */
   private async cancel(contextId: number, messageId: number, responseField: number): Promise<void> {
-    this.send(contextId, { commandField: CommandField.CCancelRq, messageIdBeingRespondedTo: messageId, commandDataSetType: NO_DATA_SET });
+    this.send(contextId, {
+      commandField: CommandField.CCancelRq,
+      messageIdBeingRespondedTo: messageId,
+      commandDataSetType: NO_DATA_SET,
+    });
     for (;;) {
       const rsp = await this.receive(true);
       if (rsp.command.commandField === responseField && !isPending(rsp.command.status)) return;

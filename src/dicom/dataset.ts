@@ -32,7 +32,9 @@ function codec(): Data {
 export type Identifier = Record<string, string>;
 
 function syntaxOf(transferSyntax: string): string {
-  return transferSyntax === TransferSyntax.ImplicitVrLittleEndian ? TransferSyntax.ImplicitVrLittleEndian : TransferSyntax.ExplicitVrLittleEndian;
+  return transferSyntax === TransferSyntax.ImplicitVrLittleEndian
+    ? TransferSyntax.ImplicitVrLittleEndian
+    : TransferSyntax.ExplicitVrLittleEndian;
 }
 
 export function encodeIdentifier(identifier: Identifier, transferSyntax: string): Buffer {
@@ -69,13 +71,20 @@ export function decodeDataset(bytes: Buffer, transferSyntax: string): DatasetVie
   let dict: Record<string, { Value?: unknown[] }>;
   try {
     const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer;
-    dict = DicomMessage._read(new ReadBufferStream(ab), syntaxOf(transferSyntax), { ignoreErrors: true, untilTag: null, includeUntilTagValue: false, stopOnGreaterTag: false }) as typeof dict;
+    dict = DicomMessage._read(new ReadBufferStream(ab), syntaxOf(transferSyntax), {
+      ignoreErrors: true,
+      untilTag: null,
+      includeUntilTagValue: false,
+      stopOnGreaterTag: false,
+    }) as typeof dict;
   } catch {
     throw new DicomCodecError('undecodable data set');
   }
   const byKeyword = new Map<string, string>();
   for (const [tag, el] of Object.entries(dict)) {
-    const entry = DicomMetaDictionary.dictionary[`(${tag.slice(0, 4)},${tag.slice(4)})`] as { name?: string } | undefined;
+    const entry = DicomMetaDictionary.dictionary[`(${tag.slice(0, 4)},${tag.slice(4)})`] as
+      | { name?: string }
+      | undefined;
     const name = entry?.name;
     if (name === undefined) continue;
     byKeyword.set(name, asText(el?.Value?.[0]));

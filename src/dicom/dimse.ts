@@ -111,13 +111,20 @@ export function decodeCommand(bytes: Buffer): CommandSet {
       if (length < 2) throw new DicomCodecError(`US element (0000,${el.toString(16)}) too short`, r.offset);
       out[known.key] = value.readUInt16LE(0);
     } else {
-      out[known.key] = value.toString('latin1').replace(/[\0 ]+$/, '').trim();
+      out[known.key] = value
+        .toString('latin1')
+        .replace(/[\0 ]+$/, '')
+        .trim();
     }
   }
   const commandField = out['commandField'];
   if (typeof commandField !== 'number') throw new DicomCodecError('command set without CommandField');
   const dataSetType = out['commandDataSetType'];
-  return { ...(out as Partial<CommandSet>), commandField, commandDataSetType: typeof dataSetType === 'number' ? dataSetType : NO_DATA_SET };
+  return {
+    ...(out as Partial<CommandSet>),
+    commandField,
+    commandDataSetType: typeof dataSetType === 'number' ? dataSetType : NO_DATA_SET,
+  };
 }
 
 export function isPending(status: number | undefined): boolean {

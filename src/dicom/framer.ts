@@ -41,7 +41,8 @@ export class PduFramer {
         if (this.buffered < 6) break;
         const head = this.peek(6);
         const type = head.readUInt8(0);
-        if (type < 0x01 || type > 0x07) throw new DicomCodecError(`not a DICOM PDU (first byte 0x${type.toString(16).padStart(2, '0')})`, 0);
+        if (type < 0x01 || type > 0x07)
+          throw new DicomCodecError(`not a DICOM PDU (first byte 0x${type.toString(16).padStart(2, '0')})`, 0);
         const length = head.readUInt32BE(2);
         const cap = type === 0x04 ? this.limits.maxPduLength : MAX_CONTROL_PDU;
         if (length > cap) throw new DicomCodecError(`PDU type 0x0${type} declares ${length} bytes, cap is ${cap}`, 2);

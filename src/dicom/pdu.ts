@@ -149,14 +149,20 @@ function associateHeader(calledAe: string, callingAe: string, protocolVersion = 
 }
 
 /** The user information item (PS3.8 D.1, D.3.3.2-4): what is null is left out. */
-function userInformation(maxPduLength: number | null, implementationClassUid: string | null, implementationVersionName: string | null, roles: readonly RoleSelection[] = []): Buffer {
+function userInformation(
+  maxPduLength: number | null,
+  implementationClassUid: string | null,
+  implementationVersionName: string | null,
+  roles: readonly RoleSelection[] = [],
+): Buffer {
   const user: Buffer[] = [];
   if (maxPduLength !== null) {
     const maxLen = Buffer.alloc(4);
     maxLen.writeUInt32BE(maxPduLength, 0);
     user.push(item(ItemType.MaximumLength, maxLen));
   }
-  if (implementationClassUid !== null) user.push(item(ItemType.ImplementationClassUid, uidBytes(implementationClassUid)));
+  if (implementationClassUid !== null)
+    user.push(item(ItemType.ImplementationClassUid, uidBytes(implementationClassUid)));
   for (const role of roles) {
     const uid = uidBytes(role.sopClassUid);
     const value = Buffer.alloc(2 + uid.length + 2);
@@ -166,19 +172,23 @@ function userInformation(maxPduLength: number | null, implementationClassUid: st
     value.writeUInt8(role.scp ? 1 : 0, 3 + uid.length);
     user.push(item(ItemType.RoleSelection, value));
   }
-  if (implementationVersionName !== null) user.push(item(ItemType.ImplementationVersionName, Buffer.from(implementationVersionName.slice(0, 16), 'ascii')));
+  if (implementationVersionName !== null)
+    user.push(item(ItemType.ImplementationVersionName, Buffer.from(implementationVersionName.slice(0, 16), 'ascii')));
   return item(ItemType.UserInformation, Buffer.concat(user));
 }
 
 export function encodeAssociateRq(rq: AssociateRq): Buffer {
   const items: Buffer[] = [item(ItemType.ApplicationContext, uidBytes(DICOM_APPLICATION_CONTEXT))];
   for (const pc of rq.presentationContexts) {
-    if (pc.id < 1 || pc.id > 255 || pc.id % 2 === 0) throw new DicomCodecError(`presentation context id must be odd 1..255`);
+    if (pc.id < 1 || pc.id > 255 || pc.id % 2 === 0)
+      throw new DicomCodecError(`presentation context id must be odd 1..255`);
     const sub = [item(ItemType.AbstractSyntax, uidBytes(pc.abstractSyntax))];
     for (const ts of pc.transferSyntaxes) sub.push(item(ItemType.TransferSyntax, uidBytes(ts)));
     items.push(item(ItemType.PresentationContextRq, Buffer.concat([Buffer.from([pc.id, 0, 0, 0]), ...sub])));
   }
-  items.push(userInformation(rq.maxPduLength, rq.implementationClassUid, rq.implementationVersionName, rq.roleSelections));
+  items.push(
+    userInformation(rq.maxPduLength, rq.implementationClassUid, rq.implementationVersionName, rq.roleSelections),
+  );
   return pdu(PduType.AssociateRq, Buffer.concat([associateHeader(rq.calledAe, rq.callingAe), ...items]));
 }
 
@@ -194,7 +204,10 @@ export function encodeAssociateAc(ac: Omit<AssociateAc, 'type'>): Buffer {
     items.push(item(ItemType.PresentationContextAc, Buffer.concat([Buffer.from([pc.id, 0, pc.result, 0]), ...sub])));
   }
   items.push(userInformation(ac.maxPduLength, ac.implementationClassUid, ac.implementationVersionName));
-  return pdu(PduType.AssociateAc, Buffer.concat([associateHeader(ac.calledAe, ac.callingAe, ac.protocolVersion), ...items]));
+  return pdu(
+    PduType.AssociateAc,
+    Buffer.concat([associateHeader(ac.calledAe, ac.callingAe, ac.protocolVersion), ...items]),
+  );
 }
 
 export function encodePDataTf(pdvs: Pdv[]): Buffer {
@@ -312,7 +325,8 @@ export function decodePdu(bytes: Buffer): IncomingPdu {
   const type = head.u8();
   head.skip(1);
   const length = head.u32();
-  if (length !== head.remaining) throw new DicomCodecError(`PDU length ${length} does not match ${head.remaining} bytes`);
+  if (length !== head.remaining)
+    throw new DicomCodecError(`PDU length ${length} does not match ${head.remaining} bytes`);
   const r = head.sub(length);
   switch (type) {
     case PduType.AssociateAc:

@@ -24,7 +24,9 @@ export class HostWatch {
   describe(): string {
     const list = this.activities();
     if (list.length === 0) return 'opendoor: no host in flight\n';
-    const lines = list.map((a) => `  ${a.host}${a.port !== null ? `:${a.port}` : ''}  ${a.step}  ${(a.ageMs / 1000).toFixed(1)} s`);
+    const lines = list.map(
+      (a) => `  ${a.host}${a.port !== null ? `:${a.port}` : ''}  ${a.step}  ${(a.ageMs / 1000).toFixed(1)} s`,
+    );
     return `opendoor: ${list.length} host(s) in flight (address, step, age):\n${lines.join('\n')}\n`;
   }
 

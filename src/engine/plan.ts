@@ -41,7 +41,11 @@ export interface Plan {
   total: bigint;
 }
 
-export function planArgsFrom(entries: InputEntry[], excludes: TargetSpec[], rest: Omit<PlanArgs, 'targets' | 'excludes' | 'seed' | 'stream'> & { seed?: string; stream?: boolean }): PlanArgs {
+export function planArgsFrom(
+  entries: InputEntry[],
+  excludes: TargetSpec[],
+  rest: Omit<PlanArgs, 'targets' | 'excludes' | 'seed' | 'stream'> & { seed?: string; stream?: boolean },
+): PlanArgs {
   const targets = entries.map((e) => ({ spec: e.spec.text, ports: e.ports }));
   const seed = rest.seed ?? createHash('sha256').update(JSON.stringify(targets)).digest('hex').slice(0, 16);
   return { ...rest, targets, excludes: excludes.map((x) => x.text), seed };
@@ -69,7 +73,8 @@ export async function buildPlan(args: PlanArgs, log: Logger): Promise<Plan> {
   for (const t of args.targets) {
     const spec = parseTarget(t.spec);
     if (spec.kind === 'host' && excluded.has(spec.name)) continue;
-    const addresses = spec.kind === 'host' ? (await resolve(spec.name, args.timeoutMs, log)).map((a) => parseTarget(a)) : [spec];
+    const addresses =
+      spec.kind === 'host' ? (await resolve(spec.name, args.timeoutMs, log)).map((a) => parseTarget(a)) : [spec];
     for (const a of addresses) {
       const iv = intervalOf(a);
       if (iv === null) continue;
@@ -81,7 +86,12 @@ export async function buildPlan(args: PlanArgs, log: Logger): Promise<Plan> {
   const list = [...explicit].map(([host, ports]) => ({ host, ports }));
   const n = space.size + BigInt(list.length);
   const shard = args.shard;
-  const total = shard === null ? n : n > BigInt(shard.k - 1) ? (n - BigInt(shard.k - 1) + BigInt(shard.n) - 1n) / BigInt(shard.n) : 0n;
+  const total =
+    shard === null
+      ? n
+      : n > BigInt(shard.k - 1)
+        ? (n - BigInt(shard.k - 1) + BigInt(shard.n) - 1n) / BigInt(shard.n)
+        : 0n;
   return { args, space, explicit: list, total };
 }
 
@@ -112,7 +122,12 @@ function expander(args: PlanArgs, journal: InputJournal): (entries: InputEntry[]
  * marked once all its items are stored, so a resume can finish a line (a CIDR, say) it was in
  * the middle of.
  */
-export async function* streamItems(lines: AsyncIterable<string>, parser: LineSource, args: PlanArgs, journal: InputJournal): AsyncGenerator<WorkItem> {
+export async function* streamItems(
+  lines: AsyncIterable<string>,
+  parser: LineSource,
+  args: PlanArgs,
+  journal: InputJournal,
+): AsyncGenerator<WorkItem> {
   const items = expander(args, journal);
   for await (const line of lines) {
     const n = journal.addLine(line);
@@ -129,7 +144,13 @@ export async function* streamItems(lines: AsyncIterable<string>, parser: LineSou
  * rest of any line whose expansion was cut short (all lines replayed through a fresh parser, which
  * keeps its state, such as a zmap header; items already stored are skipped by the journal).
  */
-export function* resumedStreamItems(stored: Iterable<WorkItem>, lines: Array<{ n: number; text: string | null; done: boolean }>, parser: LineSource, args: PlanArgs, journal: InputJournal): Generator<WorkItem> {
+export function* resumedStreamItems(
+  stored: Iterable<WorkItem>,
+  lines: Array<{ n: number; text: string | null; done: boolean }>,
+  parser: LineSource,
+  args: PlanArgs,
+  journal: InputJournal,
+): Generator<WorkItem> {
   yield* stored;
   const first = lines.findIndex((l) => !l.done);
   if (first < 0) return;

@@ -39,7 +39,10 @@ export class Progress {
     const eta = rate > 0 && left !== null ? `${Math.ceil(left / rate)} s` : '?';
     const busy = this.inFlight.activities();
     const oldest = busy[0];
-    const waiting = oldest === undefined ? '' : `, ${busy.length} in flight (oldest ${oldest.host}${oldest.port !== null ? `:${oldest.port}` : ''} ${oldest.step} ${Math.round(oldest.ageMs / 1000)} s)`;
+    const waiting =
+      oldest === undefined
+        ? ''
+        : `, ${busy.length} in flight (oldest ${oldest.host}${oldest.port !== null ? `:${oldest.port}` : ''} ${oldest.step} ${Math.round(oldest.ageMs / 1000)} s)`;
     return `opendoor: ${this.done}/${this.total ?? '?'} hosts, ${rate.toFixed(1)}/s, ETA ${eta}, ${this.services} services, ${this.exposed} exposed${waiting}`;
   }
 

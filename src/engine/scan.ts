@@ -40,7 +40,11 @@ export interface RunOptions {
 }
 
 export function newScanId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace('T', '-');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')
+    .replace('T', '-');
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
@@ -57,12 +61,41 @@ const SWEEP_RETRIES = 2;
 function cutShort(host: string, port: number, at: HostActivity, deadlineMs: number): ServiceResult {
   const where = at.port === port ? at.step : 'not reached';
   const failure = { kind: 'host-deadline' as const, detail: `host deadline of ${deadlineMs} ms; step: ${where}` };
-  return { observation: { host, port, transport: 'tcp', protocol: 'unknown', tls: null, dicom: null, http: null, exposure: null, failure, elapsedMs: at.ageMs }, product: null, version: null };
+  return {
+    observation: {
+      host,
+      port,
+      transport: 'tcp',
+      protocol: 'unknown',
+      tls: null,
+      dicom: null,
+      http: null,
+      exposure: null,
+      failure,
+      elapsedMs: at.ageMs,
+    },
+    product: null,
+    version: null,
+  };
 }
 
-async function probeOpenPorts(host: string, open: number[], plan: Plan, rate: RateLimiter, watch: HostWatch, log: Logger): Promise<ServiceRecord[]> {
+async function probeOpenPorts(
+  host: string,
+  open: number[],
+  plan: Plan,
+  rate: RateLimiter,
+  watch: HostWatch,
+  log: Logger,
+): Promise<ServiceRecord[]> {
   const a = plan.args;
-  const opts = { timeoutMs: a.timeoutMs, depth: a.depth, aeTitles: a.aeTitles, maxQueries: a.maxQueries, countBudgetMs: a.countBudgetMs, log };
+  const opts = {
+    timeoutMs: a.timeoutMs,
+    depth: a.depth,
+    aeTitles: a.aeTitles,
+    maxQueries: a.maxQueries,
+    countBudgetMs: a.countBudgetMs,
+    log,
+  };
   const throttle = async (): Promise<void> => {
     const waitStarted = performance.now();
     await rate.take();
@@ -79,8 +112,12 @@ async function probeOpenPorts(host: string, open: number[], plan: Plan, rate: Ra
     for (const port of open.slice(results.length)) results.push(cutShort(host, port, expired, deadlineMs));
   }
   // a port a sweeper reported open may have closed since: refused at once, it is no service
-  const found = results.filter((r) => !(r.observation.protocol === 'unknown' && r.observation.failure?.kind === 'connection-refused'));
-  const ids = identifyHost(found.map((r) => ({ observation: r.observation, httpProduct: r.product, httpVersion: r.version })));
+  const found = results.filter(
+    (r) => !(r.observation.protocol === 'unknown' && r.observation.failure?.kind === 'connection-refused'),
+  );
+  const ids = identifyHost(
+    found.map((r) => ({ observation: r.observation, httpProduct: r.product, httpVersion: r.version })),
+  );
   return found.map((r, i) => {
     const id = ids[i] ?? { product: null, version: null, toolkit: null };
     return serviceRecord(r.observation, id, judgeService(r.observation, id.product));
@@ -98,7 +135,9 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
   const inFlight = sweepInFlight(a.rate, connectTimeoutMs, fdLimit());
   const threads = o.source !== undefined || plan.total >= POOL_FROM_HOSTS ? sweepThreads() : 0;
   const pool = openSweeper({ rate, timeoutMs: connectTimeoutMs, inFlight, parallel: threads });
-  o.log.debug(`sweep: ${pool.kind}, ${Math.max(1, threads)} ${pool.kind === 'native' ? 'helper(s)' : 'thread(s)'}, ${inFlight} connects in flight`);
+  o.log.debug(
+    `sweep: ${pool.kind}, ${Math.max(1, threads)} ${pool.kind === 'native' ? 'helper(s)' : 'thread(s)'}, ${inFlight} connects in flight`,
+  );
   const watch = o.watch ?? new HostWatch();
   const progress = new Progress(o.source === undefined ? plan.total : null, o.progress, watch);
   progress.skip(o.from?.hostsDone ?? 0);
@@ -107,8 +146,13 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
   const unfinished = new Set<bigint>();
   /** Where the scan stands; with `finishing`, as it will once that item is done. */
   const snapshot = (finishing?: bigint): ResumeState =>
-    finishing === undefined ? { ...state, pending: [...unfinished] } : { step: state.step, hostsDone: state.hostsDone + 1, pending: [...unfinished].filter((x) => x !== finishing) };
-  const batchConnects = Number.isFinite(a.rate) && a.rate > 0 ? Math.max(64, Math.min(BATCH_CONNECTS, Math.floor(a.rate / 4))) : BATCH_CONNECTS;
+    finishing === undefined
+      ? { ...state, pending: [...unfinished] }
+      : { step: state.step, hostsDone: state.hostsDone + 1, pending: [...unfinished].filter((x) => x !== finishing) };
+  const batchConnects =
+    Number.isFinite(a.rate) && a.rate > 0
+      ? Math.max(64, Math.min(BATCH_CONNECTS, Math.floor(a.rate / 4)))
+      : BATCH_CONNECTS;
   const batchHosts = Math.max(1, Math.min(256, Math.floor(batchConnects / Math.max(1, a.ports.length))));
   const maxBatches = Math.max(2 * Math.max(1, threads), Math.ceil(inFlight / batchConnects) + threads);
   const sweeping = new Set<Promise<void>>();
@@ -150,16 +194,19 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
   // of them again); hosts with records save the progress with their records, in one transaction
   const swept = (items: WorkItem[], results: SweepResult[]): void => {
     let closed = 0;
-    items.forEach((item, i) => {
+    for (const [i, item] of items.entries()) {
       const r = results[i] ?? { open: [], slow: [] };
       if (r.slow.length > 0) o.log.debug(`${item.host}: no answer on ${r.slow.join(',')}`);
       // once stopped, an open host is left pending for --resume: nothing new is started
-      if (r.open.length > 0) return stopped ? undefined : probeHost(item, r.open);
+      if (r.open.length > 0) {
+        if (!stopped) probeHost(item, r.open);
+        continue;
+      }
       unfinished.delete(item.idx);
       state.hostsDone++;
       closed++;
       progress.host(0, 0);
-    });
+    }
     if (closed > 0) o.store.saveProgress(o.scanId, snapshot());
   };
 
@@ -183,7 +230,9 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
         },
       );
     const p: Promise<void> = attempt(SWEEP_RETRIES)
-      .catch((e: unknown) => o.log.error(`after the sweep of ${items.length} hosts: ${e instanceof Error ? e.name : 'error'}`))
+      .catch((e: unknown) =>
+        o.log.error(`after the sweep of ${items.length} hosts: ${e instanceof Error ? e.name : 'error'}`),
+      )
       .finally(() => {
         sweeping.delete(p);
         freed();
@@ -191,7 +240,10 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
     sweeping.add(p);
   };
   let lastItem = performance.now();
-  const idle = o.source !== undefined ? setInterval(() => performance.now() - lastItem >= IDLE_FLUSH_MS && flush(), IDLE_FLUSH_MS) : null;
+  const idle =
+    o.source !== undefined
+      ? setInterval(() => performance.now() - lastItem >= IDLE_FLUSH_MS && flush(), IDLE_FLUSH_MS)
+      : null;
 
   try {
     for await (const item of o.source ?? workItems(plan, o.from)) {
@@ -224,8 +276,14 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
   progress.end();
   if (failure !== null) throw failure;
   // hosts that could not be finished (a sweep that failed again and again) keep the scan resumable
-  if (!stopped && unfinished.size > 0) o.log.error(`${unfinished.size} hosts could not be finished; the scan stays open for --resume`);
+  if (!stopped && unfinished.size > 0)
+    o.log.error(`${unfinished.size} hosts could not be finished; the scan stays open for --resume`);
   const status = stopped || unfinished.size > 0 ? 'interrupted' : 'done';
-  o.store.finishScan(o.scanId, status, o.streamed !== undefined ? o.streamed() : Number(plan.total), Math.round(performance.now() - started));
+  o.store.finishScan(
+    o.scanId,
+    status,
+    o.streamed !== undefined ? o.streamed() : Number(plan.total),
+    Math.round(performance.now() - started),
+  );
   return status;
 }

@@ -21,8 +21,10 @@ const GDPR = 'GDPR art. 32 (security of processing)';
 
 const ORTHANC_AE =
   'Orthanc: set "DicomCheckCalledAet": true, list peers in "DicomModalities" with "DicomCheckModalityHost": true, and set "DicomAlwaysAllowEcho"/"DicomAlwaysAllowFind"/"DicomAlwaysAllowMove"/"DicomAlwaysAllowGet"/"DicomAlwaysAllowStore" to false.';
-const DCMTK_AE = 'dcmqrscp: replace ANY in the AETable peers column with a HostTable entry naming each allowed peer (AE title, host, port).';
-const DCM4CHEE_AE = 'dcm4chee-arc: list the peers in "Accepted Calling AE Titles" (dcmAcceptedCallingAETitle) of the archive network AE, and run the secured (Keycloak) distribution for the UI and RESTful services.';
+const DCMTK_AE =
+  'dcmqrscp: replace ANY in the AETable peers column with a HostTable entry naming each allowed peer (AE title, host, port).';
+const DCM4CHEE_AE =
+  'dcm4chee-arc: list the peers in "Accepted Calling AE Titles" (dcmAcceptedCallingAETitle) of the archive network AE, and run the secured (Keycloak) distribution for the UI and RESTful services.';
 
 export const CATALOGUE = {
   'dicom-open-query': {
@@ -30,7 +32,8 @@ export const CATALOGUE = {
     severity: 'critical',
     title: 'DICOM archive answers queries (C-FIND) from unknown peers',
     why: 'Anyone who can reach the port can list patients and studies without credentials.',
-    remediation: 'Allow C-FIND only from known AE titles on known hosts; put the archive behind a VPN or firewall; use DICOM TLS with client certificates (PS3.15 annex B).',
+    remediation:
+      'Allow C-FIND only from known AE titles on known hosts; put the archive behind a VPN or firewall; use DICOM TLS with client certificates (PS3.15 annex B).',
     byProduct: { Orthanc: ORTHANC_AE, DCMTK: DCMTK_AE, 'dcm4chee-arc': DCM4CHEE_AE },
     references: [PS3_15, HIPAA, GDPR],
   },
@@ -39,8 +42,12 @@ export const CATALOGUE = {
     severity: 'critical',
     title: 'Images can be downloaded (C-GET) by unknown peers',
     why: 'opendoor fetched one instance into memory (and discarded it): anyone can copy the images.',
-    remediation: 'Refuse C-GET and C-MOVE from unknown peers; restrict retrieval to configured AE titles on known hosts.',
-    byProduct: { Orthanc: 'Orthanc: set "DicomAlwaysAllowGet": false and "DicomAlwaysAllowMove": false, and list peers in "DicomModalities". ' },
+    remediation:
+      'Refuse C-GET and C-MOVE from unknown peers; restrict retrieval to configured AE titles on known hosts.',
+    byProduct: {
+      Orthanc:
+        'Orthanc: set "DicomAlwaysAllowGet": false and "DicomAlwaysAllowMove": false, and list peers in "DicomModalities". ',
+    },
     references: [PS3_15, HIPAA, GDPR],
   },
   'dicom-open-association': {
@@ -48,7 +55,8 @@ export const CATALOGUE = {
     severity: 'high',
     title: 'DICOM service accepts associations from an unknown calling AE title',
     why: 'The AE title is the only access control most DICOM services have; accepting unknown callers leaves the door open.',
-    remediation: 'Configure the list of peers allowed to associate (AE title and host) and reject every other calling AE title.',
+    remediation:
+      'Configure the list of peers allowed to associate (AE title and host) and reject every other calling AE title.',
     byProduct: { Orthanc: ORTHANC_AE, DCMTK: DCMTK_AE, 'dcm4chee-arc': DCM4CHEE_AE },
     references: [PS3_15, HIPAA],
   },
@@ -67,7 +75,10 @@ export const CATALOGUE = {
     title: 'DICOM service accepts any called AE title',
     why: 'No AE title has to be known or guessed to connect.',
     remediation: 'Make the service check the called AE title.',
-    byProduct: { Orthanc: 'Orthanc: set "DicomCheckCalledAet": true.', DCMTK: 'dcmqrscp/storescp: do not run with options that accept any called AE title.' },
+    byProduct: {
+      Orthanc: 'Orthanc: set "DicomCheckCalledAet": true.',
+      DCMTK: 'dcmqrscp/storescp: do not run with options that accept any called AE title.',
+    },
     references: [PS3_15],
   },
   'dicom-guessable-ae': {
@@ -93,7 +104,10 @@ export const CATALOGUE = {
     title: 'DICOM service without TLS',
     why: 'Associations, queries and images cross the network in clear text.',
     remediation: 'Offer DICOM over TLS (PS3.15 annex B, port 2762) and close the plain port to untrusted networks.',
-    byProduct: { Orthanc: 'Orthanc: set "DicomTlsEnabled": true with "DicomTlsCertificate"/"DicomTlsPrivateKey" and "DicomTlsRemoteCertificateRequired": true.' },
+    byProduct: {
+      Orthanc:
+        'Orthanc: set "DicomTlsEnabled": true with "DicomTlsCertificate"/"DicomTlsPrivateKey" and "DicomTlsRemoteCertificateRequired": true.',
+    },
     references: [PS3_15, HIPAA],
   },
   'dicom-honeypot-suspect': {
@@ -125,7 +139,7 @@ export const CATALOGUE = {
     severity: 'low',
     title: 'TLS certificate is self-signed',
     why: 'Peers cannot authenticate the server unless they pin this certificate.',
-    remediation: 'Use a certificate issued by the organisation\'s CA.',
+    remediation: "Use a certificate issued by the organisation's CA.",
     references: [PS3_15],
   },
   'tls-expired': {
@@ -151,8 +165,10 @@ export const CATALOGUE = {
     why: 'Anyone who reaches the port can browse and download studies.',
     remediation: 'Require authentication and do not expose the API to untrusted networks.',
     byProduct: {
-      Orthanc: 'Orthanc: set "AuthenticationEnabled": true with "RegisteredUsers", and "RemoteAccessAllowed": false unless needed.',
-      'dcm4chee-arc': 'dcm4chee-arc: deploy the secured distribution (Keycloak) so the UI and the DICOMweb/REST services require a token.',
+      Orthanc:
+        'Orthanc: set "AuthenticationEnabled": true with "RegisteredUsers", and "RemoteAccessAllowed": false unless needed.',
+      'dcm4chee-arc':
+        'dcm4chee-arc: deploy the secured distribution (Keycloak) so the UI and the DICOMweb/REST services require a token.',
     },
     references: [HIPAA, GDPR],
   },
@@ -162,7 +178,10 @@ export const CATALOGUE = {
     title: 'Imaging web API opens with a vendor default password',
     why: 'Default credentials are published in the vendor documentation: this is no protection at all.',
     remediation: 'Change every default password, remove sample users, and keep the API off untrusted networks.',
-    byProduct: { Orthanc: 'Orthanc: replace the "RegisteredUsers" entries (orthanc/orthanc, alice/alicePassword) with strong, per-person credentials.' },
+    byProduct: {
+      Orthanc:
+        'Orthanc: replace the "RegisteredUsers" entries (orthanc/orthanc, alice/alicePassword) with strong, per-person credentials.',
+    },
     references: [HIPAA, GDPR],
   },
   'http-retrievable': {
@@ -171,7 +190,9 @@ export const CATALOGUE = {
     title: 'Images can be downloaded over the web API by strangers',
     why: 'opendoor downloaded one instance into memory (and discarded it): anyone can copy the images.',
     remediation: 'Require authentication for WADO-RS and file downloads.',
-    byProduct: { Orthanc: 'Orthanc: set "AuthenticationEnabled": true; consider an authorization plugin for per-user access.' },
+    byProduct: {
+      Orthanc: 'Orthanc: set "AuthenticationEnabled": true; consider an authorization plugin for per-user access.',
+    },
     references: [HIPAA, GDPR],
   },
   'http-plain-phi': {
@@ -180,7 +201,9 @@ export const CATALOGUE = {
     title: 'Patient data served over plain HTTP',
     why: 'Identifying attributes cross the network unencrypted.',
     remediation: 'Serve the API over HTTPS only (TLS 1.2+), or behind a TLS-terminating proxy.',
-    byProduct: { Orthanc: 'Orthanc: set "SslEnabled": true with "SslCertificate", or put it behind an HTTPS reverse proxy.' },
+    byProduct: {
+      Orthanc: 'Orthanc: set "SslEnabled": true with "SslCertificate", or put it behind an HTTPS reverse proxy.',
+    },
     references: [HIPAA, GDPR, 'HIPAA §164.312(e)(1) transmission security'],
   },
 } as const satisfies Record<string, FindingDefinition>;

@@ -18,7 +18,13 @@ export interface Finding {
 function finding(id: FindingId, product: string | null, evidence: string): Finding {
   const def: FindingDefinition = CATALOGUE[id];
   const specific = product !== null ? def.byProduct?.[product] : undefined;
-  return { id, severity: def.severity, title: def.title, remediation: specific !== undefined ? `${specific} ${def.remediation}` : def.remediation, evidence };
+  return {
+    id,
+    severity: def.severity,
+    title: def.title,
+    remediation: specific !== undefined ? `${specific} ${def.remediation}` : def.remediation,
+    evidence,
+  };
 }
 
 function dicomFindings(s: ServiceObservation, product: string | null): Finding[] {
@@ -27,24 +33,43 @@ function dicomFindings(s: ServiceObservation, product: string | null): Finding[]
   const out: Finding[] = [];
   const who = d.calledAe !== null ? `called AE "${d.calledAe}", calling AE unknown to the server` : '';
   if (d.calledAe === null) {
-    if (d.rejection !== null) out.push(finding('dicom-restricted', product, `${d.attempts.length} association attempts rejected (last: ${d.rejection.meaning})`));
+    if (d.rejection !== null)
+      out.push(
+        finding(
+          'dicom-restricted',
+          product,
+          `${d.attempts.length} association attempts rejected (last: ${d.rejection.meaning})`,
+        ),
+      );
     return out;
   }
   if (d.find === true) {
     const e = s.exposure;
-    const counted = e !== null ? `; ${e.patients} patients, ${e.studies} studies, ${e.instances} instances${e.complete ? '' : ' (at least)'}; identifying attributes returned: ${e.phi.join(', ') || 'none'}` : '';
+    const counted =
+      e !== null
+        ? `; ${e.patients} patients, ${e.studies} studies, ${e.instances} instances${e.complete ? '' : ' (at least)'}; identifying attributes returned: ${e.phi.join(', ') || 'none'}`
+        : '';
     out.push(finding('dicom-open-query', product, `C-FIND answered (${who})${counted}`));
   }
-  if (d.retrieve === true) out.push(finding('dicom-retrievable', product, 'one instance was fetched with C-GET into memory and discarded'));
+  if (d.retrieve === true)
+    out.push(finding('dicom-retrievable', product, 'one instance was fetched with C-GET into memory and discarded'));
   if (d.getAccepted === true || d.moveAccepted === true) {
-    const which = [d.getAccepted === true ? 'C-GET' : null, d.moveAccepted === true ? 'C-MOVE' : null].filter((x) => x !== null).join(', ');
+    const which = [d.getAccepted === true ? 'C-GET' : null, d.moveAccepted === true ? 'C-MOVE' : null]
+      .filter((x) => x !== null)
+      .join(', ');
     out.push(finding('dicom-retrieve-offered', product, `${which} context accepted (${who})`));
   }
   if (d.anyCallingAe === true) out.push(finding('dicom-open-association', product, `association accepted with ${who}`));
-  if (d.anyCalledAe === true) out.push(finding('dicom-any-called-ae', product, `accepted the made-up called AE "${d.calledAe}"`));
-  else if (DEFAULT_CALLED_AE_TITLES.includes(d.calledAe)) out.push(finding('dicom-guessable-ae', product, `accepted the common called AE "${d.calledAe}"`));
-  if (d.storageAccepted === true) out.push(finding('dicom-storage-accepted', product, 'storage SOP class contexts accepted (nothing was sent)'));
-  if (d.acceptsNonexistentSopClass === true) out.push(finding('dicom-honeypot-suspect', product, 'accepted an abstract syntax under opendoor\'s private UID root'));
+  if (d.anyCalledAe === true)
+    out.push(finding('dicom-any-called-ae', product, `accepted the made-up called AE "${d.calledAe}"`));
+  else if (DEFAULT_CALLED_AE_TITLES.includes(d.calledAe))
+    out.push(finding('dicom-guessable-ae', product, `accepted the common called AE "${d.calledAe}"`));
+  if (d.storageAccepted === true)
+    out.push(finding('dicom-storage-accepted', product, 'storage SOP class contexts accepted (nothing was sent)'));
+  if (d.acceptsNonexistentSopClass === true)
+    out.push(
+      finding('dicom-honeypot-suspect', product, "accepted an abstract syntax under opendoor's private UID root"),
+    );
   return out;
 }
 
@@ -52,10 +77,14 @@ function tlsFindings(s: ServiceObservation, product: string | null, now: Date): 
   const t = s.tls;
   if (t === null) return [];
   const out: Finding[] = [];
-  if (t.clientCertRequired) out.push(finding('tls-client-cert-required', product, 'handshake refused without a client certificate'));
-  if (t.selfSigned === true) out.push(finding('tls-self-signed', product, `subject = issuer (${t.subject ?? 'unknown'})`));
-  if (t.notAfter !== null && new Date(t.notAfter) < now) out.push(finding('tls-expired', product, `notAfter ${t.notAfter}`));
-  if (t.version !== null && /^(TLSv1|TLSv1\.1|SSLv3)$/.test(t.version)) out.push(finding('tls-legacy-version', product, `negotiated ${t.version}`));
+  if (t.clientCertRequired)
+    out.push(finding('tls-client-cert-required', product, 'handshake refused without a client certificate'));
+  if (t.selfSigned === true)
+    out.push(finding('tls-self-signed', product, `subject = issuer (${t.subject ?? 'unknown'})`));
+  if (t.notAfter !== null && new Date(t.notAfter) < now)
+    out.push(finding('tls-expired', product, `notAfter ${t.notAfter}`));
+  if (t.version !== null && /^(TLSv1|TLSv1\.1|SSLv3)$/.test(t.version))
+    out.push(finding('tls-legacy-version', product, `negotiated ${t.version}`));
   return out;
 }
 
@@ -64,11 +93,24 @@ function httpFindings(s: ServiceObservation, product: string | null): Finding[] 
   if (h === null) return [];
   const out: Finding[] = [];
   const e = s.exposure;
-  const counted = e !== null ? `; ${e.patients} patients, ${e.studies} studies, ${e.instances} instances; identifying attributes returned: ${e.phi.join(', ') || 'none'}` : '';
-  if (h.api !== null && h.auth === 'none') out.push(finding('http-open-api', product, `${h.api} API answered without credentials${counted}`));
-  if (h.auth === 'default-credentials') out.push(finding('http-default-credentials', product, `a documented vendor default user and password opened the ${h.api ?? 'web'} API${counted}`));
-  if (h.retrieve === true) out.push(finding('http-retrievable', product, 'one instance was downloaded into memory and discarded'));
-  if (s.transport === 'tcp' && e !== null && e.phi.length > 0) out.push(finding('http-plain-phi', product, `identifying attributes (${e.phi.join(', ')}) served over plain HTTP`));
+  const counted =
+    e !== null
+      ? `; ${e.patients} patients, ${e.studies} studies, ${e.instances} instances; identifying attributes returned: ${e.phi.join(', ') || 'none'}`
+      : '';
+  if (h.api !== null && h.auth === 'none')
+    out.push(finding('http-open-api', product, `${h.api} API answered without credentials${counted}`));
+  if (h.auth === 'default-credentials')
+    out.push(
+      finding(
+        'http-default-credentials',
+        product,
+        `a documented vendor default user and password opened the ${h.api ?? 'web'} API${counted}`,
+      ),
+    );
+  if (h.retrieve === true)
+    out.push(finding('http-retrievable', product, 'one instance was downloaded into memory and discarded'));
+  if (s.transport === 'tcp' && e !== null && e.phi.length > 0)
+    out.push(finding('http-plain-phi', product, `identifying attributes (${e.phi.join(', ')}) served over plain HTTP`));
   return out;
 }
 

@@ -32,7 +32,12 @@ const TABLE: readonly Entry[] = [
   { root: '1.2.826.0.1.3680043.9.3811', toolkit: 'pynetdicom', product: null, version: digits(/PYNETDICOM3?_(\d{3})/) },
   { root: '1.2.826.0.1.3680043.8.498', toolkit: 'pydicom', product: null },
   { root: '1.3.6.1.4.1.30071.8', toolkit: 'fo-dicom', product: null, version: literal(/fo-dicom ([\d.]+)/i) },
-  { root: '1.2.826.0.1.3680043.2.135.1066', toolkit: 'Conquest', product: 'Conquest DICOM server', version: literal(/^([\d.]+)/) },
+  {
+    root: '1.2.826.0.1.3680043.2.135.1066',
+    toolkit: 'Conquest',
+    product: 'Conquest DICOM server',
+    version: literal(/^([\d.]+)/),
+  },
   { root: '1.3.6.1.4.1.25403', toolkit: 'ClearCanvas', product: 'ClearCanvas' },
   { root: '1.2.826.0.1.3680043.2.1143', toolkit: 'GDCM', product: null, version: literal(/GDCM ([\d.]+)/) },
   { root: '1.3.6.1.4.1.19291.2.1', toolkit: 'OsiriX', product: 'OsiriX/Horos' },

@@ -28,7 +28,9 @@ const EMBEDS: Record<string, readonly string[]> = {
 };
 
 export function identifyHost(services: readonly ServiceEvidence[]): Identification[] {
-  const httpIds = services.filter((s) => s.httpProduct !== null).map((s) => ({ product: s.httpProduct as string, version: s.httpVersion }));
+  const httpIds = services
+    .filter((s) => s.httpProduct !== null)
+    .map((s) => ({ product: s.httpProduct as string, version: s.httpVersion }));
   return services.map((s) => {
     if (s.httpProduct !== null) return { product: s.httpProduct, version: s.httpVersion, toolkit: null };
     const d = s.observation.dicom;
@@ -44,7 +46,8 @@ export function identifyHost(services: readonly ServiceEvidence[]): Identificati
     const embedding = httpIds.find((h) => EMBEDS[h.product]?.includes(fp.toolkit) === true);
     if (embedding !== undefined) return { product: embedding.product, version: embedding.version, toolkit: fp.toolkit };
     // Orthanc's default AE title accepted on a DCMTK stack is Orthanc's signature on the DICOM side alone
-    if (fp.toolkit === 'DCMTK' && d.calledAe === 'ORTHANC' && d.anyCalledAe === false) return { product: 'Orthanc', version: null, toolkit: fp.toolkit };
+    if (fp.toolkit === 'DCMTK' && d.calledAe === 'ORTHANC' && d.anyCalledAe === false)
+      return { product: 'Orthanc', version: null, toolkit: fp.toolkit };
     return { product: fp.product ?? fp.toolkit, version: fp.version, toolkit: fp.toolkit };
   });
 }

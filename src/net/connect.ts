@@ -85,14 +85,21 @@ export function certificateFacts(socket: tls.TLSSocket): TlsFacts {
 
 /** OpenSSL error codes that mean "the server wants a client certificate". */
 export function isClientCertAlert(code: string | null): boolean {
-  return code !== null && /CERTIFICATE_REQUIRED|ALERT_HANDSHAKE_FAILURE|ALERT_BAD_CERTIFICATE|UNKNOWN_CA|ALERT_ACCESS_DENIED/.test(code);
+  return (
+    code !== null &&
+    /CERTIFICATE_REQUIRED|ALERT_HANDSHAKE_FAILURE|ALERT_BAD_CERTIFICATE|UNKNOWN_CA|ALERT_ACCESS_DENIED/.test(code)
+  );
 }
 
 /** Two TLS contexts for every connection (building one per handshake cost more than the handshake). */
 const contexts: { plain?: tls.SecureContext; withCert?: tls.SecureContext } = {};
 function secureContext(withProbeCert: boolean): tls.SecureContext {
-  if (withProbeCert) return (contexts.withCert ??= tls.createSecureContext({ cert: PROBE_CLIENT_CERT, key: PROBE_CLIENT_KEY }));
-  return (contexts.plain ??= tls.createSecureContext({}));
+  if (withProbeCert) {
+    contexts.withCert ??= tls.createSecureContext({ cert: PROBE_CLIENT_CERT, key: PROBE_CLIENT_KEY });
+    return contexts.withCert;
+  }
+  contexts.plain ??= tls.createSecureContext({});
+  return contexts.plain;
 }
 
 /**

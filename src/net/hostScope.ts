@@ -77,7 +77,10 @@ export function enterStep(step: string, port?: number): void {
 }
 
 /** A socket (or anything with destroy) owned by the current host's work until it closes. */
-export function ownSocket(socket: { destroy(error?: Error): void; once(event: 'close' | 'error', cb: () => void): unknown }): void {
+export function ownSocket(socket: {
+  destroy(error?: Error): void;
+  once(event: 'close' | 'error', cb: () => void): unknown;
+}): void {
   const s = storage.getStore();
   if (s === undefined) return;
   // destroyed with an error, so that a connect still under way settles at once instead of at its

@@ -80,7 +80,19 @@ export function serviceRecord(s: ServiceObservation, id: Identification, finding
   const exposure: Exposure | null =
     e === null
       ? null
-      : { patients: e.patients, studies: e.studies, series: e.series, instances: e.instances, complete: e.complete, phi: e.phi, linkedImages: e.linkedImages, capped: e.capped, incompleteReason: e.incompleteReason, queries: e.queries, splits: e.splits };
+      : {
+          patients: e.patients,
+          studies: e.studies,
+          series: e.series,
+          instances: e.instances,
+          complete: e.complete,
+          phi: e.phi,
+          linkedImages: e.linkedImages,
+          capped: e.capped,
+          incompleteReason: e.incompleteReason,
+          queries: e.queries,
+          splits: e.splits,
+        };
   const d = s.dicom;
   return {
     type: 'service',
@@ -118,7 +130,13 @@ export function serviceRecord(s: ServiceObservation, id: Identification, finding
     http: s.protocol === 'http' ? s.http : null,
     tls: s.tls,
     exposure,
-    findings: findings.map((f) => ({ id: f.id, severity: f.severity, title: f.title, remediation: f.remediation, evidence: f.evidence })),
+    findings: findings.map((f) => ({
+      id: f.id,
+      severity: f.severity,
+      title: f.title,
+      remediation: f.remediation,
+      evidence: f.evidence,
+    })),
     error: s.failure,
     elapsedMs: s.elapsedMs,
   };

@@ -2,7 +2,10 @@
 import type { ServiceRecord, SummaryRecord } from './records.js';
 
 function row(cells: string[], widths: number[]): string {
-  return cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return cells
+    .map((c, i) => c.padEnd(widths[i] ?? 0))
+    .join('  ')
+    .trimEnd();
 }
 
 function accessOf(r: ServiceRecord): string {
@@ -10,7 +13,13 @@ function accessOf(r: ServiceRecord): string {
   if (d !== null) {
     if (d.calledAe === null) return d.rejection !== null ? `rejected (${d.rejection.meaning})` : '-';
     const ae = d.anyCalledAe === true ? 'any called AE' : `AE ${d.calledAe}`;
-    const ops = [d.echo === true ? 'echo' : null, d.find === true ? 'find' : null, d.getAccepted === true ? 'get' : null, d.moveAccepted === true ? 'move' : null, d.storageAccepted === true ? 'store' : null].filter((x) => x !== null);
+    const ops = [
+      d.echo === true ? 'echo' : null,
+      d.find === true ? 'find' : null,
+      d.getAccepted === true ? 'get' : null,
+      d.moveAccepted === true ? 'move' : null,
+      d.storageAccepted === true ? 'store' : null,
+    ].filter((x) => x !== null);
     return `${ae}; ${ops.join(',') || 'no services'}`;
   }
   if (r.http !== null) return `HTTP ${r.http.status ?? '?'}${r.http.auth !== null ? `, auth ${r.http.auth}` : ''}`;
@@ -20,7 +29,12 @@ function accessOf(r: ServiceRecord): string {
 
 function hostKey(host: string): string {
   const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host);
-  return v4 === null ? host : v4.slice(1).map((p) => p.padStart(3, '0')).join('.');
+  return v4 === null
+    ? host
+    : v4
+        .slice(1)
+        .map((p) => p.padStart(3, '0'))
+        .join('.');
 }
 
 export function renderTable(unsorted: Iterable<ServiceRecord>, summary: SummaryRecord): string {
@@ -32,13 +46,21 @@ export function renderTable(unsorted: Iterable<ServiceRecord>, summary: SummaryR
     `${r.protocol}${r.transport === 'tls' ? '/tls' : ''}`,
     [r.product, r.version].filter((x) => x !== null).join(' ') || '-',
     accessOf(r),
-    r.exposure !== null ? `${r.exposure.patients} patients, ${r.exposure.studies} studies${r.exposure.complete ? '' : '+'}` : '-',
+    r.exposure !== null
+      ? `${r.exposure.patients} patients, ${r.exposure.studies} studies${r.exposure.complete ? '' : '+'}`
+      : '-',
     r.findings[0] !== undefined ? `${r.findings[0].severity}: ${r.findings[0].id}` : '-',
   ]);
   const widths = header.map((h, i) => Math.min(48, Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length))));
   const lines = [row(header, widths), ...rows.map((r) => row(r, widths))];
   const secs = (summary.elapsedMs / 1000).toFixed(1);
-  const readable = summary.patients > 0 ? `; readable by strangers: ${summary.patients} patients, ${summary.studies} studies, ${summary.instances} instances` : '';
-  lines.push('', `scan ${summary.scanId}: ${summary.targets} targets, ${summary.services} services, ${summary.exposedServices} exposed${readable}, ${secs} s`);
+  const readable =
+    summary.patients > 0
+      ? `; readable by strangers: ${summary.patients} patients, ${summary.studies} studies, ${summary.instances} instances`
+      : '';
+  lines.push(
+    '',
+    `scan ${summary.scanId}: ${summary.targets} targets, ${summary.services} services, ${summary.exposedServices} exposed${readable}, ${secs} s`,
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -36,18 +36,41 @@ interface Classified {
 }
 
 function blank(protocol: Protocol, failure: ProbeFailure | null): Classified {
-  return { protocol, dicom: null, exposure: null, http: null, product: null, version: null, failure, clientCertCode: null, closedSilently: false, tlsAlert: false };
+  return {
+    protocol,
+    dicom: null,
+    exposure: null,
+    http: null,
+    product: null,
+    version: null,
+    failure,
+    clientCertCode: null,
+    closedSilently: false,
+    tlsAlert: false,
+  };
 }
 
 /** A closed port: nothing more is tried there. */
 const refused = (): Classified => blank('unknown', { kind: 'connection-refused', detail: 'ECONNREFUSED' });
 
-async function classifyHttp(host: string, port: number, tls: boolean, opts: ServiceProbeOptions): Promise<Classified | 'silent' | 'refused' | 'no'> {
+async function classifyHttp(
+  host: string,
+  port: number,
+  tls: boolean,
+  opts: ServiceProbeOptions,
+): Promise<Classified | 'silent' | 'refused' | 'no'> {
   await opts.throttle();
   enterStep(`http${tls ? 's' : ''}`);
   const { timeoutMs, depth, maxQueries, countBudgetMs, log } = opts;
   const h = await probeHttp(host, port, { timeoutMs, tls, depth, maxQueries, countBudgetMs, log });
-  if (h.kind === 'http') return { ...blank('http', null), http: h.observation, product: h.product, version: h.version, exposure: h.exposure };
+  if (h.kind === 'http')
+    return {
+      ...blank('http', null),
+      http: h.observation,
+      product: h.product,
+      version: h.version,
+      exposure: h.exposure,
+    };
   if (h.failure.failure === 'timeout') return 'silent';
   if (h.failure.failure === 'refused') return 'refused';
   return 'no';
@@ -67,7 +90,13 @@ function fromNotDicom(r: Extract<DicomProbeResult, { kind: 'not-dicom' }>): Clas
   return c;
 }
 
-async function classify(host: string, port: number, transport: Transport, dial: Dialer, opts: ServiceProbeOptions): Promise<Classified> {
+async function classify(
+  host: string,
+  port: number,
+  transport: Transport,
+  dial: Dialer,
+  opts: ServiceProbeOptions,
+): Promise<Classified> {
   const tls = transport === 'tls';
   if (WEB_FIRST_PORTS.has(port)) {
     const h = await classifyHttp(host, port, tls, opts);
@@ -86,9 +115,21 @@ async function classify(host: string, port: number, transport: Transport, dial: 
   const c = fromNotDicom(d);
   if (c === 'http') {
     const h = await classifyHttp(host, port, tls, opts);
-    return typeof h !== 'string' ? h : { ...blank('http', null), http: { status: null, server: null, auth: null, api: null, dicomweb: null, title: null, retrieve: null } };
+    return typeof h !== 'string'
+      ? h
+      : {
+          ...blank('http', null),
+          http: { status: null, server: null, auth: null, api: null, dicomweb: null, title: null, retrieve: null },
+        };
   }
-  if (!WEB_FIRST_PORTS.has(port) && c.protocol === 'unknown' && c.failure?.kind !== 'connection-refused' && c.clientCertCode === null && !c.tlsAlert && !c.closedSilently) {
+  if (
+    !WEB_FIRST_PORTS.has(port) &&
+    c.protocol === 'unknown' &&
+    c.failure?.kind !== 'connection-refused' &&
+    c.clientCertCode === null &&
+    !c.tlsAlert &&
+    !c.closedSilently
+  ) {
     // answered something that is neither DICOM nor an HTTP status line: one HTTP request settles it
     const h = await classifyHttp(host, port, tls, opts);
     if (typeof h !== 'string') return h;
@@ -111,10 +152,21 @@ function tlsDialer(host: string, port: number, opts: ServiceProbeOptions, withCe
   };
 }
 
-const NO_FACTS: TlsFacts = { version: null, subject: null, issuer: null, selfSigned: null, notAfter: null, clientCertRequired: false };
+const NO_FACTS: TlsFacts = {
+  version: null,
+  subject: null,
+  issuer: null,
+  selfSigned: null,
+  notAfter: null,
+  clientCertRequired: false,
+};
 
 /** Handshake once to read certificate facts; null when the port does not speak TLS. */
-async function tlsFacts(host: string, port: number, opts: ServiceProbeOptions): Promise<{ facts: TlsFacts | null; code: string | null; timeout: boolean; refused: boolean }> {
+async function tlsFacts(
+  host: string,
+  port: number,
+  opts: ServiceProbeOptions,
+): Promise<{ facts: TlsFacts | null; code: string | null; timeout: boolean; refused: boolean }> {
   await opts.throttle();
   enterStep('tls handshake');
   const r = await tlsConnect(host, port, opts.timeoutMs);
@@ -123,11 +175,21 @@ async function tlsFacts(host: string, port: number, opts: ServiceProbeOptions): 
     return { facts: r.facts, code: null, timeout: false, refused: false };
   }
   const certAlert = isClientCertAlert(r.code);
-  return { facts: certAlert ? (r.facts ?? NO_FACTS) : null, code: certAlert ? r.code : null, timeout: r.failure === 'timeout', refused: r.failure === 'refused' };
+  return {
+    facts: certAlert ? (r.facts ?? NO_FACTS) : null,
+    code: certAlert ? r.code : null,
+    timeout: r.failure === 'timeout',
+    refused: r.failure === 'refused',
+  };
 }
 
 /** TLS 1.2 servers refuse a missing certificate with a generic alert: retry with our throwaway cert to tell. */
-async function confirmClientCert(host: string, port: number, code: string, opts: ServiceProbeOptions): Promise<boolean> {
+async function confirmClientCert(
+  host: string,
+  port: number,
+  code: string,
+  opts: ServiceProbeOptions,
+): Promise<boolean> {
   if (/CERTIFICATE_REQUIRED/.test(code)) return true;
   await opts.throttle();
   const r = await tlsConnect(host, port, opts.timeoutMs, true);
@@ -135,7 +197,13 @@ async function confirmClientCert(host: string, port: number, code: string, opts:
   return r.ok || r.code !== code;
 }
 
-async function overTls(host: string, port: number, opts: ServiceProbeOptions, facts: TlsFacts | null, code: string | null): Promise<{ c: Classified; tls: TlsFacts | null }> {
+async function overTls(
+  host: string,
+  port: number,
+  opts: ServiceProbeOptions,
+  facts: TlsFacts | null,
+  code: string | null,
+): Promise<{ c: Classified; tls: TlsFacts | null }> {
   if (code !== null) {
     const required = await confirmClientCert(host, port, code, opts);
     const tls = facts !== null ? { ...facts, clientCertRequired: required } : null;
@@ -144,7 +212,10 @@ async function overTls(host: string, port: number, opts: ServiceProbeOptions, fa
   const c = await classify(host, port, 'tls', tlsDialer(host, port, opts), opts);
   if (c.clientCertCode !== null) {
     const required = await confirmClientCert(host, port, c.clientCertCode, opts);
-    return { c: { ...c, failure: { kind: 'tls-error', detail: required ? 'client certificate required' : c.clientCertCode } }, tls: facts === null ? null : { ...facts, clientCertRequired: required } };
+    return {
+      c: { ...c, failure: { kind: 'tls-error', detail: required ? 'client certificate required' : c.clientCertCode } },
+      tls: facts === null ? null : { ...facts, clientCertRequired: required },
+    };
   }
   return { c, tls: facts };
 }

@@ -20,7 +20,12 @@ export interface ScanDiff {
 const MEASURED_FINDINGS = new Set(['http-plain-phi', 'dicom-retrievable', 'http-retrievable']);
 
 const key = (s: ServiceRecord) => `${s.host}\u0000${s.port}`;
-const brief = (s: ServiceRecord) => ({ host: s.host, port: s.port, product: s.product, findings: s.findings.map((f) => f.id) });
+const brief = (s: ServiceRecord) => ({
+  host: s.host,
+  port: s.port,
+  product: s.product,
+  findings: s.findings.map((f) => f.id),
+});
 
 function compare(a: ServiceRecord, b: ServiceRecord): string[] {
   const out: string[] = [];
@@ -38,11 +43,19 @@ function compare(a: ServiceRecord, b: ServiceRecord): string[] {
   } else if (ea === null && eb !== null && eb.studies > 0) {
     out.push(`now counted: ${eb.patients} patients, ${eb.studies} studies`);
   }
-  if ((a.dicom?.calledAe ?? null) !== (b.dicom?.calledAe ?? null)) out.push(`accepted called AE ${a.dicom?.calledAe ?? 'none'} → ${b.dicom?.calledAe ?? 'none'}`);
-  if (a.dicom?.anyCallingAe !== b.dicom?.anyCallingAe) out.push(`accepts unknown calling AE: ${String(a.dicom?.anyCallingAe ?? null)} → ${String(b.dicom?.anyCallingAe ?? null)}`);
+  if ((a.dicom?.calledAe ?? null) !== (b.dicom?.calledAe ?? null))
+    out.push(`accepted called AE ${a.dicom?.calledAe ?? 'none'} → ${b.dicom?.calledAe ?? 'none'}`);
+  if (a.dicom?.anyCallingAe !== b.dicom?.anyCallingAe)
+    out.push(
+      `accepts unknown calling AE: ${String(a.dicom?.anyCallingAe ?? null)} → ${String(b.dicom?.anyCallingAe ?? null)}`,
+    );
   if (a.transport !== b.transport) out.push(b.transport === 'tls' ? 'TLS added' : 'TLS removed');
-  if ((a.http?.auth ?? null) !== (b.http?.auth ?? null)) out.push(`HTTP auth ${a.http?.auth ?? '-'} → ${b.http?.auth ?? '-'}`);
-  if (a.product !== b.product || a.version !== b.version) out.push(`product ${[a.product, a.version].join(' ').trim() || '-'} → ${[b.product, b.version].join(' ').trim() || '-'}`);
+  if ((a.http?.auth ?? null) !== (b.http?.auth ?? null))
+    out.push(`HTTP auth ${a.http?.auth ?? '-'} → ${b.http?.auth ?? '-'}`);
+  if (a.product !== b.product || a.version !== b.version)
+    out.push(
+      `product ${[a.product, a.version].join(' ').trim() || '-'} → ${[b.product, b.version].join(' ').trim() || '-'}`,
+    );
   // findings that only a count or a download can establish are not compared across depths
   const measured = ea !== null && eb !== null;
   const comparable = (id: string) => measured || !MEASURED_FINDINGS.has(id);
@@ -54,7 +67,13 @@ function compare(a: ServiceRecord, b: ServiceRecord): string[] {
 }
 
 /** `inScopeB` tells whether scan B looked at a host at all: a host outside its scope is not "fixed". */
-export function diffScans(scanA: string, a: Iterable<ServiceRecord>, scanB: string, b: Iterable<ServiceRecord>, inScopeB: (host: string) => boolean = () => true): ScanDiff {
+export function diffScans(
+  scanA: string,
+  a: Iterable<ServiceRecord>,
+  scanB: string,
+  b: Iterable<ServiceRecord>,
+  inScopeB: (host: string) => boolean = () => true,
+): ScanDiff {
   const before = new Map([...a].map((s) => [key(s), s]));
   const after = new Map([...b].map((s) => [key(s), s]));
   const d: ScanDiff = { type: 'diff', scanA, scanB, new: [], fixed: [], changed: [] };
@@ -77,8 +96,19 @@ export function diffScans(scanA: string, a: Iterable<ServiceRecord>, scanB: stri
 
 export function diffText(d: ScanDiff): string {
   const lines = [`opendoor diff ${d.scanA} → ${d.scanB}`, ''];
-  lines.push(`NEW exposures (${d.new.length})`, ...d.new.map((s) => `  + ${s.host}:${s.port} ${s.product ?? ''} ${s.findings.join(', ')}`.trimEnd()), '');
-  lines.push(`FIXED (${d.fixed.length})`, ...d.fixed.map((s) => `  - ${s.host}:${s.port} ${s.product ?? ''} (${s.now}; was ${s.findings.join(', ')})`), '');
-  lines.push(`CHANGED (${d.changed.length})`, ...d.changed.flatMap((c) => [`  ~ ${c.host}:${c.port}`, ...c.changes.map((x) => `      ${x}`)]));
+  lines.push(
+    `NEW exposures (${d.new.length})`,
+    ...d.new.map((s) => `  + ${s.host}:${s.port} ${s.product ?? ''} ${s.findings.join(', ')}`.trimEnd()),
+    '',
+  );
+  lines.push(
+    `FIXED (${d.fixed.length})`,
+    ...d.fixed.map((s) => `  - ${s.host}:${s.port} ${s.product ?? ''} (${s.now}; was ${s.findings.join(', ')})`),
+    '',
+  );
+  lines.push(
+    `CHANGED (${d.changed.length})`,
+    ...d.changed.flatMap((c) => [`  ~ ${c.host}:${c.port}`, ...c.changes.map((x) => `      ${x}`)]),
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -9,7 +9,13 @@ export function esc(v: unknown): string {
 }
 
 const n = (x: number) => x.toLocaleString('en-US');
-const COLORS: Record<string, string> = { critical: '#b00020', high: '#e65100', medium: '#f9a825', low: '#1565c0', info: '#607d8b' };
+const COLORS: Record<string, string> = {
+  critical: '#b00020',
+  high: '#e65100',
+  medium: '#f9a825',
+  low: '#1565c0',
+  info: '#607d8b',
+};
 
 /** A horizontal bar chart as inline SVG. */
 function bars(title: string, data: ReadonlyArray<readonly [string, number]>, id: string): string {
@@ -27,7 +33,8 @@ function bars(title: string, data: ReadonlyArray<readonly [string, number]>, id:
 
 export function toHtml(m: ReportModel): string {
   const h = m.headline;
-  const figure = (id: string, label: string, value: number) => `<div class="fig"><div class="v" id="${id}">${n(value)}</div><div class="l">${esc(label)}</div></div>`;
+  const figure = (id: string, label: string, value: number) =>
+    `<div class="fig"><div class="v" id="${id}">${n(value)}</div><div class="l">${esc(label)}</div></div>`;
   const services = m.services
     .map((s) => {
       const top = s.findings[0];
@@ -49,7 +56,9 @@ h1{font-size:1.5rem}.meta{color:#555}.figs{display:flex;flex-wrap:wrap;gap:1rem;
 .fig{border:1px solid #ddd;border-radius:8px;padding:.8rem 1.2rem;min-width:9rem}.fig .v{font-size:1.8rem;font-weight:700}.fig .l{color:#555}
 .charts{display:flex;flex-wrap:wrap;gap:2rem}figure{margin:0}figcaption{font-weight:600;margin-bottom:.3rem}
 table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border-bottom:1px solid #eee;padding:.3rem .5rem;text-align:left}td.num{text-align:right}
-.sev{color:#fff;border-radius:4px;padding:0 .4rem;font-size:.8rem}${Object.entries(COLORS).map(([k, c]) => `.sev.${k}{background:${c}}`).join('')}
+.sev{color:#fff;border-radius:4px;padding:0 .4rem;font-size:.8rem}${Object.entries(COLORS)
+    .map(([k, c]) => `.sev.${k}{background:${c}}`)
+    .join('')}
 .finding{border-left:4px solid #ddd;padding-left:1rem;margin:1rem 0}.refs{color:#555;font-size:.85rem}
 </style></head>
 <body>

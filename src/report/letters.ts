@@ -25,7 +25,8 @@ export function parseOwners(file: string, text: string): Owner[] {
     const line = raw.replace(/#.*$/, '').trim();
     if (line === '') return;
     const [scope, organisation, contact] = line.split(',').map((x) => x.trim());
-    if (scope === undefined || organisation === undefined || organisation === '') throw new OwnersFileError(`${file}:${i + 1}: expected "CIDR, organisation, contact"`);
+    if (scope === undefined || organisation === undefined || organisation === '')
+      throw new OwnersFileError(`${file}:${i + 1}: expected "CIDR, organisation, contact"`);
     try {
       out.push({ scope: parseTarget(scope), organisation, contact: contact ?? '' });
     } catch (e) {
@@ -51,16 +52,30 @@ export function letters(m: ReportModel, owners: readonly Owner[]): Letter[] {
   for (const s of m.services.filter(isExposedRecord)) {
     const owner = owners.find((o) => contains(o.scope, s.host));
     const k = owner?.organisation ?? `host ${s.host}`;
-    const g = groups.get(k) ?? { organisation: owner?.organisation ?? `Operator of ${s.host}`, contact: owner?.contact ?? '', services: [] };
+    const g = groups.get(k) ?? {
+      organisation: owner?.organisation ?? `Operator of ${s.host}`,
+      contact: owner?.contact ?? '',
+      services: [],
+    };
     g.services.push(s);
     groups.set(k, g);
   }
   return [...groups.values()].map((g) => ({
     ...g,
-    slug: g.organisation.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'owner',
+    slug:
+      g.organisation
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-|-$/g, '') || 'owner',
     dataSubjects: [...hostExposure(g.services).values()].reduce((a, e) => a + e.patients, 0),
     categories: [...new Set(g.services.flatMap((s) => s.exposure?.phi ?? []))],
-    fixes: [...new Set(g.services.flatMap((s) => s.findings.filter((f) => f.severity === 'critical' || f.severity === 'high').map((f) => f.remediation)))],
+    fixes: [
+      ...new Set(
+        g.services.flatMap((s) =>
+          s.findings.filter((f) => f.severity === 'critical' || f.severity === 'high').map((f) => f.remediation),
+        ),
+      ),
+    ],
   }));
 }
 
@@ -72,7 +87,13 @@ export function letterMarkdown(l: Letter, scanId: string): string {
     '',
     `During an authorised exposure survey we found ${l.services.length} imaging service(s) of yours that answer strangers:`,
     '',
-    ...l.services.map((s) => `- ${s.host}:${s.port} (${s.protocol}${s.transport === 'tls' ? '/tls' : ''}${s.product !== null ? `, ${s.product}` : ''}): ${s.findings.filter((f) => f.severity === 'critical' || f.severity === 'high').map((f) => f.title).join('; ')}`),
+    ...l.services.map(
+      (s) =>
+        `- ${s.host}:${s.port} (${s.protocol}${s.transport === 'tls' ? '/tls' : ''}${s.product !== null ? `, ${s.product}` : ''}): ${s.findings
+          .filter((f) => f.severity === 'critical' || f.severity === 'high')
+          .map((f) => f.title)
+          .join('; ')}`,
+    ),
     '',
     `Approximate number of data subjects whose records can be read: ${l.dataSubjects}.`,
     `Categories of personal data a stranger receives: ${l.categories.join(', ') || 'none observed (services accept connections but returned no identifying attributes)'}.`,
@@ -91,7 +112,9 @@ export function letterHtml(l: Letter, scanId: string): string {
   const md = letterMarkdown(l, scanId);
   const body = md
     .split('\n')
-    .map((line) => (line.startsWith('- ') ? `<li>${esc(line.slice(2))}</li>` : line === '' ? '' : `<p>${esc(line)}</p>`))
+    .map((line) =>
+      line.startsWith('- ') ? `<li>${esc(line.slice(2))}</li>` : line === '' ? '' : `<p>${esc(line)}</p>`,
+    )
     .join('\n');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(l.organisation)}</title><style>body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem}</style></head><body>${body}</body></html>\n`;
 }

@@ -19,7 +19,16 @@ export interface FindingGroup {
 
 export interface ReportModel {
   scan: Omit<ScanRow, 'args'>;
-  headline: { services: number; exposedServices: number; hosts: number; patients: number; studies: number; instances: number; linkedImages: number; retrievable: number };
+  headline: {
+    services: number;
+    exposedServices: number;
+    hosts: number;
+    patients: number;
+    studies: number;
+    instances: number;
+    linkedImages: number;
+    retrievable: number;
+  };
   bySeverity: Array<[Severity, number]>;
   byProduct: Array<[string, number]>;
   byPort: Array<[string, number]>;
@@ -42,7 +51,9 @@ export const isExposedRecord = (r: ServiceRecord): boolean => isExposed(r.findin
  * Per host, the largest exposure of its services: a DICOM port and the REST API of the same
  * archive show the same patients, which must not be counted twice.
  */
-export function hostExposure(services: readonly ServiceRecord[]): Map<string, { patients: number; studies: number; instances: number; linkedImages: number }> {
+export function hostExposure(
+  services: readonly ServiceRecord[],
+): Map<string, { patients: number; studies: number; instances: number; linkedImages: number }> {
   const byHost = new Map<string, { patients: number; studies: number; instances: number; linkedImages: number }>();
   for (const s of services) {
     const e = s.exposure;
@@ -70,8 +81,21 @@ export function buildModel(store: Store, scanId: string): ReportModel | null {
   for (const s of services) {
     for (const f of s.findings) {
       const def = CATALOGUE[f.id as FindingId] as (typeof CATALOGUE)[FindingId] | undefined;
-      const g = groups.get(f.id) ?? { id: f.id, severity: f.severity as Severity, title: f.title, why: def?.why ?? '', references: def?.references ?? [], services: [] };
-      g.services.push({ host: s.host, port: s.port, product: s.product, evidence: f.evidence, remediation: f.remediation });
+      const g = groups.get(f.id) ?? {
+        id: f.id,
+        severity: f.severity as Severity,
+        title: f.title,
+        why: def?.why ?? '',
+        references: def?.references ?? [],
+        services: [],
+      };
+      g.services.push({
+        host: s.host,
+        port: s.port,
+        product: s.product,
+        evidence: f.evidence,
+        remediation: f.remediation,
+      });
       groups.set(f.id, g);
     }
   }
@@ -88,7 +112,10 @@ export function buildModel(store: Store, scanId: string): ReportModel | null {
       linkedImages: sum('linkedImages'),
       retrievable: services.filter((s) => s.dicom?.retrieve === true || s.http?.retrieve === true).length,
     },
-    bySeverity: SEVERITIES.map((sev) => [sev, services.reduce((a, s) => a + s.findings.filter((f) => f.severity === sev).length, 0)]),
+    bySeverity: SEVERITIES.map((sev) => [
+      sev,
+      services.reduce((a, s) => a + s.findings.filter((f) => f.severity === sev).length, 0),
+    ]),
     byProduct: tally(exposed.map((s) => s.product ?? 'unidentified')),
     byPort: tally(exposed.map((s) => String(s.port))),
     byCountry: tally(exposed.map((s) => countryOf(s.host))),

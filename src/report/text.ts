@@ -6,7 +6,8 @@ import { countryOf } from './country.js';
 const n = (x: number) => x.toLocaleString('en-US');
 
 function access(s: ServiceRecord): string {
-  if (s.dicom !== null) return s.dicom.calledAe !== null ? `AE ${s.dicom.anyCalledAe === true ? '(any)' : s.dicom.calledAe}` : 'refused';
+  if (s.dicom !== null)
+    return s.dicom.calledAe !== null ? `AE ${s.dicom.anyCalledAe === true ? '(any)' : s.dicom.calledAe}` : 'refused';
   if (s.http !== null) return `HTTP auth ${s.http.auth ?? '?'}`;
   return s.tls?.clientCertRequired === true ? 'client cert required' : '-';
 }
@@ -33,7 +34,10 @@ export function toMarkdown(m: ReportModel): string {
     '| host | port | protocol | product | access | patients | studies | identifying attributes | top finding |',
     '|---|---:|---|---|---|---:|---:|---|---|',
     ...m.services.map((s) =>
-      `| ${s.host} | ${s.port} | ${s.protocol}${s.transport === 'tls' ? '/tls' : ''} | ${[s.product, s.version].filter((x) => x !== null).join(' ') || '-'} | ${access(s)} | ${s.exposure?.patients ?? '-'} | ${s.exposure?.studies ?? '-'} | ${s.exposure?.phi.join(', ') || '-'} | ${s.findings[0] !== undefined ? `${s.findings[0].severity}: ${s.findings[0].id}` : '-'} |`.replace(/\n/g, ' '),
+      `| ${s.host} | ${s.port} | ${s.protocol}${s.transport === 'tls' ? '/tls' : ''} | ${[s.product, s.version].filter((x) => x !== null).join(' ') || '-'} | ${access(s)} | ${s.exposure?.patients ?? '-'} | ${s.exposure?.studies ?? '-'} | ${s.exposure?.phi.join(', ') || '-'} | ${s.findings[0] !== undefined ? `${s.findings[0].severity}: ${s.findings[0].id}` : '-'} |`.replace(
+        /\n/g,
+        ' ',
+      ),
     ),
     '',
     '## Findings',
@@ -41,7 +45,8 @@ export function toMarkdown(m: ReportModel): string {
   ];
   for (const f of m.findings) {
     out.push(`### ${f.severity.toUpperCase()} — ${f.title} (\`${f.id}\`)`, '', f.why, '');
-    for (const s of f.services) out.push(`- ${s.host}:${s.port}${s.product !== null ? ` (${s.product})` : ''}: ${s.evidence}`);
+    for (const s of f.services)
+      out.push(`- ${s.host}:${s.port}${s.product !== null ? ` (${s.product})` : ''}: ${s.evidence}`);
     const fixes = [...new Set(f.services.map((s) => s.remediation))];
     out.push('', `**Fix:** ${fixes.join(' / ')}`, '');
     if (f.references.length > 0) out.push(`References: ${f.references.join('; ')}.`, '');
@@ -57,13 +62,76 @@ function csvCell(v: string | number | null): string {
 /** One row a service, then one row a finding (kind column tells them apart). */
 export function toCsv(m: ReportModel): string {
   const rows: Array<Array<string | number | null>> = [
-    ['kind', 'scanId', 'host', 'port', 'transport', 'protocol', 'product', 'version', 'country', 'calledAe', 'auth', 'patients', 'studies', 'series', 'instances', 'complete', 'phi', 'findingId', 'severity', 'title', 'evidence', 'remediation'],
+    [
+      'kind',
+      'scanId',
+      'host',
+      'port',
+      'transport',
+      'protocol',
+      'product',
+      'version',
+      'country',
+      'calledAe',
+      'auth',
+      'patients',
+      'studies',
+      'series',
+      'instances',
+      'complete',
+      'phi',
+      'findingId',
+      'severity',
+      'title',
+      'evidence',
+      'remediation',
+    ],
   ];
   for (const s of m.services) {
     const e = s.exposure;
-    const base = [m.scan.id, s.host, s.port, s.transport, s.protocol, s.product, s.version, countryOf(s.host), s.dicom?.calledAe ?? null, s.http?.auth ?? null];
-    rows.push(['service', ...base, e?.patients ?? null, e?.studies ?? null, e?.series ?? null, e?.instances ?? null, e === null ? null : String(e.complete), e?.phi.join(' ') ?? null, null, null, null, null, null]);
-    for (const f of s.findings) rows.push(['finding', ...base, null, null, null, null, null, null, f.id, f.severity, f.title, f.evidence, f.remediation]);
+    const base = [
+      m.scan.id,
+      s.host,
+      s.port,
+      s.transport,
+      s.protocol,
+      s.product,
+      s.version,
+      countryOf(s.host),
+      s.dicom?.calledAe ?? null,
+      s.http?.auth ?? null,
+    ];
+    rows.push([
+      'service',
+      ...base,
+      e?.patients ?? null,
+      e?.studies ?? null,
+      e?.series ?? null,
+      e?.instances ?? null,
+      e === null ? null : String(e.complete),
+      e?.phi.join(' ') ?? null,
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
+    for (const f of s.findings)
+      rows.push([
+        'finding',
+        ...base,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        f.id,
+        f.severity,
+        f.title,
+        f.evidence,
+        f.remediation,
+      ]);
   }
   return `${rows.map((r) => r.map(csvCell).join(',')).join('\n')}\n`;
 }

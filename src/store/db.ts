@@ -12,7 +12,10 @@ import type { ServiceRecord, SummaryRecord } from '../output/records.js';
 import { makeDirs } from '../util/fs.js';
 
 export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env['XDG_DATA_HOME'] !== undefined && env['XDG_DATA_HOME'] !== '' ? env['XDG_DATA_HOME'] : path.join(env['HOME'] ?? os.homedir(), '.local', 'share');
+  const base =
+    env['XDG_DATA_HOME'] !== undefined && env['XDG_DATA_HOME'] !== ''
+      ? env['XDG_DATA_HOME']
+      : path.join(env['HOME'] ?? os.homedir(), '.local', 'share');
   return path.join(base, 'opendoor', 'opendoor.db');
 }
 
@@ -92,9 +95,15 @@ export class Store {
     this.insertService = this.db.prepare(
       'INSERT OR REPLACE INTO services (scan_id, host, port, protocol, product, exposed, patients, studies, instances, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    this.insertFinding = this.db.prepare('INSERT OR REPLACE INTO findings (scan_id, host, port, finding, severity) VALUES (?, ?, ?, ?, ?)');
-    this.saveState = this.db.prepare('INSERT OR REPLACE INTO progress (step, pending, hosts_done, scan_id) VALUES (?, ?, ?, ?)');
-    this.insertInput = this.db.prepare('INSERT OR IGNORE INTO inputs (scan_id, idx, host, ports, open) VALUES (?, ?, ?, ?, ?)');
+    this.insertFinding = this.db.prepare(
+      'INSERT OR REPLACE INTO findings (scan_id, host, port, finding, severity) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.saveState = this.db.prepare(
+      'INSERT OR REPLACE INTO progress (step, pending, hosts_done, scan_id) VALUES (?, ?, ?, ?)',
+    );
+    this.insertInput = this.db.prepare(
+      'INSERT OR IGNORE INTO inputs (scan_id, idx, host, ports, open) VALUES (?, ?, ?, ?, ?)',
+    );
   }
 
   /**
@@ -103,7 +112,8 @@ export class Store {
    * alike). The second kept the progress in the scans row: copied to its own table once.
    */
   private upgrade(): void {
-    const has = (table: string, column: string) => (this.db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).some((c) => c.name === column);
+    const has = (table: string, column: string) =>
+      (this.db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).some((c) => c.name === column);
     if (!has('inputs', 'open')) this.db.exec('ALTER TABLE inputs ADD COLUMN open INTEGER NOT NULL DEFAULT 0');
     if (has('scans', 'resume_step')) {
       this.db.transaction(() => {
@@ -150,7 +160,11 @@ export class Store {
   }
 
   beginScan(id: string, args: unknown): void {
-    this.write(() => this.db.prepare("INSERT INTO scans (id, started, status, args) VALUES (?, ?, 'running', ?)").run(id, new Date().toISOString(), JSON.stringify(args)));
+    this.write(() =>
+      this.db
+        .prepare("INSERT INTO scans (id, started, status, args) VALUES (?, ?, 'running', ?)")
+        .run(id, new Date().toISOString(), JSON.stringify(args)),
+    );
   }
 
   scan(id: string): ScanRow | null {
@@ -167,15 +181,24 @@ export class Store {
   }
 
   progress(scanId: string): ResumeState {
-    const row = this.db.prepare('SELECT step, pending, hosts_done AS hostsDone FROM progress WHERE scan_id = ?').get(scanId) as
-      | { step: string; pending: string; hostsDone: number }
-      | undefined;
+    const row = this.db
+      .prepare('SELECT step, pending, hosts_done AS hostsDone FROM progress WHERE scan_id = ?')
+      .get(scanId) as { step: string; pending: string; hostsDone: number } | undefined;
     if (row === undefined) return { step: 0n, pending: [], hostsDone: 0 };
-    return { step: BigInt(row.step), pending: (JSON.parse(row.pending) as string[]).map((x) => BigInt(x)), hostsDone: row.hostsDone };
+    return {
+      step: BigInt(row.step),
+      pending: (JSON.parse(row.pending) as string[]).map((x) => BigInt(x)),
+      hostsDone: row.hostsDone,
+    };
   }
 
   /** One host's records with the progress that counts it done, in one transaction: a kill never leaves half a host. */
-  recordHost(scanId: string, records: readonly ServiceRecord[], exposed: (r: ServiceRecord) => boolean, state: ResumeState): void {
+  recordHost(
+    scanId: string,
+    records: readonly ServiceRecord[],
+    exposed: (r: ServiceRecord) => boolean,
+    state: ResumeState,
+  ): void {
     this.write(() => {
       for (const r of records) this.insertRecord(scanId, r, exposed(r));
       this.storeProgress(scanId, state);
@@ -184,7 +207,18 @@ export class Store {
 
   private insertRecord(scanId: string, r: ServiceRecord, exposed: boolean): void {
     const e = r.exposure;
-    this.insertService.run(scanId, r.host, r.port, r.protocol, r.product, exposed ? 1 : 0, e?.patients ?? 0, e?.studies ?? 0, e?.instances ?? 0, JSON.stringify(r));
+    this.insertService.run(
+      scanId,
+      r.host,
+      r.port,
+      r.protocol,
+      r.product,
+      exposed ? 1 : 0,
+      e?.patients ?? 0,
+      e?.studies ?? 0,
+      e?.instances ?? 0,
+      JSON.stringify(r),
+    );
     for (const f of r.findings) this.insertFinding.run(scanId, r.host, r.port, f.id, f.severity);
   }
 
@@ -203,7 +237,12 @@ export class Store {
   /** Store one streamed work item; null when the same host and ports came before (probed once). */
   private addInput(scanId: string, host: string, ports: number[], open: boolean): bigint | null {
     let next = this.nextInput.get(scanId);
-    if (next === undefined) next = (this.db.prepare('SELECT COALESCE(MAX(idx), -1) + 1 AS n FROM inputs WHERE scan_id = ?').get(scanId) as { n: number }).n;
+    if (next === undefined)
+      next = (
+        this.db.prepare('SELECT COALESCE(MAX(idx), -1) + 1 AS n FROM inputs WHERE scan_id = ?').get(scanId) as {
+          n: number;
+        }
+      ).n;
     const r = this.insertInput.run(scanId, next, host, JSON.stringify(ports), open ? 1 : 0);
     if (r.changes !== 1) return null;
     this.nextInput.set(scanId, next + 1);
@@ -212,18 +251,32 @@ export class Store {
 
   /** The journal of a streamed scan's input (lines as read, items as expanded). */
   journal(scanId: string): InputJournal {
-    let next = (this.db.prepare('SELECT COALESCE(MAX(n), -1) + 1 AS n FROM input_lines WHERE scan_id = ?').get(scanId) as { n: number }).n;
+    let next = (
+      this.db.prepare('SELECT COALESCE(MAX(n), -1) + 1 AS n FROM input_lines WHERE scan_id = ?').get(scanId) as {
+        n: number;
+      }
+    ).n;
     const add = this.db.prepare('INSERT INTO input_lines (scan_id, n, text) VALUES (?, ?, ?)');
     const done = this.db.prepare('UPDATE input_lines SET done = 1 WHERE scan_id = ? AND n = ?');
     return {
       addInput: (host, ports, open) => this.journalWrite(() => this.addInput(scanId, host, ports, open)),
-      addLine: (text) => this.journalWrite(() => (add.run(scanId, next, text), next++)),
+      addLine: (text) =>
+        this.journalWrite(() => {
+          add.run(scanId, next, text);
+          return next++;
+        }),
       lineDone: (n) => void this.journalWrite(() => done.run(scanId, n)),
     };
   }
 
   inputLines(scanId: string): Array<{ n: number; text: string | null; done: boolean }> {
-    return (this.db.prepare('SELECT n, text, done FROM input_lines WHERE scan_id = ? ORDER BY n').all(scanId) as Array<{ n: number; text: string | null; done: number }>).map((r) => ({ ...r, done: r.done === 1 }));
+    return (
+      this.db.prepare('SELECT n, text, done FROM input_lines WHERE scan_id = ? ORDER BY n').all(scanId) as Array<{
+        n: number;
+        text: string | null;
+        done: number;
+      }>
+    ).map((r) => ({ ...r, done: r.done === 1 }));
   }
 
   inputCount(scanId: string): number {
@@ -233,7 +286,12 @@ export class Store {
   /** Streamed work items stored so far (for --resume of a `-iL -` scan): the pending ones, then arrival order from `from.step`. */
   *inputs(scanId: string, from: ResumeState): Generator<WorkItem> {
     type Row = { idx: number; host: string; ports: string; open: number };
-    const item = (row: Row): WorkItem => ({ idx: BigInt(row.idx), host: row.host, ports: JSON.parse(row.ports) as number[], open: row.open === 1 });
+    const item = (row: Row): WorkItem => ({
+      idx: BigInt(row.idx),
+      host: row.host,
+      ports: JSON.parse(row.ports) as number[],
+      open: row.open === 1,
+    });
     const one = this.db.prepare('SELECT idx, host, ports, open FROM inputs WHERE scan_id = ? AND idx = ?');
     for (const idx of from.pending) {
       const row = one.get(scanId, idx) as Row | undefined;
@@ -241,7 +299,9 @@ export class Store {
     }
     // read a page at a time, never through a statement held open across a yield: the scan writes to
     // this connection between items, and SQLite refuses that while a query is being stepped
-    const page = this.db.prepare('SELECT idx, host, ports, open FROM inputs WHERE scan_id = ? AND idx >= ? ORDER BY idx LIMIT ?');
+    const page = this.db.prepare(
+      'SELECT idx, host, ports, open FROM inputs WHERE scan_id = ? AND idx >= ? ORDER BY idx LIMIT ?',
+    );
     for (let at = from.step; ; ) {
       const rows = page.all(scanId, at, INPUT_PAGE) as Row[];
       for (const row of rows) yield { ...item(row), next: BigInt(row.idx) + 1n };
@@ -264,7 +324,9 @@ export class Store {
 
   /** Service records of a scan, streamed in host/port order. */
   *services(scanId: string): Generator<ServiceRecord> {
-    for (const row of this.db.prepare('SELECT record FROM services WHERE scan_id = ? ORDER BY host, port').iterate(scanId) as Iterable<{ record: string }>) {
+    for (const row of this.db
+      .prepare('SELECT record FROM services WHERE scan_id = ? ORDER BY host, port')
+      .iterate(scanId) as Iterable<{ record: string }>) {
       yield JSON.parse(row.record) as ServiceRecord;
     }
   }
@@ -289,7 +351,9 @@ export class Store {
   }
 
   latestScanId(): string | null {
-    const row = this.db.prepare('SELECT id FROM scans ORDER BY started DESC LIMIT 1').get() as { id: string } | undefined;
+    const row = this.db.prepare('SELECT id FROM scans ORDER BY started DESC LIMIT 1').get() as
+      | { id: string }
+      | undefined;
     return row?.id ?? null;
   }
 

@@ -82,10 +82,13 @@ export class ConnectSweeper {
     while (this.inFlight < this.maxInFlight && this.head < this.queue.length) {
       const wait = this.rate.tryTake();
       if (wait > 0) {
-        this.pumpTimer ??= setTimeout(() => {
-          this.pumpTimer = null;
-          this.pump();
-        }, Math.max(1, Math.ceil(wait)));
+        this.pumpTimer ??= setTimeout(
+          () => {
+            this.pumpTimer = null;
+            this.pump();
+          },
+          Math.max(1, Math.ceil(wait)),
+        );
         return;
       }
       const a = this.queue[this.head++] as Attempt;

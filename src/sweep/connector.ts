@@ -46,7 +46,9 @@ interface TcpWrapBinding {
 function tcpWrap(): TcpWrapBinding | null {
   if (process.env['OPENDOOR_CONNECTOR'] === 'socket') return null;
   try {
-    const b = (process as unknown as { binding(name: string): unknown }).binding('tcp_wrap') as Partial<TcpWrapBinding> | undefined;
+    const b = (process as unknown as { binding(name: string): unknown }).binding('tcp_wrap') as
+      | Partial<TcpWrapBinding>
+      | undefined;
     const proto = b?.TCP?.prototype as Partial<TcpHandle> | undefined;
     const ok =
       typeof b?.TCPConnectWrap === 'function' &&

@@ -65,7 +65,7 @@ function encode(id: number, host: string, ports: readonly number[]): Buffer | nu
   b[4] = a.family;
   b[5] = ports.length;
   for (let i = 0; i < alen; i++) b[6 + i] = Number((a.value >> BigInt(8 * (alen - 1 - i))) & 0xffn);
-  ports.forEach((p, i) => b.writeUInt16LE(p, 6 + alen + 2 * i));
+  for (const [i, p] of ports.entries()) b.writeUInt16LE(p, 6 + alen + 2 * i);
   return b;
 }
 
@@ -98,7 +98,9 @@ export class NativeSweeper {
   private readonly watchdog: NodeJS.Timeout;
 
   private startHelper(): Helper {
-    const child = spawn(HELPER_PATH, [String(this.o.timeoutMs), String(this.perHelper)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(HELPER_PATH, [String(this.o.timeoutMs), String(this.perHelper)], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const h: Helper = { child, held: 0, stderr: '', heard: performance.now() };
     let pending: Buffer = Buffer.alloc(0);
     child.stdout.on('data', (b: Buffer) => {
@@ -120,7 +122,12 @@ export class NativeSweeper {
     child.stderr.on('data', (b: Buffer) => (h.stderr = (h.stderr + b.toString()).slice(-500)));
     child.stdin.on('error', () => undefined); // a dead helper is handled on 'exit'
     child.on('error', (e) => this.drop(h, e));
-    child.on('exit', (code, signal) => this.drop(h, new Error(`sweep helper exited (${signal ?? code})${h.stderr !== '' ? `: ${h.stderr.trim()}` : ''}`)));
+    child.on('exit', (code, signal) =>
+      this.drop(
+        h,
+        new Error(`sweep helper exited (${signal ?? code})${h.stderr !== '' ? `: ${h.stderr.trim()}` : ''}`),
+      ),
+    );
     return h;
   }
 
@@ -185,7 +192,8 @@ export class NativeSweeper {
           await new Promise<void>((r) => this.waiting.push(r));
           helper = this.leastHeld();
         }
-        for (let wait = this.o.rate.tryTake(ports.length); wait > 0; wait = this.o.rate.tryTake(ports.length)) await sleep(Math.max(1, Math.ceil(wait)));
+        for (let wait = this.o.rate.tryTake(ports.length); wait > 0; wait = this.o.rate.tryTake(ports.length))
+          await sleep(Math.max(1, Math.ceil(wait)));
         // chosen again after the waits, with nothing awaited until the job is on its way: a helper
         // that died meanwhile is never written to (its answers would never come)
         helper = this.leastHeld();

@@ -48,6 +48,7 @@ export class RateLimiter {
     const now = nowUs();
     for (;;) {
       const tat = Atomics.load(this.tat, 0);
+      // biome-ignore lint/complexity/useMathMinMax: bigint, which Math.max does not take
       const base = tat > now ? tat : now;
       const ahead = base - now - this.toleranceUs;
       if (ahead > 0n) return Number(ahead) / 1000;

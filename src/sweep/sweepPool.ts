@@ -25,15 +25,26 @@ export interface SweepPoolOptions {
 
 export class SweepPool {
   private lanes: Lane[];
-  private readonly pending = new Map<number, { resolve: (r: SweepResult[]) => void; reject: (e: Error) => void; lane: Lane; jobs: number }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (r: SweepResult[]) => void; reject: (e: Error) => void; lane: Lane; jobs: number }
+  >();
   private next = 0;
   private local: ConnectSweeper | null = null;
 
   constructor(private readonly o: SweepPoolOptions) {
-    const data: SweepWorkerData = { rate: o.rate.buffer, perSecond: o.rate.perSecond, timeoutMs: o.timeoutMs, inFlight: Math.max(16, Math.ceil(o.inFlight / Math.max(1, o.threads))) };
+    const data: SweepWorkerData = {
+      rate: o.rate.buffer,
+      perSecond: o.rate.perSecond,
+      timeoutMs: o.timeoutMs,
+      inFlight: Math.max(16, Math.ceil(o.inFlight / Math.max(1, o.threads))),
+    };
     this.lanes = Array.from({ length: o.threads }, () => {
       // small heaps: a sweep worker holds sockets, not data
-      const worker = new Worker(new URL('./sweepWorker.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 } });
+      const worker = new Worker(new URL('./sweepWorker.js', import.meta.url), {
+        workerData: data,
+        resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 },
+      });
       const lane: Lane = { worker, jobs: 0 };
       worker.on('message', (reply: SweepReply) => {
         const p = this.pending.get(reply.id);

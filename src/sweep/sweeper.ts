@@ -28,7 +28,9 @@ export function openSweeper(o: SweeperOptions): Sweeper & { kind: 'native' | 'js
     // no threads: the pool sweeps on the calling thread, and only once it is asked to
     const local = new SweepPool({ ...o, threads: 0 });
     const fallback = (jobs: SweepJob[]) => local.sweep(jobs);
-    return Object.assign(new NativeSweeper({ ...o, processes: Math.max(1, o.parallel), fallback }), { kind: 'native' as const });
+    return Object.assign(new NativeSweeper({ ...o, processes: Math.max(1, o.parallel), fallback }), {
+      kind: 'native' as const,
+    });
   }
   return Object.assign(new SweepPool({ ...o, threads: o.parallel }), { kind: 'js' as const });
 }

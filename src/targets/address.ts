@@ -29,7 +29,8 @@ export function parseIPv6(text: string): bigint | null {
   }
   const halves = t.split('::');
   if (halves.length > 2) return null;
-  const words = (part: string | undefined) => (part === undefined || part === '' ? [] : part.split(':').map((h) => parseInt(h, 16)));
+  const words = (part: string | undefined) =>
+    part === undefined || part === '' ? [] : part.split(':').map((h) => parseInt(h, 16));
   const left = words(halves[0]);
   const right = words(halves[1]);
   const fill = 8 - left.length - right.length;

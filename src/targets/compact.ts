@@ -51,7 +51,11 @@ class V4Blocks {
 
   intervals(): Interval[] {
     this.mergeInPlace();
-    return Array.from(this.buf.subarray(0, this.n), (x) => ({ family: 4 as const, first: x >> 32n, last: x & 0xffffffffn }));
+    return Array.from(this.buf.subarray(0, this.n), (x) => ({
+      family: 4 as const,
+      first: x >> 32n,
+      last: x & 0xffffffffn,
+    }));
   }
 }
 
@@ -60,7 +64,8 @@ function textOf(iv: Interval): string {
   const at = (value: bigint) => formatAddress({ family: iv.family, value });
   if (iv.first === iv.last) return at(iv.first);
   const size = iv.last - iv.first + 1n;
-  if ((size & (size - 1n)) === 0n && iv.first % size === 0n) return `${at(iv.first)}/${bits(iv.family) - (size.toString(2).length - 1)}`;
+  if ((size & (size - 1n)) === 0n && iv.first % size === 0n)
+    return `${at(iv.first)}/${bits(iv.family) - (size.toString(2).length - 1)}`;
   return `${at(iv.first)}-${at(iv.last)}`;
 }
 
@@ -89,8 +94,12 @@ export function compactEntries(entries: Iterable<InputEntry>): InputEntry[] {
     }
   }
   const blocks = [...v4.intervals(), ...mergeIntervals(v6)];
-  const out: InputEntry[] = blocks.map((iv) => ({ spec: { kind: 'block', family: iv.family, first: iv.first, last: iv.last, text: textOf(iv) }, ports: null }));
+  const out: InputEntry[] = blocks.map((iv) => ({
+    spec: { kind: 'block', family: iv.family, first: iv.first, last: iv.last, text: textOf(iv) },
+    ports: null,
+  }));
   for (const e of names.values()) out.push(e);
-  for (const e of withPorts.values()) if (e.spec.kind === 'host' || !covers(blocks, e.spec.family, e.spec.first, e.spec.last)) out.push(e);
+  for (const e of withPorts.values())
+    if (e.spec.kind === 'host' || !covers(blocks, e.spec.family, e.spec.first, e.spec.last)) out.push(e);
   return out;
 }

@@ -41,7 +41,8 @@ function target(file: string, line: number, text: string): TargetSpec {
 
 function portNumber(file: string, line: number, text: string): number {
   const n = Number(text);
-  if (!/^\d{1,5}$/.test(text) || n < 1 || n > 65535) throw new InputFileError(file, line, `"${text}" is not a port number`);
+  if (!/^\d{1,5}$/.test(text) || n < 1 || n > 65535)
+    throw new InputFileError(file, line, `"${text}" is not a port number`);
   return n;
 }
 
@@ -53,7 +54,9 @@ function nmapHost(file: string, line: number, hostXml: string): InputEntry[] {
   if (/<status state="down"/.test(hostXml)) return [];
   const addr = /<address addr="([^"]+)" addrtype="ipv[46]"/.exec(hostXml)?.[1];
   if (addr === undefined) throw new InputFileError(file, line, 'nmap host without an IP address');
-  const ports = [...hostXml.matchAll(/<port protocol="tcp" portid="(\d+)">\s*<state state="open"/g)].map((p) => portNumber(file, line, p[1] ?? ''));
+  const ports = [...hostXml.matchAll(/<port protocol="tcp" portid="(\d+)">\s*<state state="open"/g)].map((p) =>
+    portNumber(file, line, p[1] ?? ''),
+  );
   const scanned = /<ports>/.test(hostXml);
   return scanned && ports.length === 0 ? [] : [{ spec: target(file, line, addr), ports: scanned ? ports : null }];
 }
@@ -117,7 +120,8 @@ export class LineParser {
       const next = rest.search(/<host[\s>]/);
       this.xml = next < 0 ? '' : rest.slice(next);
     }
-    if (this.xml.length > MAX_HOST_XML) throw new InputFileError(this.file, this.xmlLine, 'nmap host element over 1 MiB');
+    if (this.xml.length > MAX_HOST_XML)
+      throw new InputFileError(this.file, this.xmlLine, 'nmap host element over 1 MiB');
     return out;
   }
 
@@ -130,8 +134,11 @@ export class LineParser {
       throw new InputFileError(this.file, n, 'not a masscan JSON record');
     }
     const r = rec as { ip?: unknown; ports?: Array<{ port?: unknown; status?: unknown; proto?: unknown }> };
-    if (typeof r.ip !== 'string' || !Array.isArray(r.ports)) throw new InputFileError(this.file, n, 'masscan record without "ip" and "ports"');
-    const ports = r.ports.filter((p) => (p.status ?? 'open') === 'open' && (p.proto ?? 'tcp') === 'tcp').map((p) => portNumber(this.file, n, String(p.port)));
+    if (typeof r.ip !== 'string' || !Array.isArray(r.ports))
+      throw new InputFileError(this.file, n, 'masscan record without "ip" and "ports"');
+    const ports = r.ports
+      .filter((p) => (p.status ?? 'open') === 'open' && (p.proto ?? 'tcp') === 'tcp')
+      .map((p) => portNumber(this.file, n, String(p.port)));
     return ports.length > 0 ? [{ spec: target(this.file, n, r.ip), ports }] : [];
   }
 
@@ -156,7 +163,12 @@ export class LineParser {
     const ip = cols[this.zmapColumns.ip];
     if (ip === undefined || ip === '') throw new InputFileError(this.file, n, 'zmap row without saddr');
     const port = this.zmapColumns.port >= 0 ? cols[this.zmapColumns.port] : undefined;
-    return [{ spec: target(this.file, n, ip), ports: port !== undefined && port !== '' ? [portNumber(this.file, n, port)] : null }];
+    return [
+      {
+        spec: target(this.file, n, ip),
+        ports: port !== undefined && port !== '' ? [portNumber(this.file, n, port)] : null,
+      },
+    ];
   }
 
   private list(raw: string, n: number): InputEntry[] {

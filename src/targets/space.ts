@@ -14,7 +14,8 @@ export interface Interval {
   last: bigint;
 }
 
-const order = (a: Interval, b: Interval): number => a.family - b.family || (a.first < b.first ? -1 : a.first > b.first ? 1 : 0);
+const order = (a: Interval, b: Interval): number =>
+  a.family - b.family || (a.first < b.first ? -1 : a.first > b.first ? 1 : 0);
 
 /** Sorted, disjoint, adjacent ones joined. */
 export function mergeIntervals(list: Interval[]): Interval[] {
@@ -38,7 +39,11 @@ function subtract(blocks: Interval[], cuts: Interval[]): Interval[] {
   for (const b of blocks) {
     let first = b.first;
     // cuts wholly before this block are before every later block too
-    for (let cut = cuts[c]; cut !== undefined && (cut.family < b.family || (cut.family === b.family && cut.last < first)); cut = cuts[++c]);
+    for (
+      let cut = cuts[c];
+      cut !== undefined && (cut.family < b.family || (cut.family === b.family && cut.last < first));
+      cut = cuts[++c]
+    );
     for (let k = c; k < cuts.length; k++) {
       const cut = cuts[k] as Interval;
       if (cut.family !== b.family || cut.first > b.last) break;
@@ -136,7 +141,12 @@ export class TargetSpace {
  * `from` starts at that step of the walk (a resumed scan jumps there in O(k) multiplications);
  * `cursor.step` is, after each value, the step to resume from to continue right after it.
  */
-export function* permutation(n: bigint, seed: bigint, from = 0n, cursor: { step: bigint } = { step: 0n }): Generator<bigint> {
+export function* permutation(
+  n: bigint,
+  seed: bigint,
+  from = 0n,
+  cursor: { step: bigint } = { step: 0n },
+): Generator<bigint> {
   cursor.step = from;
   if (n <= 0n) return;
   if (n === 1n) {
@@ -150,7 +160,7 @@ export function* permutation(n: bigint, seed: bigint, from = 0n, cursor: { step:
   const m = 1n << bits;
   const mask = m - 1n;
   const mix = (seed * 0x9e3779b97f4a7c15n) & 0xffffffffffffffffn;
-  const a = ((mix & mask) & ~3n) | 1n; // ≡ 1 (mod 4)
+  const a = (mix & mask & ~3n) | 1n; // ≡ 1 (mod 4)
   const c = (((mix >> 7n) | 1n) & mask) | 1n; // odd
   let x = (mix >> 13n) & mask;
   // x ← f^from(x): square the affine map a·x + c (all its powers commute)

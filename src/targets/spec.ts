@@ -28,7 +28,8 @@ export function parseTarget(raw: string): TargetSpec {
     const prefixText = text.slice(slash + 1);
     if (base === null) throw new TargetSyntaxError(`"${text}": not an IP address before "/"`);
     const max = bits(base.family);
-    if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > max) throw new TargetSyntaxError(`"${text}": prefix length must be 0..${max}`);
+    if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > max)
+      throw new TargetSyntaxError(`"${text}": prefix length must be 0..${max}`);
     const hostBits = BigInt(max - Number(prefixText));
     const first = (base.value >> hostBits) << hostBits;
     return block({ family: base.family, value: first }, first + (1n << hostBits) - 1n, text);
@@ -42,7 +43,8 @@ export function parseTarget(raw: string): TargetSpec {
       if (end === null && start.family === 4 && /^\d{1,3}$/.test(endText) && Number(endText) <= 255) {
         end = { family: 4, value: (start.value & ~0xffn) | BigInt(Number(endText)) };
       }
-      if (end === null || end.family !== start.family) throw new TargetSyntaxError(`"${text}": range end is not an address of the same family`);
+      if (end === null || end.family !== start.family)
+        throw new TargetSyntaxError(`"${text}": range end is not an address of the same family`);
       if (end.value < start.value) throw new TargetSyntaxError(`"${text}": range ends before it starts`);
       return block(start, end.value, text);
     }
@@ -72,4 +74,3 @@ export function contains(spec: TargetSpec, address: string): boolean {
   const a = parseAddress(address);
   return a !== null && a.family === spec.family && a.value >= spec.first && a.value <= spec.last;
 }
-

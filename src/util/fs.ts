@@ -7,7 +7,10 @@ import path from 'node:path';
  * (`/proc/x/y` spins at 100% CPU); this ends with the first error (ENOENT, EACCES, ENOTDIR…).
  */
 export function makeDirs(dir: string): void {
-  const parts = path.resolve(dir).split(path.sep).filter((p) => p !== '');
+  const parts = path
+    .resolve(dir)
+    .split(path.sep)
+    .filter((p) => p !== '');
   let at: string = path.sep;
   for (const part of parts) {
     at = path.join(at, part);

@@ -20,7 +20,10 @@ export interface CliRun {
 export function runCli(args: string[], input?: string, env: Record<string, string> = {}): Promise<CliRun> {
   return new Promise((resolve) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, XDG_DATA_HOME: DATA_HOME, ...env } });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, XDG_DATA_HOME: DATA_HOME, ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -33,14 +36,20 @@ export function runCli(args: string[], input?: string, env: Record<string, strin
 
 /** Start the CLI without waiting (to interrupt it). */
 export function startCli(args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, XDG_DATA_HOME: DATA_HOME, ...env } });
+  return spawn(process.execPath, [CLI, ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, XDG_DATA_HOME: DATA_HOME, ...env },
+  });
 }
 
 /** Runs the CLI on a pseudo-terminal (python3's pty), as in an interactive shell: stdout and stderr are one stream. */
 export function runCliOnTty(args: string[]): Promise<{ code: number; output: string }> {
   const spawnOnPty = 'import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)';
   return new Promise((resolve) => {
-    const child = spawn('python3', ['-c', spawnOnPty, process.execPath, CLI, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, XDG_DATA_HOME: DATA_HOME } });
+    const child = spawn('python3', ['-c', spawnOnPty, process.execPath, CLI, ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, XDG_DATA_HOME: DATA_HOME },
+    });
     let output = '';
     child.stdout.on('data', (b: Buffer) => (output += b.toString()));
     child.on('close', (code) => resolve({ code: code ?? -1, output }));

@@ -18,21 +18,41 @@ export function assertServiceRecord(r: Record<string, unknown>): void {
   const d = r['dicom'] as Record<string, unknown> | null;
   assert.equal(d !== null, r['protocol'] === 'dicom', `${where}: dicom object present exactly when protocol is dicom`);
   if (d !== null) {
-    for (const k of ['implementationClassUid', 'implementationVersionName', 'calledAe']) assert.ok(isNullableString(d[k]), `${where} dicom.${k}`);
-    for (const k of ['anyCalledAe', 'anyCallingAe', 'echo', 'find', 'retrieve', 'storageAccepted']) assert.ok(k in d && isNullableBool(d[k]), `${where} dicom.${k}`);
+    for (const k of ['implementationClassUid', 'implementationVersionName', 'calledAe'])
+      assert.ok(isNullableString(d[k]), `${where} dicom.${k}`);
+    for (const k of ['anyCalledAe', 'anyCallingAe', 'echo', 'find', 'retrieve', 'storageAccepted'])
+      assert.ok(k in d && isNullableBool(d[k]), `${where} dicom.${k}`);
     const rj = d['rejection'] as Record<string, unknown> | null;
-    assert.ok(rj === null || (typeof rj['result'] === 'number' && typeof rj['source'] === 'number' && typeof rj['reason'] === 'number'), `${where} dicom.rejection`);
+    assert.ok(
+      rj === null ||
+        (typeof rj['result'] === 'number' && typeof rj['source'] === 'number' && typeof rj['reason'] === 'number'),
+      `${where} dicom.rejection`,
+    );
   }
   const h = r['http'] as Record<string, unknown> | null;
-  assert.ok(h === null || (['none', 'required', 'default-credentials', null].includes(h['auth'] as string | null) && 'status' in h && 'server' in h && 'api' in h), `${where} http`);
+  assert.ok(
+    h === null ||
+      (['none', 'required', 'default-credentials', null].includes(h['auth'] as string | null) &&
+        'status' in h &&
+        'server' in h &&
+        'api' in h),
+    `${where} http`,
+  );
   const t = r['tls'] as Record<string, unknown> | null;
   assert.equal(t !== null, r['transport'] === 'tls', `${where}: tls object present exactly on tls`);
-  if (t !== null) for (const k of ['version', 'subject', 'issuer', 'selfSigned', 'notAfter', 'clientCertRequired']) assert.ok(k in t, `${where} tls.${k}`);
+  if (t !== null)
+    for (const k of ['version', 'subject', 'issuer', 'selfSigned', 'notAfter', 'clientCertRequired'])
+      assert.ok(k in t, `${where} tls.${k}`);
   const e = r['exposure'] as Record<string, unknown> | null;
   if (e !== null) {
-    for (const k of ['patients', 'studies', 'series', 'instances']) assert.ok(Number.isInteger(e[k]) && (e[k] as number) >= 0, `${where} exposure.${k}`);
+    for (const k of ['patients', 'studies', 'series', 'instances'])
+      assert.ok(Number.isInteger(e[k]) && (e[k] as number) >= 0, `${where} exposure.${k}`);
     assert.equal(typeof e['complete'], 'boolean', where);
-    assert.ok(Array.isArray(e['phi']) && (e['phi'] as unknown[]).every((p) => typeof p === 'string' && /^[A-Z][A-Za-z]+$/.test(p)), `${where} exposure.phi holds attribute keywords`);
+    assert.ok(
+      Array.isArray(e['phi']) &&
+        (e['phi'] as unknown[]).every((p) => typeof p === 'string' && /^[A-Z][A-Za-z]+$/.test(p)),
+      `${where} exposure.phi holds attribute keywords`,
+    );
   }
   assert.ok(Array.isArray(r['findings']), where);
   for (const f of r['findings'] as Array<Record<string, unknown>>) {
@@ -45,5 +65,6 @@ export function assertServiceRecord(r: Record<string, unknown>): void {
 export function assertSummaryRecord(r: Record<string, unknown>): void {
   assert.equal(r['type'], 'summary');
   assert.equal(typeof r['scanId'], 'string');
-  for (const k of ['targets', 'services', 'exposedServices', 'patients', 'studies', 'instances', 'elapsedMs']) assert.ok(Number.isInteger(r[k]), `summary.${k}`);
+  for (const k of ['targets', 'services', 'exposedServices', 'patients', 'studies', 'instances', 'elapsedMs'])
+    assert.ok(Number.isInteger(r[k]), `summary.${k}`);
 }

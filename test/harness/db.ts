@@ -9,7 +9,13 @@ export function digest(db: string): string[] {
     const rows = d.prepare('SELECT record FROM services').all() as Array<{ record: string }>;
     return rows
       .map((r) => JSON.parse(r.record) as ServiceRecord)
-      .map((s) => `${s.host}:${s.port} ${s.protocol}/${s.transport} ${s.product ?? '-'} ${s.dicom?.calledAe ?? '-'} ${s.findings.map((f) => f.id).sort().join(',')}`)
+      .map(
+        (s) =>
+          `${s.host}:${s.port} ${s.protocol}/${s.transport} ${s.product ?? '-'} ${s.dicom?.calledAe ?? '-'} ${s.findings
+            .map((f) => f.id)
+            .sort()
+            .join(',')}`,
+      )
       .sort();
   } finally {
     d.close();
@@ -37,4 +43,3 @@ export async function doneCount(db: string): Promise<number> {
     return 0;
   }
 }
-

@@ -13,7 +13,11 @@ const IMPLICIT = '1.2.840.10008.1.2';
 
 /** A-ASSOCIATE-AC accepting presentation contexts 1, 3, … 31 with Implicit VR Little Endian. */
 export function acceptAll(): Buffer {
-  const presentationContexts = Array.from({ length: 16 }, (_, i) => ({ id: 2 * i + 1, result: 0, transferSyntax: IMPLICIT }));
+  const presentationContexts = Array.from({ length: 16 }, (_, i) => ({
+    id: 2 * i + 1,
+    result: 0,
+    transferSyntax: IMPLICIT,
+  }));
   return encodeAssociateAc({
     protocolVersion: 1,
     calledAe: 'HOSTILE',
@@ -36,9 +40,12 @@ function studyAnswer(n: number): Buffer {
   return Buffer.concat([el, uid]);
 }
 
-export async function startEndlessFindPeer(host: string, port: number): Promise<{ stop(): Promise<void>; cancels: number }> {
+export async function startEndlessFindPeer(
+  host: string,
+  port: number,
+): Promise<{ stop(): Promise<void>; cancels: number }> {
   const sockets = new Set<net.Socket>();
-  const state = { cancels: 0, stop: async () => undefined as void };
+  const state = { cancels: 0, stop: async (): Promise<void> => undefined };
   const srv = net.createServer((socket) => {
     sockets.add(socket);
     socket.on('error', () => undefined);
@@ -58,7 +65,17 @@ export async function startEndlessFindPeer(host: string, port: number): Promise<
         while (!socket.destroyed && n < 1e9) {
           const ok = socket.write(
             encodePDataTf([
-              { contextId: 1, isCommand: true, isLast: true, data: encodeCommand({ commandField: CommandField.CFindRsp, messageIdBeingRespondedTo: messageId, status: Status.Pending, commandDataSetType: 0 }) },
+              {
+                contextId: 1,
+                isCommand: true,
+                isLast: true,
+                data: encodeCommand({
+                  commandField: CommandField.CFindRsp,
+                  messageIdBeingRespondedTo: messageId,
+                  status: Status.Pending,
+                  commandDataSetType: 0,
+                }),
+              },
               { contextId: 1, isCommand: false, isLast: true, data: studyAnswer(n++) },
             ]),
           );
@@ -88,12 +105,23 @@ export async function startEndlessFindPeer(host: string, port: number): Promise<
         for (const pdv of pdu.pdvs) {
           if (pdv.isCommand) {
             command = decodeCommand(pdv.data);
-            if (command.commandField === CommandField.CEchoRq) send({ commandField: CommandField.CEchoRsp, messageIdBeingRespondedTo: command.messageId, status: Status.Success, commandDataSetType: NO_DATA_SET });
+            if (command.commandField === CommandField.CEchoRq)
+              send({
+                commandField: CommandField.CEchoRsp,
+                messageIdBeingRespondedTo: command.messageId,
+                status: Status.Success,
+                commandDataSetType: NO_DATA_SET,
+              });
             if (command.commandField === CommandField.CCancelRq) state.cancels++; // and ignored
           } else if (command?.commandField === CommandField.CFindRq && !streaming) {
             // opendoor's permission test asks for a UID under its own root: answer it honestly
             if (pdv.data.includes(Buffer.from(OPENDOOR_IMPLEMENTATION_CLASS_UID))) {
-              send({ commandField: CommandField.CFindRsp, messageIdBeingRespondedTo: command.messageId, status: Status.Success, commandDataSetType: NO_DATA_SET });
+              send({
+                commandField: CommandField.CFindRsp,
+                messageIdBeingRespondedTo: command.messageId,
+                status: Status.Success,
+                commandDataSetType: NO_DATA_SET,
+              });
             } else {
               stream(command.messageId ?? 1);
             }

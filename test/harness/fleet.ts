@@ -42,7 +42,12 @@ export const LOCKED_ORTHANC_DICOM = {
 };
 
 /** An Orthanc that lets any peer query and retrieve: what the investigations found on the internet. */
-export const OPEN_ORTHANC = { DicomCheckCalledAet: false, DicomAlwaysAllowFind: true, DicomAlwaysAllowGet: true, DicomAlwaysAllowMove: true };
+export const OPEN_ORTHANC = {
+  DicomCheckCalledAet: false,
+  DicomAlwaysAllowFind: true,
+  DicomAlwaysAllowGet: true,
+  DicomAlwaysAllowMove: true,
+};
 
 export interface Fleet {
   archive: Archive;
@@ -61,9 +66,17 @@ async function httpServer(host: string, port: number): Promise<TestServer> {
 
 /** Fail fast and clearly when another fleet (or anything else) already holds a test address. */
 async function assertFree(): Promise<void> {
-  const checks = [[FLEET.orthancOpen, 4242], [FLEET.orthancLocked, 8042], [FLEET.qrGuessable, 11112], [FLEET.tlsOpen, 2762], [FLEET.httpOnDicomPort, DICOM_PORT], [FLEET.tarpit, DICOM_PORT]] as const;
+  const checks = [
+    [FLEET.orthancOpen, 4242],
+    [FLEET.orthancLocked, 8042],
+    [FLEET.qrGuessable, 11112],
+    [FLEET.tlsOpen, 2762],
+    [FLEET.httpOnDicomPort, DICOM_PORT],
+    [FLEET.tarpit, DICOM_PORT],
+  ] as const;
   for (const [host, port] of checks) {
-    if (await listening(host, port)) throw new Error(`${host}:${port} is already in use: is another test fleet or demo running?`);
+    if (await listening(host, port))
+      throw new Error(`${host}:${port} is already in use: is another test fleet or demo running?`);
   }
 }
 
@@ -78,18 +91,28 @@ export async function startFleet(): Promise<Fleet> {
   };
   const results = await Promise.allSettled([
     startOrthanc({ host: FLEET.orthancOpen, files: archive.files, config: OPEN_ORTHANC }),
-      startOrthanc({
-        host: FLEET.orthancLocked,
-        files: archive.files,
-        credentials: { user: 'admin', password: 'fleet-Secret-1' },
-        config: { ...LOCKED_ORTHANC_DICOM, AuthenticationEnabled: true, RegisteredUsers: { admin: 'fleet-Secret-1' } },
-      }),
-      startDcmqrscp({ host: FLEET.qrGuessable, aet: 'ARCHIVE', peers: 'ANY', files: archive.files }),
-      startDcmqrscp({ host: FLEET.qrKnownPeers, aet: 'PACS', peers: [{ aet: 'KNOWNSCU', host: '127.0.0.1', port: 11113 }], files: archive.files }),
-      startStorescpTls({ host: FLEET.tlsClientCert, requireClientCert: true }),
-      startStorescpTls({ host: FLEET.tlsOpen, requireClientCert: false }),
-      httpServer(FLEET.httpOnDicomPort, DICOM_PORT),
-      startHostile(FLEET.tarpit, DICOM_PORT, ['stall']).then((p) => ({ host: p.host, ports: { dicom: DICOM_PORT }, log: () => '', stop: p.stop })),
+    startOrthanc({
+      host: FLEET.orthancLocked,
+      files: archive.files,
+      credentials: { user: 'admin', password: 'fleet-Secret-1' },
+      config: { ...LOCKED_ORTHANC_DICOM, AuthenticationEnabled: true, RegisteredUsers: { admin: 'fleet-Secret-1' } },
+    }),
+    startDcmqrscp({ host: FLEET.qrGuessable, aet: 'ARCHIVE', peers: 'ANY', files: archive.files }),
+    startDcmqrscp({
+      host: FLEET.qrKnownPeers,
+      aet: 'PACS',
+      peers: [{ aet: 'KNOWNSCU', host: '127.0.0.1', port: 11113 }],
+      files: archive.files,
+    }),
+    startStorescpTls({ host: FLEET.tlsClientCert, requireClientCert: true }),
+    startStorescpTls({ host: FLEET.tlsOpen, requireClientCert: false }),
+    httpServer(FLEET.httpOnDicomPort, DICOM_PORT),
+    startHostile(FLEET.tarpit, DICOM_PORT, ['stall']).then((p) => ({
+      host: p.host,
+      ports: { dicom: DICOM_PORT },
+      log: () => '',
+      stop: p.stop,
+    })),
   ]);
   for (const r of results) if (r.status === 'fulfilled') servers.push(r.value);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -54,7 +54,11 @@ export function mutate(rng: Rng, bytes: Buffer, pdu: boolean): { out: Buffer; cu
   if (kind === 'cut') return { out: b.subarray(0, at), cut: true, what: `cut at ${at}` };
   if (kind === 'insert') {
     const extra = Buffer.from(Array.from({ length: 1 + Math.floor(rng() * 16) }, () => Math.floor(rng() * 256)));
-    return { out: Buffer.concat([b.subarray(0, at), extra, b.subarray(at)]), cut: false, what: `insert ${extra.length} at ${at}` };
+    return {
+      out: Buffer.concat([b.subarray(0, at), extra, b.subarray(at)]),
+      cut: false,
+      what: `insert ${extra.length} at ${at}`,
+    };
   }
   const value = pick(rng, LENGTHS);
   if (kind === 'pdu-length' && b.length >= 6) {
@@ -95,7 +99,11 @@ function planFor(rng: Rng, kind: FarmPort['kind']): Plan {
   if (rng() < 0.25) return { at: null, closeAfterMs: 0, extras: 0 };
   // early answers most often (association, C-ECHO, the find test), later ones (C-FIND, C-GET) too
   const at = kind === 'pdu' ? Math.floor(rng() * rng() * 14) : Math.floor(rng() * rng() * 1500);
-  return { at, closeAfterMs: pick(rng, CLOSE_AFTER_MS), extras: kind === 'pdu' && rng() < 0.3 ? 1 + Math.floor(rng() * 5) : 0 };
+  return {
+    at,
+    closeAfterMs: pick(rng, CLOSE_AFTER_MS),
+    extras: kind === 'pdu' && rng() < 0.3 ? 1 + Math.floor(rng() * 5) : 0,
+  };
 }
 
 /** Cuts a stream into whole PDUs (no caps: the backend is a real server of ours). */
@@ -195,7 +203,12 @@ export async function startFarm(seed: number, hosts: string[], ports: FarmPort[]
 }
 
 /** A TLS terminator on a loopback address in front of `target` (the farm mutates its ciphertext). */
-export async function startTlsFront(host: string, port: number, target: { host: string; port: number }, cert: { key: Buffer; cert: Buffer }): Promise<{ stop(): Promise<void> }> {
+export async function startTlsFront(
+  host: string,
+  port: number,
+  target: { host: string; port: number },
+  cert: { key: Buffer; cert: Buffer },
+): Promise<{ stop(): Promise<void> }> {
   const sockets = new Set<net.Socket>();
   const server = tls.createServer({ key: cert.key, cert: cert.cert }, (s) => {
     const up = net.connect(target.port, target.host);

@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The harness sources live in test/harness; compiled code runs from dist/test/harness. */
-export const SOURCE_DIR = existsSync(path.join(here, 'bindshim.c')) ? here : path.resolve(here, '../../../test/harness');
+export const SOURCE_DIR = existsSync(path.join(here, 'bindshim.c'))
+  ? here
+  : path.resolve(here, '../../../test/harness');
 
 const children = new Set<ChildProcess>();
 process.on('exit', () => {
@@ -62,7 +64,13 @@ export interface Running {
 }
 
 /** Start a server process bound to `bindAddr` (via the shim) and wait for every port to listen. */
-export async function startPinned(cmd: string, args: string[], bindAddr: string, ports: number[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<Running> {
+export async function startPinned(
+  cmd: string,
+  args: string[],
+  bindAddr: string,
+  ports: number[],
+  opts: { cwd?: string; timeoutMs?: number } = {},
+): Promise<Running> {
   let output = '';
   const child = spawn(cmd, args, {
     cwd: opts.cwd,

@@ -64,13 +64,20 @@ export async function startOrthanc(o: OrthancOptions): Promise<TestServer> {
   const listen = config.DicomServerEnabled === false ? [httpPort] : [httpPort, dicomPort];
   const proc = await startPinned('Orthanc', [path.join(dir, 'orthanc.json')], o.host, listen, { cwd: dir });
   const s = server(o.host, { dicom: dicomPort, http: httpPort }, proc, dir);
-  const auth: Record<string, string> = o.credentials !== undefined ? { authorization: `Basic ${Buffer.from(`${o.credentials.user}:${o.credentials.password}`).toString('base64')}` } : {};
+  const auth: Record<string, string> =
+    o.credentials !== undefined
+      ? { authorization: `Basic ${Buffer.from(`${o.credentials.user}:${o.credentials.password}`).toString('base64')}` }
+      : {};
   const files = o.files ?? [];
   let next = 0;
   const upload = async () => {
     while (next < files.length) {
       const file = files[next++] as string;
-      const res = await fetch(`http://${o.host}:${httpPort}/instances`, { method: 'POST', body: readFileSync(file), headers: auth });
+      const res = await fetch(`http://${o.host}:${httpPort}/instances`, {
+        method: 'POST',
+        body: readFileSync(file),
+        headers: auth,
+      });
       if (!res.ok) throw new Error(`Orthanc upload failed: ${res.status}`);
       await res.arrayBuffer();
     }
@@ -99,7 +106,13 @@ export async function startDcmqrscp(o: DcmqrscpOptions): Promise<TestServer> {
   const port = o.port ?? 11112;
   const store = path.join(dir, 'store');
   mkdirSync(store);
-  const hostTable = o.peers === 'ANY' ? [] : [...o.peers.map((p, i) => `peer${i} = (${p.aet}, ${p.host}, ${p.port})`), `known = ${o.peers.map((_, i) => `peer${i}`).join(', ')}`];
+  const hostTable =
+    o.peers === 'ANY'
+      ? []
+      : [
+          ...o.peers.map((p, i) => `peer${i} = (${p.aet}, ${p.host}, ${p.port})`),
+          `known = ${o.peers.map((_, i) => `peer${i}`).join(', ')}`,
+        ];
   const cfg = [
     `NetworkTCPPort = ${port}`,
     'MaxPDUSize = 16384',
@@ -118,7 +131,9 @@ export async function startDcmqrscp(o: DcmqrscpOptions): Promise<TestServer> {
   if (o.files !== undefined && o.files.length > 0) {
     for (let i = 0; i < o.files.length; i += 500) run('dcmqridx', [store, ...o.files.slice(i, i + 500)]);
   }
-  const proc = await startPinned('dcmqrscp', ['-c', path.join(dir, 'dcmqrscp.cfg'), String(port)], o.host, [port], { cwd: dir });
+  const proc = await startPinned('dcmqrscp', ['-c', path.join(dir, 'dcmqrscp.cfg'), String(port)], o.host, [port], {
+    cwd: dir,
+  });
   return server(o.host, { dicom: port }, proc, dir);
 }
 
@@ -133,7 +148,21 @@ export function makeCertificate(cn: string, days = 365): TlsMaterial {
   const dir = tempDir('cert');
   const key = path.join(dir, 'key.pem');
   const cert = path.join(dir, 'cert.pem');
-  run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', String(days), '-subj', `/CN=${cn}/O=opendoor test`]);
+  run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-days',
+    String(days),
+    '-subj',
+    `/CN=${cn}/O=opendoor test`,
+  ]);
   return { dir, key, cert };
 }
 
@@ -149,7 +178,20 @@ export async function startStorescpTls(o: StorescpTlsOptions): Promise<TestServe
   const dir = tempDir('storescp');
   const port = o.port ?? 2762;
   const cert = makeCertificate(`storescp.${o.host}`);
-  const args = ['--aetitle', o.aet ?? 'STORESCP', '--output-directory', dir, '+tls', cert.key, cert.cert, '-pw', '+cf', cert.cert, o.requireClientCert ? '--require-peer-cert' : '--ignore-peer-cert', String(port)];
+  const args = [
+    '--aetitle',
+    o.aet ?? 'STORESCP',
+    '--output-directory',
+    dir,
+    '+tls',
+    cert.key,
+    cert.cert,
+    '-pw',
+    '+cf',
+    cert.cert,
+    o.requireClientCert ? '--require-peer-cert' : '--ignore-peer-cert',
+    String(port),
+  ];
   const proc = await startPinned('storescp', args, o.host, [port], { cwd: dir });
   const s = server(o.host, { dicom: port }, proc, dir);
   return {

@@ -108,7 +108,8 @@ export function makeStudyFiles(dir: string, specs: readonly StudySpec[]): string
         if (line.startsWith('(0008,0020)')) return `(0008,0020) DA [${s.date}]`;
         if (line.startsWith('(0008,0030)')) return `(0008,0030) TM [${s.time}]`;
         if (line.startsWith('(0008,0050)')) return `(0008,0050) SH [${s.accession}]`;
-        if (line.startsWith('(0010,0010)')) return s.patientName === '' ? '(0010,0010) PN (no value available)' : `(0010,0010) PN [${s.patientName}]`;
+        if (line.startsWith('(0010,0010)'))
+          return s.patientName === '' ? '(0010,0010) PN (no value available)' : `(0010,0010) PN [${s.patientName}]`;
         if (line.startsWith('(0010,0020)')) return `(0010,0020) LO [${s.patientId}]`;
         return line;
       })
@@ -120,9 +121,55 @@ export function makeStudyFiles(dir: string, specs: readonly StudySpec[]): string
   });
 }
 
-const FAMILY_M = ['MARTIN', 'MÜLLER', 'MOREAU', 'MEYER', 'MORENO', 'MILLER', 'MARTINEZ', 'MORIN', 'MERCIER', 'MAIER', 'MAYER', 'MOLINA', 'MARCHAND', 'MASSON', 'MÜNCH', 'MANCINI'];
-const FAMILY_OTHER = ['DUPONT', 'GARCÍA', 'SCHMIDT', 'ROSSI', 'BERNARD', 'LÓPEZ', 'WEBER', 'RUSSO', 'PETIT', 'FISCHER', 'ÖZTÜRK', 'ÉMERY', "O'BRIEN", 'VAN DAMME', 'DE LA CRUZ'];
-const GIVEN = ['ANNA', 'JEAN', 'MARIE', 'HANS', 'LUCÍA', 'GIULIA', 'PIERRE', 'JOSÉ', 'ELENA', 'KLAUS', 'SOPHIE', 'MARCO'];
+const FAMILY_M = [
+  'MARTIN',
+  'MÜLLER',
+  'MOREAU',
+  'MEYER',
+  'MORENO',
+  'MILLER',
+  'MARTINEZ',
+  'MORIN',
+  'MERCIER',
+  'MAIER',
+  'MAYER',
+  'MOLINA',
+  'MARCHAND',
+  'MASSON',
+  'MÜNCH',
+  'MANCINI',
+];
+const FAMILY_OTHER = [
+  'DUPONT',
+  'GARCÍA',
+  'SCHMIDT',
+  'ROSSI',
+  'BERNARD',
+  'LÓPEZ',
+  'WEBER',
+  'RUSSO',
+  'PETIT',
+  'FISCHER',
+  'ÖZTÜRK',
+  'ÉMERY',
+  "O'BRIEN",
+  'VAN DAMME',
+  'DE LA CRUZ',
+];
+const GIVEN = [
+  'ANNA',
+  'JEAN',
+  'MARIE',
+  'HANS',
+  'LUCÍA',
+  'GIULIA',
+  'PIERRE',
+  'JOSÉ',
+  'ELENA',
+  'KLAUS',
+  'SOPHIE',
+  'MARCO',
+];
 
 /**
  * A busy archive: `perDate` studies on each of `dates`, times spread over the working day, family
@@ -139,14 +186,34 @@ export function busyDay(dates: readonly string[], perDate: number): { specs: Stu
       const repeat = n % 5 === 4 && n > 10; // a returning patient: same name and ID as an earlier study
       const p = repeat ? n - 7 : n;
       const kind = p % 40;
-      const family = p % 10 < 6 ? (FAMILY_M[(p * 7) % FAMILY_M.length] as string) : (FAMILY_OTHER[(p * 3) % FAMILY_OTHER.length] as string);
+      const family =
+        p % 10 < 6
+          ? (FAMILY_M[(p * 7) % FAMILY_M.length] as string)
+          : (FAMILY_OTHER[(p * 3) % FAMILY_OTHER.length] as string);
       const given = GIVEN[(p * 5) % GIVEN.length] as string;
-      const name = kind === 13 ? '' : kind === 17 ? `^${given}` : kind === 23 ? family : kind === 29 ? `${1000 + p}` : `${family}^${given}`;
+      const name =
+        kind === 13
+          ? ''
+          : kind === 17
+            ? `^${given}`
+            : kind === 23
+              ? family
+              : kind === 29
+                ? `${1000 + p}`
+                : `${family}^${given}`;
       const patientId = `${(7 * p + 100003) % 1000000}`.padStart(7, '0');
       patientIds.add(patientId);
       const secs = 7 * 3600 + ((i * 97 + n * 13) % (12 * 3600));
-      const time = [Math.floor(secs / 3600), Math.floor((secs % 3600) / 60), secs % 60].map((v) => String(v).padStart(2, '0')).join('');
-      specs.push({ patientName: name, patientId, date, time, accession: `ACC${date.slice(2)}${String(i).padStart(4, '0')}` });
+      const time = [Math.floor(secs / 3600), Math.floor((secs % 3600) / 60), secs % 60]
+        .map((v) => String(v).padStart(2, '0'))
+        .join('');
+      specs.push({
+        patientName: name,
+        patientId,
+        date,
+        time,
+        accession: `ACC${date.slice(2)}${String(i).padStart(4, '0')}`,
+      });
     }
   }
   return { specs, patients: patientIds.size };

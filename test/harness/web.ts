@@ -32,7 +32,13 @@ function closer(srv: net.Server, sockets: Set<net.Socket>): () => Promise<void> 
  * A reverse proxy in front of a real server: only paths under `prefix` are forwarded (404 for the
  * rest); with `tls` it terminates HTTPS, as most Orthanc deployments do.
  */
-export async function startProxy(host: string, port: number, upstream: { host: string; port: number }, prefix: string, tls?: { key: string; cert: string }): Promise<WebPeer> {
+export async function startProxy(
+  host: string,
+  port: number,
+  upstream: { host: string; port: number },
+  prefix: string,
+  tls?: { key: string; cert: string },
+): Promise<WebPeer> {
   const sockets = new Set<net.Socket>();
   const peer: WebPeer = { host, port, requests: 0, stop: async () => undefined };
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -41,14 +47,26 @@ export async function startProxy(host: string, port: number, upstream: { host: s
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;
     }
-    const up = http.request({ host: upstream.host, port: upstream.port, path: req.url, method: req.method, headers: { ...req.headers, host: `${upstream.host}:${upstream.port}` } }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
+    const up = http.request(
+      {
+        host: upstream.host,
+        port: upstream.port,
+        path: req.url,
+        method: req.method,
+        headers: { ...req.headers, host: `${upstream.host}:${upstream.port}` },
+      },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
     up.on('error', () => res.writeHead(502).end());
     req.pipe(up);
   };
-  const srv = tls !== undefined ? https.createServer({ key: readFileSync(tls.key), cert: readFileSync(tls.cert) }, handler) : http.createServer(handler);
+  const srv =
+    tls !== undefined
+      ? https.createServer({ key: readFileSync(tls.key), cert: readFileSync(tls.cert) }, handler)
+      : http.createServer(handler);
   srv.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -59,14 +77,23 @@ export async function startProxy(host: string, port: number, upstream: { host: s
 }
 
 /** Exposes nothing but upstream's /dicom-web/. */
-export function startDicomWebProxy(host: string, port: number, upstream: { host: string; port: number }): Promise<WebPeer> {
+export function startDicomWebProxy(
+  host: string,
+  port: number,
+  upstream: { host: string; port: number },
+): Promise<WebPeer> {
   return startProxy(host, port, upstream, '/dicom-web/');
 }
 
 export type HostileHttp = 'endless-body' | 'huge-headers' | 'slow-drip' | 'redirect-loop' | 'redirect-off-host';
 
 /** A raw-socket HTTP server that misbehaves in one chosen way. */
-export async function startHostileHttp(host: string, port: number, kind: HostileHttp, elsewhere = 'http://127.0.83.99:8042/'): Promise<WebPeer> {
+export async function startHostileHttp(
+  host: string,
+  port: number,
+  kind: HostileHttp,
+  elsewhere = 'http://127.0.83.99:8042/',
+): Promise<WebPeer> {
   const sockets = new Set<net.Socket>();
   const peer: WebPeer = { host, port, requests: 0, stop: async () => undefined };
   const srv = net.createServer((socket) => {

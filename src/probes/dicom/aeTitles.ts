@@ -35,7 +35,13 @@ export const DEFAULT_CALLED_AE_TITLES: readonly string[] = [
 
 /** Validate a user-supplied AE title (1..16 printable ASCII characters, no backslash). */
 export function isValidAeTitle(title: string): boolean {
-  return title.length > 0 && title.length <= 16 && /^[\x20-\x7e]+$/.test(title) && !title.includes('\\') && title.trim().length > 0;
+  return (
+    title.length > 0 &&
+    title.length <= 16 &&
+    /^[\x20-\x7e]+$/.test(title) &&
+    !title.includes('\\') &&
+    title.trim().length > 0
+  );
 }
 
 /** Candidates in order, user titles first, duplicates removed. */

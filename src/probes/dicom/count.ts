@@ -21,7 +21,17 @@ import { SopClass } from '../../dicom/uids.js';
 import type { Logger } from '../../util/log.js';
 import type { ExposureObservation } from '../types.js';
 import { PHI_ATTRIBUTES, keyedDigest, patientKey } from './phi.js';
-import { WHOLE, describePart, matchingKeys, partId, split, within, type Part, type SplitKeyName, type StudyKeys } from './partition.js';
+import {
+  WHOLE,
+  describePart,
+  matchingKeys,
+  partId,
+  split,
+  within,
+  type Part,
+  type SplitKeyName,
+  type StudyKeys,
+} from './partition.js';
 
 export interface CountBounds {
   maxQueries: number;
@@ -80,8 +90,10 @@ export class StudyCounter {
   ) {}
 
   private checkBounds(): void {
-    if (this.queries >= this.bounds.maxQueries) throw new BoundReached(`stopped at --max-queries ${this.bounds.maxQueries}`);
-    if (performance.now() - this.started > this.bounds.budgetMs) throw new BoundReached(`stopped at the ${this.bounds.budgetMs} ms count budget`);
+    if (this.queries >= this.bounds.maxQueries)
+      throw new BoundReached(`stopped at --max-queries ${this.bounds.maxQueries}`);
+    if (performance.now() - this.started > this.bounds.budgetMs)
+      throw new BoundReached(`stopped at the ${this.bounds.budgetMs} ms count budget`);
   }
 
   /** One C-FIND; returns the number of answers. */
@@ -121,7 +133,14 @@ export class StudyCounter {
     const id = partId(part);
     const known = this.answers.get(id);
     if (known !== undefined) return known;
-    const identifier: Identifier = { QueryRetrieveLevel: 'STUDY', StudyInstanceUID: '', StudyDate: '', StudyTime: '', NumberOfStudyRelatedSeries: '', NumberOfStudyRelatedInstances: '' };
+    const identifier: Identifier = {
+      QueryRetrieveLevel: 'STUDY',
+      StudyInstanceUID: '',
+      StudyDate: '',
+      StudyTime: '',
+      NumberOfStudyRelatedSeries: '',
+      NumberOfStudyRelatedInstances: '',
+    };
     for (const name of PHI_ATTRIBUTES) identifier[name] = '';
     Object.assign(identifier, matchingKeys(part));
     const found: string[] = [];
@@ -131,11 +150,28 @@ export class StudyCounter {
       const key = keyedDigest('study', uid);
       found.push(key);
       if (this.studies.has(key)) return;
-      const patient = patientKey(ds.text('PatientID'), ds.text('IssuerOfPatientID'), ds.text('PatientName'), ds.text('PatientBirthDate'));
+      const patient = patientKey(
+        ds.text('PatientID'),
+        ds.text('IssuerOfPatientID'),
+        ds.text('PatientName'),
+        ds.text('PatientBirthDate'),
+      );
       const series = num(ds, 'NumberOfStudyRelatedSeries');
       const instances = num(ds, 'NumberOfStudyRelatedInstances');
-      this.studies.set(key, { patient, series, instances, reportedInstances: instances, uid: series === null || instances === null ? uid : null });
-      this.keys.set(key, { date: ds.text('StudyDate'), time: ds.text('StudyTime'), name: ds.text('PatientName'), pid: ds.text('PatientID'), accession: ds.text('AccessionNumber') });
+      this.studies.set(key, {
+        patient,
+        series,
+        instances,
+        reportedInstances: instances,
+        uid: series === null || instances === null ? uid : null,
+      });
+      this.keys.set(key, {
+        date: ds.text('StudyDate'),
+        time: ds.text('StudyTime'),
+        name: ds.text('PatientName'),
+        pid: ds.text('PatientID'),
+        accession: ds.text('AccessionNumber'),
+      });
     });
     this.cap = Math.max(this.cap, count);
     // more studies than the unconstrained query returned: that answer was cut, whatever stops the count later
@@ -186,13 +222,17 @@ export class StudyCounter {
     let splitWhole = false;
     for (const key of order) {
       if (this.ignored.has(key)) continue;
-      const children = split(key, part, this.seenWithin(part).map(([, k]) => k));
+      const children = split(
+        key,
+        part,
+        this.seenWithin(part).map(([, k]) => k),
+      );
       if (children === null) continue;
       this.splits.add(key);
       let all = true;
       for (const child of children) {
         const c = await this.explore(child, order);
-        if (this.honours(key, child)) c.reached.forEach((k) => reached.add(k));
+        if (this.honours(key, child)) for (const k of c.reached) reached.add(k);
         all &&= c.complete;
       }
       if (this.ignored.has(key)) continue;
@@ -208,7 +248,7 @@ export class StudyCounter {
     const found = this.answers.get(partId(child))?.found ?? [];
     const outside = found.some((k) => {
       const s = this.keys.get(k);
-      return s !== undefined && !within(s, child) && valueOf(s, key) !== '';
+      return s !== undefined && !within(s, child) && keyValue(s, key) !== '';
     });
     if (outside && !this.ignored.has(key)) {
       this.ignored.add(key);
@@ -218,8 +258,16 @@ export class StudyCounter {
   }
 }
 
-function valueOf(s: StudyKeys, key: SplitKeyName): string {
-  return key === 'StudyDate' ? s.date : key === 'StudyTime' ? s.time : key === 'PatientName' ? s.name : key === 'PatientID' ? s.pid : s.accession;
+function keyValue(s: StudyKeys, key: SplitKeyName): string {
+  return key === 'StudyDate'
+    ? s.date
+    : key === 'StudyTime'
+      ? s.time
+      : key === 'PatientName'
+        ? s.name
+        : key === 'PatientID'
+          ? s.pid
+          : s.accession;
 }
 
 function num(ds: DatasetView, keyword: string): number | null {
@@ -235,16 +283,27 @@ async function fillMissing(counter: StudyCounter): Promise<void> {
     const series: string[] = [];
     let instances = 0;
     let allReported = true;
-    await counter.query({ QueryRetrieveLevel: 'SERIES', StudyInstanceUID: uid, SeriesInstanceUID: '', NumberOfSeriesRelatedInstances: '' }, (ds) => {
-      series.push(ds.text('SeriesInstanceUID'));
-      const n = num(ds, 'NumberOfSeriesRelatedInstances');
-      if (n === null) allReported = false;
-      else instances += n;
-    });
+    await counter.query(
+      {
+        QueryRetrieveLevel: 'SERIES',
+        StudyInstanceUID: uid,
+        SeriesInstanceUID: '',
+        NumberOfSeriesRelatedInstances: '',
+      },
+      (ds) => {
+        series.push(ds.text('SeriesInstanceUID'));
+        const n = num(ds, 'NumberOfSeriesRelatedInstances');
+        if (n === null) allReported = false;
+        else instances += n;
+      },
+    );
     if (!allReported) {
       instances = 0;
       for (const s of series) {
-        instances += await counter.query({ QueryRetrieveLevel: 'IMAGE', StudyInstanceUID: uid, SeriesInstanceUID: s, SOPInstanceUID: '' }, () => undefined);
+        instances += await counter.query(
+          { QueryRetrieveLevel: 'IMAGE', StudyInstanceUID: uid, SeriesInstanceUID: s, SOPInstanceUID: '' },
+          () => undefined,
+        );
       }
     }
     study.series ??= series.length;
@@ -253,7 +312,11 @@ async function fillMissing(counter: StudyCounter): Promise<void> {
   }
 }
 
-export async function countExposure(assoc: Association, bounds: CountBounds, log: Logger): Promise<ExposureObservation | null> {
+export async function countExposure(
+  assoc: Association,
+  bounds: CountBounds,
+  log: Logger,
+): Promise<ExposureObservation | null> {
   const ctx = assoc.contextFor(SopClass.StudyRootFind) ?? assoc.contextFor(SopClass.PatientRootFind);
   if (ctx === null) return null;
   const counter = new StudyCounter(assoc, ctx, bounds, log);

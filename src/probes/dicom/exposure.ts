@@ -6,7 +6,14 @@
 import { Association, requestAssociation } from '../../dicom/association.js';
 import { datasetCodec } from '../../dicom/dataset.js';
 import { SopClass, TransferSyntax } from '../../dicom/uids.js';
-import { depthAtLeast, type DicomObservation, type Dialer, type ExposureObservation, type ProbeFailure, type ProbeOptions } from '../types.js';
+import {
+  depthAtLeast,
+  type DicomObservation,
+  type Dialer,
+  type ExposureObservation,
+  type ProbeFailure,
+  type ProbeOptions,
+} from '../types.js';
 import { enterStep } from '../../net/hostScope.js';
 import { OPENDOOR_CALLING_AE } from './aeTitles.js';
 import { countExposure } from './count.js';
@@ -27,15 +34,24 @@ export function exposureBoundMs(opts: Pick<ProbeOptions, 'timeoutMs' | 'depth' |
   return depthAtLeast(opts.depth, 'count') ? opts.timeoutMs + countingDeadlineMs(opts) : 0;
 }
 
-const countingDeadlineMs = (opts: Pick<ProbeOptions, 'timeoutMs' | 'countBudgetMs'>): number => opts.countBudgetMs + 2 * opts.timeoutMs;
+const countingDeadlineMs = (opts: Pick<ProbeOptions, 'timeoutMs' | 'countBudgetMs'>): number =>
+  opts.countBudgetMs + 2 * opts.timeoutMs;
 
-export async function measureExposure(dial: Dialer, dicom: DicomObservation, opts: ProbeOptions): Promise<ExposureResult> {
+export async function measureExposure(
+  dial: Dialer,
+  dicom: DicomObservation,
+  opts: ProbeOptions,
+): Promise<ExposureResult> {
   const none: ExposureResult = { exposure: null, retrieve: null, failure: null };
   if (dicom.calledAe === null || dicom.find !== true || !depthAtLeast(opts.depth, 'count')) return none;
   await datasetCodec();
   const wantRetrieve = depthAtLeast(opts.depth, 'retrieve') && dicom.getAccepted === true;
   const ts = [TransferSyntax.ExplicitVrLittleEndian, TransferSyntax.ImplicitVrLittleEndian];
-  const find = [SopClass.StudyRootFind, SopClass.PatientRootFind].map((abstractSyntax, i) => ({ id: 2 * i + 1, abstractSyntax, transferSyntaxes: [...ts] }));
+  const find = [SopClass.StudyRootFind, SopClass.PatientRootFind].map((abstractSyntax, i) => ({
+    id: 2 * i + 1,
+    abstractSyntax,
+    transferSyntaxes: [...ts],
+  }));
   const get = wantRetrieve ? retrieveContexts(find.length * 2 + 1) : { contexts: [], roles: [] };
   const opened = await dial();
   if (!opened.ok) return { ...none, failure: dialFailure(opened) };
@@ -49,7 +65,11 @@ export async function measureExposure(dial: Dialer, dicom: DicomObservation, opt
       return { ...none, failure: { kind: 'protocol-error', detail: 'counting association rejected' } };
     }
     assoc = new Association(channel, rq, answer);
-    const exposure = await countExposure(assoc, { maxQueries: opts.maxQueries, budgetMs: opts.countBudgetMs }, opts.log);
+    const exposure = await countExposure(
+      assoc,
+      { maxQueries: opts.maxQueries, budgetMs: opts.countBudgetMs },
+      opts.log,
+    );
     let retrieve: boolean | null = null;
     const findCtx = assoc.contextFor(SopClass.StudyRootFind);
     const getCtx = assoc.contextFor(SopClass.StudyRootGet);
@@ -60,7 +80,11 @@ export async function measureExposure(dial: Dialer, dicom: DicomObservation, opt
           enterStep('dicom: retrieve (C-GET)');
           const r = await proveRetrieval(assoc, findCtx, getCtx);
           retrieve = r.retrieved;
-          opts.log.debug(r.retrieved ? `retrieval proven: ${r.bytes} bytes received and discarded` : `retrieval refused: ${r.reason}`);
+          opts.log.debug(
+            r.retrieved
+              ? `retrieval proven: ${r.bytes} bytes received and discarded`
+              : `retrieval refused: ${r.reason}`,
+          );
         } catch (e) {
           // an A-ABORT in answer to C-GET is a refusal; the counts already made stand
           retrieve = false;

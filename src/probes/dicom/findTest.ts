@@ -17,13 +17,18 @@ export async function testFind(assoc: Association): Promise<FindTest | null> {
   if (ctx === null) return null;
   await datasetCodec();
   const level = ctx.abstractSyntax === SopClass.StudyRootFind ? 'STUDY' : 'PATIENT';
-  const identifier: Identifier = level === 'STUDY' ? { QueryRetrieveLevel: level, StudyInstanceUID: NO_SUCH_STUDY } : { QueryRetrieveLevel: level, PatientID: NO_SUCH_STUDY };
+  const identifier: Identifier =
+    level === 'STUDY'
+      ? { QueryRetrieveLevel: level, StudyInstanceUID: NO_SUCH_STUDY }
+      : { QueryRetrieveLevel: level, PatientID: NO_SUCH_STUDY };
   try {
     const gen = assoc.find(ctx.id, ctx.abstractSyntax, encodeIdentifier(identifier, ctx.transferSyntax));
     for (;;) {
       const next = await gen.next();
       if (next.done === true) {
-        return next.value === 0 ? { allowed: true } : { allowed: false, detail: `C-FIND status 0x${next.value.toString(16).padStart(4, '0')}` };
+        return next.value === 0
+          ? { allowed: true }
+          : { allowed: false, detail: `C-FIND status 0x${next.value.toString(16).padStart(4, '0')}` };
       }
     }
   } catch (e) {

@@ -5,7 +5,7 @@
 import type { Duplex } from 'node:stream';
 import { Association, requestAssociation } from '../../dicom/association.js';
 import { PduChannel, isUpperLayerError, type UpperLayerError } from '../../dicom/channel.js';
-import type { AssociateAc, AssociateRq, PresentationContextRq, RoleSelection } from '../../dicom/pdu.js';
+import type { AssociateAc, AssociateRj, AssociateRq, PresentationContextRq, RoleSelection } from '../../dicom/pdu.js';
 import {
   NONEXISTENT_SOP_CLASS,
   OPENDOOR_IMPLEMENTATION_CLASS_UID,
@@ -36,7 +36,12 @@ export function probeContexts(): PresentationContextRq[] {
   return OFFERED.map((abstractSyntax, i) => ({ id: 2 * i + 1, abstractSyntax, transferSyntaxes: [...TS] }));
 }
 
-export function associateRq(calledAe: string, callingAe: string, contexts = probeContexts(), roleSelections: RoleSelection[] = []): AssociateRq {
+export function associateRq(
+  calledAe: string,
+  callingAe: string,
+  contexts = probeContexts(),
+  roleSelections: RoleSelection[] = [],
+): AssociateRq {
   return {
     calledAe,
     callingAe,
@@ -80,7 +85,8 @@ const FAILURE_OF: Record<UpperLayerError['kind'], FailureKind> = {
 
 export function failureOf(e: unknown): ProbeFailure {
   if (isUpperLayerError(e)) {
-    const kind = e.kind === 'io-error' && !(e.code ?? '').startsWith('ERR_SSL') ? 'connection-reset' : FAILURE_OF[e.kind];
+    const kind =
+      e.kind === 'io-error' && !(e.code ?? '').startsWith('ERR_SSL') ? 'connection-reset' : FAILURE_OF[e.kind];
     return { kind, detail: e.code !== null ? `${e.kind}: ${e.code}` : `${e.kind}: ${e.message}` };
   }
   return { kind: 'protocol-error', detail: e instanceof Error ? e.name : 'unknown error' };
@@ -88,7 +94,14 @@ export function failureOf(e: unknown): ProbeFailure {
 
 /** Why a Dialer could not open the connection, in the probes' failure vocabulary. */
 export function dialFailure(opened: { failure: string; code: string | null }): ProbeFailure {
-  const kind: FailureKind = opened.failure === 'refused' ? 'connection-refused' : opened.failure === 'timeout' ? 'io-timeout' : opened.failure === 'handshake' ? 'tls-error' : 'connection-reset';
+  const kind: FailureKind =
+    opened.failure === 'refused'
+      ? 'connection-refused'
+      : opened.failure === 'timeout'
+        ? 'io-timeout'
+        : opened.failure === 'handshake'
+          ? 'tls-error'
+          : 'connection-reset';
   return { kind, detail: opened.code ?? opened.failure };
 }
 
@@ -132,20 +145,47 @@ export async function attemptAssociation(
   }
   const channel = newChannel(opened.socket, limits.timeoutMs);
   const rq = associateRq(calledAe, callingAe);
-  const done = (attempt: AssociationAttempt, ac: AssociateAc | null, echoStatus: number | null, err: UpperLayerError | null): AttemptResult => {
+  const done = (
+    attempt: AssociationAttempt,
+    ac: AssociateAc | null,
+    echoStatus: number | null,
+    err: UpperLayerError | null,
+  ): AttemptResult => {
     channel.destroy();
-    return { attempt, ac, echoStatus, upperLayerError: err, firstBytes: channel.firstBytes, bytesReceived: channel.bytesReceived };
+    return {
+      attempt,
+      ac,
+      echoStatus,
+      upperLayerError: err,
+      firstBytes: channel.firstBytes,
+      bytesReceived: channel.bytesReceived,
+    };
   };
-  let answer;
+  let answer: AssociateAc | AssociateRj;
   try {
     answer = await requestAssociation(channel, rq);
   } catch (e) {
     const err = isUpperLayerError(e) ? e : null;
     const aborted = err?.code?.startsWith('A-ABORT') === true;
-    return done({ ...base, outcome: aborted ? 'aborted' : 'failed', rejection: null, failure: failureOf(e) }, null, null, err);
+    return done(
+      { ...base, outcome: aborted ? 'aborted' : 'failed', rejection: null, failure: failureOf(e) },
+      null,
+      null,
+      err,
+    );
   }
   if (answer.type === 'associate-rj') {
-    return done({ ...base, outcome: 'rejected', rejection: toRejection(answer.result, answer.source, answer.reason), failure: null }, null, null, null);
+    return done(
+      {
+        ...base,
+        outcome: 'rejected',
+        rejection: toRejection(answer.result, answer.source, answer.reason),
+        failure: null,
+      },
+      null,
+      null,
+      null,
+    );
   }
   const assoc = new Association(channel, rq, answer);
   let echoStatus: number | null = null;
@@ -167,6 +207,11 @@ export function associationBoundMs(timeoutMs: number): number {
   return timeoutMs + timeoutMs * 4;
 }
 
-export function newChannel(socket: Duplex, timeoutMs: number, deadlineMs = timeoutMs * 4, maxTotalBytes = PROBE_BYTE_CAP): PduChannel {
+export function newChannel(
+  socket: Duplex,
+  timeoutMs: number,
+  deadlineMs = timeoutMs * 4,
+  maxTotalBytes = PROBE_BYTE_CAP,
+): PduChannel {
   return new PduChannel(socket, { idleTimeoutMs: timeoutMs, deadlineMs, maxPduLength: MAX_PDU_LENGTH, maxTotalBytes });
 }

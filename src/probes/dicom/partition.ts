@@ -20,7 +20,11 @@ export interface StudyKeys {
 export type PrefixAttribute = 'PatientName' | 'PatientID' | 'AccessionNumber';
 export type SplitKeyName = 'StudyDate' | 'StudyTime' | PrefixAttribute;
 
-const FIELD: Record<PrefixAttribute, keyof StudyKeys> = { PatientName: 'name', PatientID: 'pid', AccessionNumber: 'accession' };
+const FIELD: Record<PrefixAttribute, keyof StudyKeys> = {
+  PatientName: 'name',
+  PatientID: 'pid',
+  AccessionNumber: 'accession',
+};
 
 export interface Part {
   /** Inclusive StudyDate range (YYYYMMDD; null bound open), or no date constraint. */
@@ -39,7 +43,11 @@ export function partId(p: Part): string {
 }
 
 export function describePart(p: Part): string {
-  const keys = [p.date !== null ? 'StudyDate' : null, p.time !== null ? 'StudyTime' : null, ...Object.keys(p.prefixes).map((k) => `${k}(${p.prefixes[k as PrefixAttribute]?.value.length})`)];
+  const keys = [
+    p.date !== null ? 'StudyDate' : null,
+    p.time !== null ? 'StudyTime' : null,
+    ...Object.keys(p.prefixes).map((k) => `${k}(${p.prefixes[k as PrefixAttribute]?.value.length})`),
+  ];
   return keys.filter((k) => k !== null).join('+') || 'all';
 }
 
@@ -53,14 +61,19 @@ export function seconds(tm: string): number | null {
   return s < 86400 ? s : null;
 }
 
-const hhmmss = (s: number): string => [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60].map((n) => String(n).padStart(2, '0')).join('');
+const hhmmss = (s: number): string =>
+  [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60].map((n) => String(n).padStart(2, '0')).join('');
 
 /** Wild card characters and the value separator cannot stand in a prefix; nor can non-ASCII (character sets differ). */
 const usableChar = (c: string): boolean => /^[\x20-\x7e]$/.test(c) && !'*?\\'.includes(c);
 
 /** Does a study (as the answers showed it) belong to this part? Case-insensitive, as servers often match PN. */
 export function within(s: StudyKeys, p: Part): boolean {
-  if (p.date !== null && !(isDate(s.date) && (p.date.lo === null || s.date >= p.date.lo) && (p.date.hi === null || s.date <= p.date.hi))) return false;
+  if (
+    p.date !== null &&
+    !(isDate(s.date) && (p.date.lo === null || s.date >= p.date.lo) && (p.date.hi === null || s.date <= p.date.hi))
+  )
+    return false;
   if (p.time !== null) {
     const t = seconds(s.time);
     if (t === null || t < p.time.lo || t > p.time.hi) return false;
@@ -76,9 +89,12 @@ export function within(s: StudyKeys, p: Part): boolean {
 /** The part's matching keys, to be merged into a study-level identifier. */
 export function matchingKeys(p: Part): Identifier {
   const id: Identifier = {};
-  if (p.date !== null) id['StudyDate'] = p.date.lo !== null && p.date.lo === p.date.hi ? p.date.lo : `${p.date.lo ?? ''}-${p.date.hi ?? ''}`;
+  if (p.date !== null)
+    id['StudyDate'] =
+      p.date.lo !== null && p.date.lo === p.date.hi ? p.date.lo : `${p.date.lo ?? ''}-${p.date.hi ?? ''}`;
   if (p.time !== null) id['StudyTime'] = `${hhmmss(p.time.lo)}-${hhmmss(p.time.hi)}`;
-  for (const [attr, c] of Object.entries(p.prefixes) as Array<[PrefixAttribute, { value: string; exact: boolean }]>) id[attr] = c.exact ? c.value : `${c.value}*`;
+  for (const [attr, c] of Object.entries(p.prefixes) as Array<[PrefixAttribute, { value: string; exact: boolean }]>)
+    id[attr] = c.exact ? c.value : `${c.value}*`;
   return id;
 }
 
@@ -128,7 +144,9 @@ export function split(key: SplitKeyName, p: Part, seen: StudyKeys[]): Part[] | n
     else if ([...v.slice(0, prefix.length + 1)].every(usableChar)) next.add(v.slice(0, prefix.length + 1));
   }
   if (next.size === 0) return null;
-  const children: Part[] = [...next].sort().map((value) => ({ ...p, prefixes: { ...p.prefixes, [key]: { value, exact: false } } }));
+  const children: Part[] = [...next]
+    .sort()
+    .map((value) => ({ ...p, prefixes: { ...p.prefixes, [key]: { value, exact: false } } }));
   if (exact) children.push({ ...p, prefixes: { ...p.prefixes, [key]: { value: prefix, exact: true } } });
   return children;
 }

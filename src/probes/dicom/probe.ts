@@ -5,7 +5,14 @@
 import type { AssociateAc } from '../../dicom/pdu.js';
 import { NONEXISTENT_SOP_CLASS, STORAGE_SOP_CLASSES, SopClass } from '../../dicom/uids.js';
 import type { UpperLayerError } from '../../dicom/channel.js';
-import { depthAtLeast, type AssociationAttempt, type DicomObservation, type Dialer, type ProbeFailure, type ProbeOptions } from '../types.js';
+import {
+  depthAtLeast,
+  type AssociationAttempt,
+  type DicomObservation,
+  type Dialer,
+  type ProbeFailure,
+  type ProbeOptions,
+} from '../types.js';
 import { OPENDOOR_CALLING_AE, UNLIKELY_CALLED_AE, calledAeCandidates } from './aeTitles.js';
 import { associationBoundMs, attemptAssociation, probeContexts, type AttemptResult } from './negotiation.js';
 import { testFind, type FindTest } from './findTest.js';
@@ -15,7 +22,13 @@ import { enterStep } from '../../net/hostScope.js';
 export type DicomProbeResult =
   | { kind: 'dicom'; observation: DicomObservation }
   /** The peer did not answer as DICOM: what it did instead, for the service classifier. */
-  | { kind: 'not-dicom'; error: UpperLayerError | null; firstBytes: Buffer; bytesReceived: number; failure: AttemptResult['attempt']['failure'] };
+  | {
+      kind: 'not-dicom';
+      error: UpperLayerError | null;
+      firstBytes: Buffer;
+      bytesReceived: number;
+      failure: AttemptResult['attempt']['failure'];
+    };
 
 function spokeDicom(r: AttemptResult): boolean {
   return r.attempt.outcome === 'accepted' || r.attempt.outcome === 'rejected' || r.attempt.outcome === 'aborted';
@@ -47,7 +60,12 @@ export function emptyObservation(): DicomObservation {
 }
 
 /** Fill what an accepted association tells: identity and which of our offered contexts were accepted. */
-function fromAccepted(obs: DicomObservation, ac: AssociateAc, echoStatus: number | null, offered: Map<number, string>): void {
+function fromAccepted(
+  obs: DicomObservation,
+  ac: AssociateAc,
+  echoStatus: number | null,
+  offered: Map<number, string>,
+): void {
   obs.implementationClassUid = ac.implementationClassUid;
   obs.implementationVersionName = ac.implementationVersionName;
   obs.maxPduLength = ac.maxPduLength;
@@ -96,7 +114,13 @@ export async function probeDicom(dial: Dialer, opts: ProbeOptions): Promise<Dico
     : undefined;
   const first = await attemptAssociation(dial, UNLIKELY_CALLED_AE, OPENDOOR_CALLING_AE, limits, keep);
   if (!spokeDicom(first)) {
-    return { kind: 'not-dicom', error: first.upperLayerError, firstBytes: first.firstBytes, bytesReceived: first.bytesReceived, failure: first.attempt.failure };
+    return {
+      kind: 'not-dicom',
+      error: first.upperLayerError,
+      firstBytes: first.firstBytes,
+      bytesReceived: first.bytesReceived,
+      failure: first.attempt.failure,
+    };
   }
   const obs = emptyObservation();
   const record = (a: AssociationAttempt) => {

@@ -29,11 +29,20 @@ const TS = [TransferSyntax.ExplicitVrLittleEndian, TransferSyntax.ImplicitVrLitt
 
 /** Contexts and role selections to propose when retrieval is to be proven. */
 export function retrieveContexts(firstId: number): { contexts: PresentationContextRq[]; roles: RoleSelection[] } {
-  const contexts = [SopClass.StudyRootGet, ...RETRIEVABLE_STORAGE].map((abstractSyntax, i) => ({ id: firstId + 2 * i, abstractSyntax, transferSyntaxes: [...TS] }));
+  const contexts = [SopClass.StudyRootGet, ...RETRIEVABLE_STORAGE].map((abstractSyntax, i) => ({
+    id: firstId + 2 * i,
+    abstractSyntax,
+    transferSyntaxes: [...TS],
+  }));
   return { contexts, roles: RETRIEVABLE_STORAGE.map((sopClassUid) => ({ sopClassUid, scu: false, scp: true })) };
 }
 
-async function firstAnswer(assoc: Association, find: AcceptedContext, identifier: Identifier, key: string[]): Promise<string[] | null> {
+async function firstAnswer(
+  assoc: Association,
+  find: AcceptedContext,
+  identifier: Identifier,
+  key: string[],
+): Promise<string[] | null> {
   const gen = assoc.find(find.id, find.abstractSyntax, encodeIdentifier(identifier, find.transferSyntax));
   for (;;) {
     const next = await gen.next();
@@ -47,19 +56,60 @@ async function firstAnswer(assoc: Association, find: AcceptedContext, identifier
   }
 }
 
-export type RetrieveOutcome = { retrieved: true; bytes: number } | { retrieved: false; status: number | null; reason: string };
+export type RetrieveOutcome =
+  | { retrieved: true; bytes: number }
+  | { retrieved: false; status: number | null; reason: string };
 
 /** Find one instance, C-GET it, count its bytes, discard them. */
-export async function proveRetrieval(assoc: Association, find: AcceptedContext, get: AcceptedContext): Promise<RetrieveOutcome> {
-  const study = await firstAnswer(assoc, find, { QueryRetrieveLevel: 'STUDY', StudyInstanceUID: '' }, ['StudyInstanceUID']);
+export async function proveRetrieval(
+  assoc: Association,
+  find: AcceptedContext,
+  get: AcceptedContext,
+): Promise<RetrieveOutcome> {
+  const study = await firstAnswer(assoc, find, { QueryRetrieveLevel: 'STUDY', StudyInstanceUID: '' }, [
+    'StudyInstanceUID',
+  ]);
   if (study === null) return { retrieved: false, status: null, reason: 'no study to retrieve' };
-  const series = await firstAnswer(assoc, find, { QueryRetrieveLevel: 'SERIES', StudyInstanceUID: study[0] ?? '', SeriesInstanceUID: '' }, ['SeriesInstanceUID']);
+  const series = await firstAnswer(
+    assoc,
+    find,
+    { QueryRetrieveLevel: 'SERIES', StudyInstanceUID: study[0] ?? '', SeriesInstanceUID: '' },
+    ['SeriesInstanceUID'],
+  );
   if (series === null) return { retrieved: false, status: null, reason: 'no series to retrieve' };
-  const image = await firstAnswer(assoc, find, { QueryRetrieveLevel: 'IMAGE', StudyInstanceUID: study[0] ?? '', SeriesInstanceUID: series[0] ?? '', SOPInstanceUID: '' }, ['SOPInstanceUID']);
+  const image = await firstAnswer(
+    assoc,
+    find,
+    {
+      QueryRetrieveLevel: 'IMAGE',
+      StudyInstanceUID: study[0] ?? '',
+      SeriesInstanceUID: series[0] ?? '',
+      SOPInstanceUID: '',
+    },
+    ['SOPInstanceUID'],
+  );
   if (image === null) return { retrieved: false, status: null, reason: 'no instance to retrieve' };
-  const identifier = encodeIdentifier({ QueryRetrieveLevel: 'IMAGE', StudyInstanceUID: study[0] ?? '', SeriesInstanceUID: series[0] ?? '', SOPInstanceUID: image[0] ?? '' }, get.transferSyntax);
+  const identifier = encodeIdentifier(
+    {
+      QueryRetrieveLevel: 'IMAGE',
+      StudyInstanceUID: study[0] ?? '',
+      SeriesInstanceUID: series[0] ?? '',
+      SOPInstanceUID: image[0] ?? '',
+    },
+    get.transferSyntax,
+  );
   const messageId = assoc.newMessageId();
-  assoc.send(get.id, { commandField: CommandField.CGetRq, affectedSopClassUid: get.abstractSyntax, messageId, priority: 0, commandDataSetType: 0 }, identifier);
+  assoc.send(
+    get.id,
+    {
+      commandField: CommandField.CGetRq,
+      affectedSopClassUid: get.abstractSyntax,
+      messageId,
+      priority: 0,
+      commandDataSetType: 0,
+    },
+    identifier,
+  );
   let bytes = 0;
   let stored = 0;
   for (;;) {
@@ -79,7 +129,11 @@ export async function proveRetrieval(assoc: Association, find: AcceptedContext, 
     } else if (cmd.commandField === CommandField.CGetRsp) {
       if (isPending(cmd.status)) continue;
       if (stored > 0 && bytes > 0) return { retrieved: true, bytes };
-      return { retrieved: false, status: cmd.status ?? null, reason: `C-GET ended with status 0x${(cmd.status ?? 0).toString(16)} and no instance` };
+      return {
+        retrieved: false,
+        status: cmd.status ?? null,
+        reason: `C-GET ended with status 0x${(cmd.status ?? 0).toString(16)} and no instance`,
+      };
     }
   }
 }

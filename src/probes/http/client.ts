@@ -50,7 +50,8 @@ export class HttpClient {
     // normalised by URL (a default port disappears), so the off-target check compares like with like
     // a host watchdog that fires destroys the agent and with it every socket it holds
     const release = currentScope()?.own(() => void agent.destroy().catch(() => undefined)) ?? (() => undefined);
-    const origin = new URL(`${t.tls ? 'https' : 'http'}://${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`).origin;
+    const origin = new URL(`${t.tls ? 'https' : 'http'}://${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`)
+      .origin;
     return new HttpClient(agent, origin, t.timeoutMs, request, release);
   }
 
@@ -63,7 +64,12 @@ export class HttpClient {
     const url = new URL(path, this.origin);
     if (url.origin !== this.origin) return { ok: false, failure: 'not-http', code: 'OFF_TARGET' };
     try {
-      const res = await this.request(url, { method: 'GET', dispatcher: this.agent, signal, headers: { 'user-agent': 'opendoor', accept: '*/*', ...headers } });
+      const res = await this.request(url, {
+        method: 'GET',
+        dispatcher: this.agent,
+        signal,
+        headers: { 'user-agent': 'opendoor', accept: '*/*', ...headers },
+      });
       const chunks: Buffer[] = [];
       let size = 0;
       for await (const chunk of res.body) {
@@ -85,10 +91,19 @@ export class HttpClient {
   }
 
   /** GET that counts the body's bytes and keeps none of them (retrieval proof). */
-  async drain(path: string, headers: Record<string, string> = {}, maxBytes = 512 * 1024 * 1024): Promise<{ status: number; bytes: number } | { failure: HttpFailure }> {
+  async drain(
+    path: string,
+    headers: Record<string, string> = {},
+    maxBytes = 512 * 1024 * 1024,
+  ): Promise<{ status: number; bytes: number } | { failure: HttpFailure }> {
     const signal = AbortSignal.timeout(this.timeoutMs * 10);
     try {
-      const res = await this.request(new URL(path, this.origin), { method: 'GET', dispatcher: this.agent, signal, headers: { 'user-agent': 'opendoor', ...headers } });
+      const res = await this.request(new URL(path, this.origin), {
+        method: 'GET',
+        dispatcher: this.agent,
+        signal,
+        headers: { 'user-agent': 'opendoor', ...headers },
+      });
       let bytes = 0;
       for await (const chunk of res.body) {
         bytes += (chunk as Buffer).length;
@@ -112,11 +127,18 @@ export class HttpClient {
 function classify(e: unknown): { failure: HttpFailure; code: string | null } {
   const code = (e as { code?: string }).code ?? null;
   const name = (e as { name?: string }).name;
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || name === 'TimeoutError' || name === 'AbortError') {
+  if (
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT' ||
+    code === 'UND_ERR_CONNECT_TIMEOUT' ||
+    name === 'TimeoutError' ||
+    name === 'AbortError'
+  ) {
     return { failure: 'timeout', code };
   }
   if (code === 'ECONNREFUSED') return { failure: 'refused', code };
-  if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE' || code === 'UND_ERR_HEADERS_OVERFLOW') return { failure: 'too-large', code };
+  if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE' || code === 'UND_ERR_HEADERS_OVERFLOW')
+    return { failure: 'too-large', code };
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return { failure: 'reset', code };
   return { failure: 'not-http', code };
 }

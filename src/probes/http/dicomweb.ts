@@ -28,7 +28,15 @@ const TAGS = {
   NumberOfStudyRelatedInstances: '00201208',
   NumberOfSeriesRelatedInstances: '00201209',
 } as const;
-const PHI_KEYWORDS = ['PatientName', 'PatientID', 'IssuerOfPatientID', 'PatientBirthDate', 'PatientSex', 'AccessionNumber', 'ReferringPhysicianName'] as const;
+const PHI_KEYWORDS = [
+  'PatientName',
+  'PatientID',
+  'IssuerOfPatientID',
+  'PatientBirthDate',
+  'PatientSex',
+  'AccessionNumber',
+  'ReferringPhysicianName',
+] as const;
 
 type Dataset = Record<string, { vr?: string; Value?: unknown[] } | undefined>;
 
@@ -43,12 +51,16 @@ function datasets(body: Buffer): Dataset[] | null {
 }
 
 /** The first root whose QIDO-RS answers: readable (200/204) or protected (401/403). */
-export async function findDicomWebRoot(client: HttpClient, headers: Record<string, string>): Promise<{ root: string; status: number } | null> {
+export async function findDicomWebRoot(
+  client: HttpClient,
+  headers: Record<string, string>,
+): Promise<{ root: string; status: number } | null> {
   for (const root of DICOMWEB_ROOTS) {
     const r = await client.get(`${root}/studies?limit=1`, { ...DICOM_JSON, ...headers }, 1024 * 1024);
     if (!r.ok) continue;
     if ((r.status === 200 && datasets(r.body) !== null) || r.status === 204) return { root, status: r.status };
-    if ((r.status === 401 || r.status === 403) && !/text\/html/.test(r.headers['content-type'] ?? '')) return { root, status: r.status };
+    if ((r.status === 401 || r.status === 403) && !/text\/html/.test(r.headers['content-type'] ?? ''))
+      return { root, status: r.status };
   }
   return null;
 }
@@ -58,7 +70,12 @@ export interface QidoBounds {
   budgetMs: number;
 }
 
-export async function qidoExposure(client: HttpClient, root: string, headers: Record<string, string>, bounds: QidoBounds): Promise<ExposureObservation> {
+export async function qidoExposure(
+  client: HttpClient,
+  root: string,
+  headers: Record<string, string>,
+  bounds: QidoBounds,
+): Promise<ExposureObservation> {
   const started = performance.now();
   const studies = new Set<string>();
   const patients = new Set<string>();
@@ -69,12 +86,20 @@ export async function qidoExposure(client: HttpClient, root: string, headers: Re
   let queries = 0;
   let incomplete: string | null = null;
   const include = Object.values(TAGS).join(',');
-  const over = () => (queries >= bounds.maxQueries ? `stopped at --max-queries ${bounds.maxQueries}` : performance.now() - started > bounds.budgetMs ? `stopped at the ${bounds.budgetMs} ms count budget` : null);
+  const over = () =>
+    queries >= bounds.maxQueries
+      ? `stopped at --max-queries ${bounds.maxQueries}`
+      : performance.now() - started > bounds.budgetMs
+        ? `stopped at the ${bounds.budgetMs} ms count budget`
+        : null;
   for (let offset = 0; ; ) {
     incomplete = over();
     if (incomplete !== null) break;
     queries++;
-    const r = await client.get(`${root}/studies?limit=${PAGE}&offset=${offset}&includefield=${include}`, { ...DICOM_JSON, ...headers });
+    const r = await client.get(`${root}/studies?limit=${PAGE}&offset=${offset}&includefield=${include}`, {
+      ...DICOM_JSON,
+      ...headers,
+    });
     const page = r.ok && (r.status === 200 || r.status === 204) ? datasets(r.body) : null;
     if (page === null) {
       incomplete = `QIDO-RS page at offset ${offset} failed`;
@@ -88,7 +113,14 @@ export async function qidoExposure(client: HttpClient, root: string, headers: Re
       const key = keyedDigest('study', uid);
       if (uid === '' || studies.has(key)) continue;
       studies.add(key);
-      patients.add(patientKey(text(ds, 'PatientID'), text(ds, 'IssuerOfPatientID'), text(ds, 'PatientName'), text(ds, 'PatientBirthDate')));
+      patients.add(
+        patientKey(
+          text(ds, 'PatientID'),
+          text(ds, 'IssuerOfPatientID'),
+          text(ds, 'PatientName'),
+          text(ds, 'PatientBirthDate'),
+        ),
+      );
       const nSeries = Number(text(ds, 'NumberOfStudyRelatedSeries') || NaN);
       const nInst = Number(text(ds, 'NumberOfStudyRelatedInstances') || NaN);
       if (Number.isFinite(nInst)) linked += nInst;
@@ -100,7 +132,10 @@ export async function qidoExposure(client: HttpClient, root: string, headers: Re
       incomplete = over();
       if (incomplete !== null) break;
       queries++;
-      const sr = await client.get(`${root}/studies/${encodeURIComponent(uid)}/series?includefield=${TAGS.NumberOfSeriesRelatedInstances}`, { ...DICOM_JSON, ...headers });
+      const sr = await client.get(
+        `${root}/studies/${encodeURIComponent(uid)}/series?includefield=${TAGS.NumberOfSeriesRelatedInstances}`,
+        { ...DICOM_JSON, ...headers },
+      );
       const list = sr.ok ? datasets(sr.body) : null;
       if (list === null) continue;
       series += list.length;
@@ -124,7 +159,12 @@ export async function qidoExposure(client: HttpClient, root: string, headers: Re
   };
 }
 
-async function firstUid(client: HttpClient, path: string, headers: Record<string, string>, keyword: keyof typeof TAGS): Promise<string | null> {
+async function firstUid(
+  client: HttpClient,
+  path: string,
+  headers: Record<string, string>,
+  keyword: keyof typeof TAGS,
+): Promise<string | null> {
   const r = await client.get(path, { ...DICOM_JSON, ...headers }, 1024 * 1024);
   const list = r.ok && r.status === 200 ? datasets(r.body) : null;
   const uid = list?.[0] !== undefined ? text(list[0], keyword) : '';
@@ -132,13 +172,20 @@ async function firstUid(client: HttpClient, path: string, headers: Record<string
 }
 
 /** WADO-RS one instance; its bytes are counted and dropped. */
-export async function wadoRetrieve(client: HttpClient, root: string, headers: Record<string, string>): Promise<boolean> {
+export async function wadoRetrieve(
+  client: HttpClient,
+  root: string,
+  headers: Record<string, string>,
+): Promise<boolean> {
   const st = await firstUid(client, `${root}/studies?limit=1`, headers, 'StudyInstanceUID');
   if (st === null) return false;
   const se = await firstUid(client, `${root}/studies/${st}/series?limit=1`, headers, 'SeriesInstanceUID');
   if (se === null) return false;
   const sop = await firstUid(client, `${root}/studies/${st}/series/${se}/instances?limit=1`, headers, 'SOPInstanceUID');
   if (sop === null) return false;
-  const d = await client.drain(`${root}/studies/${st}/series/${se}/instances/${sop}`, { accept: 'multipart/related; type="application/dicom"', ...headers });
+  const d = await client.drain(`${root}/studies/${st}/series/${se}/instances/${sop}`, {
+    accept: 'multipart/related; type="application/dicom"',
+    ...headers,
+  });
   return 'bytes' in d && d.status === 200 && d.bytes > 132;
 }

@@ -18,13 +18,21 @@ export interface WebProduct {
 const TABLE: ReadonlyArray<{ re: RegExp; where: 'body' | 'headers' | 'any'; id: WebProduct }> = [
   { re: /Orthanc Secure Area/i, where: 'headers', id: { product: 'Orthanc', kind: 'orthanc' } },
   { re: /\/app\/explorer\.html|Orthanc Explorer/i, where: 'any', id: { product: 'Orthanc', kind: 'orthanc' } },
-  { re: /<title>[^<]*OHIF[^<]*<\/title>|ohif-viewer|app-config\.js/i, where: 'body', id: { product: 'OHIF Viewer', kind: 'viewer' } },
+  {
+    re: /<title>[^<]*OHIF[^<]*<\/title>|ohif-viewer|app-config\.js/i,
+    where: 'body',
+    id: { product: 'OHIF Viewer', kind: 'viewer' },
+  },
   { re: /dcm4chee-arc/i, where: 'any', id: { product: 'dcm4chee-arc', kind: 'pacs-ui' } },
   { re: /Dicoogle/i, where: 'any', id: { product: 'Dicoogle', kind: 'pacs-ui' } },
   { re: /KHEOPS/i, where: 'any', id: { product: 'Kheops', kind: 'viewer' } },
   { re: /MedDream/i, where: 'any', id: { product: 'MedDream', kind: 'viewer' } },
   { re: /Conquest DICOM|ConQuest/i, where: 'any', id: { product: 'Conquest DICOM server', kind: 'pacs-ui' } },
-  { re: /Horos Web Portal|OsiriX Web Portal|OsiriX HD/i, where: 'any', id: { product: 'OsiriX/Horos', kind: 'viewer' } },
+  {
+    re: /Horos Web Portal|OsiriX Web Portal|OsiriX HD/i,
+    where: 'any',
+    id: { product: 'OsiriX/Horos', kind: 'viewer' },
+  },
   { re: /Stone Web Viewer/i, where: 'body', id: { product: 'Orthanc', kind: 'viewer' } },
 ];
 
@@ -47,7 +55,15 @@ export function title(body: string): string | null {
 }
 
 /** Where DICOMweb services usually live (QIDO-RS `studies` is appended). */
-export const DICOMWEB_ROOTS: readonly string[] = ['/dicom-web', '/dicomweb', '/wado', '/orthanc/dicom-web', '/dcm4chee-arc/aets/DCM4CHEE/rs', '/rs', '/qido'];
+export const DICOMWEB_ROOTS: readonly string[] = [
+  '/dicom-web',
+  '/dicomweb',
+  '/wado',
+  '/orthanc/dicom-web',
+  '/dcm4chee-arc/aets/DCM4CHEE/rs',
+  '/rs',
+  '/qido',
+];
 
 /** Vendor default credentials, documented by the vendors; tried only at --depth access and above. */
 export const DEFAULT_CREDENTIALS: ReadonlyArray<{ product: string | null; user: string; password: string }> = [

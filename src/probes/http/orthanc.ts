@@ -16,7 +16,10 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** /system → identity, or null when this is not Orthanc (or not readable with these headers). */
-export async function orthancSystem(client: HttpClient, headers: Record<string, string>): Promise<{ status: number; system: OrthancSystem | null } | null> {
+export async function orthancSystem(
+  client: HttpClient,
+  headers: Record<string, string>,
+): Promise<{ status: number; system: OrthancSystem | null } | null> {
   const r = await client.get('/system', headers, 64 * 1024);
   if (!r.ok) return null;
   const body = json(r.body);
@@ -61,7 +64,10 @@ function nonEmptyTagNames(resource: unknown, into: Set<string>): void {
 
 const count = (o: Obj, k: string): number => (typeof o[k] === 'number' ? (o[k] as number) : 0);
 
-export async function orthancExposure(client: HttpClient, headers: Record<string, string>): Promise<ExposureObservation | null> {
+export async function orthancExposure(
+  client: HttpClient,
+  headers: Record<string, string>,
+): Promise<ExposureObservation | null> {
   const stats = await client.get('/statistics', headers, 64 * 1024);
   if (!stats.ok || stats.status !== 200) return null;
   const s = json(stats.body);
@@ -85,7 +91,8 @@ export async function orthancExposure(client: HttpClient, headers: Record<string
     capped: false,
     phi: PHI_TAGS.filter((t) => phi.has(t)),
     queries,
-    splits: [], model: 'orthanc-rest',
+    splits: [],
+    model: 'orthanc-rest',
   };
 }
 

@@ -19,10 +19,19 @@ export interface HttpProbeOptions {
 }
 
 export type HttpProbeResult =
-  | { kind: 'http'; observation: HttpObservation; product: string | null; version: string | null; exposure: ExposureObservation | null }
+  | {
+      kind: 'http';
+      observation: HttpObservation;
+      product: string | null;
+      version: string | null;
+      exposure: ExposureObservation | null;
+    }
   | { kind: 'not-http'; failure: { failure: HttpFailure; code: string | null } };
 
-async function tryDefaults(product: string | null, works: (headers: Record<string, string>) => Promise<boolean>): Promise<Record<string, string> | null> {
+async function tryDefaults(
+  product: string | null,
+  works: (headers: Record<string, string>) => Promise<boolean>,
+): Promise<Record<string, string> | null> {
   for (const c of DEFAULT_CREDENTIALS.filter((d) => d.product === product || d.product === null)) {
     const headers = basicAuth(c.user, c.password);
     if (await works(headers)) return headers;
@@ -52,7 +61,15 @@ export async function probeHttp(host: string, port: number, opts: HttpProbeOptio
     if (!root.ok) return { kind: 'not-http', failure: root };
     const body = root.body.toString('utf8');
     const web = recognise({ status: root.status, headers: root.headers, body });
-    const obs: HttpObservation = { status: root.status, server: root.headers['server'] ?? null, auth: null, api: null, dicomweb: null, title: title(body), retrieve: null };
+    const obs: HttpObservation = {
+      status: root.status,
+      server: root.headers['server'] ?? null,
+      auth: null,
+      api: null,
+      dicomweb: null,
+      title: title(body),
+      retrieve: null,
+    };
     let product = web?.product ?? null;
     let version: string | null = null;
     let headers: Record<string, string> = {};
@@ -81,7 +98,11 @@ export async function probeHttp(host: string, port: number, opts: HttpProbeOptio
         obs.auth ??= 'required';
         if (access && obs.auth === 'required') {
           const found = await tryDefaults(product, async (h) => {
-            const again = await client.get(`${dw.root}/studies?limit=1`, { accept: 'application/dicom+json', ...h }, 1024 * 1024);
+            const again = await client.get(
+              `${dw.root}/studies?limit=1`,
+              { accept: 'application/dicom+json', ...h },
+              1024 * 1024,
+            );
             return again.ok && (again.status === 200 || again.status === 204);
           });
           if (found !== null) {
@@ -99,9 +120,18 @@ export async function probeHttp(host: string, port: number, opts: HttpProbeOptio
     const readable = obs.auth === 'none' || obs.auth === 'default-credentials';
     if (readable && depthAtLeast(opts.depth, 'count')) {
       if (obs.api === 'orthanc') exposure = await orthancExposure(client, headers);
-      else if (obs.dicomweb !== null) exposure = await qidoExposure(client, obs.dicomweb, headers, { maxQueries: opts.maxQueries, budgetMs: opts.countBudgetMs });
+      else if (obs.dicomweb !== null)
+        exposure = await qidoExposure(client, obs.dicomweb, headers, {
+          maxQueries: opts.maxQueries,
+          budgetMs: opts.countBudgetMs,
+        });
       if (exposure !== null && depthAtLeast(opts.depth, 'retrieve') && exposure.instances > 0) {
-        obs.retrieve = obs.api === 'orthanc' ? await orthancRetrieve(client, headers) : obs.dicomweb !== null ? await wadoRetrieve(client, obs.dicomweb, headers) : null;
+        obs.retrieve =
+          obs.api === 'orthanc'
+            ? await orthancRetrieve(client, headers)
+            : obs.dicomweb !== null
+              ? await wadoRetrieve(client, obs.dicomweb, headers)
+              : null;
       }
     }
     return { kind: 'http', observation: obs, product, version, exposure };

@@ -40,7 +40,12 @@ describe('reports, letters and diff', () => {
     await open?.stop();
     fleet.servers.splice(fleet.servers.indexOf(open as never), 1);
     fleet.servers.push(
-      await startOrthanc({ host: FLEET.orthancOpen, files: fleet.archive.files, credentials: { user: 'it', password: 'Fixed-Now-7' }, config: { ...LOCKED_ORTHANC_DICOM, AuthenticationEnabled: true, RegisteredUsers: { it: 'Fixed-Now-7' } } }),
+      await startOrthanc({
+        host: FLEET.orthancOpen,
+        files: fleet.archive.files,
+        credentials: { user: 'it', password: 'Fixed-Now-7' },
+        config: { ...LOCKED_ORTHANC_DICOM, AuthenticationEnabled: true, RegisteredUsers: { it: 'Fixed-Now-7' } },
+      }),
     );
     const b = await runCli(['scan', FLEET_RANGE, ...SCAN, '--db', db]);
     assert.equal(b.code, 0, b.stderr);
@@ -53,31 +58,57 @@ describe('reports, letters and diff', () => {
 
   test('scans lists both, with the figures of their summaries', async () => {
     const r = await runCli(['scans', '--db', db, '--json']);
-    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; services: number; exposed: number; patients: number });
-    assert.deepEqual(rows.map((x) => x.id), [before1.scanId, after1.scanId]);
-    assert.deepEqual(rows.map((x) => [x.services, x.exposed, x.patients]), [before1, after1].map((s) => [s.services, s.exposedServices, s.patients]));
+    const rows = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; services: number; exposed: number; patients: number });
+    assert.deepEqual(
+      rows.map((x) => x.id),
+      [before1.scanId, after1.scanId],
+    );
+    assert.deepEqual(
+      rows.map((x) => [x.services, x.exposed, x.patients]),
+      [before1, after1].map((s) => [s.services, s.exposedServices, s.patients]),
+    );
   });
 
   test('diff: the fixed Orthanc shows as fixed, nothing new', async () => {
     const r = await runCli(['diff', before1.scanId, after1.scanId, '--db', db, '--json']);
     assert.equal(r.code, 0, r.stderr);
-    const d = JSON.parse(r.stdout) as { new: unknown[]; fixed: Array<{ host: string; port: number }>; changed: Array<{ host: string; changes: string[] }> };
+    const d = JSON.parse(r.stdout) as {
+      new: unknown[];
+      fixed: Array<{ host: string; port: number }>;
+      changed: Array<{ host: string; changes: string[] }>;
+    };
     assert.deepEqual(d.new, []);
-    assert.deepEqual(d.fixed.map((f) => `${f.host}:${f.port}`).sort(), [`${FLEET.orthancOpen}:4242`, `${FLEET.orthancOpen}:8042`]);
+    assert.deepEqual(d.fixed.map((f) => `${f.host}:${f.port}`).sort(), [
+      `${FLEET.orthancOpen}:4242`,
+      `${FLEET.orthancOpen}:8042`,
+    ]);
     const text = await runCli(['diff', before1.scanId, after1.scanId, '--db', db]);
     assert.match(text.stdout, /FIXED \(2\)/);
   });
 
   test('md, csv and json reports carry the database figures', async () => {
     const md = await runCli(['report', before1.scanId, '--db', db, '--format', 'md']);
-    assert.match(md.stdout, new RegExp(`\\| ${before1.services} \\| ${before1.exposedServices} \\| ${before1.patients} \\| ${before1.studies} \\|`));
+    assert.match(
+      md.stdout,
+      new RegExp(
+        `\\| ${before1.services} \\| ${before1.exposedServices} \\| ${before1.patients} \\| ${before1.studies} \\|`,
+      ),
+    );
     assert.match(md.stdout, /DicomAlwaysAllowFind|AuthenticationEnabled/);
-    const json = JSON.parse((await runCli(['report', before1.scanId, '--db', db, '--format', 'json'])).stdout) as { headline: { patients: number; studies: number } };
+    const json = JSON.parse((await runCli(['report', before1.scanId, '--db', db, '--format', 'json'])).stdout) as {
+      headline: { patients: number; studies: number };
+    };
     assert.deepEqual([json.headline.patients, json.headline.studies], [before1.patients, before1.studies]);
     const csv = (await runCli(['report', before1.scanId, '--db', db, '--format', 'csv'])).stdout.trim().split('\n');
     assert.equal(csv.filter((l) => l.startsWith('service,')).length, before1.services);
     assert.ok(csv.some((l) => l.startsWith('finding,') && l.includes('dicom-open-query')));
-    assert.ok(csv.every((l) => l.includes(',local,') || l.startsWith('kind,')), 'loopback addresses are "local"');
+    assert.ok(
+      csv.every((l) => l.includes(',local,') || l.startsWith('kind,')),
+      'loopback addresses are "local"',
+    );
   });
 
   test('HTML report in Chromium: no console errors, figures equal the database, screenshot kept', async () => {
@@ -86,7 +117,16 @@ describe('reports, letters and diff', () => {
     assert.equal(r.code, 0, r.stderr);
     const browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
@@ -126,10 +166,25 @@ describe('reports, letters and diff', () => {
     assert.match(letter, /dpo@example\.org/);
     assert.match(letter, new RegExp(`data subjects whose records can be read: ${before1.patients}`));
     assert.match(letter, /PatientName/);
-    const html = await runCli(['letters', before1.scanId, '--db', db, '-o', path.join(dir, 'letters-html'), '--format', 'html']);
+    const html = await runCli([
+      'letters',
+      before1.scanId,
+      '--db',
+      db,
+      '-o',
+      path.join(dir, 'letters-html'),
+      '--format',
+      'html',
+    ]);
     assert.equal(html.code, 0);
-    const everything = [letter, ...readdirSync(path.join(dir, 'letters-html')).map((f) => readFileSync(path.join(dir, 'letters-html', f), 'utf8'))];
-    for (const format of ['md', 'csv', 'json', 'html']) everything.push((await runCli(['report', before1.scanId, '--db', db, '--format', format])).stdout);
+    const everything = [
+      letter,
+      ...readdirSync(path.join(dir, 'letters-html')).map((f) =>
+        readFileSync(path.join(dir, 'letters-html', f), 'utf8'),
+      ),
+    ];
+    for (const format of ['md', 'csv', 'json', 'html'])
+      everything.push((await runCli(['report', before1.scanId, '--db', db, '--format', format])).stdout);
     assert.ok(everything.every((t) => !t.includes(PHI_MARKER)));
     const bad = await runCli(['letters', '--db', db, '--owners', owners.replace('owners', 'nope'), '-o', out]);
     assert.equal(bad.code, 2);

@@ -40,7 +40,11 @@ function childrenNamed(ppid: number, name: string): number[] {
 }
 
 /** Starts the scan at a slower rate than the baseline (same results), so there is a middle to stop in; returns once 5 hosts are done. */
-async function startedScan(db: string, targets: string[], stdin?: string): Promise<{ child: ChildProcess; exited: Promise<number | null>; stderr: () => string }> {
+async function startedScan(
+  db: string,
+  targets: string[],
+  stdin?: string,
+): Promise<{ child: ChildProcess; exited: Promise<number | null>; stderr: () => string }> {
   const child = startCli(['scan', ...targets, ...COMMON, '--rate', '3000', '--db', db, '--json']);
   if (stdin !== undefined) child.stdin?.end(stdin);
   let stderr = '';
@@ -80,10 +84,13 @@ describe('resume and shards', () => {
         assert.equal(code, 1);
         assert.equal(row.status, 'interrupted');
         // a clean stop: what was under way ends quietly, and the way on is said
-        assert.deepEqual(stderr().trim().split('\n').map((l) => l.replace(/scan \S+ interrupted.*/, 'scan interrupted')), [
-          'opendoor: interrupted; finishing nothing new (Ctrl-C again to quit at once)',
-          'opendoor: scan interrupted',
-        ]);
+        assert.deepEqual(
+          stderr()
+            .trim()
+            .split('\n')
+            .map((l) => l.replace(/scan \S+ interrupted.*/, 'scan interrupted')),
+          ['opendoor: interrupted; finishing nothing new (Ctrl-C again to quit at once)', 'opendoor: scan interrupted'],
+        );
       } else {
         assert.equal(row.status, 'running');
       }
@@ -148,7 +155,10 @@ describe('resume and shards', () => {
     const db = path.join(dir, 'baseline.db');
     const r = await runCli(['scans', '--db', db, '--json']);
     assert.equal(r.code, 0);
-    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; status: string; services: number });
+    const rows = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; status: string; services: number });
     assert.equal(rows.length, 1);
     assert.equal(rows[0]?.status, 'done');
     const again = await runCli(['scan', '--resume', rows[0]?.id ?? '', '--db', db]);
@@ -193,7 +203,11 @@ describe('the store', () => {
       const committed = () => {
         const other = new Database(file, { readonly: true });
         try {
-          return (other.prepare('SELECT (SELECT COUNT(*) FROM input_lines) + (SELECT COUNT(*) FROM inputs) AS n').get() as { n: number }).n;
+          return (
+            other.prepare('SELECT (SELECT COUNT(*) FROM input_lines) + (SELECT COUNT(*) FROM inputs) AS n').get() as {
+              n: number;
+            }
+          ).n;
         } finally {
           other.close();
         }

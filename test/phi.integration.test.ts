@@ -37,7 +37,11 @@ describe('PHI marker', () => {
   });
 
   test('scans at every depth, every output, debug logs and error paths write the marker nowhere', async () => {
-    const env = { TMPDIR: path.join(work, 'tmp'), HOME: path.join(work, 'home'), XDG_DATA_HOME: path.join(work, 'data') };
+    const env = {
+      TMPDIR: path.join(work, 'tmp'),
+      HOME: path.join(work, 'home'),
+      XDG_DATA_HOME: path.join(work, 'data'),
+    };
     for (const dir of Object.values(env)) mkdirSync(dir, { recursive: true });
     const variants: string[][] = [
       ['--depth', 'detect'],
@@ -50,7 +54,11 @@ describe('PHI marker', () => {
     let sawPhi = 0;
     for (const [i, v] of variants.entries()) {
       const out = path.join(work, `out-${i}.jsonl`);
-      const r = await runCli(['scan', FLEET_RANGE, '--json', '-o', out, '--debug', '--timeout', '1500', ...v], undefined, env);
+      const r = await runCli(
+        ['scan', FLEET_RANGE, '--json', '-o', out, '--debug', '--timeout', '1500', ...v],
+        undefined,
+        env,
+      );
       assert.equal(r.code, 0, r.stderr);
       runs.push(r);
       sawPhi += (r.stdout.match(/"phi":\["Patient/g) ?? []).length;
@@ -58,7 +66,10 @@ describe('PHI marker', () => {
       runs.push(human);
     }
     assert.ok(sawPhi > 0, 'the scans did read identifying attributes');
-    const written = [...runs.flatMap((r) => [r.stdout, r.stderr]), ...filesUnder(work).map((f) => readFileSync(f, 'latin1'))];
+    const written = [
+      ...runs.flatMap((r) => [r.stdout, r.stderr]),
+      ...filesUnder(work).map((f) => readFileSync(f, 'latin1')),
+    ];
     const hits = written.filter((text) => text.toUpperCase().includes(PHI_MARKER));
     assert.equal(hits.length, 0, `marker found in ${hits.length} outputs`);
   });
