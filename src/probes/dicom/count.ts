@@ -58,6 +58,12 @@ const ORDER_B: readonly SplitKeyName[] = ['PatientID', 'PatientName', 'Accession
 /** Rounds of the two partitions, each of which must have seen new studies to be worth another. */
 const MAX_ROUNDS = 6;
 
+/** The studies seen within a part, as of the first `upTo` studies seen. */
+interface Seen {
+  keys: string[];
+  upTo: number;
+}
+
 interface Explored {
   complete: boolean;
   /** Studies answered by parts under the cap. */
@@ -68,6 +74,8 @@ export class StudyCounter {
   readonly studies = new Map<string, Study>();
   /** The split values of every study seen, for the length of the count (memory only). */
   private readonly keys = new Map<string, StudyKeys>();
+  /** The keys in the order they were first seen (for bringing a part's list up to date). */
+  private readonly order: string[] = [];
   private readonly answers = new Map<string, { count: number; found: string[] }>();
   /** Keys this server was caught not honouring: an answer outside the part that was asked for. */
   private readonly ignored = new Set<SplitKeyName>();
@@ -165,6 +173,7 @@ export class StudyCounter {
         reportedInstances: instances,
         uid: series === null || instances === null ? uid : null,
       });
+      this.order.push(key);
       this.keys.set(key, {
         date: ds.text('StudyDate'),
         time: ds.text('StudyTime'),
@@ -184,8 +193,25 @@ export class StudyCounter {
     return answer;
   }
 
-  private seenWithin(part: Part): Array<[string, StudyKeys]> {
-    return [...this.keys].filter(([, k]) => within(k, part));
+  /**
+   * The studies seen so far that belong to a part, brought up to date from an earlier list for it
+   * or for a part containing it (so a split tree filters its parent's list, not every study seen).
+   */
+  private seen(part: Part, from: Seen | null): Seen {
+    const test = (k: string): boolean => {
+      const s = this.keys.get(k);
+      return s !== undefined && within(s, part);
+    };
+    const keys = from === null ? [] : from.keys.filter(test);
+    for (let i = from?.upTo ?? 0; i < this.order.length; i++) {
+      const k = this.order[i] as string;
+      if (test(k)) keys.push(k);
+    }
+    return { keys, upTo: this.order.length };
+  }
+
+  private studyKeys(seen: Seen): StudyKeys[] {
+    return seen.keys.map((k) => this.keys.get(k)).filter((s): s is StudyKeys => s !== undefined);
   }
 
   /** Enumerate every study, splitting where the server caps its answers, until two partitions agree. */
@@ -215,29 +241,28 @@ export class StudyCounter {
    * The studies of one part reached through parts under the cap. Complete when one key split it
    * into complete children that no study seen in it escaped (other keys reach what one misses).
    */
-  private async explore(part: Part, order: readonly SplitKeyName[]): Promise<Explored> {
+  private async explore(part: Part, order: readonly SplitKeyName[], parent: Seen | null = null): Promise<Explored> {
     const r = await this.ask(part);
     if (r.count < this.cap) return { complete: true, reached: new Set(r.found) };
     const reached = new Set<string>();
+    let inside = this.seen(part, parent);
     let splitWhole = false;
     for (const key of order) {
       if (this.ignored.has(key)) continue;
-      const children = split(
-        key,
-        part,
-        this.seenWithin(part).map(([, k]) => k),
-      );
+      inside = this.seen(part, inside);
+      const children = split(key, part, this.studyKeys(inside));
       if (children === null) continue;
       this.splits.add(key);
       let all = true;
       for (const child of children) {
-        const c = await this.explore(child, order);
+        const c = await this.explore(child, order, inside);
         if (this.honours(key, child)) for (const k of c.reached) reached.add(k);
         all &&= c.complete;
       }
       if (this.ignored.has(key)) continue;
       splitWhole ||= all;
-      if (splitWhole && this.seenWithin(part).every(([k]) => reached.has(k))) return { complete: true, reached };
+      inside = this.seen(part, inside);
+      if (splitWhole && inside.keys.every((k) => reached.has(k))) return { complete: true, reached };
       this.log.debug(`count: ${describePart(part)} split by ${key} left studies out; trying the next key`);
     }
     return { complete: false, reached };
