@@ -8,6 +8,7 @@ import { FLEET, startFleet } from '../test/harness/fleet.js';
 import { DEFAULT_PORTS } from '../src/targets/ports.js';
 import { cappedBench } from './capped.js';
 import { countBench } from './count.js';
+import { startBench } from './start.js';
 import { memoryBench, sweepBench } from './sweep.js';
 import { resumeBench } from './resume.js';
 
@@ -84,12 +85,16 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')).join('\n');
 }
 
-/** BENCH_ONLY=detect,resume,sweep,memory,count,capped runs those parts only (default: all but memory). */
+/** BENCH_ONLY=start,detect,resume,sweep,memory,count,capped runs those parts only (default: all but memory). */
 const ONLY = new Set((process.env['BENCH_ONLY'] ?? '').split(',').filter((x) => x !== ''));
 const part = (name: string): boolean =>
   ONLY.size === 0 ? name !== 'memory' || process.env['BENCH_MEMORY'] === '1' : ONLY.has(name);
 
 async function main(): Promise<void> {
+  if (part('start'))
+    process.stdout.write(
+      `\nStart-up: medians of 11 interleaved runs, Node ${process.version}\n\n${table(startBench())}\n`,
+    );
   if (part('detect') || part('resume') || part('sweep')) await withFleet();
   if (part('memory')) {
     process.stderr.write('bench: memory (131,072, 524,288, 1,048,576 targets; a minute) ...\n');

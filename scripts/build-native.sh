@@ -4,6 +4,10 @@
 #   dist/native/quickack.node   TCP_QUICKACK for DICOM exchanges (native/quickack.c, Node-API)
 set -u
 mkdir -p dist/native
+if [ "${OPENDOOR_NATIVE:-1}" = 0 ]; then
+  echo "opendoor: OPENDOOR_NATIVE=0: native parts not built (JavaScript sweep, no quick ACK)" >&2
+  exit 0
+fi
 if ! command -v cc >/dev/null 2>&1; then
   echo "opendoor: no C compiler (cc): the port sweep runs in JavaScript (about half the speed)" >&2
   exit 0

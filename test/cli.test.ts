@@ -9,6 +9,8 @@ import fc from 'fast-check';
 import { boundedLines } from '../src/cli/input.js';
 import http from 'node:http';
 import { runCli, runCliOnTty, startCli } from './harness/cli.js';
+import { NATIVE_SKIP } from './harness/native.js';
+import { SOURCE_DIR } from './harness/procs.js';
 import { startSilentPort } from './harness/silent.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'opendoor-cli-'));
@@ -335,7 +337,9 @@ test('--connect-timeout bounds the sweep alone: a filtered port costs it, not --
   }
 });
 
-test('the JavaScript sweep (no native helper) and the native one report the same services', async () => {
+test('the JavaScript sweep (no native helper) and the native one report the same services', {
+  skip: NATIVE_SKIP,
+}, async () => {
   const servers = await Promise.all(
     ['127.0.79.60', '127.0.79.61'].map(async (host) => {
       const srv = http.createServer((_q, r) => r.end('ok'));
@@ -398,4 +402,17 @@ test('stdin lines: the same lines however the input is cut into chunks (LF, CRLF
       },
     ),
   );
+});
+
+test('--version answers the package version, at once; the runtime is one that is tested', async () => {
+  const pkg = JSON.parse(readFileSync(path.resolve(SOURCE_DIR, '../../package.json'), 'utf8')) as {
+    version: string;
+    engines: { node: string };
+  };
+  const r = await runCli(['--version']);
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout.trim(), pkg.version);
+  const major = Number(process.versions.node.split('.')[0]);
+  console.log(`# node ${process.version}`);
+  assert.ok([20, 24].includes(major), `Node ${process.version}`);
 });

@@ -12,6 +12,7 @@ import { SweepPool } from '../src/sweep/sweepPool.js';
 import { ConnectSweeper, type SweepJob, type SweepResult } from '../src/sweep/connectSweep.js';
 import { pickConnector, socketConnector } from '../src/sweep/connector.js';
 import { NativeSweeper, helperAvailable } from '../src/sweep/nativeSweep.js';
+import { NATIVE_SKIP } from './harness/native.js';
 import { ackNow, quickAckAvailable } from '../src/net/quickAck.js';
 import { PassThrough } from 'node:stream';
 import { startSilentPort } from './harness/silent.js';
@@ -41,6 +42,8 @@ function sweepers(timeoutMs: number, rate = new RateLimiter(0)): Named[] {
     const s = new ConnectSweeper(rate, timeoutMs, 64, connector);
     return { name: `js/${connector.name}`, sweep: (j) => s.sweep(j), close: async () => undefined };
   };
+  const all = [js(), js(socketConnector)];
+  if (NATIVE_SKIP !== false) return all;
   const native = new NativeSweeper({
     rate,
     timeoutMs,
@@ -48,10 +51,12 @@ function sweepers(timeoutMs: number, rate = new RateLimiter(0)): Named[] {
     processes: 1,
     fallback: () => Promise.reject(new Error('no fallback here')),
   });
-  return [{ name: 'native', sweep: (j) => native.sweep(j), close: () => native.close() }, js(), js(socketConnector)];
+  return [{ name: 'native', sweep: (j) => native.sweep(j), close: () => native.close() }, ...all];
 }
 
-test('the native parts are built (sweep helper, quick-ACK addon), and Node 20 has the tcp_wrap binding', async () => {
+test('the native parts are built (sweep helper, quick-ACK addon), and Node has the tcp_wrap binding', {
+  skip: NATIVE_SKIP,
+}, async () => {
   assert.ok(helperAvailable(), 'dist/native/opendoor-sweep (npm run build compiles native/sweep.c)');
   assert.equal(pickConnector().name, 'handle');
   assert.ok(quickAckAvailable(), 'dist/native/quickack.node (npm run build compiles native/quickack.c)');
@@ -98,7 +103,9 @@ test('every sweeper: IPv6 loopback', { skip: !(await ipv6()) && 'no ::1 here' },
   }
 });
 
-test('native helpers: a thousand hosts as the calling thread sees them; a dead helper fails its batch, then the fallback sweeps', async () => {
+test('native helpers: a thousand hosts as the calling thread sees them; a dead helper fails its batch, then the fallback sweeps', {
+  skip: NATIVE_SKIP,
+}, async () => {
   const open = await listener(HOST);
   const jobs = Array.from({ length: 1000 }, (_, i) => ({ host: `127.0.87.${i % 250}`, ports: [9, 1, 2, 3] }));
   jobs.push({ host: HOST, ports: Array.from({ length: 300 }, (_, i) => (i === 150 ? open.port : 1000 + i)) });

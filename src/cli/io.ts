@@ -2,7 +2,7 @@
  * What every command shares: its I/O (stdout, stderr, stdin), the one input-error class the CLI maps
  * to exit 2, bounded reading of the files a user names, and opening the results database.
  */
-import { Store, defaultDbPath } from '../store/db.js';
+import type { Store } from '../store/db.js';
 import { BadInputError, readBounded } from './input.js';
 
 /** Bad usage or input: one line on stderr, exit 2. */
@@ -28,7 +28,9 @@ export function readText(file: string, what: string, stdin: () => string): strin
   }
 }
 
-export function openStore(file: string | undefined): { store: Store; path: string } {
+/** The results database (the SQLite driver loads here, not at start: `--version` never pays for it). */
+export async function openStore(file: string | undefined): Promise<{ store: Store; path: string }> {
+  const { Store, defaultDbPath } = await import('../store/db.js');
   const p = file ?? defaultDbPath();
   try {
     return { store: new Store(p), path: p };

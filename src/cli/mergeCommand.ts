@@ -8,9 +8,9 @@ import { isExposedRecord } from '../report/model.js';
 import { Store } from '../store/db.js';
 import { UsageError, openStore, type Io } from './io.js';
 
-export function mergeCommand(inputs: string[], o: { db?: string }, io: Io): number {
+export async function mergeCommand(inputs: string[], o: { db?: string }, io: Io): Promise<number> {
   for (const f of inputs) if (!existsSync(f)) throw new UsageError(`cannot read database ${f}: ENOENT`);
-  const { store: out, path: outPath } = openStore(o.db);
+  const { store: out, path: outPath } = await openStore(o.db);
   try {
     const id = newScanId();
     const parts: Array<{ id: string; status: string; targets: number; hostsDone: number; elapsedMs: number }> = [];

@@ -1,10 +1,37 @@
-#!/usr/bin/env node
-/** opendoor's command line: parse, dispatch, map errors to the contract's exit codes (0 ran, 2 usage, 1 other). */
+/** opendoor's command line: parse, dispatch, map errors to the contract's exit codes (0 ran, 2 usage, 1 other). The entry is main.ts. */
 import { Command, CommanderError, Option } from 'commander';
 
-import { boundedLines, readBounded } from './input.js';
 import { UsageError, type Io } from './io.js';
+import { VERSION } from './version.js';
 import type { ScanCliOptions } from './scanOptions.js';
+
+/** Examples shown after each command's help (and the program's). */
+const EXAMPLES: Record<string, string[]> = {
+  opendoor: [
+    'opendoor scan 192.0.2.0/24                       # default imaging ports, human summary',
+    'opendoor scans                                   # what the database holds',
+    'opendoor report --format html -o report.html     # the latest scan for people',
+  ],
+  scan: [
+    'opendoor scan 192.0.2.0/24',
+    'opendoor scan -iL hosts.txt --json -o out.jsonl',
+    'zmap -p 104 -O csv -f saddr,sport -o - | opendoor scan -iL - --json',
+    'opendoor scan pacs.example.org -p 104,11112 --depth access --ae-titles site-aes.txt',
+    'opendoor scan --resume SCAN_ID',
+  ],
+  scans: ['opendoor scans', 'opendoor scans --json --db census.db'],
+  merge: [
+    'opendoor scan 10.0.0.0/8 --shard 2/4 --db part2.db   # on each of four machines',
+    'opendoor merge part*.db --db all.db',
+  ],
+  report: ['opendoor report --format html -o report.html', 'opendoor report SCAN_ID --format csv'],
+  diff: ['opendoor diff SCAN_A SCAN_B', 'opendoor diff SCAN_A SCAN_B --json'],
+  letters: ['opendoor letters --owners owners.txt -o letters/', 'opendoor letters SCAN_ID --format html -o letters/'],
+};
+
+function examples(name: string): string {
+  return `\nExamples:\n${(EXAMPLES[name] ?? []).map((e) => `  $ ${e}`).join('\n')}\n`;
+}
 
 /** nmap spells the input-list option `-iL`; commander only knows one-letter short options. */
 export function normaliseArgv(argv: string[]): string[] {
@@ -18,11 +45,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description(
       'Find medical imaging archives left open on a network, prove what a stranger gets, and tell the owner how to close them.',
     )
-    .version('0.1.0')
+    .version(VERSION)
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: () => undefined });
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: () => undefined })
+    .addHelpText('after', examples('opendoor'));
   program
     .command('scan')
+    .addHelpText('after', examples('scan'))
     .description('scan targets for DICOM, DICOM-TLS and imaging web services')
     .argument('[targets...]', 'IPv4/IPv6 addresses, hostnames, CIDRs (192.0.2.0/24), ranges (192.0.2.1-40)')
     .option('--input-list <file>', 'targets from FILE (- for stdin); also spelled -iL')
@@ -40,7 +69,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       '--connect-timeout <ms>',
       "timeout of the port sweep's connects (default: --timeout); shorter for far, filtered networks",
     )
-    .option('--max-queries <n>', 'C-FIND queries allowed per service when counting', '2000')
+    .option('--max-queries <n>', 'C-FIND queries allowed per service when counting', '5000')
     .option(
       '--host-timeout <ms>',
       'give up on a host after this long (default: computed from the other bounds, see README)',
@@ -58,42 +87,47 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     });
   program
     .command('scans')
+    .addHelpText('after', examples('scans'))
     .description('list the scans in the database')
     .option('--db <file>', 'the results database')
     .option('--json', 'JSON Lines instead of a table')
     .action(async (options: { db?: string; json?: boolean }) => {
-      setExit((await import('./scansCommand.js')).scansCommand(options, io));
+      setExit(await (await import('./scansCommand.js')).scansCommand(options, io));
     });
   program
     .command('merge')
+    .addHelpText('after', examples('merge'))
     .description('combine the latest scan of several databases (one per --shard machine) into one scan')
     .argument('<databases...>')
     .requiredOption('--db <file>', 'the database to merge into')
     .action(async (inputs: string[], options: { db?: string }) => {
-      setExit((await import('./mergeCommand.js')).mergeCommand(inputs, options, io));
+      setExit(await (await import('./mergeCommand.js')).mergeCommand(inputs, options, io));
     });
   program
     .command('report')
+    .addHelpText('after', examples('report'))
     .description('render one scan (the latest by default) for people')
     .argument('[scanId]')
     .option('--db <file>', 'the results database')
     .addOption(new Option('--format <format>', 'html | md | csv | json').default('md'))
     .option('-o, --output <file>', 'write to FILE instead of stdout')
     .action(async (scanId: string | undefined, options: { db?: string; format: string; output?: string }) => {
-      setExit((await import('./reportCommands.js')).reportCommand(scanId, options, io));
+      setExit(await (await import('./reportCommands.js')).reportCommand(scanId, options, io));
     });
   program
     .command('diff')
+    .addHelpText('after', examples('diff'))
     .description('new, fixed and changed exposures between two scans')
     .argument('<scanA>')
     .argument('<scanB>')
     .option('--db <file>', 'the results database')
     .option('--json', 'one JSON object instead of text')
     .action(async (a: string, b: string, options: { db?: string; json?: boolean }) => {
-      setExit((await import('./reportCommands.js')).diffCommand(a, b, options, io));
+      setExit(await (await import('./reportCommands.js')).diffCommand(a, b, options, io));
     });
   program
     .command('letters')
+    .addHelpText('after', examples('letters'))
     .description('one notification letter per owner of exposed services (GDPR art. 33 contents)')
     .argument('[scanId]')
     .option('--db <file>', 'the results database')
@@ -102,7 +136,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .requiredOption('-o, --output <dir>', 'directory for the letters')
     .action(
       async (scanId: string | undefined, options: { db?: string; owners?: string; format: string; output: string }) => {
-        setExit((await import('./reportCommands.js')).lettersCommand(scanId, options, io));
+        setExit(await (await import('./reportCommands.js')).lettersCommand(scanId, options, io));
       },
     );
   return program;
@@ -146,28 +180,4 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.stderr(internalError(e));
     return 1;
   }
-}
-
-const isEntry = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
-if (isEntry || process.argv[1]?.endsWith('/opendoor') === true) {
-  process.stdout.on('error', () => process.exit(0)); // a closed pipe (| head) is not an error
-  // last line of defence: one line naming the error class (never its message, which could quote a peer), exit 1
-  const fatal = (e: unknown) => {
-    process.stderr.write(internalError(e));
-    process.exit(1);
-  };
-  process.on('uncaughtException', fatal);
-  process.on('unhandledRejection', fatal);
-  const io: Io = {
-    stdout: (s) => void process.stdout.write(s),
-    stderr: (s) => void process.stderr.write(s),
-    stdin: () => readBounded(0),
-    stdinLines: () => boundedLines(process.stdin, '-'),
-  };
-  main(process.argv.slice(2), io).then((code) => {
-    process.exitCode = code;
-    // the command is over: whatever still holds the event loop (a stdin left unread, a peer slow
-    // to close) gets a moment, never the power to keep the process alive
-    setTimeout(() => process.exit(code), 2000).unref();
-  });
 }

@@ -35,15 +35,15 @@ function write(file: string | undefined, text: string, io: Io): void {
   }
 }
 
-export function reportCommand(
+export async function reportCommand(
   scanId: string | undefined,
   o: { db?: string; format: string; output?: string },
   io: Io,
-): number {
+): Promise<number> {
   const render = (FORMATS as Record<string, ((m: ReportModel) => string) | undefined>)[o.format];
   if (render === undefined)
     throw new UsageError(`--format must be one of ${Object.keys(FORMATS).join(', ')}, got "${o.format}"`);
-  const { store, path: dbPath } = openStore(o.db);
+  const { store, path: dbPath } = await openStore(o.db);
   try {
     write(o.output, render(model(store, scanId, dbPath)), io);
     return 0;
@@ -61,8 +61,8 @@ function scopeOf(args: string): (host: string) => boolean {
   return (host) => (targets.hasNames || targets.has(host)) && !excludes.has(host);
 }
 
-export function diffCommand(a: string, b: string, o: { db?: string; json?: boolean }, io: Io): number {
-  const { store, path: dbPath } = openStore(o.db);
+export async function diffCommand(a: string, b: string, o: { db?: string; json?: boolean }, io: Io): Promise<number> {
+  const { store, path: dbPath } = await openStore(o.db);
   try {
     for (const id of [a, b]) if (store.scan(id) === null) throw new UsageError(`no scan ${id} in ${dbPath}`);
     const d = diffScans(a, store.services(a), b, store.services(b), scopeOf(store.scan(b)?.args ?? '{}'));
@@ -73,11 +73,11 @@ export function diffCommand(a: string, b: string, o: { db?: string; json?: boole
   }
 }
 
-export function lettersCommand(
+export async function lettersCommand(
   scanId: string | undefined,
   o: { db?: string; owners?: string; format: string; output: string },
   io: Io,
-): number {
+): Promise<number> {
   if (o.format !== 'md' && o.format !== 'html') throw new UsageError(`--format must be md or html, got "${o.format}"`);
   let owners: Owner[] = [];
   if (o.owners !== undefined) {
@@ -89,7 +89,7 @@ export function lettersCommand(
       throw e;
     }
   }
-  const { store, path: dbPath } = openStore(o.db);
+  const { store, path: dbPath } = await openStore(o.db);
   try {
     const m = model(store, scanId, dbPath);
     try {

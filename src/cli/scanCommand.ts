@@ -29,7 +29,7 @@ export async function scanCommand(targetArgs: string[], o: ScanCliOptions, io: I
   const level: LogLevel =
     o.debug === true ? 'debug' : o.verbose === true ? 'info' : o.quiet === true ? 'error' : 'warn';
   const log = createLogger(level, io.stderr);
-  const { store, path: dbPath } = openStore(o.db);
+  const { store, path: dbPath } = await openStore(o.db);
   try {
     let args: PlanArgs;
     let scanId: string;

@@ -1,8 +1,8 @@
 /** `opendoor scans`: the scans in the database (id, started, status, hosts done, targets, services, exposed, counts). */
 import { openStore, type Io } from './io.js';
 
-export function scansCommand(o: { db?: string; json?: boolean }, io: Io): number {
-  const { store } = openStore(o.db);
+export async function scansCommand(o: { db?: string; json?: boolean }, io: Io): Promise<number> {
+  const { store } = await openStore(o.db);
   try {
     const rows = store.listScans();
     if (o.json === true) {
