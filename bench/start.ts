@@ -26,7 +26,7 @@ export function startBench(runs = 11): string[][] {
     ],
   ];
   const times = cases.map(() => [] as number[]);
-  for (let r = 0; r < runs; r++) cases.forEach(([, args], i) => times[i]?.push(ms(args)));
+  for (let r = 0; r < runs; r++) for (const [i, [, args]] of cases.entries()) times[i]?.push(ms(args));
   const bare = median(times[0] ?? []);
   return [
     ['command', 'median ms', 'x bare node'],
