@@ -71,6 +71,9 @@ describe('exposure counts on real archives', () => {
     assert.equal(r.observation.exposure?.linkedImages, archive.instances);
     for (const name of EXPECTED_PHI) assert.ok(r.observation.exposure?.phi.includes(name), name);
     assert.equal(r.observation.dicom?.retrieve, true);
+    // a real archive: no phantom match for a study that cannot exist, no canned data
+    assert.equal(r.observation.dicom?.phantomMatches, 0);
+    assert.equal(r.observation.exposure?.cannedStudies, 0);
   });
 
   test('Orthanc with LimitFindResults 4 below 15 studies: capped, split, still exact', async () => {

@@ -13,6 +13,7 @@ function rec(host: string, port: number, over: Partial<ServiceRecord> = {}): Ser
     protocol: 'dicom',
     product: 'Orthanc',
     version: null,
+    fingerprint: { basis: 'http', confidence: 'high', contradiction: null },
     dicom: null,
     http: null,
     tls: null,
@@ -36,6 +37,7 @@ const exposure = (patients: number): Exposure => ({
   incompleteReason: null,
   queries: 1,
   splits: [],
+  cannedStudies: 0,
 });
 
 test('new, fixed (gone and not exposed) and changed counts', () => {

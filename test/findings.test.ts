@@ -127,30 +127,73 @@ test('every finding id in the catalogue is its own key and has remediation', () 
   }
 });
 
-test('toolkit fingerprints: UID roots and version names', () => {
-  assert.deepEqual(fingerprintToolkit('1.2.276.0.7230010.3.0.3.6.7', 'OFFIS_DCMTK_367'), {
-    toolkit: 'DCMTK',
-    product: null,
-    version: '3.6.7',
-  });
-  assert.deepEqual(fingerprintToolkit('1.2.826.0.1.3680043.9.3811.2.0.2', 'PYNETDICOM_202'), {
-    toolkit: 'pynetdicom',
-    product: null,
-    version: '2.0.2',
-  });
-  assert.deepEqual(fingerprintToolkit('1.2.40.0.13.1.3', 'dcm4che-5.23.2'), {
-    toolkit: 'dcm4che',
-    product: null,
-    version: '5.23.2',
-  });
-  assert.deepEqual(fingerprintToolkit('1.2.826.0.1.3680043.2.135.1066.101', '1.5.0/WIN32'), {
-    toolkit: 'Conquest',
-    product: 'Conquest DICOM server',
-    version: '1.5.0',
-  });
+test('toolkit fingerprints: UID roots and version names (../shared/fingerprints.md)', () => {
+  const fp = (uid: string | null, name: string | null, pdu: number | null = null) => {
+    const f = fingerprintToolkit(uid, name, pdu);
+    return f === null ? null : [f.toolkit, f.product, f.version, f.basis, f.contradiction];
+  };
+  assert.deepEqual(fp('1.2.276.0.7230010.3.0.3.6.7', 'OFFIS_DCMTK_367', 16384), [
+    'DCMTK',
+    null,
+    '3.6.7',
+    'uid+name',
+    null,
+  ]);
+  assert.deepEqual(fp('1.2.826.0.1.3680043.9.3811.2.0.2', 'PYNETDICOM_202', 16382), [
+    'pynetdicom',
+    null,
+    '2.0.2',
+    'uid+name',
+    null,
+  ]);
+  assert.deepEqual(fp('1.2.40.0.13.1.3', 'dcm4che-5.23.2'), ['dcm4che', null, '5.23.2', 'uid+name', null]);
+  assert.deepEqual(fp('1.2.826.0.1.3680043.2.135.1066.101', '1.5.0/WIN32'), [
+    'Conquest',
+    'Conquest DICOM server',
+    '1.5.0',
+    'uid+name',
+    null,
+  ]);
   assert.equal(fingerprintToolkit('1.3.6.1.4.1.30071.8', 'fo-dicom 4.0.0')?.version, '4.0.0');
+  // new rows, each from its source
+  assert.deepEqual(fp('1.2.276.0.7238010.5.0.3.5.4', 'OSIRIX'), ['DCMTK', 'OsiriX/Horos', null, 'uid+name', null]);
+  assert.deepEqual(fp('1.2.826.0.1.3680043.9.55600.0', 'Odil 0'), ['Odil', null, '0', 'uid+name', null]);
+  assert.deepEqual(fp('1.2.826.0.1.3680043.10.854', 'DCMJS-DIMSE-V0.2', 262144), [
+    'dcmjs-dimse',
+    null,
+    '0.2',
+    'uid+name',
+    null,
+  ]);
+  assert.deepEqual(fp('2.16.840.1', 'MergeCOM3_5_11_0'), ['MergeCOM-3', null, '5_11_0', 'uid+name', null]);
+  assert.deepEqual(fp('2.25.262086406829110419931297894772577063974', 'DICOM-rs 0.8.1'), [
+    'DICOM-rs',
+    null,
+    '0.8.1',
+    'name',
+    null,
+  ]);
+  assert.equal(fp('1.3.6.1.4.1.25403.1.1.1', 'Dicom 0.1')?.[1], 'ClearCanvas');
+  assert.equal(fp('1.3.6.1.4.1.5962.99.2', 'PIXELMEDJAVA001')?.[0], 'PixelMed');
+  // component boundaries and shared arcs: never a product from a neighbour's UID or a shared arc
+  assert.equal(fingerprintToolkit('1.2.826.0.1.3680043.2.461.5', null), null);
+  assert.equal(fingerprintToolkit('1.2.826.0.1.3680043.99', null), null);
+  assert.equal(fingerprintToolkit('2.16.840.1.5', 'MergeCOM3_320'), null);
   assert.equal(fingerprintToolkit('1.2.3.4', null), null);
   assert.equal(fingerprintToolkit(null, null), null);
+  // the PDU length and the version name are second signals: a persona they contradict is not believed
+  assert.match(
+    fp('1.2.276.0.7230010.3.0.3.6.2', 'OFFIS_DCMTK_362', 16382)?.[4] ?? '',
+    /maximum PDU 16382 is pynetdicom's, not DCMTK's/,
+  );
+  assert.match(
+    fp('1.2.826.0.1.3680043.9.3811.2.0.1', 'ORTHANC', 16382)?.[4] ?? '',
+    /ORTHANC, which Orthanc itself never sends/,
+  );
+  assert.match(
+    fp('1.2.826.0.1.3680043.9.3811.2.0.1', 'OFFIS_DCMTK_362')?.[4] ?? '',
+    /version name of DCMTK with a pynetdicom UID/,
+  );
 });
 
 test('one host, one story: Orthanc REST names the DCMTK-speaking DICOM port too', () => {
@@ -175,5 +218,6 @@ test('one host, one story: Orthanc REST names the DCMTK-speaking DICOM port too'
     product: 'DCMTK',
     version: '3.6.7',
     toolkit: 'DCMTK',
+    fingerprint: { basis: 'association', confidence: 'high', contradiction: null },
   });
 });

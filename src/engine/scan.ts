@@ -6,16 +6,16 @@
  * being probed (--concurrency), new connections per second (--rate, one budget for all threads).
  */
 import { randomBytes } from 'node:crypto';
-import { identifyHost } from '../fingerprint/host.js';
-import { isExposed, judgeService } from '../findings/judge.js';
+import { isExposed } from '../findings/judge.js';
 import { fdLimit, sweepInFlight, sweepThreads, type SweepResult } from '../sweep/connectSweep.js';
-import { serviceRecord, type ServiceRecord } from '../output/records.js';
-import { currentScope, type HostActivity } from '../net/hostScope.js';
+import type { ServiceRecord } from '../output/records.js';
+import { currentScope } from '../net/hostScope.js';
 import { probeService, serviceBoundMs, type ServiceResult } from '../probes/service.js';
 import type { Store } from '../store/db.js';
 import type { Logger } from '../util/log.js';
 import type { ResumeState, WorkItem } from '../types/work.js';
 import { workItems, type Plan } from './plan.js';
+import { cutShort, hostRecords } from './hostRecords.js';
 import { HOST_DEADLINE_SLACK_MS, HostWatch } from './hostWatch.js';
 import { Progress } from './progress.js';
 import { RateLimiter } from '../sweep/rate.js';
@@ -57,28 +57,6 @@ const IDLE_FLUSH_MS = 20;
 /** A failed sweep batch is tried this many more times. */
 const SWEEP_RETRIES = 2;
 
-/** A port whose probe the host deadline cut short: it was open, and the record says where it stopped. */
-function cutShort(host: string, port: number, at: HostActivity, deadlineMs: number): ServiceResult {
-  const where = at.port === port ? at.step : 'not reached';
-  const failure = { kind: 'host-deadline' as const, detail: `host deadline of ${deadlineMs} ms; step: ${where}` };
-  return {
-    observation: {
-      host,
-      port,
-      transport: 'tcp',
-      protocol: 'unknown',
-      tls: null,
-      dicom: null,
-      http: null,
-      exposure: null,
-      failure,
-      elapsedMs: at.ageMs,
-    },
-    product: null,
-    version: null,
-  };
-}
-
 async function probeOpenPorts(
   host: string,
   open: number[],
@@ -111,17 +89,7 @@ async function probeOpenPorts(
     log.warn(`${host}: host deadline (${deadlineMs} ms) reached in step ${expired.step}; its connections were closed`);
     for (const port of open.slice(results.length)) results.push(cutShort(host, port, expired, deadlineMs));
   }
-  // a port a sweeper reported open may have closed since: refused at once, it is no service
-  const found = results.filter(
-    (r) => !(r.observation.protocol === 'unknown' && r.observation.failure?.kind === 'connection-refused'),
-  );
-  const ids = identifyHost(
-    found.map((r) => ({ observation: r.observation, httpProduct: r.product, httpVersion: r.version })),
-  );
-  return found.map((r, i) => {
-    const id = ids[i] ?? { product: null, version: null, toolkit: null };
-    return serviceRecord(r.observation, id, judgeService(r.observation, id.product));
-  });
+  return hostRecords(results);
 }
 
 const exposedRecord = (r: ServiceRecord): boolean => isExposed(r.findings);

@@ -118,6 +118,15 @@ export const CATALOGUE = {
     remediation: 'If this is a production system, accept only the SOP classes it implements.',
     references: [],
   },
+  'honeypot-suspected': {
+    id: 'honeypot-suspected',
+    severity: 'info',
+    title: 'Suspected honeypot: its patients and studies are left out of the totals',
+    why: 'It shows tells no real archive shows (an association without an implementation UID, a persona whose UID, version name and PDU length disagree, answers to a query for a study that cannot exist, canned sample data); counting its bait would inflate an exposure census by orders of magnitude.',
+    remediation:
+      'None for the owner if it is a research honeypot; if it is a production system, have its DICOM stack checked (the tells are listed in the evidence).',
+    references: [],
+  },
   'dicom-restricted': {
     id: 'dicom-restricted',
     severity: 'info',

@@ -2,6 +2,7 @@
  * Pure checks: observations in, findings out. No I/O, so every check is tested from saved
  * observations without a network.
  */
+import type { Honeypot } from '../fingerprint/honeypot.js';
 import type { ServiceObservation } from '../probes/types.js';
 import { CATALOGUE, type FindingDefinition, type FindingId, type Severity } from './catalogue.js';
 import { DEFAULT_CALLED_AE_TITLES } from '../probes/dicom/aeTitles.js';
@@ -116,8 +117,25 @@ function httpFindings(s: ServiceObservation, product: string | null): Finding[] 
 
 const ORDER: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
 
-/** All findings for one service, most severe first. */
-export function judgeService(s: ServiceObservation, product: string | null, now = new Date()): Finding[] {
+/**
+ * All findings for one service, most severe first. On a suspected honeypot the only finding is
+ * that judgement: what it "exposes" is bait, and none of it is counted (output/records.ts).
+ */
+export function judgeService(
+  s: ServiceObservation,
+  product: string | null,
+  now = new Date(),
+  honeypot: Honeypot | null = null,
+): Finding[] {
+  if (honeypot?.suspect === true) {
+    return [
+      finding(
+        'honeypot-suspected',
+        product,
+        `tells: ${honeypot.reasons.join(', ')}${s.exposure !== null ? `; its ${s.exposure.patients} patients and ${s.exposure.studies} studies are left out of every total` : ''}`,
+      ),
+    ];
+  }
   const out = [...dicomFindings(s, product), ...tlsFindings(s, product, now)];
   if (s.protocol === 'dicom' && s.transport === 'tcp' && s.dicom?.calledAe !== null) {
     out.push(finding('dicom-no-tls', product, 'DICOM upper layer answered on plain TCP'));

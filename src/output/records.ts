@@ -4,7 +4,8 @@
  */
 import type { TlsFacts } from '../net/connect.js';
 import type { Finding } from '../findings/judge.js';
-import type { Identification } from '../fingerprint/host.js';
+import type { Honeypot } from '../fingerprint/honeypot.js';
+import type { FingerprintBasis, Identification } from '../fingerprint/host.js';
 import type { HttpObservation, Protocol, ServiceObservation, Transport } from '../probes/types.js';
 
 export interface DicomRecord {
@@ -43,6 +44,7 @@ export interface Exposure {
   incompleteReason: string | null;
   queries: number;
   splits: string[];
+  cannedStudies: number;
 }
 
 export interface ServiceRecord {
@@ -53,6 +55,10 @@ export interface ServiceRecord {
   protocol: Protocol;
   product: string | null;
   version: string | null;
+  /** What product and version rest on: the association, HTTP, an AE title; a contradiction found. */
+  fingerprint: FingerprintBasis;
+  /** The host's honeypot judgement (every service of a host shares it); absent in older records. */
+  honeypot?: Honeypot;
   dicom: DicomRecord | null;
   http: HttpObservation | null;
   tls: TlsFacts | null;
@@ -72,10 +78,22 @@ export interface SummaryRecord {
   patients: number;
   studies: number;
   instances: number;
+  /** Suspected honeypots, apart: their services and the patients and studies they claim, in no total above. */
+  honeypots: { services: number; patients: number; studies: number };
   elapsedMs: number;
 }
 
-export function serviceRecord(s: ServiceObservation, id: Identification, findings: readonly Finding[]): ServiceRecord {
+/** A record whose exposure is counted: everything but a suspected honeypot's bait. */
+export function counted(r: ServiceRecord): boolean {
+  return r.honeypot?.suspect !== true;
+}
+
+export function serviceRecord(
+  s: ServiceObservation,
+  id: Identification,
+  findings: readonly Finding[],
+  honeypot: Honeypot | null = null,
+): ServiceRecord {
   const e = s.exposure;
   const exposure: Exposure | null =
     e === null
@@ -92,6 +110,7 @@ export function serviceRecord(s: ServiceObservation, id: Identification, finding
           incompleteReason: e.incompleteReason,
           queries: e.queries,
           splits: e.splits,
+          cannedStudies: e.cannedStudies,
         };
   const d = s.dicom;
   return {
@@ -102,6 +121,8 @@ export function serviceRecord(s: ServiceObservation, id: Identification, finding
     protocol: s.protocol,
     product: id.product,
     version: id.version,
+    fingerprint: id.fingerprint,
+    honeypot: honeypot ?? { suspect: false, reasons: [] },
     dicom:
       d === null
         ? null
@@ -123,7 +144,7 @@ export function serviceRecord(s: ServiceObservation, id: Identification, finding
             getAccepted: d.getAccepted,
             moveAccepted: d.moveAccepted,
             findModels: d.findModels,
-            honeypotSuspect: d.acceptsNonexistentSopClass,
+            honeypotSuspect: honeypot?.suspect ?? d.acceptsNonexistentSopClass,
             maxPduLength: d.maxPduLength,
             associationAttempts: d.attempts.length,
           },

@@ -89,6 +89,8 @@ export interface DicomObservation {
   storageAccepted: boolean | null;
   /** Accepted an abstract syntax that does not exist: behaves like a honeypot. */
   acceptsNonexistentSopClass: boolean | null;
+  /** Answers to the C-FIND test's query for a study that cannot exist (null: not tested). */
+  phantomMatches: number | null;
   attempts: AssociationAttempt[];
 }
 
@@ -136,6 +138,8 @@ export interface ExposureObservation {
   capped: boolean;
   phi: string[];
   queries: number;
+  /** Studies answered that carry known canned data (public sample roots, a toolkit's sample patient). */
+  cannedStudies: number;
   /** The keys a capped answer list was split by, in the order first used (StudyDate, StudyTime, PatientName, …). */
   splits: string[];
   /** Through which interface the count was made. */

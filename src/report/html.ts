@@ -67,6 +67,7 @@ table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border-bottom:1p
 <div class="figs">
 ${figure('h-services', 'services', h.services)}${figure('h-exposed', 'exposed services', h.exposedServices)}${figure('h-patients', 'patients', h.patients)}${figure('h-studies', 'studies', h.studies)}${figure('h-linked', 'linked images', h.linkedImages)}${figure('h-retrievable', 'retrievable services', h.retrievable)}
 </div>
+${h.honeypotServices > 0 ? `<p class="meta" id="honeypots">${n(h.honeypotServices)} service(s) on suspected honeypots: what they claim to hold is in no figure above.</p>` : ''}
 <h2>Exposure</h2>
 <div class="charts">
 ${bars('Findings by severity', m.bySeverity, 'c-severity')}

@@ -4,7 +4,7 @@
  */
 import { CATALOGUE, type FindingId, type Severity } from '../findings/catalogue.js';
 import { isExposed } from '../findings/judge.js';
-import type { ServiceRecord } from '../output/records.js';
+import { type ServiceRecord, counted } from '../output/records.js';
 import type { ScanRow, Store } from '../store/db.js';
 import { countryOf } from './country.js';
 
@@ -28,6 +28,8 @@ export interface ReportModel {
     instances: number;
     linkedImages: number;
     retrievable: number;
+    /** Suspected honeypots' services: their patients and studies are in no figure above. */
+    honeypotServices: number;
   };
   bySeverity: Array<[Severity, number]>;
   byProduct: Array<[string, number]>;
@@ -56,7 +58,7 @@ export function hostExposure(
 ): Map<string, { patients: number; studies: number; instances: number; linkedImages: number }> {
   const byHost = new Map<string, { patients: number; studies: number; instances: number; linkedImages: number }>();
   for (const s of services) {
-    const e = s.exposure;
+    const e = counted(s) ? s.exposure : null;
     if (e === null) continue;
     const cur = byHost.get(s.host) ?? { patients: 0, studies: 0, instances: 0, linkedImages: 0 };
     byHost.set(s.host, {
@@ -105,6 +107,7 @@ export function buildModel(store: Store, scanId: string): ReportModel | null {
     headline: {
       services: services.length,
       exposedServices: exposed.length,
+      honeypotServices: services.filter((s) => !counted(s)).length,
       hosts: new Set(services.map((s) => s.host)).size,
       patients: sum('patients'),
       studies: sum('studies'),

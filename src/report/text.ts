@@ -23,6 +23,12 @@ export function toMarkdown(m: ReportModel): string {
     '|---:|---:|---:|---:|---:|---:|---:|',
     `| ${n(h.services)} | ${n(h.exposedServices)} | ${n(h.patients)} | ${n(h.studies)} | ${n(h.instances)} | ${n(h.linkedImages)} | ${n(h.retrievable)} |`,
     '',
+    ...(h.honeypotServices > 0
+      ? [
+          `${n(h.honeypotServices)} service(s) on suspected honeypots: what they claim to hold is in no figure above.`,
+          '',
+        ]
+      : []),
     '## Exposure',
     '',
     `By severity: ${m.bySeverity.map(([s, c]) => `${s} ${c}`).join(', ')}.`,

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import os from 'node:os';
 import path from 'node:path';
 import type { InputJournal, ResumeState, WorkItem } from '../types/work.js';
-import type { ServiceRecord, SummaryRecord } from '../output/records.js';
+import { type ServiceRecord, type SummaryRecord, counted } from '../output/records.js';
 import { makeDirs } from '../util/fs.js';
 
 export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -50,10 +50,15 @@ const JOURNAL_BATCH = 4096;
 const JOURNAL_MS = 50;
 
 /** Scans with their totals; per host the largest counts (a DICOM port and the REST API of one archive are the same patients). */
+const HONEYPOT = `json_extract(record, '$.honeypot.suspect') = 1`;
 const SCAN_ROWS = `SELECT s.id, s.started, s.finished, s.status, s.args, s.targets, COALESCE(g.hosts_done, 0) AS hostsDone, s.elapsed_ms AS elapsedMs,
        COALESCE(SUM(h.n),0) AS services, COALESCE(SUM(h.x),0) AS exposed, COALESCE(SUM(h.p),0) AS patients,
-       COALESCE(SUM(h.st),0) AS studies, COALESCE(SUM(h.i),0) AS instances
-  FROM scans s LEFT JOIN progress g ON g.scan_id = s.id LEFT JOIN (SELECT scan_id, COUNT(*) AS n, SUM(exposed) AS x, MAX(patients) AS p, MAX(studies) AS st, MAX(instances) AS i
+       COALESCE(SUM(h.st),0) AS studies, COALESCE(SUM(h.i),0) AS instances,
+       COALESCE(SUM(h.hn),0) AS honeypotServices, COALESCE(SUM(h.hp),0) AS honeypotPatients, COALESCE(SUM(h.hs),0) AS honeypotStudies
+  FROM scans s LEFT JOIN progress g ON g.scan_id = s.id LEFT JOIN (SELECT scan_id, COUNT(*) AS n, SUM(exposed) AS x, MAX(patients) AS p, MAX(studies) AS st, MAX(instances) AS i,
+                          SUM(CASE WHEN ${HONEYPOT} THEN 1 ELSE 0 END) AS hn,
+                          MAX(CASE WHEN ${HONEYPOT} THEN COALESCE(json_extract(record, '$.exposure.patients'), 0) ELSE 0 END) AS hp,
+                          MAX(CASE WHEN ${HONEYPOT} THEN COALESCE(json_extract(record, '$.exposure.studies'), 0) ELSE 0 END) AS hs
                           FROM services GROUP BY scan_id, host) h ON h.scan_id = s.id`;
 
 export interface ScanRow {
@@ -71,6 +76,9 @@ export interface ScanRow {
   patients: number;
   studies: number;
   instances: number;
+  honeypotServices: number;
+  honeypotPatients: number;
+  honeypotStudies: number;
 }
 
 export class Store {
@@ -206,7 +214,8 @@ export class Store {
   }
 
   private insertRecord(scanId: string, r: ServiceRecord, exposed: boolean): void {
-    const e = r.exposure;
+    // a suspected honeypot's bait is in its record, never in a total
+    const e = counted(r) ? r.exposure : null;
     this.insertService.run(
       scanId,
       r.host,
@@ -342,6 +351,11 @@ export class Store {
       patients: r?.patients ?? 0,
       studies: r?.studies ?? 0,
       instances: r?.instances ?? 0,
+      honeypots: {
+        services: r?.honeypotServices ?? 0,
+        patients: r?.honeypotPatients ?? 0,
+        studies: r?.honeypotStudies ?? 0,
+      },
       elapsedMs: r?.elapsedMs ?? 0,
     };
   }

@@ -20,6 +20,7 @@ import { decodeDataset, encodeIdentifier, type DatasetView, type Identifier } fr
 import { SopClass } from '../../dicom/uids.js';
 import type { Logger } from '../../util/log.js';
 import type { ExposureObservation } from '../types.js';
+import { isCanned } from './canned.js';
 import { PHI_ATTRIBUTES, keyedDigest, patientKey } from './phi.js';
 import {
   WHOLE,
@@ -81,6 +82,8 @@ export class StudyCounter {
   private readonly ignored = new Set<SplitKeyName>();
   readonly phi = new Set<string>();
   readonly splits = new Set<SplitKeyName>();
+  /** Studies seen that carry known canned data (canned.ts). */
+  canned = 0;
   queries = 0;
   capped = false;
   /** The most answers one query returned: a part that reaches it may have been cut. */
@@ -173,6 +176,7 @@ export class StudyCounter {
         reportedInstances: instances,
         uid: series === null || instances === null ? uid : null,
       });
+      if (isCanned(uid, ds.text('PatientID'))) this.canned++;
       this.order.push(key);
       this.keys.set(key, {
         date: ds.text('StudyDate'),
@@ -366,6 +370,7 @@ export async function countExposure(
     phi: PHI_ATTRIBUTES.filter((p) => counter.phi.has(p)),
     queries: counter.queries,
     splits: [...counter.splits],
+    cannedStudies: counter.canned,
     model: ctx.abstractSyntax === SopClass.StudyRootFind ? 'study-root' : 'patient-root',
   };
 }

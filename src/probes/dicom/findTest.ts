@@ -8,7 +8,8 @@ import { datasetCodec, encodeIdentifier, type Identifier } from '../../dicom/dat
 import { OPENDOOR_IMPLEMENTATION_CLASS_UID, SopClass } from '../../dicom/uids.js';
 import { failureOf } from './negotiation.js';
 
-export type FindTest = { allowed: true } | { allowed: false; detail: string };
+/** `matches`: answers to a query for a study that cannot exist (a real archive has none: a honeypot tell). */
+export type FindTest = { allowed: true; matches: number } | { allowed: false; detail: string; matches: number };
 
 const NO_SUCH_STUDY = `${OPENDOOR_IMPLEMENTATION_CLASS_UID}.2`;
 
@@ -21,18 +22,20 @@ export async function testFind(assoc: Association): Promise<FindTest | null> {
     level === 'STUDY'
       ? { QueryRetrieveLevel: level, StudyInstanceUID: NO_SUCH_STUDY }
       : { QueryRetrieveLevel: level, PatientID: NO_SUCH_STUDY };
+  let matches = 0;
   try {
     const gen = assoc.find(ctx.id, ctx.abstractSyntax, encodeIdentifier(identifier, ctx.transferSyntax));
     for (;;) {
       const next = await gen.next();
       if (next.done === true) {
         return next.value === 0
-          ? { allowed: true }
-          : { allowed: false, detail: `C-FIND status 0x${next.value.toString(16).padStart(4, '0')}` };
+          ? { allowed: true, matches }
+          : { allowed: false, detail: `C-FIND status 0x${next.value.toString(16).padStart(4, '0')}`, matches };
       }
+      matches++; // read and dropped: only that there was an answer matters
     }
   } catch (e) {
     const f = failureOf(e);
-    return { allowed: false, detail: f.detail };
+    return { allowed: false, detail: f.detail, matches };
   }
 }

@@ -55,6 +55,7 @@ export function emptyObservation(): DicomObservation {
     retrieve: null,
     storageAccepted: null,
     acceptsNonexistentSopClass: null,
+    phantomMatches: null,
     attempts: [],
   };
 }
@@ -94,6 +95,7 @@ function applyFindTest(obs: DicomObservation, test: FindTest | null, due: boolea
   }
   obs.find = test.allowed;
   obs.findRefusal = test.allowed ? null : test.detail;
+  obs.phantomMatches = test.matches;
 }
 
 /** The longest probeDicom can take: every association it may attempt, each at its bound. */

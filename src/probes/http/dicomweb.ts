@@ -5,6 +5,7 @@
  */
 import { asText } from '../../dicom/dataset.js';
 import type { ExposureObservation } from '../types.js';
+import { isCanned } from '../dicom/canned.js';
 import { keyedDigest, patientKey } from '../dicom/phi.js';
 import { json, type HttpClient } from './client.js';
 import { DICOMWEB_ROOTS } from './fingerprint.js';
@@ -84,6 +85,7 @@ export async function qidoExposure(
   let instances = 0;
   let linked = 0;
   let queries = 0;
+  let canned = 0;
   let incomplete: string | null = null;
   const include = Object.values(TAGS).join(',');
   const over = () =>
@@ -113,6 +115,7 @@ export async function qidoExposure(
       const key = keyedDigest('study', uid);
       if (uid === '' || studies.has(key)) continue;
       studies.add(key);
+      if (isCanned(uid, text(ds, 'PatientID'))) canned++;
       patients.add(
         patientKey(
           text(ds, 'PatientID'),
@@ -155,6 +158,7 @@ export async function qidoExposure(
     phi: PHI_KEYWORDS.filter((k) => phi.has(k)),
     queries,
     splits: [],
+    cannedStudies: canned,
     model: 'qido-rs',
   };
 }

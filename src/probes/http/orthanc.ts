@@ -92,6 +92,7 @@ export async function orthancExposure(
     phi: PHI_TAGS.filter((t) => phi.has(t)),
     queries,
     splits: [],
+    cannedStudies: 0,
     model: 'orthanc-rest',
   };
 }

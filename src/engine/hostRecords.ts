@@ -1,0 +1,52 @@
+/**
+ * One host's probe results → its records: the product decided from all its services, the
+ * honeypot judgement from all their tells, then each service judged and recorded. Ports the host
+ * deadline cut short still get a record, saying where the probe stood.
+ */
+import { type Identification, identifyHost } from '../fingerprint/host.js';
+import { honeypotTells, judgeHost } from '../fingerprint/honeypot.js';
+import { judgeService } from '../findings/judge.js';
+import type { HostActivity } from '../net/hostScope.js';
+import { type ServiceRecord, serviceRecord } from '../output/records.js';
+import type { ServiceResult } from '../probes/service.js';
+
+const UNIDENTIFIED: Identification = {
+  product: null,
+  version: null,
+  toolkit: null,
+  fingerprint: { basis: null, confidence: null, contradiction: null },
+};
+
+/** A port whose probe the host deadline cut short: it was open, and the record says where it stopped. */
+export function cutShort(host: string, port: number, at: HostActivity, deadlineMs: number): ServiceResult {
+  const where = at.port === port ? at.step : 'not reached';
+  const failure = { kind: 'host-deadline' as const, detail: `host deadline of ${deadlineMs} ms; step: ${where}` };
+  const observation = {
+    host,
+    port,
+    transport: 'tcp' as const,
+    protocol: 'unknown' as const,
+    tls: null,
+    dicom: null,
+    http: null,
+    exposure: null,
+    failure,
+    elapsedMs: at.ageMs,
+  };
+  return { observation, product: null, version: null };
+}
+
+export function hostRecords(results: readonly ServiceResult[]): ServiceRecord[] {
+  // a port a sweeper reported open may have closed since: refused at once, it is no service
+  const found = results.filter(
+    (r) => !(r.observation.protocol === 'unknown' && r.observation.failure?.kind === 'connection-refused'),
+  );
+  const ids = identifyHost(
+    found.map((r) => ({ observation: r.observation, httpProduct: r.product, httpVersion: r.version })),
+  );
+  const honeypot = judgeHost(found.map((r, i) => honeypotTells(r.observation, (ids[i] ?? UNIDENTIFIED).fingerprint)));
+  return found.map((r, i) => {
+    const id = ids[i] ?? UNIDENTIFIED;
+    return serviceRecord(r.observation, id, judgeService(r.observation, id.product, new Date(), honeypot), honeypot);
+  });
+}
