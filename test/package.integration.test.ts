@@ -1,13 +1,13 @@
 /**
  * The package as a user gets it: `npm pack`, then `npm install ./opendoor-x.y.z.tgz` in an empty
- * folder (registry packages only; install scripts allowed for opendoor and better-sqlite3, as npm 11
- * asks), the native helpers built at install where a compiler is, and `npx opendoor` scanning a
+ * folder (registry packages only; install scripts allowed for opendoor and better-sqlite3 in the
+ * folder's package.json, as npm 11 asks), the native helpers built at install where a compiler is, and `npx opendoor` scanning a
  * loopback DICOM peer. OPENDOOR_PACKAGE_TEST=0 skips it (the Node 24 run, which would only
  * compile better-sqlite3 a second time).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { acceptAll } from './harness/dicomPeer.js';
@@ -55,12 +55,13 @@ test('npm pack → npm install in an empty folder → npx opendoor scans a loopb
   assert.equal(pack.code, 0, pack.out);
   const tgz = path.join(packDir, `opendoor-${version}.tgz`);
   assert.ok(existsSync(tgz), pack.out);
-  const install = await sh(
-    'npm',
-    ['install', '--no-audit', '--no-fund', '--allow-scripts=opendoor,better-sqlite3', tgz],
-    userDir,
-    600_000,
+  // npm 11 runs a dependency's install scripts only where the project allows them
+  writeFileSync(
+    path.join(userDir, 'package.json'),
+    // (a package installed from a file is allowed by its spec: what `npm install-scripts approve` writes)
+    JSON.stringify({ name: 'a-user', private: true, allowScripts: { 'better-sqlite3': true, [`file:${tgz}`]: true } }),
   );
+  const install = await sh('npm', ['install', '--no-audit', '--no-fund', tgz], userDir, 600_000);
   assert.equal(install.code, 0, install.out);
   const installed = path.join(userDir, 'node_modules', 'opendoor');
   assert.ok(existsSync(path.join(installed, 'dist', 'src', 'cli', 'main.js')), 'built output inside the package');

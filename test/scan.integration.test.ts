@@ -124,7 +124,12 @@ describe('real servers', () => {
     for (const s of services) assertServiceRecord(s as unknown as Record<string, unknown>);
     assert.equal(summary.targets, 9);
     // real servers are never taken for honeypots, and every identification says what it rests on
-    assert.deepEqual(services.filter((s) => s.honeypot?.suspect === true).map((s) => `${s.host}:${s.port} ${s.honeypot?.reasons.join(',')}`), []);
+    assert.deepEqual(
+      services
+        .filter((s) => s.honeypot?.suspect === true)
+        .map((s) => `${s.host}:${s.port} ${s.honeypot?.reasons.join(',')}`),
+      [],
+    );
     assert.equal(summary.honeypots.services, 0);
     for (const s of services) if (s.product !== null) assert.notEqual(s.fingerprint.basis, null, `${s.host}:${s.port}`);
     const at = (host: string, port: number) => services.find((s) => s.host === host && s.port === port);

@@ -37,7 +37,8 @@ export function cutShort(host: string, port: number, at: HostActivity, deadlineM
 }
 
 export function hostRecords(results: readonly ServiceResult[]): ServiceRecord[] {
-  // a port a sweeper reported open may have closed since: refused at once, it is no service
+  // a port a list reported open may have closed since: refused at once, it is no service (our own
+  // sweep's ports are never dropped: probeService records them closed-after-sweep)
   const found = results.filter(
     (r) => !(r.observation.protocol === 'unknown' && r.observation.failure?.kind === 'connection-refused'),
   );

@@ -64,6 +64,8 @@ async function probeOpenPorts(
   rate: RateLimiter,
   watch: HostWatch,
   log: Logger,
+  /** The ports were seen open by our own sweep (not reported by a list): a refusal now is asked again. */
+  sweptOpen: boolean,
 ): Promise<ServiceRecord[]> {
   const a = plan.args;
   const opts = {
@@ -83,7 +85,7 @@ async function probeOpenPorts(
   const deadlineMs = Math.min(bound, a.hostTimeoutMs ?? bound);
   const results: ServiceResult[] = [];
   const expired = await watch.run(host, deadlineMs, async () => {
-    for (const port of open) results.push(await probeService(host, port, { ...opts, throttle }));
+    for (const port of open) results.push(await probeService(host, port, { ...opts, throttle, sweptOpen }));
   });
   if (expired !== null) {
     log.warn(`${host}: host deadline (${deadlineMs} ms) reached in step ${expired.step}; its connections were closed`);
@@ -137,7 +139,7 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
   const probeHost = (item: WorkItem, open: number[]): void => {
     const previous = busy.get(item.host) ?? Promise.resolve();
     const p: Promise<void> = previous
-      .then(() => probeOpenPorts(item.host, open, plan, rate, watch, o.log))
+      .then(() => probeOpenPorts(item.host, open, plan, rate, watch, o.log, item.open !== true))
       .then((records) => {
         // stored first: a host whose records did not reach the database stays pending
         o.store.recordHost(o.scanId, records, exposedRecord, snapshot(item.idx));

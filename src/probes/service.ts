@@ -18,6 +18,22 @@ export const WEB_FIRST_PORTS = new Set([80, 443, 8042, 8080, 8443, 8000, 8081, 3
 export interface ServiceProbeOptions extends ProbeOptions {
   /** Waits for the scan's connection rate limiter. */
   throttle: () => Promise<void>;
+  /**
+   * opendoor's own sweep saw this port open a moment ago: a refusal now is a server restarting (one
+   * association at a time, then a restart), asked again after a pause, and recorded if it stays closed.
+   * False for ports a list reported (zmap, masscan): refused there means closed, at the cost of one connect.
+   */
+  sweptOpen?: boolean;
+}
+
+/** Pauses before asking again a port that refused after it had answered. */
+export const REFUSED_BACKOFF_MS: readonly number[] = [250, 750, 1500];
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** What one probe of a port has seen so far. */
+interface PortState {
+  /** A connection was accepted: a later refusal is a restart, not a closed port. */
+  answered: boolean;
 }
 
 interface Classified {
@@ -98,11 +114,15 @@ async function classify(
   opts: ServiceProbeOptions,
 ): Promise<Classified> {
   const tls = transport === 'tls';
-  if (WEB_FIRST_PORTS.has(port)) {
+  const webFirst = WEB_FIRST_PORTS.has(port);
+  // silent to one language, a port is asked once more in the other on a fresh connection: a web
+  // server that waits for a line says nothing to an A-ASSOCIATE-RQ (a tarpit costs two timeouts)
+  let httpSilent = false;
+  if (webFirst) {
     const h = await classifyHttp(host, port, tls, opts);
-    if (h === 'silent') return blank('silent', { kind: 'io-timeout', detail: 'no HTTP response' });
     if (h === 'refused') return refused();
-    if (h !== 'no') return h;
+    httpSilent = h === 'silent';
+    if (h !== 'no' && h !== 'silent') return h;
   }
   enterStep(`dicom${tls ? '-tls' : ''}: association`);
   const d = await probeDicom(dial, opts);
@@ -113,6 +133,14 @@ async function classify(
     return { ...blank('dicom', m.failure), dicom, exposure: m.exposure };
   }
   const c = fromNotDicom(d);
+  if (c !== 'http' && c.protocol === 'silent') {
+    if (httpSilent) return blank('silent', { kind: 'io-timeout', detail: 'no answer to DICOM nor to HTTP' });
+    if (!webFirst) {
+      const h = await classifyHttp(host, port, tls, opts);
+      if (typeof h !== 'string') return h;
+    }
+    return c;
+  }
   if (c === 'http') {
     const h = await classifyHttp(host, port, tls, opts);
     return typeof h !== 'string'
@@ -123,7 +151,7 @@ async function classify(
         };
   }
   if (
-    !WEB_FIRST_PORTS.has(port) &&
+    !webFirst &&
     c.protocol === 'unknown' &&
     c.failure?.kind !== 'connection-refused' &&
     c.clientCertCode === null &&
@@ -137,19 +165,30 @@ async function classify(
   return c;
 }
 
-function tcpDialer(host: string, port: number, opts: ServiceProbeOptions): Dialer {
+/** A dialer that, once the port has answered, asks again after a pause when it refuses (a restarting server). */
+function patientDialer(connect: Dialer, opts: ServiceProbeOptions, seen: PortState): Dialer {
   return async () => {
-    await opts.throttle();
-    return tcpConnect(host, port, opts.timeoutMs);
+    for (let i = 0; ; i++) {
+      await opts.throttle();
+      const r = await connect();
+      if (r.ok) seen.answered = true;
+      const wait = REFUSED_BACKOFF_MS[i];
+      if (r.ok || r.failure !== 'refused' || !seen.answered || wait === undefined) return r;
+      await sleep(wait);
+    }
   };
 }
 
-function tlsDialer(host: string, port: number, opts: ServiceProbeOptions, withCert = false): Dialer {
-  return async () => {
-    await opts.throttle();
-    const r = await tlsConnect(host, port, opts.timeoutMs, withCert);
+function tcpDialer(host: string, port: number, opts: ServiceProbeOptions, seen: PortState): Dialer {
+  return patientDialer(() => tcpConnect(host, port, opts.timeoutMs), opts, seen);
+}
+
+function tlsDialer(host: string, port: number, opts: ServiceProbeOptions, seen: PortState): Dialer {
+  const connect: Dialer = async () => {
+    const r = await tlsConnect(host, port, opts.timeoutMs);
     return r.ok ? { ok: true, socket: r.socket } : { ok: false, failure: r.failure, code: r.code };
   };
+  return patientDialer(connect, opts, seen);
 }
 
 const NO_FACTS: TlsFacts = {
@@ -203,13 +242,14 @@ async function overTls(
   opts: ServiceProbeOptions,
   facts: TlsFacts | null,
   code: string | null,
+  seen: PortState,
 ): Promise<{ c: Classified; tls: TlsFacts | null }> {
   if (code !== null) {
     const required = await confirmClientCert(host, port, code, opts);
     const tls = facts !== null ? { ...facts, clientCertRequired: required } : null;
     return { c: blank('unknown', { kind: 'tls-error', detail: required ? 'client certificate required' : code }), tls };
   }
-  const c = await classify(host, port, 'tls', tlsDialer(host, port, opts), opts);
+  const c = await classify(host, port, 'tls', tlsDialer(host, port, opts, seen), opts);
   if (c.clientCertCode !== null) {
     const required = await confirmClientCert(host, port, c.clientCertCode, opts);
     return {
@@ -238,12 +278,20 @@ export function serviceBoundMs(port: number, opts: ProbeOptions): number {
   const oneAssociation = associationBoundMs(opts.timeoutMs);
   const classifying = web + Math.max(dicomProbeBoundMs(opts) + exposureBoundMs(opts), oneAssociation + http);
   const tls = 3 * opts.timeoutMs; // certificate facts, and the client-certificate check
-  return TLS_FIRST_PORTS.has(port) ? tls + classifying : web + oneAssociation + tls + classifying;
+  // pauses for a port that refuses after answering: before each probe again, and in each dial
+  const pauses = REFUSED_BACKOFF_MS.reduce((a, b) => a + b, 0);
+  const dials = 2 + Math.ceil(dicomProbeBoundMs(opts) / oneAssociation);
+  const refusals = pauses * (1 + dials) + REFUSED_BACKOFF_MS.length * (tls + oneAssociation);
+  return refusals + (TLS_FIRST_PORTS.has(port) ? tls + classifying : web + oneAssociation + tls + classifying);
 }
 
-export async function probeService(host: string, port: number, opts: ServiceProbeOptions): Promise<ServiceResult> {
-  const started = performance.now();
-  enterStep('connect', port);
+interface Probed {
+  c: Classified;
+  transport: Transport;
+  tls: TlsFacts | null;
+}
+
+async function probeOnce(host: string, port: number, opts: ServiceProbeOptions, seen: PortState): Promise<Probed> {
   let transport: Transport = 'tcp';
   let tls: TlsFacts | null = null;
   let c: Classified;
@@ -254,20 +302,45 @@ export async function probeService(host: string, port: number, opts: ServiceProb
     } else if (t.refused) {
       c = refused();
     } else if (t.facts !== null) {
+      seen.answered = true;
       transport = 'tls';
-      ({ c, tls } = await overTls(host, port, opts, t.facts, t.code));
+      ({ c, tls } = await overTls(host, port, opts, t.facts, t.code, seen));
     } else {
-      c = await classify(host, port, 'tcp', tcpDialer(host, port, opts), opts);
+      c = await classify(host, port, 'tcp', tcpDialer(host, port, opts, seen), opts);
     }
   } else {
-    c = await classify(host, port, 'tcp', tcpDialer(host, port, opts), opts);
+    c = await classify(host, port, 'tcp', tcpDialer(host, port, opts, seen), opts);
     if (c.protocol === 'unknown' && (c.closedSilently || c.tlsAlert)) {
       const t = await tlsFacts(host, port, opts);
       if (t.facts !== null) {
         transport = 'tls';
-        ({ c, tls } = await overTls(host, port, opts, t.facts, t.code));
+        ({ c, tls } = await overTls(host, port, opts, t.facts, t.code, seen));
       }
     }
+  }
+  return { c, transport, tls };
+}
+
+const isRefused = (c: Classified): boolean => c.protocol === 'unknown' && c.failure?.kind === 'connection-refused';
+
+/**
+ * Probe one open port. A port opendoor's sweep saw open that refuses now is asked again after
+ * pauses (a server that restarts after each association); if it never answers, its record says
+ * closed-after-sweep: a port the sweep saw open is never silently lost.
+ */
+export async function probeService(host: string, port: number, opts: ServiceProbeOptions): Promise<ServiceResult> {
+  const started = performance.now();
+  enterStep('connect', port);
+  const seen: PortState = { answered: false };
+  let { c, transport, tls } = await probeOnce(host, port, opts, seen);
+  for (const wait of opts.sweptOpen === true ? REFUSED_BACKOFF_MS : []) {
+    if (!isRefused(c)) break;
+    await sleep(wait);
+    ({ c, transport, tls } = await probeOnce(host, port, opts, seen));
+  }
+  if (opts.sweptOpen === true && isRefused(c)) {
+    const detail = `refused ${REFUSED_BACKOFF_MS.length + 1} times over ${Math.round(performance.now() - started)} ms after the sweep saw it open`;
+    c = { ...c, failure: { kind: 'closed-after-sweep', detail } };
   }
   const observation: ServiceObservation = {
     host,

@@ -41,7 +41,9 @@ export type FailureKind =
   | 'cap-exceeded'
   | 'tls-error'
   /** the host's hard deadline fired (the watchdog): detail names the step it was in */
-  | 'host-deadline';
+  | 'host-deadline'
+  /** opendoor's sweep saw the port open, and every probe after was refused */
+  | 'closed-after-sweep';
 
 export interface ProbeFailure {
   kind: FailureKind;
