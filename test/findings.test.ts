@@ -200,7 +200,16 @@ test('one host, one story: Orthanc REST names the DCMTK-speaking DICOM port too'
   const http = service({
     port: 8042,
     protocol: 'http',
-    http: { status: 200, server: null, auth: 'none', api: 'orthanc', dicomweb: null, title: null, retrieve: null },
+    http: {
+      status: 200,
+      server: null,
+      auth: 'none',
+      api: 'orthanc',
+      dicomweb: null,
+      title: null,
+      retrieve: null,
+      aeTitles: [],
+    },
   });
   const ids = identifyHost([
     { observation: openOrthanc, httpProduct: null, httpVersion: null },

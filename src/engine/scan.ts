@@ -10,7 +10,8 @@ import { isExposed } from '../findings/judge.js';
 import { fdLimit, sweepInFlight, sweepThreads, type SweepResult } from '../sweep/connectSweep.js';
 import type { ServiceRecord } from '../output/records.js';
 import { currentScope } from '../net/hostScope.js';
-import { probeService, serviceBoundMs, type ServiceResult } from '../probes/service.js';
+import { type AeHint, hintsFrom } from '../probes/dicom/aeTitles.js';
+import { WEB_FIRST_PORTS, probeService, serviceBoundMs, type ServiceResult } from '../probes/service.js';
 import type { Store } from '../store/db.js';
 import type { Logger } from '../util/log.js';
 import type { ResumeState, WorkItem } from '../types/work.js';
@@ -83,15 +84,22 @@ async function probeOpenPorts(
   };
   const bound = open.reduce((sum, port) => sum + serviceBoundMs(port, opts), HOST_DEADLINE_SLACK_MS);
   const deadlineMs = Math.min(bound, a.hostTimeoutMs ?? bound);
+  // web ports first: what the host's web side tells (its AE title, its product) helps its DICOM ports
+  const ordered = [...open].sort((x, y) => Number(WEB_FIRST_PORTS.has(y)) - Number(WEB_FIRST_PORTS.has(x)));
   const results: ServiceResult[] = [];
+  const aeHints: AeHint[] = [];
   const expired = await watch.run(host, deadlineMs, async () => {
-    for (const port of open) results.push(await probeService(host, port, { ...opts, throttle, sweptOpen }));
+    for (const port of ordered) {
+      const r = await probeService(host, port, { ...opts, throttle, sweptOpen, aeHints: [...aeHints] });
+      results.push(r);
+      aeHints.push(...hintsFrom(r.observation, r.product));
+    }
   });
   if (expired !== null) {
     log.warn(`${host}: host deadline (${deadlineMs} ms) reached in step ${expired.step}; its connections were closed`);
-    for (const port of open.slice(results.length)) results.push(cutShort(host, port, expired, deadlineMs));
+    for (const port of ordered.slice(results.length)) results.push(cutShort(host, port, expired, deadlineMs));
   }
-  return hostRecords(results);
+  return hostRecords(results.sort((x, y) => open.indexOf(x.observation.port) - open.indexOf(y.observation.port)));
 }
 
 const exposedRecord = (r: ServiceRecord): boolean => isExposed(r.findings);

@@ -13,6 +13,8 @@ export interface DicomRecord {
   implementationVersionName: string | null;
   toolkit: string | null;
   calledAe: string | null;
+  /** Where the called AE title came from: made-up, user, orthanc-system, product-default:…, tls-certificate, dictionary. */
+  calledAeSource: string | null;
   recognisedCalledAe: string | null;
   anyCalledAe: boolean | null;
   anyCallingAe: boolean | null;
@@ -131,6 +133,7 @@ export function serviceRecord(
             implementationVersionName: d.implementationVersionName,
             toolkit: id.toolkit,
             calledAe: d.calledAe,
+            calledAeSource: d.calledAeSource,
             recognisedCalledAe: d.recognisedCalledAe,
             anyCalledAe: d.anyCalledAe,
             anyCallingAe: d.anyCallingAe,

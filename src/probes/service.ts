@@ -147,7 +147,16 @@ async function classify(
       ? h
       : {
           ...blank('http', null),
-          http: { status: null, server: null, auth: null, api: null, dicomweb: null, title: null, retrieve: null },
+          http: {
+            status: null,
+            server: null,
+            auth: null,
+            api: null,
+            dicomweb: null,
+            title: null,
+            retrieve: null,
+            aeTitles: [],
+          },
         };
   }
   if (

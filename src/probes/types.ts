@@ -5,6 +5,7 @@
 import type { Duplex } from 'node:stream';
 import type { TlsFacts } from '../net/connect.js';
 import type { Logger } from '../util/log.js';
+import type { AeHint } from './dicom/aeTitles.js';
 
 export type Transport = 'tcp' | 'tls';
 export type Protocol = 'dicom' | 'http' | 'unknown' | 'silent';
@@ -25,6 +26,8 @@ export interface ProbeOptions {
   depth: Depth;
   /** Extra called AE titles from --ae-titles, tried before the built-in dictionary. */
   aeTitles: string[];
+  /** Called AE titles the host's other services told (tried after the user's, before the dictionary). */
+  aeHints?: AeHint[];
   /** Bounds of the exposure count (--max-queries, --count-budget). */
   maxQueries: number;
   countBudgetMs: number;
@@ -71,6 +74,8 @@ export interface DicomObservation {
   implementationVersionName: string | null;
   maxPduLength: number | null;
   calledAe: string | null;
+  /** Where the accepted (or recognised) called AE title came from: made-up, user, a hint's source, dictionary. */
+  calledAeSource: string | null;
   /** A called AE title the server recognised while refusing our calling AE title (reason 3). */
   recognisedCalledAe: string | null;
   anyCalledAe: boolean | null;
@@ -124,6 +129,8 @@ export interface HttpObservation {
   title: string | null;
   /** An instance was downloaded (and discarded), at --depth retrieve. */
   retrieve: boolean | null;
+  /** Called AE titles the web side tells (Orthanc's /system DicomAet): tried on the host's DICOM ports. */
+  aeTitles: string[];
 }
 
 /** What a stranger can read from one service: counts and attribute names, never values. */

@@ -13,7 +13,7 @@ import {
   type ProbeFailure,
   type ProbeOptions,
 } from '../types.js';
-import { OPENDOOR_CALLING_AE, UNLIKELY_CALLED_AE, calledAeCandidates } from './aeTitles.js';
+import { MAX_HINTS, OPENDOOR_CALLING_AE, UNLIKELY_CALLED_AE, calledAeCandidates } from './aeTitles.js';
 import { associationBoundMs, attemptAssociation, probeContexts, type AttemptResult } from './negotiation.js';
 import { testFind, type FindTest } from './findTest.js';
 import type { Association } from '../../dicom/association.js';
@@ -41,6 +41,7 @@ export function emptyObservation(): DicomObservation {
     implementationVersionName: null,
     maxPduLength: null,
     calledAe: null,
+    calledAeSource: null,
     recognisedCalledAe: null,
     anyCalledAe: null,
     anyCallingAe: null,
@@ -100,7 +101,8 @@ function applyFindTest(obs: DicomObservation, test: FindTest | null, due: boolea
 
 /** The longest probeDicom can take: every association it may attempt, each at its bound. */
 export function dicomProbeBoundMs(opts: Pick<ProbeOptions, 'timeoutMs' | 'depth' | 'aeTitles'>): number {
-  const attempts = 1 + (depthAtLeast(opts.depth, 'access') ? calledAeCandidates(opts.aeTitles).length : 0);
+  // hints add at most MAX_HINTS titles (what the host's other services told)
+  const attempts = 1 + (depthAtLeast(opts.depth, 'access') ? calledAeCandidates(opts.aeTitles).length + MAX_HINTS : 0);
   return attempts * associationBoundMs(opts.timeoutMs);
 }
 
@@ -134,6 +136,7 @@ export async function probeDicom(dial: Dialer, opts: ProbeOptions): Promise<Dico
     fromAccepted(obs, first.ac, first.echoStatus, offered);
     applyFindTest(obs, findTest, keep !== undefined, first.attempt.failure);
     obs.calledAe = UNLIKELY_CALLED_AE;
+    obs.calledAeSource = 'made-up';
     obs.anyCalledAe = true;
     obs.anyCallingAe = true;
     obs.rejection = null;
@@ -148,8 +151,8 @@ export async function probeDicom(dial: Dialer, opts: ProbeOptions): Promise<Dico
   obs.anyCalledAe = first.attempt.outcome === 'rejected' ? false : null;
   if (!depthAtLeast(opts.depth, 'access')) return { kind: 'dicom', observation: obs };
 
-  const titles = calledAeCandidates(opts.aeTitles);
-  for (const [i, title] of titles.entries()) {
+  const titles = calledAeCandidates(opts.aeTitles, opts.aeHints);
+  for (const [i, { title, source }] of titles.entries()) {
     enterStep(`dicom: called AE ${i + 1}/${titles.length}`);
     const r = await attemptAssociation(dial, title, OPENDOOR_CALLING_AE, limits, keep);
     record(r.attempt);
@@ -158,6 +161,7 @@ export async function probeDicom(dial: Dialer, opts: ProbeOptions): Promise<Dico
       fromAccepted(obs, r.ac, r.echoStatus, offered);
       applyFindTest(obs, findTest, keep !== undefined, r.attempt.failure);
       obs.calledAe = title;
+      obs.calledAeSource = source;
       obs.anyCallingAe = true;
       obs.rejectedAe = 'called';
       return { kind: 'dicom', observation: obs };
@@ -165,6 +169,7 @@ export async function probeDicom(dial: Dialer, opts: ProbeOptions): Promise<Dico
     if (refusesCaller(r)) {
       // right called AE, unknown caller: the title is found, and only known peers get in
       obs.recognisedCalledAe = title;
+      obs.calledAeSource = source;
       obs.rejectedAe = 'calling';
       obs.anyCallingAe = false;
       return { kind: 'dicom', observation: obs };

@@ -69,6 +69,7 @@ export async function probeHttp(host: string, port: number, opts: HttpProbeOptio
       dicomweb: null,
       title: title(body),
       retrieve: null,
+      aeTitles: [],
     };
     let product = web?.product ?? null;
     let version: string | null = null;
@@ -81,14 +82,18 @@ export async function probeHttp(host: string, port: number, opts: HttpProbeOptio
       obs.api = 'orthanc';
       obs.auth = sys.system !== null ? 'none' : 'required';
       version = sys.system?.version ?? null;
+      let aet = sys.system?.dicomAet ?? null;
       if (sys.system === null && access) {
         const found = await tryDefaults('Orthanc', async (h) => (await orthancSystem(client, h))?.system != null);
         if (found !== null) {
           headers = found;
           obs.auth = 'default-credentials';
-          version = (await orthancSystem(client, headers))?.system?.version ?? null;
+          const again = (await orthancSystem(client, headers))?.system ?? null;
+          version = again?.version ?? null;
+          aet = again?.dicomAet ?? null;
         }
       }
+      if (aet !== null) obs.aeTitles.push(aet);
     }
     const dw = await findDicomWebRoot(client, headers);
     if (dw !== null) {
