@@ -38,6 +38,7 @@ const exposure = (patients: number): Exposure => ({
   queries: 1,
   splits: [],
   cannedStudies: 0,
+  model: 'study-root',
 });
 
 test('new, fixed (gone and not exposed) and changed counts', () => {

@@ -118,6 +118,14 @@ export const CATALOGUE = {
     remediation: 'If this is a production system, accept only the SOP classes it implements.',
     references: [],
   },
+  'http-patient-list': {
+    id: 'http-patient-list',
+    severity: 'critical',
+    title: 'Web page lists patients without a login',
+    why: "Anyone who opens the page reads patients' names and identifiers: the exposure the press reports describe, no DICOM needed.",
+    remediation: 'Put the page behind authentication (and TLS), or take it off networks strangers reach.',
+    references: [],
+  },
   'honeypot-suspected': {
     id: 'honeypot-suspected',
     severity: 'info',

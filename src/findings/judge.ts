@@ -98,7 +98,15 @@ function httpFindings(s: ServiceObservation, product: string | null): Finding[] 
     e !== null
       ? `; ${e.patients} patients, ${e.studies} studies, ${e.instances} instances; identifying attributes returned: ${e.phi.join(', ') || 'none'}`
       : '';
-  if (h.api !== null && h.auth === 'none')
+  if (h.api === 'patient-list' && h.auth === 'none')
+    out.push(
+      finding(
+        'http-patient-list',
+        product,
+        `a page lists patients (columns: ${e?.phi.join(', ') || 'identifying'})${counted}`,
+      ),
+    );
+  else if (h.api !== null && h.auth === 'none')
     out.push(finding('http-open-api', product, `${h.api} API answered without credentials${counted}`));
   if (h.auth === 'default-credentials')
     out.push(

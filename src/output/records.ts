@@ -47,6 +47,8 @@ export interface Exposure {
   queries: number;
   splits: string[];
   cannedStudies: number;
+  /** Through which interface the count was made (study-root, patient-root, orthanc-rest, qido-rs, html-list). */
+  model: string;
 }
 
 export interface ServiceRecord {
@@ -113,6 +115,7 @@ export function serviceRecord(
           queries: e.queries,
           splits: e.splits,
           cannedStudies: e.cannedStudies,
+          model: e.model,
         };
   const d = s.dicom;
   return {

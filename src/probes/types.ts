@@ -152,5 +152,5 @@ export interface ExposureObservation {
   /** The keys a capped answer list was split by, in the order first used (StudyDate, StudyTime, PatientName, …). */
   splits: string[];
   /** Through which interface the count was made. */
-  model: 'study-root' | 'patient-root' | 'orthanc-rest' | 'qido-rs';
+  model: 'study-root' | 'patient-root' | 'orthanc-rest' | 'qido-rs' | 'html-list';
 }

@@ -8,6 +8,7 @@ import { HttpClient, basicAuth, type HttpFailure } from './client.js';
 import { findDicomWebRoot, qidoExposure, wadoRetrieve } from './dicomweb.js';
 import { DEFAULT_CREDENTIALS, DICOMWEB_ROOTS, recognise, title } from './fingerprint.js';
 import { orthancExposure, orthancRetrieve, orthancSystem } from './orthanc.js';
+import { DEFAULT_LISTING_BOUNDS, listingColumns, listingExposure } from './patientList.js';
 
 export interface HttpProbeOptions {
   timeoutMs: number;
@@ -53,6 +54,9 @@ export function httpProbeBoundMs(opts: Pick<HttpProbeOptions, 'timeoutMs' | 'cou
   const retrieving = depthAtLeast(opts.depth, 'retrieve') ? 12 * t : 0;
   return 2 * t * requests + counting + retrieving;
 }
+
+/** A page that speaks of patients or imaging (five languages): worth following its links for a listing. */
+const MENTIONS_IMAGING = /patient|pacs|dicom|radiolog|study|studies|étude|studie|estudio|studio|examen|untersuchung/i;
 
 export async function probeHttp(host: string, port: number, opts: HttpProbeOptions): Promise<HttpProbeResult> {
   const client = await HttpClient.open({ host, port, tls: opts.tls, timeoutMs: opts.timeoutMs });
@@ -120,12 +124,22 @@ export async function probeHttp(host: string, port: number, opts: HttpProbeOptio
       }
     }
     obs.auth ??= root.status === 401 ? 'required' : 'none';
+    // a plain page (or JSON) that lists patients: the door the press articles describe
+    const rootPage = { status: root.status, contentType: root.headers['content-type'] ?? '', body: root.body };
+    const listsPatients = obs.api === null && listingColumns(rootPage).length > 0;
+    if (listsPatients) obs.api = 'patient-list';
 
     let exposure: ExposureObservation | null = null;
     const readable = obs.auth === 'none' || obs.auth === 'default-credentials';
     if (readable && depthAtLeast(opts.depth, 'count')) {
       if (obs.api === 'orthanc') exposure = await orthancExposure(client, headers);
-      else if (obs.dicomweb !== null)
+      else if (obs.api === 'patient-list' || (obs.api === null && MENTIONS_IMAGING.test(body))) {
+        exposure = await listingExposure(client, rootPage, '/', {
+          ...DEFAULT_LISTING_BOUNDS,
+          budgetMs: opts.countBudgetMs,
+        });
+        if (exposure !== null) obs.api = 'patient-list';
+      } else if (obs.dicomweb !== null)
         exposure = await qidoExposure(client, obs.dicomweb, headers, {
           maxQueries: opts.maxQueries,
           budgetMs: opts.countBudgetMs,
