@@ -80,15 +80,13 @@ describe('server answers that once hung a scan', () => {
   });
 });
 
+/** Limits far beyond the test: only the failure itself may end a receive. */
+const LIMITS = { idleTimeoutMs: 60_000, deadlineMs: 60_000, maxPduLength: 65536, maxTotalBytes: 1 << 20 };
+
 describe('PDU channel', () => {
   test('an A-ASSOCIATE-AC and a malformed P-DATA-TF in one chunk: the AC is delivered, then the failure', async () => {
     const socket = new PassThrough();
-    const channel = new PduChannel(socket, {
-      idleTimeoutMs: 60_000,
-      deadlineMs: 60_000,
-      maxPduLength: 65536,
-      maxTotalBytes: 1 << 20,
-    });
+    const channel = new PduChannel(socket, LIMITS);
     const waiting = channel.receive(); // the waiter exists before the bytes arrive, as in a real exchange
     // P-DATA-TF of 9 bytes whose PDV item claims 0xffffffff
     socket.write(Buffer.concat([ORTHANC_AC, hex('04 00 00000009 ffffffff 01 03 00 00 00')]));
@@ -100,12 +98,7 @@ describe('PDU channel', () => {
 
   test('a failure while a receiver waits and nothing is queued rejects it at once', async () => {
     const socket = new PassThrough();
-    const channel = new PduChannel(socket, {
-      idleTimeoutMs: 60_000,
-      deadlineMs: 60_000,
-      maxPduLength: 65536,
-      maxTotalBytes: 1 << 20,
-    });
+    const channel = new PduChannel(socket, LIMITS);
     const waiting = channel.receive();
     socket.write(hex('ff 00 00000000'));
     await assert.rejects(waiting, (e: Error & { kind?: string }) => e.kind === 'not-dicom');

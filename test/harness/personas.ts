@@ -2,13 +2,12 @@
  * Honeypot personas, scripted from the public honeypots' documented behaviour
  * (../shared/fingerprints.md §4): what their A-ASSOCIATE-AC says, which contexts they accept, and
  * what their C-FIND answers. They answer C-ECHO, C-FIND (the same canned studies for any query
- * unless `honestFindTest`) and A-RELEASE; everything else is ignored. Loopback only.
+ * unless `honestFindTest`) and A-RELEASE (through dicomPeer.ts serveScp); everything else is ignored.
  */
-import net from 'node:net';
-import { CommandField, decodeCommand, encodeCommand, NO_DATA_SET, Status } from '../../src/dicom/dimse.js';
-import { PduFramer } from '../../src/dicom/framer.js';
-import { DICOM_APPLICATION_CONTEXT, decodePdu, encodeAssociateAc, encodePDataTf } from '../../src/dicom/pdu.js';
+import { CommandField, NO_DATA_SET, Status } from '../../src/dicom/dimse.js';
+import { DICOM_APPLICATION_CONTEXT, encodeAssociateAc } from '../../src/dicom/pdu.js';
 import { OPENDOOR_IMPLEMENTATION_CLASS_UID } from '../../src/dicom/uids.js';
+import { serveScp } from './dicomPeer.js';
 
 const IMPLICIT = '1.2.840.10008.1.2';
 
@@ -105,94 +104,45 @@ function proposed(rq: Buffer): Array<{ id: number; abstractSyntax: string }> {
   return out;
 }
 
-export async function startPersona(host: string, port: number, p: Persona): Promise<{ stop(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const srv = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-    socket.on('close', () => sockets.delete(socket));
-    const framer = new PduFramer({ maxPduLength: 1 << 20, maxTotalBytes: 1 << 26 });
-    let command: ReturnType<typeof decodeCommand> | null = null;
-    const send = (cmd: Parameters<typeof encodeCommand>[0], data?: Buffer) => {
-      const pdvs = [{ contextId: 1, isCommand: true, isLast: true, data: encodeCommand(cmd) }];
-      if (data !== undefined) pdvs.push({ contextId: 1, isCommand: false, isLast: true, data });
-      socket.write(encodePDataTf(pdvs));
-    };
-    socket.on('data', (chunk: Buffer) => {
-      let pdus: Buffer[];
-      try {
-        pdus = framer.push(chunk);
-      } catch {
-        return void socket.destroy();
-      }
-      for (const raw of pdus) {
-        if (raw[0] === 0x01) {
-          const contexts = proposed(raw).map((c) => ({
-            id: c.id,
-            result: p.acceptsUnknown || c.abstractSyntax.startsWith('1.2.840.10008.') ? 0 : 3,
-            transferSyntax: IMPLICIT,
-          }));
-          socket.write(
-            encodeAssociateAc({
-              protocolVersion: 1,
-              calledAe: 'ANY',
-              callingAe: 'OPENDOOR',
-              applicationContext: DICOM_APPLICATION_CONTEXT,
-              presentationContexts: contexts,
-              maxPduLength: p.maxPduLength,
-              implementationClassUid: p.implementationClassUid,
-              implementationVersionName: p.implementationVersionName,
-            }),
-          );
-          continue;
-        }
-        if (raw[0] === 0x05) {
-          socket.end(Buffer.from([6, 0, 0, 0, 0, 4, 0, 0, 0, 0]));
-          continue;
-        }
-        const pdu = decodePdu(raw);
-        if (pdu.type !== 'p-data-tf') continue;
-        for (const pdv of pdu.pdvs) {
-          if (pdv.isCommand) {
-            command = decodeCommand(pdv.data);
-            if (command.commandField === CommandField.CEchoRq)
-              send({
-                commandField: CommandField.CEchoRsp,
-                messageIdBeingRespondedTo: command.messageId,
-                status: Status.Success,
-                commandDataSetType: NO_DATA_SET,
-              });
-          } else if (command?.commandField === CommandField.CFindRq) {
-            const id = command.messageId;
-            const isTest = pdv.data.includes(Buffer.from(OPENDOOR_IMPLEMENTATION_CLASS_UID));
-            if (!(isTest && p.honestFindTest)) {
-              for (const s of p.studies)
-                send(
-                  {
-                    commandField: CommandField.CFindRsp,
-                    messageIdBeingRespondedTo: id,
-                    status: Status.Pending,
-                    commandDataSetType: 0,
-                  },
-                  answer(s),
-                );
-            }
-            send({
+export function startPersona(host: string, port: number, p: Persona): Promise<{ stop(): Promise<void> }> {
+  return serveScp(host, port, {
+    associate: (rq) =>
+      encodeAssociateAc({
+        protocolVersion: 1,
+        calledAe: 'ANY',
+        callingAe: 'OPENDOOR',
+        applicationContext: DICOM_APPLICATION_CONTEXT,
+        presentationContexts: proposed(rq).map((c) => ({
+          id: c.id,
+          result: p.acceptsUnknown || c.abstractSyntax.startsWith('1.2.840.10008.') ? 0 : 3,
+          transferSyntax: IMPLICIT,
+        })),
+        maxPduLength: p.maxPduLength,
+        implementationClassUid: p.implementationClassUid,
+        implementationVersionName: p.implementationVersionName,
+      }),
+    message: (command, data, reply) => {
+      if (command.commandField !== CommandField.CFindRq || data === null) return;
+      const id = command.messageId;
+      const isTest = data.includes(Buffer.from(OPENDOOR_IMPLEMENTATION_CLASS_UID));
+      if (!(isTest && p.honestFindTest)) {
+        for (const s of p.studies)
+          reply(
+            {
               commandField: CommandField.CFindRsp,
               messageIdBeingRespondedTo: id,
-              status: Status.Success,
-              commandDataSetType: NO_DATA_SET,
-            });
-          }
-        }
+              status: Status.Pending,
+              commandDataSetType: 0,
+            },
+            answer(s),
+          );
       }
-    });
-  });
-  await new Promise<void>((resolve) => srv.listen(port, host, () => resolve()));
-  return {
-    stop: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => srv.close(() => r()));
+      reply({
+        commandField: CommandField.CFindRsp,
+        messageIdBeingRespondedTo: id,
+        status: Status.Success,
+        commandDataSetType: NO_DATA_SET,
+      });
     },
-  };
+  });
 }
