@@ -416,3 +416,11 @@ test('--version answers the package version, at once; the runtime is one that is
   console.log(`# node ${process.version}`);
   assert.ok([20, 24].includes(major), `Node ${process.version}`);
 });
+
+test('a scan with the JavaScript sweep ends when its work does (a deadline timer left over held every exit)', async () => {
+  const r = await runCli(['scan', '127.0.0.1', '-p', '9', '--depth', 'detect', '--timeout', '3000'], undefined, {
+    OPENDOOR_SWEEPER: 'js',
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(r.ms < 1500, `${Math.round(r.ms)} ms`);
+});

@@ -106,7 +106,9 @@ export class ConnectSweeper {
     a.deadline = performance.now() + this.timeoutMs;
     this.flying.push({ a, deadline: a.deadline });
     a.cancel = this.connector.connect(a.host, a.v6, a.port, (outcome) => this.settle(a, outcome));
-    this.expiryTimer ??= setTimeout(() => this.expire(), this.timeoutMs + 1);
+    // unref'd: the connects in flight keep the process alive; a deadline timer left over once they
+    // have all settled must not (it held every scan's exit for a timeout)
+    this.expiryTimer ??= setTimeout(() => this.expire(), this.timeoutMs + 1).unref();
   }
 
   private settle(a: Attempt, outcome: ConnectOutcome | 'timeout'): void {
@@ -149,7 +151,8 @@ export class ConnectSweeper {
       this.flyingHead = 0;
     }
     const next = this.flying[this.flyingHead];
-    if (next !== undefined) this.expiryTimer = setTimeout(() => this.expire(), Math.max(1, next.deadline - now + 1));
+    if (next !== undefined)
+      this.expiryTimer = setTimeout(() => this.expire(), Math.max(1, next.deadline - now + 1)).unref();
   }
 }
 
