@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fingerprintToolkit } from '../src/fingerprint/dicom.js';
+import { toolkitFromRejections } from '../src/fingerprint/rejection.js';
 import { identifyHost } from '../src/fingerprint/host.js';
 import { isExposed, judgeService } from '../src/findings/judge.js';
 import { CATALOGUE } from '../src/findings/catalogue.js';
@@ -229,4 +230,14 @@ test('one host, one story: Orthanc REST names the DCMTK-speaking DICOM port too'
     toolkit: 'DCMTK',
     fingerprint: { basis: 'association', confidence: 'high', contradiction: null },
   });
+});
+
+test('closed doors: a toolkit from how it refuses, only where the pattern is unique', () => {
+  const dcmtk = { calledAe: 'RJ 1/1/7', protocolVersion: 'RJ 1/2/2', applicationContext: 'RJ 2/1/2' };
+  assert.equal(toolkitFromRejections(dcmtk), 'DCMTK');
+  assert.equal(toolkitFromRejections({ ...dcmtk, applicationContext: 'RJ 1/1/2' }), 'DCMTK');
+  // Odil and dcmjs-dimse accept both variants: no pattern, no name
+  assert.equal(toolkitFromRejections({ calledAe: 'RJ 1/1/7', protocolVersion: 'AC', applicationContext: 'AC' }), null);
+  assert.equal(toolkitFromRejections({ ...dcmtk, protocolVersion: 'abort' }), null);
+  assert.equal(toolkitFromRejections(null), null);
 });

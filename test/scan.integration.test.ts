@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { identifyHost } from '../src/fingerprint/host.js';
 import type { ServiceRecord, SummaryRecord } from '../src/output/records.js';
 import { probeService } from '../src/probes/service.js';
 import { silentLogger } from '../src/util/log.js';
@@ -86,6 +87,11 @@ describe('real servers', () => {
     assert.equal(d.calledAe, null);
     assert.notEqual(d.anyCallingAe, true);
     assert.ok(d.rejection !== null);
+    // a closed door still says who built it: DCMTK's refusals of protocol version 2 and an unknown context
+    assert.equal(d.rejectionProfile?.protocolVersion, 'RJ 1/2/2');
+    assert.match(d.rejectionProfile?.applicationContext ?? '', /^RJ [12]\/1\/2$/);
+    const [id] = identifyHost([{ observation: r.observation, httpProduct: null, httpVersion: null }]);
+    assert.deepEqual([id?.product, id?.toolkit, id?.fingerprint.basis], [null, 'DCMTK', 'rejection']);
   });
 
   test('DICOM-TLS that requires a client certificate: TLS facts, clientCertRequired, not called DICOM', async () => {

@@ -52,6 +52,10 @@ export interface AssociateRq {
   implementationClassUid: string;
   implementationVersionName: string | null;
   roleSelections: RoleSelection[];
+  /** Protocol version bits (PS3.8 9.3.2; 1, the default): another value asks how a server refuses it. */
+  protocolVersion?: number;
+  /** Application context name (the DICOM one by default). */
+  applicationContext?: string;
 }
 
 /** Result/reason of a presentation context in A-ASSOCIATE-AC (PS3.8 table 9-18). */
@@ -178,7 +182,9 @@ function userInformation(
 }
 
 export function encodeAssociateRq(rq: AssociateRq): Buffer {
-  const items: Buffer[] = [item(ItemType.ApplicationContext, uidBytes(DICOM_APPLICATION_CONTEXT))];
+  const items: Buffer[] = [
+    item(ItemType.ApplicationContext, uidBytes(rq.applicationContext ?? DICOM_APPLICATION_CONTEXT)),
+  ];
   for (const pc of rq.presentationContexts) {
     if (pc.id < 1 || pc.id > 255 || pc.id % 2 === 0)
       throw new DicomCodecError(`presentation context id must be odd 1..255`);
@@ -189,7 +195,10 @@ export function encodeAssociateRq(rq: AssociateRq): Buffer {
   items.push(
     userInformation(rq.maxPduLength, rq.implementationClassUid, rq.implementationVersionName, rq.roleSelections),
   );
-  return pdu(PduType.AssociateRq, Buffer.concat([associateHeader(rq.calledAe, rq.callingAe), ...items]));
+  return pdu(
+    PduType.AssociateRq,
+    Buffer.concat([associateHeader(rq.calledAe, rq.callingAe, rq.protocolVersion), ...items]),
+  );
 }
 
 /**

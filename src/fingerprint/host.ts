@@ -7,6 +7,7 @@
  */
 import type { ServiceObservation } from '../probes/types.js';
 import { fingerprintToolkit } from './dicom.js';
+import { toolkitFromRejections } from './rejection.js';
 
 export interface ServiceEvidence {
   observation: ServiceObservation;
@@ -17,7 +18,7 @@ export interface ServiceEvidence {
 
 /** What an identification rests on (contract: `fingerprint`). */
 export interface FingerprintBasis {
-  basis: 'association' | 'http' | 'ae-title' | null;
+  basis: 'association' | 'http' | 'ae-title' | 'rejection' | null;
   confidence: 'high' | 'medium' | 'low' | null;
   /** Why the association's identity was not believed, when it was not. */
   contradiction: string | null;
@@ -64,8 +65,12 @@ export function identifyHost(services: readonly ServiceEvidence[]): Identificati
       const only = httpIds.length === 1 ? httpIds[0] : undefined;
       if (only !== undefined)
         return { product: only.product, version: only.version, toolkit: null, fingerprint: by('http', 'medium') };
+      const refusedBy = toolkitFromRejections(d.rejectionProfile);
       if (d.recognisedCalledAe === 'ORTHANC')
-        return { product: 'Orthanc', version: null, toolkit: null, fingerprint: by('ae-title', 'low') };
+        return { product: 'Orthanc', version: null, toolkit: refusedBy, fingerprint: by('ae-title', 'low') };
+      // a closed door: how it refuses can still name the toolkit (never a product)
+      if (refusedBy !== null)
+        return { product: null, version: null, toolkit: refusedBy, fingerprint: by('rejection', 'medium') };
       return { product: null, version: null, toolkit: null, fingerprint: NONE };
     }
     if (fp.contradiction !== null)

@@ -5,6 +5,7 @@
 import type { TlsFacts } from '../net/connect.js';
 import type { Finding } from '../findings/judge.js';
 import type { Honeypot } from '../fingerprint/honeypot.js';
+import type { RejectionProfile } from '../probes/dicom/closedDoor.js';
 import type { FingerprintBasis, Identification } from '../fingerprint/host.js';
 import type { HttpObservation, Protocol, ServiceObservation, Transport } from '../probes/types.js';
 
@@ -20,6 +21,8 @@ export interface DicomRecord {
   anyCallingAe: boolean | null;
   rejection: { result: number; source: number; reason: number; meaning: string } | null;
   rejectedAe: 'called' | 'calling' | 'unknown' | null;
+  /** Behind a closed door: the answers to the made-up called AE, protocol version 2, an unknown application context. */
+  rejectionProfile: RejectionProfile | null;
   echo: boolean | null;
   find: boolean | null;
   findRefusal: string | null;
@@ -142,6 +145,7 @@ export function serviceRecord(
             anyCallingAe: d.anyCallingAe,
             rejection: d.rejection,
             rejectedAe: d.rejectedAe,
+            rejectionProfile: d.rejectionProfile,
             echo: d.echo,
             find: d.find,
             findRefusal: d.findRefusal,

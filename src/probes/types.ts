@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { TlsFacts } from '../net/connect.js';
 import type { Logger } from '../util/log.js';
 import type { AeHint } from './dicom/aeTitles.js';
+import type { RejectionProfile } from './dicom/closedDoor.js';
 
 export type Transport = 'tcp' | 'tls';
 export type Protocol = 'dicom' | 'http' | 'unknown' | 'silent';
@@ -98,6 +99,8 @@ export interface DicomObservation {
   acceptsNonexistentSopClass: boolean | null;
   /** Answers to the C-FIND test's query for a study that cannot exist (null: not tested). */
   phantomMatches: number | null;
+  /** How the server refused, behind a closed door (null: the door was open, or --depth detect). */
+  rejectionProfile: RejectionProfile | null;
   attempts: AssociationAttempt[];
 }
 

@@ -130,6 +130,8 @@ export async function attemptAssociation(
   callingAe: string,
   limits: AttemptLimits,
   keep?: (assoc: Association) => Promise<void>,
+  /** A variant request (another protocol version or application context), to learn how a server refuses. */
+  variant: Pick<AssociateRq, 'protocolVersion' | 'applicationContext'> = {},
 ): Promise<AttemptResult> {
   const base = { calledAe, callingAe };
   const opened = await dial();
@@ -144,7 +146,7 @@ export async function attemptAssociation(
     };
   }
   const channel = newChannel(opened.socket, limits.timeoutMs);
-  const rq = associateRq(calledAe, callingAe);
+  const rq = { ...associateRq(calledAe, callingAe), ...variant };
   const done = (
     attempt: AssociationAttempt,
     ac: AssociateAc | null,

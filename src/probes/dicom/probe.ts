@@ -18,6 +18,7 @@ import { associationBoundMs, attemptAssociation, probeContexts, type AttemptResu
 import { testFind, type FindTest } from './findTest.js';
 import type { Association } from '../../dicom/association.js';
 import { enterStep } from '../../net/hostScope.js';
+import { closedDoorProfile } from './closedDoor.js';
 
 export type DicomProbeResult =
   | { kind: 'dicom'; observation: DicomObservation }
@@ -57,6 +58,7 @@ export function emptyObservation(): DicomObservation {
     storageAccepted: null,
     acceptsNonexistentSopClass: null,
     phantomMatches: null,
+    rejectionProfile: null,
     attempts: [],
   };
 }
@@ -101,12 +103,30 @@ function applyFindTest(obs: DicomObservation, test: FindTest | null, due: boolea
 
 /** The longest probeDicom can take: every association it may attempt, each at its bound. */
 export function dicomProbeBoundMs(opts: Pick<ProbeOptions, 'timeoutMs' | 'depth' | 'aeTitles'>): number {
-  // hints add at most MAX_HINTS titles (what the host's other services told)
-  const attempts = 1 + (depthAtLeast(opts.depth, 'access') ? calledAeCandidates(opts.aeTitles).length + MAX_HINTS : 0);
+  // hints add at most MAX_HINTS titles (what the host's other services told); a closed door two more
+  const attempts =
+    1 + (depthAtLeast(opts.depth, 'access') ? calledAeCandidates(opts.aeTitles).length + MAX_HINTS + 2 : 0);
   return attempts * associationBoundMs(opts.timeoutMs);
 }
 
+/**
+ * The DICOM probe: the association policy, then, behind a closed door (no called AE title let us
+ * in) at --depth access and above, how the server refuses (closedDoor.ts).
+ */
 export async function probeDicom(dial: Dialer, opts: ProbeOptions): Promise<DicomProbeResult> {
+  const r = await probeAssociations(dial, opts);
+  if (r.kind !== 'dicom' || r.observation.calledAe !== null || !depthAtLeast(opts.depth, 'access')) return r;
+  const obs = r.observation;
+  const first = obs.attempts[0];
+  if (first === undefined) return r;
+  enterStep('dicom: closed door');
+  obs.rejectionProfile = await closedDoorProfile(dial, { timeoutMs: opts.timeoutMs }, first, (a) => {
+    if (obs.attempts.length < 64) obs.attempts.push(a);
+  });
+  return r;
+}
+
+async function probeAssociations(dial: Dialer, opts: ProbeOptions): Promise<DicomProbeResult> {
   const limits = { timeoutMs: opts.timeoutMs };
   const offered = new Map(probeContexts().map((pc) => [pc.id, pc.abstractSyntax]));
   let findTest: FindTest | null = null;
