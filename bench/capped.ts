@@ -7,11 +7,10 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CLI } from '../test/harness/cli.js';
 import { OPEN_ORTHANC } from '../test/harness/fleet.js';
 import { startOrthanc, type TestServer } from '../test/harness/servers.js';
 import { busyDay, makeStudyFiles } from '../test/harness/studies.js';
-import { run } from './count.js';
+import { opendoorCount, run } from './count.js';
 
 /** The archive's files, made once per size under the OS temp dir. */
 function archive(studies: number): { files: string[]; patients: number } {
@@ -71,34 +70,11 @@ export async function cappedBench(sizes: number[], caps: number[]): Promise<stri
           'StudyInstanceUID',
         ]);
         const refStudies = (ref.stderr.match(/Find Response: \d+ \(Pending\)/g) ?? []).length;
-        const od = await run(process.execPath, [
-          CLI,
-          'scan',
-          ip,
-          '-p',
-          '4242',
-          '--depth',
-          'count',
-          '--json',
-          '--count-budget',
-          '600000',
-          '--max-queries',
-          '100000',
+        const od = await opendoorCount(ip, 4242, [
           '--db',
           path.join(os.tmpdir(), `opendoor-bench-capped-${process.pid}.db`),
         ]);
-        const rec = od.stdout
-          .trim()
-          .split('\n')
-          .map(
-            (l) =>
-              JSON.parse(l) as {
-                type: string;
-                exposure?: { studies: number; complete: boolean; queries: number } | null;
-              },
-          )
-          .find((x) => x.type === 'service');
-        const e = rec?.exposure;
+        const e = od.exposure;
         rows.push([
           `${size}`,
           `${cap}`,

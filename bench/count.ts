@@ -116,8 +116,21 @@ export async function findscuWalk(
   return { ms, instances: responses(images.stderr).length };
 }
 
-async function opendoorCount(host: string, port: number): Promise<{ ms: number; instances: number; queries: number }> {
-  const r = await run(process.execPath, [
+/** What a count reports, as the benches read it. */
+export interface CountedExposure {
+  studies: number;
+  instances: number;
+  queries: number;
+  complete: boolean;
+}
+
+/** One `opendoor scan --depth count` of one port, bounds lifted: its time and the service's exposure. */
+export async function opendoorCount(
+  host: string,
+  port: number,
+  extra: string[] = [],
+): Promise<{ ms: number; exposure: CountedExposure | null }> {
+  const args = [
     CLI,
     'scan',
     host,
@@ -130,13 +143,15 @@ async function opendoorCount(host: string, port: number): Promise<{ ms: number; 
     '600000',
     '--max-queries',
     '100000',
-  ]);
+    ...extra,
+  ];
+  const r = await run(process.execPath, args);
   const rec = r.stdout
     .trim()
     .split('\n')
-    .map((l) => JSON.parse(l) as { type: string; exposure?: { instances: number; queries: number } | null })
+    .map((l) => JSON.parse(l) as { type: string; exposure?: CountedExposure | null })
     .find((x) => x.type === 'service');
-  return { ms: r.ms, instances: rec?.exposure?.instances ?? -1, queries: rec?.exposure?.queries ?? -1 };
+  return { ms: r.ms, exposure: rec?.exposure ?? null };
 }
 
 /** dcmqrscp's index file is capped at 32 MiB (about 1,000 instances): it gets the first 1,000. */
@@ -173,7 +188,12 @@ export async function countBench(shape: ArchiveShape): Promise<string[][]> {
       ['Orthanc', '127.0.81.3', 4242, 'ORTHANC'],
     ] as const) {
       const ref = await findscuWalk(host, port, aet, path.join(work, name));
-      const od = await opendoorCount(host, port);
+      const counted = await opendoorCount(host, port);
+      const od = {
+        ms: counted.ms,
+        instances: counted.exposure?.instances ?? -1,
+        queries: counted.exposure?.queries ?? -1,
+      };
       rows.push([
         name,
         `${od.instances}/${ref.instances}`,
