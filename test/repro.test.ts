@@ -45,6 +45,22 @@ for (const dir of dirs.filter((d) => existsSync(d))) {
   }
 }
 
+/** One CLI scan of a replayed case's port at a depth (the replay serves 127.0.76.x:10104). */
+const scanCase = (host: string, depth: string) =>
+  runCli([
+    'scan',
+    host,
+    '-p',
+    '10104',
+    '--depth',
+    depth,
+    '--json',
+    '--timeout',
+    '1000',
+    '--db',
+    path.join(tempDir('repro'), 'r.db'),
+  ]);
+
 describe('server answers that once hung a scan', () => {
   const peers: HostilePeer[] = [];
   after(async () => Promise.all(peers.map((p) => p.stop())));
@@ -55,19 +71,7 @@ describe('server answers that once hung a scan', () => {
     test(`${c.name}: the scan ends with one classified record`, async () => {
       const p = await startHostile(`127.0.76.${10 + i}`, 10104, ['read', { send: c.answers }, { wait: 500 }, 'close']);
       peers.push(p);
-      const r = await runCli([
-        'scan',
-        p.host,
-        '-p',
-        '10104',
-        '--depth',
-        'retrieve',
-        '--json',
-        '--timeout',
-        '1000',
-        '--db',
-        path.join(tempDir('repro'), 'r.db'),
-      ]);
+      const r = await scanCase(p.host, 'retrieve');
       assert.equal(r.code, 0, r.stderr);
       const services = r.stdout
         .trim()
@@ -111,19 +115,7 @@ describe('what a broken association proves', () => {
     assert.ok(c !== undefined);
     const p = await startHostile('127.0.76.40', 10104, ['read', { send: c.answers }, { wait: 500 }, 'close']);
     try {
-      const r = await runCli([
-        'scan',
-        p.host,
-        '-p',
-        '10104',
-        '--depth',
-        'access',
-        '--json',
-        '--timeout',
-        '1000',
-        '--db',
-        path.join(tempDir('repro'), 'r.db'),
-      ]);
+      const r = await scanCase(p.host, 'access');
       const s = JSON.parse(r.stdout.split('\n')[0] ?? '{}') as {
         dicom: { find: boolean | null; findRefusal: string | null };
         findings: Array<{ id: string }>;
