@@ -59,13 +59,33 @@ describe('ports that flap or hide', () => {
       seen.push(
         r === undefined
           ? 'no record'
-          : `${r.protocol} ${r.product} ${r.dicom?.calledAe} echo=${r.dicom?.echo} ${r.findings.map((f) => f.id).join(',')}`,
+          : `${r.protocol} ${r.product} ${r.dicom?.calledAe} echo=${r.dicom?.echo} ${r.findings.map((f) => f.id).join(',')}` +
+              (r.error === null ? '' : ` error=${r.error.kind}: ${r.error.detail}`),
       );
       await new Promise((res) => setTimeout(res, RESTART + 300)); // the server is back before the next scan's sweep
     }
     assert.equal(new Set(seen).size, 1, seen.join('\n'));
     assert.match(seen[0] ?? '', /^dicom DCMTK OPENDOOR-NOSUCH echo=true/);
     assert.ok(scp.served >= 20, `${scp.served} connections served (sweep + probe each scan)`);
+  });
+
+  test('reset before a byte, once after the sweep: asked again like a refusal, the same DICOM record', async () => {
+    // connection 1 is the sweep's, 2 the probe's first (reset), 3 the probe asking again
+    const scp = await startOneShotScp('127.0.73.5', 11112, 100, new Set([2]));
+    closers.push(scp.stop);
+    const recs = await scan(scp.host, scp.port, ['--depth', 'access']);
+    assert.equal(recs[0]?.protocol, 'dicom', JSON.stringify(recs[0]?.error));
+    assert.equal(recs[0]?.dicom?.echo, true);
+  });
+
+  test('reset before a byte, every time: recorded as a reset after four tries, not as closed', async () => {
+    const resets = new Set(Array.from({ length: 20 }, (_, i) => i + 2));
+    const scp = await startOneShotScp('127.0.73.6', 11112, 100, resets);
+    closers.push(scp.stop);
+    const recs = await scan(scp.host, scp.port);
+    assert.equal(recs[0]?.protocol, 'unknown');
+    assert.equal(recs[0]?.error?.kind, 'connection-reset');
+    assert.equal(scp.served, 1, 'storescp ran for the sweep only');
   });
 
   test('open at the sweep, refused ever after: recorded closed-after-sweep, not lost', async () => {

@@ -331,6 +331,13 @@ async function probeOnce(host: string, port: number, opts: ServiceProbeOptions, 
 }
 
 const isRefused = (c: Classified): boolean => c.protocol === 'unknown' && c.failure?.kind === 'connection-refused';
+/**
+ * Reset before a single byte came back: a single-association server that closed its listening
+ * socket with our connection still in its backlog resets it, as if it had refused (seen with
+ * inetd-style SCPs); asked again like a refusal, but not called closed if it never answers.
+ */
+const isResetUnheard = (c: Classified): boolean =>
+  c.protocol === 'unknown' && c.failure?.kind === 'connection-reset' && c.closedSilently;
 
 /**
  * Probe one open port. A port opendoor's sweep saw open that refuses now is asked again after
@@ -343,7 +350,7 @@ export async function probeService(host: string, port: number, opts: ServiceProb
   const seen: PortState = { answered: false };
   let { c, transport, tls } = await probeOnce(host, port, opts, seen);
   for (const wait of opts.sweptOpen === true ? REFUSED_BACKOFF_MS : []) {
-    if (!isRefused(c)) break;
+    if (!isRefused(c) && !isResetUnheard(c)) break;
     await sleep(wait);
     ({ c, transport, tls } = await probeOnce(host, port, opts, seen));
   }

@@ -15,14 +15,28 @@ export interface OneShot {
   stop(): Promise<void>;
 }
 
-export async function startOneShotScp(host: string, port: number, restartMs = 400): Promise<OneShot> {
+/**
+ * `resetAt`: connections (counted from 1) answered with a TCP reset before any byte instead, as a
+ * server does that closes its listening socket with a connection still in its backlog.
+ */
+export async function startOneShotScp(
+  host: string,
+  port: number,
+  restartMs = 400,
+  resetAt: ReadonlySet<number> = new Set(),
+): Promise<OneShot> {
   const dir = tempDir('oneshot');
   let stopped = false;
   const s: OneShot = { host, port, served: 0, stop: async () => undefined };
   let server: net.Server | null = null;
+  let accepted = 0;
   const listen = (): Promise<void> =>
     new Promise((resolve, reject) => {
       const srv = net.createServer({ pauseOnConnect: true }, (socket) => {
+        if (resetAt.has(++accepted)) {
+          socket.resetAndDestroy();
+          return;
+        }
         // one association: stop listening (the port refuses) until storescp is done with this one
         srv.close();
         server = null;
