@@ -68,6 +68,11 @@ export function currentScope(): HostScope | undefined {
   return storage.getStore();
 }
 
+/** The current host's work was cut off by its deadline: nothing more should be tried (no pause, no retry). */
+export function abandoned(): boolean {
+  return storage.getStore()?.killed === true;
+}
+
 /** Notes the step the current host's work is in (no-op outside a scope). */
 export function enterStep(step: string, port?: number): void {
   const s = storage.getStore();

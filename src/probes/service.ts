@@ -2,8 +2,9 @@
  * Classifies one open port: TLS or not, then DICOM, HTTP, unknown or silent, within bounded time.
  * A tarpit costs one timeout: silence ends the classification, it never triggers another probe.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isClientCertAlert, tcpConnect, tlsConnect, type TlsFacts } from '../net/connect.js';
-import { enterStep } from '../net/hostScope.js';
+import { abandoned, enterStep } from '../net/hostScope.js';
 import { exposureBoundMs, measureExposure } from './dicom/exposure.js';
 import { associationBoundMs } from './dicom/negotiation.js';
 import { dicomProbeBoundMs, probeDicom, type DicomProbeResult } from './dicom/probe.js';
@@ -28,7 +29,6 @@ export interface ServiceProbeOptions extends ProbeOptions {
 
 /** Pauses before asking again a port that refused after it had answered. */
 export const REFUSED_BACKOFF_MS: readonly number[] = [250, 750, 1500];
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** What one probe of a port has seen so far. */
 interface PortState {
@@ -182,7 +182,7 @@ function patientDialer(connect: Dialer, opts: ServiceProbeOptions, seen: PortSta
       const r = await connect();
       if (r.ok) seen.answered = true;
       const wait = REFUSED_BACKOFF_MS[i];
-      if (r.ok || r.failure !== 'refused' || !seen.answered || wait === undefined) return r;
+      if (r.ok || r.failure !== 'refused' || !seen.answered || wait === undefined || abandoned()) return r;
       await sleep(wait);
     }
   };
@@ -350,7 +350,7 @@ export async function probeService(host: string, port: number, opts: ServiceProb
   const seen: PortState = { answered: false };
   let { c, transport, tls } = await probeOnce(host, port, opts, seen);
   for (const wait of opts.sweptOpen === true ? REFUSED_BACKOFF_MS : []) {
-    if (!isRefused(c) && !isResetUnheard(c)) break;
+    if ((!isRefused(c) && !isResetUnheard(c)) || abandoned()) break;
     await sleep(wait);
     ({ c, transport, tls } = await probeOnce(host, port, opts, seen));
   }
