@@ -5,7 +5,6 @@
 import { NATIVE_SKIP } from './harness/native.js';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import Database from 'better-sqlite3';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,7 +13,6 @@ import { runCli, startCli } from './harness/cli.js';
 import { digest, doneCount, scanRow } from './harness/db.js';
 import { startFleet, type Fleet } from './harness/fleet.js';
 import { removeDir, tempDir } from './harness/procs.js';
-import { Store } from '../src/store/db.js';
 
 /**
  * Targets: a /22 around the fleet (1,024 hosts: the sweep runs in worker threads), so a scan lasts
@@ -167,86 +165,5 @@ describe('resume and shards', () => {
     const again = await runCli(['scan', '--resume', rows[0]?.id ?? '', '--db', db]);
     assert.equal(again.code, 2);
     assert.match(again.stderr, /already complete/);
-  });
-});
-
-describe('the store', () => {
-  test('the stored input of a streamed scan is replayed while the scan writes its progress between items (no query held open across them)', () => {
-    const dir = tempDir('journal');
-    const store = new Store(path.join(dir, 'j.db'));
-    try {
-      store.beginScan('s', {});
-      const n = 1300; // more than one page
-      const journal = store.journal('s');
-      for (let i = 0; i < n; i++) journal.addInput(`127.0.${i >> 8}.${i & 255}`, [104], false);
-      const seen: bigint[] = [];
-      for (const item of store.inputs('s', { step: 7n, pending: [3n, 5n], hostsDone: 0 })) {
-        seen.push(item.idx);
-        // what the scan does between items: progress and a host's records, on the same connection
-        store.saveProgress('s', { step: item.next ?? 0n, pending: [], hostsDone: seen.length });
-        store.recordHost('s', [], () => false, { step: item.next ?? 0n, pending: [], hostsDone: seen.length });
-      }
-      assert.deepEqual(seen, [3n, 5n, ...Array.from({ length: n - 7 }, (_, i) => BigInt(i + 7))]);
-    } finally {
-      store.close();
-      removeDir(dir);
-    }
-  });
-
-  test('a streamed scan whose input goes quiet has what it read committed within 50 ms', async () => {
-    const dir = tempDir('quiet');
-    const file = path.join(dir, 'q.db');
-    const store = new Store(file);
-    try {
-      store.beginScan('q', {});
-      const journal = store.journal('q');
-      const line = journal.addLine('192.0.2.7');
-      journal.addInput('192.0.2.7', [104], false);
-      journal.lineDone(line);
-      const committed = () => {
-        const other = new Database(file, { readonly: true });
-        try {
-          return (
-            other.prepare('SELECT (SELECT COUNT(*) FROM input_lines) + (SELECT COUNT(*) FROM inputs) AS n').get() as {
-              n: number;
-            }
-          ).n;
-        } finally {
-          other.close();
-        }
-      };
-      assert.equal(committed(), 0, 'held in one transaction while the input flows');
-      await sleep(150);
-      assert.equal(committed(), 2);
-    } finally {
-      store.close();
-      removeDir(dir);
-    }
-  });
-
-  test('a database of the previous release: the progress kept in its scans row carries over', () => {
-    const dir = tempDir('upgrade');
-    const file = path.join(dir, 'old.db');
-    const old = new Database(file);
-    old.exec(`CREATE TABLE scans (id TEXT PRIMARY KEY, started TEXT NOT NULL, finished TEXT, status TEXT NOT NULL,
-        args TEXT NOT NULL, targets INTEGER NOT NULL DEFAULT 0, elapsed_ms INTEGER NOT NULL DEFAULT 0,
-        resume_step TEXT NOT NULL DEFAULT '0', resume_pending TEXT NOT NULL DEFAULT '[]', hosts_done INTEGER NOT NULL DEFAULT 0);
-      INSERT INTO scans VALUES ('old', '2026-11-01T00:00:00.000Z', NULL, 'interrupted', '{}', 0, 1200, '77', '["70","75"]', 75);`);
-    old.close();
-    const store = new Store(file);
-    try {
-      assert.deepEqual(store.progress('old'), { step: 77n, pending: [70n, 75n], hostsDone: 75 });
-      assert.equal(store.scan('old')?.hostsDone, 75);
-      store.saveProgress('old', { step: 80n, pending: [], hostsDone: 80 });
-    } finally {
-      store.close();
-    }
-    const again = new Store(file); // opened once more: nothing to carry over now
-    try {
-      assert.deepEqual(again.progress('old'), { step: 80n, pending: [], hostsDone: 80 });
-    } finally {
-      again.close();
-      removeDir(dir);
-    }
   });
 });

@@ -1,8 +1,7 @@
 /**
  * What every command shares: its I/O (stdout, stderr, stdin), the one input-error class the CLI maps
- * to exit 2, bounded reading of the files a user names, and opening the results database.
+ * to exit 2, bounded reading of the files a user names.
  */
-import type { Store } from '../store/db.js';
 import { BadInputError, readBounded } from './input.js';
 
 /** Bad usage or input: one line on stderr, exit 2. */
@@ -25,16 +24,5 @@ export function readText(file: string, what: string, stdin: () => string): strin
   } catch (e) {
     const why = e instanceof BadInputError ? e.message : ((e as NodeJS.ErrnoException).code ?? 'unreadable');
     throw new UsageError(`cannot read ${what} ${file}: ${why}`);
-  }
-}
-
-/** The results database (the SQLite driver loads here, not at start: `--version` never pays for it). */
-export async function openStore(file: string | undefined): Promise<{ store: Store; path: string }> {
-  const { Store, defaultDbPath } = await import('../store/db.js');
-  const p = file ?? defaultDbPath();
-  try {
-    return { store: new Store(p), path: p };
-  } catch (e) {
-    throw new UsageError(`cannot open database ${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
 }

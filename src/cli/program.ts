@@ -29,6 +29,13 @@ const EXAMPLES: Record<string, string[]> = {
   letters: ['opendoor letters --owners owners.txt -o letters/', 'opendoor letters SCAN_ID --format html -o letters/'],
 };
 
+/** `--db`: a SQLite file or a PostgreSQL URL, from OPENDOOR_DB when not given. */
+function dbOption(
+  what = 'the results database: a SQLite file (default ~/.local/share/opendoor/opendoor.db) or a postgres:// URL',
+): Option {
+  return new Option('--db <file|url>', what).env('OPENDOOR_DB');
+}
+
 function examples(name: string): string {
   return `\nExamples:\n${(EXAMPLES[name] ?? []).map((e) => `  $ ${e}`).join('\n')}\n`;
 }
@@ -75,7 +82,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       'give up on a host after this long (default: computed from the other bounds, see README)',
     )
     .option('--count-budget <ms>', 'time allowed per service when counting, in milliseconds', '120000')
-    .option('--db <file>', 'the results database (default: ~/.local/share/opendoor/opendoor.db)')
+    .addOption(dbOption())
     .option('--resume <scanId>', 'finish an interrupted scan (targets and options come from the database)')
     .option('--shard <K/N>', 'probe only part K of an N-way partition of the targets (N machines cover them once)')
     .option('--seed <hex>', 'seed of the random target order (default: derived from the targets)')
@@ -89,7 +96,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .command('scans')
     .addHelpText('after', examples('scans'))
     .description('list the scans in the database')
-    .option('--db <file>', 'the results database')
+    .addOption(dbOption())
     .option('--json', 'JSON Lines instead of a table')
     .action(async (options: { db?: string; json?: boolean }) => {
       setExit(await (await import('./scansCommand.js')).scansCommand(options, io));
@@ -99,7 +106,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addHelpText('after', examples('merge'))
     .description('combine the latest scan of several databases (one per --shard machine) into one scan')
     .argument('<databases...>')
-    .requiredOption('--db <file>', 'the database to merge into')
+    .addOption(dbOption('the database to merge into (SQLite file or postgres:// URL)').makeOptionMandatory())
     .action(async (inputs: string[], options: { db?: string }) => {
       setExit(await (await import('./mergeCommand.js')).mergeCommand(inputs, options, io));
     });
@@ -108,7 +115,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addHelpText('after', examples('report'))
     .description('render one scan (the latest by default) for people')
     .argument('[scanId]')
-    .option('--db <file>', 'the results database')
+    .addOption(dbOption())
     .addOption(new Option('--format <format>', 'html | md | csv | json').default('md'))
     .option('-o, --output <file>', 'write to FILE instead of stdout')
     .action(async (scanId: string | undefined, options: { db?: string; format: string; output?: string }) => {
@@ -120,7 +127,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('new, fixed and changed exposures between two scans')
     .argument('<scanA>')
     .argument('<scanB>')
-    .option('--db <file>', 'the results database')
+    .addOption(dbOption())
     .option('--json', 'one JSON object instead of text')
     .action(async (a: string, b: string, options: { db?: string; json?: boolean }) => {
       setExit(await (await import('./reportCommands.js')).diffCommand(a, b, options, io));
@@ -130,7 +137,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addHelpText('after', examples('letters'))
     .description('one notification letter per owner of exposed services (GDPR art. 33 contents)')
     .argument('[scanId]')
-    .option('--db <file>', 'the results database')
+    .addOption(dbOption())
     .option('--owners <file>', 'lines of "CIDR, organisation, contact"; without it, one letter per host')
     .addOption(new Option('--format <format>', 'md | html').default('md'))
     .requiredOption('-o, --output <dir>', 'directory for the letters')
@@ -176,6 +183,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (e instanceof UsageError) {
       io.stderr(`opendoor: ${e.message}\n`);
       return 2;
+    }
+    if (e instanceof Error && e.name === 'StoreError') {
+      // the database is down, unreachable or newer than this release (or not there): one line, no stack
+      io.stderr(`opendoor: ${e.message}\n`);
+      return (e as Error & { badInput?: boolean }).badInput === true ? 2 : 1;
     }
     io.stderr(internalError(e));
     return 1;

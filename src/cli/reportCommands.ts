@@ -6,21 +6,32 @@ import { toHtml } from '../report/html.js';
 import { OwnersFileError, letterHtml, letterMarkdown, letters, parseOwners, type Owner } from '../report/letters.js';
 import { buildModel, type ReportModel } from '../report/model.js';
 import { toCsv, toJson, toMarkdown } from '../report/text.js';
-import type { Store } from '../store/db.js';
+import { type Store, openStore } from '../store/store.js';
+import { collect } from '../util/async.js';
 import type { PlanArgs } from '../engine/plan.js';
 import { TargetSet } from '../targets/space.js';
 import { parseTarget } from '../targets/spec.js';
 import { makeDirs } from '../util/fs.js';
-import { UsageError, openStore, readText, type Io } from './io.js';
+import { UsageError, readText, type Io } from './io.js';
 
 const FORMATS = { html: toHtml, md: toMarkdown, csv: toCsv, json: toJson } as const;
 
-function model(store: Store, scanId: string | undefined, dbPath: string): ReportModel {
-  const id = scanId ?? store.latestScanId();
-  if (id === null) throw new UsageError(`no scans in ${dbPath}`);
-  const m = buildModel(store, id);
-  if (m === null) throw new UsageError(`no scan ${id} in ${dbPath}`);
+async function model(store: Store, scanId: string | undefined): Promise<ReportModel> {
+  const id = scanId ?? (await store.latestScanId());
+  if (id === null) throw new UsageError(`no scans in ${store.where}`);
+  const m = await buildModel(store, id);
+  if (m === null) throw new UsageError(`no scan ${id} in ${store.where}`);
   return m;
+}
+
+/** A reader's store, closed whatever happens. */
+async function reading<T>(db: string | undefined, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(db, { readOnly: true });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
 }
 
 function write(file: string | undefined, text: string, io: Io): void {
@@ -43,13 +54,9 @@ export async function reportCommand(
   const render = (FORMATS as Record<string, ((m: ReportModel) => string) | undefined>)[o.format];
   if (render === undefined)
     throw new UsageError(`--format must be one of ${Object.keys(FORMATS).join(', ')}, got "${o.format}"`);
-  const { store, path: dbPath } = await openStore(o.db);
-  try {
-    write(o.output, render(model(store, scanId, dbPath)), io);
-    return 0;
-  } finally {
-    store.close();
-  }
+  const m = await reading(o.db, (store) => model(store, scanId));
+  write(o.output, render(m), io);
+  return 0;
 }
 
 /** Whether a scan's targets (minus its exclusions) cover a host; unknown scopes (merged scans) cover everything. */
@@ -62,15 +69,15 @@ function scopeOf(args: string): (host: string) => boolean {
 }
 
 export async function diffCommand(a: string, b: string, o: { db?: string; json?: boolean }, io: Io): Promise<number> {
-  const { store, path: dbPath } = await openStore(o.db);
-  try {
-    for (const id of [a, b]) if (store.scan(id) === null) throw new UsageError(`no scan ${id} in ${dbPath}`);
-    const d = diffScans(a, store.services(a), b, store.services(b), scopeOf(store.scan(b)?.args ?? '{}'));
-    io.stdout(o.json === true ? `${JSON.stringify(d)}\n` : diffText(d));
-    return 0;
-  } finally {
-    store.close();
-  }
+  const d = await reading(o.db, async (store) => {
+    const rows = await Promise.all([a, b].map((id) => store.scan(id)));
+    for (const [i, id] of [a, b].entries())
+      if (rows[i] === null) throw new UsageError(`no scan ${id} in ${store.where}`);
+    const [sa, sb] = [await collect(store.services(a)), await collect(store.services(b))];
+    return diffScans(a, sa, b, sb, scopeOf(rows[1]?.args ?? '{}'));
+  });
+  io.stdout(o.json === true ? `${JSON.stringify(d)}\n` : diffText(d));
+  return 0;
 }
 
 export async function lettersCommand(
@@ -89,23 +96,18 @@ export async function lettersCommand(
       throw e;
     }
   }
-  const { store, path: dbPath } = await openStore(o.db);
+  const m = await reading(o.db, (store) => model(store, scanId));
   try {
-    const m = model(store, scanId, dbPath);
-    try {
-      makeDirs(o.output);
-    } catch (e) {
-      throw new UsageError(`cannot write letters to ${o.output}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
-    }
-    const all = letters(m, owners);
-    for (const l of all) {
-      const file = path.join(o.output, `${l.slug}.${o.format}`);
-      writeFileSync(file, o.format === 'md' ? letterMarkdown(l, m.scan.id) : letterHtml(l, m.scan.id));
-      io.stdout(`${file}\n`);
-    }
-    io.stderr(`opendoor: ${all.length} letters in ${o.output}\n`);
-    return 0;
-  } finally {
-    store.close();
+    makeDirs(o.output);
+  } catch (e) {
+    throw new UsageError(`cannot write letters to ${o.output}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
   }
+  const all = letters(m, owners);
+  for (const l of all) {
+    const file = path.join(o.output, `${l.slug}.${o.format}`);
+    writeFileSync(file, o.format === 'md' ? letterMarkdown(l, m.scan.id) : letterHtml(l, m.scan.id));
+    io.stdout(`${file}\n`);
+  }
+  io.stderr(`opendoor: ${all.length} letters in ${o.output}\n`);
+  return 0;
 }

@@ -3,6 +3,10 @@
  * Lines on stdout and/or -o FILE); the human summary is read back from the store at the end.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { jsonLinesSink } from '../output/sink.js';
+import { storeSink } from '../store/sink.js';
+import { openStore } from '../store/store.js';
+import { collect } from '../util/async.js';
 import { buildPlan, resumedStreamItems, streamItems, type PlanArgs } from '../engine/plan.js';
 import type { WorkItem } from '../types/work.js';
 import { InputFileError, LineParser } from '../targets/inputFile.js';
@@ -10,7 +14,7 @@ import { HostWatch } from '../engine/hostWatch.js';
 import { newScanId, runScan } from '../engine/scan.js';
 import { renderTable } from '../output/table.js';
 import { createLogger, type LogLevel } from '../util/log.js';
-import { UsageError, openStore, type Io } from './io.js';
+import { UsageError, type Io } from './io.js';
 import { planArgs, type ScanCliOptions } from './scanOptions.js';
 
 async function openOutput(file: string | undefined): Promise<WriteStream | null> {
@@ -29,45 +33,45 @@ export async function scanCommand(targetArgs: string[], o: ScanCliOptions, io: I
   const level: LogLevel =
     o.debug === true ? 'debug' : o.verbose === true ? 'info' : o.quiet === true ? 'error' : 'warn';
   const log = createLogger(level, io.stderr);
-  const { store, path: dbPath } = await openStore(o.db);
+  const store = await openStore(o.db);
+  const dbPath = store.where;
   try {
     let args: PlanArgs;
     let scanId: string;
     if (o.resume !== undefined) {
       if (targetArgs.length > 0 || o.inputList !== undefined)
         throw new UsageError('--resume takes no targets: the scan keeps its own');
-      const row = store.scan(o.resume);
+      const row = await store.scan(o.resume);
       if (row === null) throw new UsageError(`no scan ${o.resume} in ${dbPath}`);
       if (row.status === 'done') throw new UsageError(`scan ${o.resume} is already complete`);
       args = JSON.parse(row.args) as PlanArgs;
       scanId = row.id;
-      store.markRunning(scanId);
+      await store.setStatus(scanId, 'running');
     } else {
       args = planArgs(targetArgs, o, io);
       scanId = newScanId();
     }
     const out = await openOutput(o.output);
     const plan = await buildPlan(args, log);
-    if (o.resume === undefined) store.beginScan(scanId, args);
+    if (o.resume === undefined) await store.beginScan(scanId, args);
     log.info(
       `scan ${scanId}: ${plan.total} hosts, ${args.ports.length} ports, depth ${args.depth}, database ${dbPath}`,
     );
     // the scope is exactly what was written, so an empty one runs (and says 0 targets), with a word why
     if (args.stream !== true && plan.total === 0n)
       log.warn(`nothing to scan: every target is excluded${args.shard !== null ? ' or in another shard' : ''}`);
-    const emit = (rec: object) => {
-      const line = `${JSON.stringify(rec)}\n`;
+    const write = (line: string) => {
       if (o.json === true) io.stdout(line);
       out?.write(line);
     };
-    const from = o.resume !== undefined ? store.progress(scanId) : null;
+    const from = o.resume !== undefined ? await store.progress(scanId) : null;
     let source: AsyncIterable<WorkItem> | Iterable<WorkItem> | undefined;
     if (args.stream === true) {
       const parser = new LineParser('-');
-      const journal = store.journal(scanId);
+      const journal = await store.journal(scanId);
       source =
         from !== null
-          ? resumedStreamItems(store.inputs(scanId, from), store.inputLines(scanId), parser, args, journal)
+          ? resumedStreamItems(store.inputs(scanId, from), await store.inputLines(scanId), parser, args, journal)
           : streamItems(io.stdinLines(), parser, args, journal);
     }
     let stop = false;
@@ -81,21 +85,19 @@ export async function scanCommand(targetArgs: string[], o: ScanCliOptions, io: I
     const watch = new HostWatch();
     const onSigusr1 = () => io.stderr(watch.describe());
     process.on('SIGUSR1', onSigusr1);
-    const status = await runScan(plan, {
-      scanId,
-      store,
+    const { status, elapsedMs } = await runScan(plan, {
+      sinks: [storeSink(store, scanId), jsonLinesSink(write)],
       log,
       from,
       shouldStop: () => stop,
       watch,
-      onService: emit,
       progress: process.stderr.isTTY === true && o.quiet !== true,
-      ...(source !== undefined ? { source, streamed: () => store.inputCount(scanId) } : {}),
+      ...(source !== undefined ? { source } : {}),
     })
-      .catch((e: unknown) => {
+      .catch(async (e: unknown) => {
         // a bad line on stdin stops the run like any input error: the scan stays resumable
         if (e instanceof InputFileError) {
-          store.finishScan(scanId, 'interrupted', 0, 0);
+          await store.finishScan(scanId, 'interrupted', 0, 0);
           throw new UsageError(e.message);
         }
         throw e;
@@ -104,9 +106,11 @@ export async function scanCommand(targetArgs: string[], o: ScanCliOptions, io: I
         process.off('SIGINT', onSigint);
         process.off('SIGUSR1', onSigusr1);
       });
-    const summary = store.summary(scanId);
-    emit(summary);
-    if (o.json !== true) io.stdout(renderTable(store.services(scanId), summary));
+    const targets = args.stream === true ? await store.inputCount(scanId) : Number(plan.total);
+    await store.finishScan(scanId, status, targets, elapsedMs);
+    const summary = await store.summary(scanId);
+    write(`${JSON.stringify(summary)}\n`);
+    if (o.json !== true) io.stdout(renderTable(await collect(store.services(scanId)), summary));
     if (out !== null) await new Promise<void>((resolve) => out.end(() => resolve()));
     if (status === 'interrupted') {
       io.stderr(
@@ -116,6 +120,6 @@ export async function scanCommand(targetArgs: string[], o: ScanCliOptions, io: I
     }
     return 0;
   } finally {
-    store.close();
+    await store.close();
   }
 }

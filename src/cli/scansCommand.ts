@@ -1,14 +1,15 @@
 /** `opendoor scans`: the scans in the database (id, started, status, hosts done, targets, services, exposed, counts). */
-import { openStore, type Io } from './io.js';
+import { openStore } from '../store/store.js';
+import type { Io } from './io.js';
 
 export async function scansCommand(o: { db?: string; json?: boolean }, io: Io): Promise<number> {
-  const { store } = await openStore(o.db);
+  const store = await openStore(o.db, { readOnly: true });
   try {
-    const rows = store.listScans();
+    const rows = await store.listScans();
     if (o.json === true) {
       for (const r of rows) {
         const { args: _args, ...rest } = r;
-        io.stdout(`${JSON.stringify({ type: 'scan', ...rest })}\n`);
+        io.stdout(`${JSON.stringify({ type: 'scan', ...rest, state: r.status })}\n`);
       }
       return 0;
     }
@@ -34,6 +35,6 @@ export async function scansCommand(o: { db?: string; json?: boolean }, io: Io): 
       );
     return 0;
   } finally {
-    store.close();
+    await store.close();
   }
 }

@@ -101,16 +101,16 @@ export interface LineSource {
 }
 
 /** Entries → work items: expanded lazily, exclusions applied, each (host, ports) once (the journal dedupes). */
-function expander(args: PlanArgs, journal: InputJournal): (entries: InputEntry[]) => Generator<WorkItem> {
+function expander(args: PlanArgs, journal: InputJournal): (entries: InputEntry[]) => AsyncGenerator<WorkItem> {
   const excludes = new TargetSet(args.excludes.map(parseTarget));
-  return function* (entries) {
+  return async function* (entries) {
     for (const e of entries) {
       if (e.spec.kind === 'host') continue; // names in a sweeper's output are not expected; addresses only
       for (const host of expand(e.spec)) {
         if (excludes.has(host)) continue;
         const ports = e.ports ?? args.ports;
         const open = e.ports !== null;
-        const idx = journal.addInput(host, ports, open);
+        const idx = await journal.addInput(host, ports, open);
         if (idx !== null) yield { idx, host, ports, open, next: idx + 1n };
       }
     }
@@ -130,13 +130,13 @@ export async function* streamItems(
 ): AsyncGenerator<WorkItem> {
   const items = expander(args, journal);
   for await (const line of lines) {
-    const n = journal.addLine(line);
+    const n = await journal.addLine(line);
     yield* items(parser.push(line));
-    journal.lineDone(n);
+    await journal.lineDone(n);
   }
-  const n = journal.addLine(null);
+  const n = await journal.addLine(null);
   yield* items(parser.end());
-  journal.lineDone(n);
+  await journal.lineDone(n);
 }
 
 /**
@@ -144,13 +144,13 @@ export async function* streamItems(
  * rest of any line whose expansion was cut short (all lines replayed through a fresh parser, which
  * keeps its state, such as a zmap header; items already stored are skipped by the journal).
  */
-export function* resumedStreamItems(
-  stored: Iterable<WorkItem>,
-  lines: Array<{ n: number; text: string | null; done: boolean }>,
+export async function* resumedStreamItems(
+  stored: AsyncIterable<WorkItem>,
+  lines: ReadonlyArray<{ n: number; text: string | null; done: boolean }>,
   parser: LineSource,
   args: PlanArgs,
   journal: InputJournal,
-): Generator<WorkItem> {
+): AsyncGenerator<WorkItem> {
   yield* stored;
   const first = lines.findIndex((l) => !l.done);
   if (first < 0) return;
@@ -159,7 +159,7 @@ export function* resumedStreamItems(
     const entries = l.text === null ? parser.end() : parser.push(l.text);
     if (i < first) continue;
     yield* items(entries);
-    journal.lineDone(l.n);
+    await journal.lineDone(l.n);
   }
 }
 

@@ -1,18 +1,17 @@
 /**
  * The scan engine: work items → port sweep (batches of hosts, in worker threads for large scans)
  * → one service probe at a time per host with an open port → identification → findings →
- * records, stored as they are ready and handed to the caller. Closed hosts are marked done a
- * batch per transaction. Bounded everywhere: sweep batches in flight, connects in flight, hosts
+ * records, handed to the scan's sinks as they are ready (the store first, then JSON Lines; the
+ * engine knows no more of them). Closed hosts are marked done a batch at a time. Bounded everywhere: sweep batches in flight, connects in flight, hosts
  * being probed (--concurrency), new connections per second (--rate, one budget for all threads).
  */
 import { randomBytes } from 'node:crypto';
-import { isExposed } from '../findings/judge.js';
 import { fdLimit, sweepInFlight, sweepThreads, type SweepResult } from '../sweep/connectSweep.js';
-import type { ServiceRecord } from '../output/records.js';
+import { type ServiceRecord, isExposedRecord } from '../output/records.js';
+import type { ScanSink } from '../output/sink.js';
 import { currentScope } from '../net/hostScope.js';
 import { type AeHint, hintsFrom } from '../probes/dicom/aeTitles.js';
 import { WEB_FIRST_PORTS, probeService, serviceBoundMs, type ServiceResult } from '../probes/service.js';
-import type { Store } from '../store/db.js';
 import type { Logger } from '../util/log.js';
 import type { ResumeState, WorkItem } from '../types/work.js';
 import { workItems, type Plan } from './plan.js';
@@ -23,19 +22,16 @@ import { RateLimiter } from '../sweep/rate.js';
 import { openSweeper } from '../sweep/sweeper.js';
 
 export interface RunOptions {
-  scanId: string;
-  store: Store;
+  /** Where each host's records go, in this order (the store first). */
+  sinks: readonly ScanSink[];
   log: Logger;
   /** Where an interrupted scan stood (--resume), or null for a new scan. */
   from: ResumeState | null;
   /** Polled before each new host: true stops scheduling (SIGINT). */
   shouldStop: () => boolean;
-  onService: (record: ServiceRecord) => void;
   progress: boolean;
   /** Work arriving from stdin (or its stored copy, on resume) instead of the plan's permuted space. */
   source?: AsyncIterable<WorkItem> | Iterable<WorkItem>;
-  /** How many items a streamed scan has had in all (its target count). */
-  streamed?: () => number;
   /** Hosts in flight under their deadlines (the caller may list them, e.g. on SIGUSR1). */
   watch?: HostWatch;
 }
@@ -102,10 +98,13 @@ async function probeOpenPorts(
   return hostRecords(results.sort((x, y) => open.indexOf(x.observation.port) - open.indexOf(y.observation.port)));
 }
 
-const exposedRecord = (r: ServiceRecord): boolean => isExposed(r.findings);
+export interface RunResult {
+  status: 'done' | 'interrupted';
+  elapsedMs: number;
+}
 
-/** Runs (or resumes) a scan; returns whether it finished or was interrupted. */
-export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'interrupted'> {
+/** Runs (or resumes) a scan; says whether it finished or was interrupted (the caller records which). */
+export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
   const started = performance.now();
   const a = plan.args;
   const rate = new RateLimiter(a.rate);
@@ -148,13 +147,14 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
     const previous = busy.get(item.host) ?? Promise.resolve();
     const p: Promise<void> = previous
       .then(() => probeOpenPorts(item.host, open, plan, rate, watch, o.log, item.open !== true))
-      .then((records) => {
-        // stored first: a host whose records did not reach the database stays pending
-        o.store.recordHost(o.scanId, records, exposedRecord, snapshot(item.idx));
+      .then(async (records) => {
+        // the store first: a host whose records did not reach it stays pending
+        const [first, ...rest] = o.sinks;
+        await first?.host(records, snapshot(item.idx));
         unfinished.delete(item.idx);
         state.hostsDone++;
-        for (const r of records) o.onService(r);
-        progress.host(records.length, records.filter(exposedRecord).length);
+        for (const s of rest) await s.host(records, snapshot());
+        progress.host(records.length, records.filter(isExposedRecord).length);
       })
       .catch((e: unknown) => o.log.error(`${item.host}: ${e instanceof Error ? e.name : 'error'}`))
       .finally(() => {
@@ -170,7 +170,11 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
   let failure: unknown = null;
   // closed hosts are done when their batch's answer is saved, in the same tick (a kill -9 sweeps none
   // of them again); hosts with records save the progress with their records, in one transaction
-  const swept = (items: WorkItem[], results: SweepResult[]): void => {
+  const saveProgress = async (): Promise<void> => {
+    const s = snapshot();
+    for (const sink of o.sinks) await sink.progress(s);
+  };
+  const swept = async (items: WorkItem[], results: SweepResult[]): Promise<void> => {
     let closed = 0;
     for (const [i, item] of items.entries()) {
       const r = results[i] ?? { open: [], slow: [] };
@@ -185,7 +189,7 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
       closed++;
       progress.host(0, 0);
     }
-    if (closed > 0) o.store.saveProgress(o.scanId, snapshot());
+    if (closed > 0) await saveProgress();
   };
 
   let batch: WorkItem[] = [];
@@ -249,19 +253,15 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<'done' | 'inte
   // stopped or not, what is under way ends on its own timeouts and is saved (Ctrl-C again quits at once)
   await Promise.all([...sweeping]);
   await Promise.all([...probing]);
-  o.store.saveProgress(o.scanId, snapshot());
+  await saveProgress();
   await pool.close();
   progress.end();
   if (failure !== null) throw failure;
   // hosts that could not be finished (a sweep that failed again and again) keep the scan resumable
   if (!stopped && unfinished.size > 0)
     o.log.error(`${unfinished.size} hosts could not be finished; the scan stays open for --resume`);
-  const status = stopped || unfinished.size > 0 ? 'interrupted' : 'done';
-  o.store.finishScan(
-    o.scanId,
-    status,
-    o.streamed !== undefined ? o.streamed() : Number(plan.total),
-    Math.round(performance.now() - started),
-  );
-  return status;
+  return {
+    status: stopped || unfinished.size > 0 ? 'interrupted' : 'done',
+    elapsedMs: Math.round(performance.now() - started),
+  };
 }

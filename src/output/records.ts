@@ -3,7 +3,7 @@
  * identification and findings. Only protocol facts, attribute names and counts appear here.
  */
 import type { TlsFacts } from '../net/connect.js';
-import type { Finding } from '../findings/judge.js';
+import { type Finding, isExposed } from '../findings/judge.js';
 import type { Honeypot } from '../fingerprint/honeypot.js';
 import type { RejectionProfile } from '../probes/dicom/closedDoor.js';
 import type { FingerprintBasis, Identification } from '../fingerprint/host.js';
@@ -89,6 +89,9 @@ export interface SummaryRecord {
   honeypots: { services: number; patients: number; studies: number };
   elapsedMs: number;
 }
+
+/** A record with a finding that exposes something. */
+export const isExposedRecord = (r: ServiceRecord): boolean => isExposed(r.findings);
 
 /** A record whose exposure is counted: everything but a suspected honeypot's bait. */
 export function counted(r: ServiceRecord): boolean {

@@ -1,6 +1,5 @@
 /** What changed between two scans: new exposures, fixed ones, and changes on services seen in both. */
-import type { ServiceRecord } from '../output/records.js';
-import { isExposedRecord } from './model.js';
+import { type ServiceRecord, isExposedRecord } from '../output/records.js';
 
 export interface ServiceChange {
   host: string;

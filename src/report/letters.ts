@@ -6,7 +6,8 @@
 import type { ServiceRecord } from '../output/records.js';
 import { parseTarget, contains, TargetSyntaxError, type TargetSpec } from '../targets/spec.js';
 import { esc } from './html.js';
-import { hostExposure, isExposedRecord, type ReportModel } from './model.js';
+import { isExposedRecord } from '../output/records.js';
+import { hostExposure, type ReportModel } from './model.js';
 
 export interface Owner {
   scope: TargetSpec;

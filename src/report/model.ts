@@ -3,9 +3,9 @@
  * figures, breakdowns, hosts and findings with their remediation. Formats render this model only.
  */
 import { CATALOGUE, type FindingId, type Severity } from '../findings/catalogue.js';
-import { isExposed } from '../findings/judge.js';
-import { type ServiceRecord, counted } from '../output/records.js';
-import type { ScanRow, Store } from '../store/db.js';
+import { type ServiceRecord, counted, isExposedRecord } from '../output/records.js';
+import type { ScanRow, Store } from '../store/store.js';
+import { collect } from '../util/async.js';
 import { countryOf } from './country.js';
 
 export interface FindingGroup {
@@ -47,8 +47,6 @@ function tally(keys: string[]): Array<[string, number]> {
   return [...m].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }
 
-export const isExposedRecord = (r: ServiceRecord): boolean => isExposed(r.findings);
-
 /**
  * Per host, the largest exposure of its services: a DICOM port and the REST API of the same
  * archive show the same patients, which must not be counted twice.
@@ -71,11 +69,11 @@ export function hostExposure(
   return byHost;
 }
 
-export function buildModel(store: Store, scanId: string): ReportModel | null {
-  const row = store.scan(scanId);
+export async function buildModel(store: Store, scanId: string): Promise<ReportModel | null> {
+  const row = await store.scan(scanId);
   if (row === null) return null;
   const { args: _args, ...scan } = row;
-  const services = [...store.services(scanId)];
+  const services = await collect(store.services(scanId));
   const exposed = services.filter(isExposedRecord);
   const totals = [...hostExposure(services).values()];
   const sum = (k: 'patients' | 'studies' | 'instances' | 'linkedImages') => totals.reduce((a, t) => a + t[k], 0);

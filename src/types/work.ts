@@ -23,9 +23,9 @@ export interface ResumeState {
 /** Where streamed input is kept as it arrives, so a resumed scan has it all. */
 export interface InputJournal {
   /** Stores one item; null when the same host and ports came before (probed once). */
-  addInput(host: string, ports: number[], open: boolean): bigint | null;
+  addInput(host: string, ports: number[], open: boolean): Promise<bigint | null>;
   /** Stores a line as read (null: the end of the input); returns its number. */
-  addLine(text: string | null): number;
+  addLine(text: string | null): Promise<number>;
   /** Every item of that line is stored. */
-  lineDone(n: number): void;
+  lineDone(n: number): Promise<void>;
 }

@@ -1,0 +1,72 @@
+/**
+ * The one schema of both backends, as versioned migrations: a database records the version it is
+ * at, opening an older one runs the steps after it (in one transaction), opening a newer one is an
+ * error. The SQL is the subset SQLite and PostgreSQL share; `INTEGER` becomes `BIGINT` on PostgreSQL
+ * (counts and ordinals of internet-scale scans), and a step may say a thing once per dialect.
+ */
+export type Dialect = 'sqlite' | 'postgres';
+
+interface Migration {
+  version: number;
+  why: string;
+  sql: string | Record<Dialect, string>;
+}
+
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    why: 'scans, where each stands, service records, findings, the input journal of streamed scans',
+    sql: `
+CREATE TABLE IF NOT EXISTS scans (
+  id TEXT PRIMARY KEY, started TEXT NOT NULL, finished TEXT, status TEXT NOT NULL,
+  args TEXT NOT NULL, targets INTEGER NOT NULL DEFAULT 0, elapsed_ms INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS progress (
+  scan_id TEXT PRIMARY KEY, step TEXT NOT NULL DEFAULT '0', pending TEXT NOT NULL DEFAULT '[]',
+  hosts_done INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS services (
+  scan_id TEXT NOT NULL, host TEXT NOT NULL, port INTEGER NOT NULL, protocol TEXT NOT NULL,
+  product TEXT, exposed INTEGER NOT NULL, patients INTEGER NOT NULL DEFAULT 0,
+  studies INTEGER NOT NULL DEFAULT 0, instances INTEGER NOT NULL DEFAULT 0, record TEXT NOT NULL,
+  PRIMARY KEY (scan_id, host, port));
+CREATE TABLE IF NOT EXISTS findings (
+  scan_id TEXT NOT NULL, host TEXT NOT NULL, port INTEGER NOT NULL, finding TEXT NOT NULL,
+  severity TEXT NOT NULL, PRIMARY KEY (scan_id, host, port, finding));
+CREATE TABLE IF NOT EXISTS inputs (
+  scan_id TEXT NOT NULL, idx INTEGER NOT NULL, host TEXT NOT NULL, ports TEXT NOT NULL,
+  open INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (scan_id, idx), UNIQUE (scan_id, host, ports));
+CREATE TABLE IF NOT EXISTS input_lines (
+  scan_id TEXT NOT NULL, n INTEGER NOT NULL, text TEXT, done INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (scan_id, n));`,
+  },
+  {
+    version: 2,
+    why: "a suspected honeypot's flag in a column (totals leave its bait out without reading the JSON), its counts kept",
+    sql: {
+      sqlite: `
+ALTER TABLE services ADD COLUMN honeypot INTEGER NOT NULL DEFAULT 0;
+UPDATE services SET honeypot = 1,
+  patients = COALESCE(json_extract(record, '$.exposure.patients'), 0),
+  studies = COALESCE(json_extract(record, '$.exposure.studies'), 0),
+  instances = COALESCE(json_extract(record, '$.exposure.instances'), 0)
+  WHERE json_extract(record, '$.honeypot.suspect') = 1;`,
+      postgres: `
+ALTER TABLE services ADD COLUMN honeypot INTEGER NOT NULL DEFAULT 0;
+UPDATE services SET honeypot = 1,
+  patients = COALESCE((record::jsonb #>> '{exposure,patients}')::bigint, 0),
+  studies = COALESCE((record::jsonb #>> '{exposure,studies}')::bigint, 0),
+  instances = COALESCE((record::jsonb #>> '{exposure,instances}')::bigint, 0)
+  WHERE record::jsonb #>> '{honeypot,suspect}' = 'true';`,
+    },
+  },
+];
+
+export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
+
+export const VERSION_TABLE = 'CREATE TABLE IF NOT EXISTS opendoor_schema (version INTEGER NOT NULL)';
+
+/** The steps that bring a database at `from` to SCHEMA_VERSION, as SQL for the dialect. */
+export function migrationsAfter(from: number, dialect: Dialect): string[] {
+  return MIGRATIONS.filter((m) => m.version > from).map((m) => {
+    const sql = typeof m.sql === 'string' ? m.sql : m.sql[dialect];
+    return dialect === 'postgres' ? sql.replace(/\bINTEGER\b/g, 'BIGINT') : sql;
+  });
+}

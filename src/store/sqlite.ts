@@ -1,0 +1,81 @@
+/**
+ * The embedded backend: one SQLite file through better-sqlite3 (WAL, so readers never wait for the
+ * scan that writes), prepared statements cached by their text.
+ */
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { makeDirs } from '../util/fs.js';
+import type { SqlDriver, SqlValue } from './driver.js';
+import { SqlStore } from './sql.js';
+import { type OpenOptions, type Store, StoreError } from './store.js';
+
+class SqliteDriver implements SqlDriver {
+  readonly dialect = 'sqlite' as const;
+  /** BEGIN IMMEDIATE takes the write lock at once: a second opener waits (busy timeout) instead of failing later. */
+  readonly migrationLock = '';
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {}
+
+  private prepare(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (s === undefined) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    return this.prepare(sql).run(...params).changes;
+  }
+
+  async all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return this.prepare(sql).all(...params) as T[];
+  }
+
+  async exec(sql: string): Promise<void> {
+    this.db.exec(sql === 'BEGIN' ? 'BEGIN IMMEDIATE' : sql);
+  }
+
+  /**
+   * Databases of releases before schema versions: brought to version 1. The first lacked a column
+   * added since (an interrupted scan from then resumes from its start, records replaced alike); the
+   * second kept the progress in the scans row: copied to its own table once.
+   */
+  async legacyVersion(): Promise<number | null> {
+    const has = (table: string, column: string) =>
+      (this.db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).some((c) => c.name === column);
+    if (!has('scans', 'id')) return null;
+    if (has('inputs', 'idx') && !has('inputs', 'open'))
+      this.db.exec('ALTER TABLE inputs ADD COLUMN open INTEGER NOT NULL DEFAULT 0');
+    if (has('scans', 'resume_step')) {
+      this.db.exec(`CREATE TABLE IF NOT EXISTS progress (
+  scan_id TEXT PRIMARY KEY, step TEXT NOT NULL DEFAULT '0', pending TEXT NOT NULL DEFAULT '[]', hosts_done INTEGER NOT NULL DEFAULT 0);
+INSERT OR IGNORE INTO progress (scan_id, step, pending, hosts_done) SELECT id, resume_step, resume_pending, hosts_done FROM scans;
+ALTER TABLE scans DROP COLUMN resume_step; ALTER TABLE scans DROP COLUMN resume_pending; ALTER TABLE scans DROP COLUMN hosts_done;`);
+    }
+    return 1;
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
+
+export async function openSqlite(file: string, o: OpenOptions): Promise<Store> {
+  if (o.readOnly === true && !existsSync(file)) throw new StoreError(`no database at ${file}`, true);
+  let db: Database.Database;
+  try {
+    makeDirs(path.dirname(file));
+    db = new Database(file, { timeout: 5000 });
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+  } catch (e) {
+    // a path the user gave that is no database (or where none can be made): their input, exit 2
+    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new StoreError(`cannot open database ${file}: ${why}`, true);
+  }
+  return SqlStore.open(new SqliteDriver(db), file);
+}

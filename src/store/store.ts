@@ -1,0 +1,129 @@
+/**
+ * The results store, as the rest of opendoor sees it: scans, where each stands, the service
+ * records and findings as they arrive, a streamed scan's input journal, and paged reads back. Two
+ * backends behind it (SQLite, embedded and the default; PostgreSQL, shared by many machines), both
+ * through one SQL store (`sql.ts`); nothing outside `src/store/` imports a driver or writes SQL.
+ * It holds the same records as the JSON Lines output: protocol facts, counts, attribute names —
+ * never a patient value.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import type { ServiceRecord, SummaryRecord } from '../output/records.js';
+import type { InputJournal, ResumeState, WorkItem } from '../types/work.js';
+
+/** A scan's state: queued (work waits for workers), running, done, interrupted (resumable). */
+export type ScanState = 'queued' | 'running' | 'interrupted' | 'done';
+
+export interface ScanRow {
+  id: string;
+  started: string;
+  finished: string | null;
+  status: ScanState;
+  args: string;
+  targets: number;
+  /** Hosts finished so far (all of them once the scan is done). */
+  hostsDone: number;
+  elapsedMs: number;
+  services: number;
+  exposed: number;
+  patients: number;
+  studies: number;
+  instances: number;
+  honeypotServices: number;
+  honeypotPatients: number;
+  honeypotStudies: number;
+}
+
+export interface StoredLine {
+  n: number;
+  text: string | null;
+  done: boolean;
+}
+
+export interface Store {
+  /** What it is, for messages: a file path, or a PostgreSQL URL without its password. */
+  readonly where: string;
+  beginScan(id: string, args: unknown, status?: ScanState): Promise<void>;
+  scan(id: string): Promise<ScanRow | null>;
+  listScans(): Promise<ScanRow[]>;
+  latestScanId(): Promise<string | null>;
+  setStatus(id: string, status: ScanState): Promise<void>;
+  finishScan(id: string, status: 'interrupted' | 'done', targets: number, elapsedMs: number): Promise<void>;
+  /** Where the scan stands (one row, however many hosts are done). */
+  saveProgress(scanId: string, state: ResumeState): Promise<void>;
+  progress(scanId: string): Promise<ResumeState>;
+  /**
+   * One host's records with the progress that counts it done, in one transaction: a kill never
+   * leaves half a host. Written again (a job run twice), they replace what was there: keyed on
+   * scan, host and port, findings likewise, so totals never double.
+   */
+  recordHost(scanId: string, records: readonly ServiceRecord[], state: ResumeState | null): Promise<void>;
+  /** Copy records into a scan (merge); returns how many. */
+  addServices(scanId: string, records: AsyncIterable<ServiceRecord>): Promise<number>;
+  /** Service records of a scan in host/port order, read a page at a time. */
+  services(scanId: string): AsyncGenerator<ServiceRecord>;
+  /** One page of them (the API's lists). */
+  servicesPage(scanId: string, limit: number, offset: number): Promise<ServiceRecord[]>;
+  summary(scanId: string): Promise<SummaryRecord>;
+  /** The journal of a streamed scan's input (lines as read, items as expanded). */
+  journal(scanId: string): Promise<InputJournal>;
+  inputLines(scanId: string): Promise<StoredLine[]>;
+  inputCount(scanId: string): Promise<number>;
+  /** Streamed work items stored so far (--resume of a `-iL -` scan): the pending ones, then arrival order from `from.step`. */
+  inputs(scanId: string, from: ResumeState): AsyncGenerator<WorkItem>;
+  close(): Promise<void>;
+}
+
+/**
+ * The store could not be opened or used (unreachable server, newer schema, unreadable file): one
+ * line, exit 1; exit 2 when it is the user's input (a database file named that is not there).
+ */
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+  constructor(
+    message: string,
+    readonly badInput = false,
+  ) {
+    super(message);
+  }
+}
+
+export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
+  const base =
+    env['XDG_DATA_HOME'] !== undefined && env['XDG_DATA_HOME'] !== ''
+      ? env['XDG_DATA_HOME']
+      : path.join(env['HOME'] ?? os.homedir(), '.local', 'share');
+  return path.join(base, 'opendoor', 'opendoor.db');
+}
+
+export const isPostgresUrl = (s: string): boolean => /^postgres(ql)?:\/\//i.test(s);
+
+/** A PostgreSQL URL as it may be shown: the password replaced. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}
+
+export interface OpenOptions {
+  /** Readers (scans, report, diff, letters, merge's inputs): a SQLite file must exist already. */
+  readOnly?: boolean;
+}
+
+/**
+ * Open the store `--db` / `OPENDOOR_DB` names: a PostgreSQL URL, or a SQLite file (the default in
+ * the user's data directory). The backend's driver loads here, not at start.
+ */
+export async function openStore(target: string | undefined, o: OpenOptions = {}): Promise<Store> {
+  const t = target ?? defaultDbPath();
+  if (isPostgresUrl(t)) {
+    const { openPostgres } = await import('./postgres.js');
+    return openPostgres(t, o);
+  }
+  const { openSqlite } = await import('./sqlite.js');
+  return openSqlite(t, o);
+}

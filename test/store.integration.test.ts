@@ -1,0 +1,250 @@
+/**
+ * The store, one suite on both backends: SQLite (a file) and PostgreSQL (a real server from
+ * Debian's package, started here on loopback). Same calls, same answers.
+ */
+import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import type { ServiceRecord } from '../src/output/records.js';
+import { SCHEMA_VERSION } from '../src/store/schema.js';
+import { type Store, openStore } from '../src/store/store.js';
+import { collect } from '../src/util/async.js';
+import { runCli } from './harness/cli.js';
+import { type Postgres, startPostgres } from './harness/postgres.js';
+import { removeDir, tempDir } from './harness/procs.js';
+
+let server: Postgres | null = null;
+const dir = tempDir('store');
+before(async () => {
+  server = await startPostgres();
+});
+after(async () => {
+  await server?.stop();
+  removeDir(dir);
+});
+
+let files = 0;
+const BACKENDS: Array<{ name: string; fresh: () => Promise<string> }> = [
+  { name: 'sqlite', fresh: async () => path.join(dir, `s${++files}.db`) },
+  { name: 'postgres', fresh: async () => (server as Postgres).database() },
+];
+
+/** A service record as the scanner writes it (only the fields the store reads matter here). */
+function record(
+  host: string,
+  port: number,
+  o: { patients?: number; honeypot?: boolean; findings?: string[] } = {},
+): ServiceRecord {
+  const exposure =
+    o.patients === undefined
+      ? null
+      : {
+          patients: o.patients,
+          studies: o.patients * 2,
+          series: 0,
+          instances: o.patients * 3,
+          complete: true,
+          phi: [],
+        };
+  return {
+    type: 'service',
+    host,
+    port,
+    transport: 'tcp',
+    protocol: 'dicom',
+    product: 'TEST',
+    version: null,
+    exposure,
+    honeypot: o.honeypot === true ? { suspect: true, reasons: ['test'] } : null,
+    findings: (o.findings ?? []).map((id) => ({ id, severity: 'critical', title: id, remediation: '' })),
+  } as unknown as ServiceRecord;
+}
+
+async function withStore<T>(db: string, fn: (s: Store) => Promise<T>): Promise<T> {
+  const s = await openStore(db);
+  try {
+    return await fn(s);
+  } finally {
+    await s.close();
+  }
+}
+
+for (const backend of BACKENDS) {
+  describe(`the store on ${backend.name}`, () => {
+    test('totals per host (largest counts), honeypot bait apart, a host written twice counted once', async () => {
+      const db = await backend.fresh();
+      await withStore(db, async (s) => {
+        await s.beginScan('a', { targets: [] });
+        const state = { step: 3n, pending: [], hostsDone: 2 };
+        const h1 = [
+          record('127.0.0.1', 104, { patients: 10, findings: ['dicom-open-query'] }),
+          record('127.0.0.1', 8042, { patients: 12 }),
+        ];
+        await s.recordHost('a', h1, state);
+        await s.recordHost('a', h1, state); // a job run twice
+        await s.recordHost(
+          'a',
+          [record('127.0.0.2', 104, { patients: 500, honeypot: true, findings: ['dicom-open-query'] })],
+          state,
+        );
+        await s.finishScan('a', 'done', 5, 1234);
+        const row = await s.scan('a');
+        assert.equal(row?.services, 3);
+        assert.equal(row?.exposed, 2);
+        assert.equal(row?.patients, 12);
+        assert.equal(row?.studies, 24);
+        assert.equal(row?.instances, 36);
+        assert.equal(row?.honeypotServices, 1);
+        assert.equal(row?.honeypotPatients, 500);
+        assert.equal(row?.hostsDone, 2);
+        assert.equal(row?.status, 'done');
+        assert.equal(row?.targets, 5);
+        assert.equal(typeof row?.elapsedMs, 'number');
+        const all = await collect(s.services('a'));
+        assert.deepEqual(
+          all.map((r) => `${r.host}:${r.port}`),
+          ['127.0.0.1:104', '127.0.0.1:8042', '127.0.0.2:104'],
+        );
+        assert.deepEqual(
+          (await s.servicesPage('a', 1, 1)).map((r) => r.port),
+          [8042],
+        );
+        assert.equal((await s.summary('a')).patients, 12);
+        // written again with fewer findings: the old ones go
+        await s.recordHost('a', [record('127.0.0.1', 104, { patients: 10 })], state);
+        assert.equal((await s.scan('a'))?.exposed, 1);
+      });
+    });
+
+    test('more records than a page come back in order, and scans list in start order', async () => {
+      const db = await backend.fresh();
+      await withStore(db, async (s) => {
+        await s.beginScan('p', {});
+        const recs = Array.from({ length: 1200 }, (_, i) => record(`10.0.${i >> 8}.${i & 255}`, 104));
+        assert.equal(
+          await s.addServices(
+            'p',
+            (async function* () {
+              yield* recs;
+            })(),
+          ),
+          1200,
+        );
+        const back = await collect(s.services('p'));
+        assert.equal(back.length, 1200);
+        const keys = back.map((r) => r.host);
+        assert.deepEqual(keys, [...keys].sort());
+        await sleep(2);
+        await s.beginScan('q', {});
+        assert.deepEqual(
+          (await s.listScans()).map((r) => r.id),
+          ['p', 'q'],
+        );
+        assert.equal(await s.latestScanId(), 'q');
+        assert.equal(await s.scan('nope'), null);
+      });
+    });
+
+    test('the stored input of a streamed scan is replayed while the scan writes its progress between items', async () => {
+      const db = await backend.fresh();
+      await withStore(db, async (s) => {
+        await s.beginScan('s', {});
+        const n = 1300; // more than one page
+        const journal = await s.journal('s');
+        for (let i = 0; i < n; i++) await journal.addInput(`127.0.${i >> 8}.${i & 255}`, [104], false);
+        assert.equal(await journal.addInput('127.0.0.0', [104], false), null, 'the same host and ports once');
+        const seen: bigint[] = [];
+        for await (const item of s.inputs('s', { step: 7n, pending: [3n, 5n], hostsDone: 0 })) {
+          seen.push(item.idx);
+          // what the scan does between items: progress and a host's records, on the same connection
+          await s.saveProgress('s', { step: item.next ?? 0n, pending: [], hostsDone: seen.length });
+          await s.recordHost('s', [], { step: item.next ?? 0n, pending: [], hostsDone: seen.length });
+        }
+        assert.deepEqual(seen, [3n, 5n, ...Array.from({ length: n - 7 }, (_, i) => BigInt(i + 7))]);
+        assert.equal(await s.inputCount('s'), n);
+        assert.deepEqual(await s.progress('s'), { step: BigInt(n), pending: [], hostsDone: n - 5 });
+      });
+    });
+
+    test('a streamed scan whose input goes quiet has what it read committed within 50 ms', async () => {
+      const db = await backend.fresh();
+      await withStore(db, async (s) => {
+        await s.beginScan('q', {});
+        const journal = await s.journal('q');
+        const line = await journal.addLine('192.0.2.7');
+        await journal.addInput('192.0.2.7', [104], false);
+        await journal.lineDone(line);
+        const committed = () =>
+          withStore(db, async (other) => (await other.inputLines('q')).length + (await other.inputCount('q')));
+        assert.equal(await committed(), 0, 'held in one transaction while the input flows');
+        await sleep(150);
+        assert.equal(await committed(), 2);
+      });
+    });
+
+    test('a database of a newer release is refused with one line, exit 1', async () => {
+      const db = await backend.fresh();
+      await withStore(db, async () => undefined);
+      if (backend.name === 'sqlite') {
+        const d = new Database(db);
+        d.exec(`UPDATE opendoor_schema SET version = ${SCHEMA_VERSION + 1}`);
+        d.close();
+      } else {
+        const c = new pg.Client(db);
+        await c.connect();
+        await c.query(`UPDATE opendoor_schema SET version = ${SCHEMA_VERSION + 1}`);
+        await c.end();
+      }
+      const r = await runCli(['scans', '--db', db]);
+      assert.equal(r.code, 1);
+      assert.match(
+        r.stderr,
+        new RegExp(`^opendoor: the database .* has schema version ${SCHEMA_VERSION + 1}, newer than`),
+      );
+      assert.equal(r.stderr.trim().split('\n').length, 1);
+    });
+  });
+}
+
+describe('the store: SQLite files of earlier releases', () => {
+  test('the progress kept in its scans row carries over; a honeypot row of version 1 keeps its bait apart', async () => {
+    const file = path.join(dir, 'old.db');
+    const old = new Database(file);
+    old.exec(`CREATE TABLE scans (id TEXT PRIMARY KEY, started TEXT NOT NULL, finished TEXT, status TEXT NOT NULL,
+        args TEXT NOT NULL, targets INTEGER NOT NULL DEFAULT 0, elapsed_ms INTEGER NOT NULL DEFAULT 0,
+        resume_step TEXT NOT NULL DEFAULT '0', resume_pending TEXT NOT NULL DEFAULT '[]', hosts_done INTEGER NOT NULL DEFAULT 0);
+      CREATE TABLE services (scan_id TEXT NOT NULL, host TEXT NOT NULL, port INTEGER NOT NULL, protocol TEXT NOT NULL,
+        product TEXT, exposed INTEGER NOT NULL, patients INTEGER NOT NULL DEFAULT 0, studies INTEGER NOT NULL DEFAULT 0,
+        instances INTEGER NOT NULL DEFAULT 0, record TEXT NOT NULL, PRIMARY KEY (scan_id, host, port));
+      INSERT INTO scans VALUES ('old', '2026-11-01T00:00:00.000Z', NULL, 'interrupted', '{}', 0, 1200, '77', '["70","75"]', 75);`);
+    old
+      .prepare('INSERT INTO services VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(
+        'old',
+        '127.0.0.9',
+        104,
+        'dicom',
+        null,
+        1,
+        0,
+        0,
+        0,
+        JSON.stringify(record('127.0.0.9', 104, { patients: 7, honeypot: true })),
+      );
+    old.close();
+    await withStore(file, async (s) => {
+      assert.deepEqual(await s.progress('old'), { step: 77n, pending: [70n, 75n], hostsDone: 75 });
+      const row = await s.scan('old');
+      assert.equal(row?.hostsDone, 75);
+      assert.equal(row?.patients, 0);
+      assert.equal(row?.honeypotPatients, 7);
+      await s.saveProgress('old', { step: 80n, pending: [], hostsDone: 80 });
+    });
+    await withStore(file, async (s) => {
+      assert.deepEqual(await s.progress('old'), { step: 80n, pending: [], hostsDone: 80 });
+    });
+  });
+});
