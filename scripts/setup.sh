@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-PKGS="orthanc orthanc-dicomweb dcmtk odil python3-odil nmap gcc g++ make python3 libc6-dev openssl ca-certificates chromium time"
+PKGS="orthanc orthanc-dicomweb dcmtk odil python3-odil postgresql nmap gcc g++ make python3 libc6-dev openssl ca-certificates chromium time"
 missing=""
 for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then
@@ -19,3 +19,5 @@ if pgrep -x Orthanc >/dev/null 2>&1; then
   ($SUDO systemctl stop orthanc || $SUDO service orthanc stop || true) >/dev/null 2>&1
 fi
 npm ci --no-audit --no-fund --loglevel=error
+# The Debian package may start a system PostgreSQL cluster; the tests start their own (initdb in a
+# temporary directory, a free loopback port), so the system one is left as it is.
