@@ -29,7 +29,7 @@ export async function resumeBench(runs: number): Promise<string[][]> {
   try {
     const straight = path.join(dir, 'straight.db');
     await runCli(['scan', ...ARGS, '--db', straight]);
-    const expected = digest(straight);
+    const expected = await digest(straight);
     for (let i = 1; i <= runs; i++) {
       const db = path.join(dir, `killed${i}.db`);
       const child = startCli(['scan', ...ARGS, '--db', db]);
@@ -40,7 +40,7 @@ export async function resumeBench(runs: number): Promise<string[][]> {
       await exited;
       const done = await doneCount(db);
       await runCli(['scan', '--resume', scanRow(db).id, '--db', db, '--json']);
-      const got = digest(db);
+      const got = await digest(db);
       rows.push([
         String(i),
         String(wait),

@@ -11,6 +11,7 @@ import { countBench } from './count.js';
 import { startBench } from './start.js';
 import { memoryBench, sweepBench } from './sweep.js';
 import { resumeBench } from './resume.js';
+import { storeBench, workerMemoryBench, workersBench } from './store.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 
@@ -85,7 +86,7 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')).join('\n');
 }
 
-/** BENCH_ONLY=start,detect,resume,sweep,memory,count,capped runs those parts only (default: all but memory). */
+/** BENCH_ONLY=start,detect,resume,sweep,store,workers,memory,count,capped runs those parts only (default: all but memory). */
 const ONLY = new Set((process.env['BENCH_ONLY'] ?? '').split(',').filter((x) => x !== ''));
 const part = (name: string): boolean =>
   ONLY.size === 0 ? name !== 'memory' || process.env['BENCH_MEMORY'] === '1' : ONLY.has(name);
@@ -95,11 +96,15 @@ async function main(): Promise<void> {
     process.stdout.write(
       `\nStart-up: medians of 11 interleaved runs, Node ${process.version}\n\n${table(startBench())}\n`,
     );
-  if (part('detect') || part('resume') || part('sweep')) await withFleet();
+  if (part('detect') || part('resume') || part('sweep') || part('store') || part('workers')) await withFleet();
   if (part('memory')) {
     process.stderr.write('bench: memory (131,072, 524,288, 1,048,576 targets; a minute) ...\n');
     process.stdout.write(
       `\nMemory: closed port 9 on every target\n\n${table(await memoryBench(['127.16.0.0/15', '127.64.0.0/13', '127.32.0.0/12']))}\n`,
+    );
+    process.stderr.write('bench: memory of one worker over 1,048,576 targets ...\n');
+    process.stdout.write(
+      `\nOne worker, 1,048,576 targets queued (closed port 9)\n\n${table(await workerMemoryBench())}\n`,
     );
   }
   if (part('count') && process.env['BENCH_COUNT'] !== '0') await counting();
@@ -139,6 +144,17 @@ async function withFleet(): Promise<void> {
     if (part('sweep') && range !== 'none') {
       process.stderr.write(`bench: sweeping ${range} (the fleet is inside it) ...\n`);
       process.stdout.write(`\nSweep of ${range}, default ports, one run each\n\n${table(await sweepBench(range))}\n`);
+    }
+    if (part('store')) {
+      process.stderr.write('bench: store backends (SQLite, PostgreSQL) ...\n');
+      const r = process.env['BENCH_STORE_RANGE'] ?? range;
+      process.stdout.write(`\nStore: SQLite vs PostgreSQL (a local server)\n\n${table(await storeBench(r))}\n`);
+    }
+    if (part('workers')) {
+      process.stderr.write('bench: one worker vs two on the fleet ...\n');
+      process.stdout.write(
+        `\nWorkers: the fleet's archives (default depth: counting), queued, then 1 or 2 workers\n\n${table(await workersBench('127.0.77.2-10'))}\n`,
+      );
     }
   } finally {
     await fleet.stop();

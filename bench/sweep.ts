@@ -18,7 +18,12 @@ interface Measured {
 }
 
 /** Run under GNU time for the peak RSS (the -f line is the last of stderr). */
-function measured(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, stdinFile?: string): Promise<Measured> {
+export function measured(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  stdinFile?: string,
+): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     // GNU time's %M misses children of children; the helpers are small (a few MiB each)

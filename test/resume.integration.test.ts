@@ -10,7 +10,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { runCli, startCli } from './harness/cli.js';
-import { digest, doneCount, scanRow } from './harness/db.js';
+import { digest, doneCount, oneMachineRun, scanRow } from './harness/db.js';
 import { startFleet, type Fleet } from './harness/fleet.js';
 import { removeDir, tempDir } from './harness/procs.js';
 
@@ -61,11 +61,7 @@ describe('resume and shards', () => {
   before(async () => {
     fleet = await startFleet();
     dir = tempDir('resume');
-    const db = path.join(dir, 'baseline.db');
-    const r = await runCli(['scan', ...TARGETS, ...COMMON, '--db', db, '--json']);
-    assert.equal(r.code, 0, r.stderr);
-    baseline = digest(db);
-    assert.ok(baseline.length >= 10, `baseline has ${baseline.length} services`);
+    baseline = await oneMachineRun([...TARGETS, ...COMMON], path.join(dir, 'baseline.db'));
   });
   after(async () => {
     await fleet?.stop();
@@ -98,7 +94,7 @@ describe('resume and shards', () => {
       assert.equal(resumed.code, 0, resumed.stderr);
       assert.equal(scanRow(db).status, 'done');
       assert.equal(await doneCount(db), 1024, 'every host counted once');
-      assert.deepEqual(digest(db), baseline);
+      assert.deepEqual(await digest(db), baseline);
     });
   }
 
@@ -114,7 +110,7 @@ describe('resume and shards', () => {
     assert.equal(scanRow(db).status, 'done');
     assert.equal((JSON.parse(resumed.stdout.trim().split('\n').at(-1) ?? '{}') as { targets: number }).targets, 1024);
     assert.equal(await doneCount(db), 1024, 'every host counted once');
-    assert.deepEqual(digest(db), baseline);
+    assert.deepEqual(await digest(db), baseline);
   });
 
   test('a sweep helper killed mid-scan: its batches are swept again, the scan ends complete', {
@@ -129,7 +125,7 @@ describe('resume and shards', () => {
     assert.match(stderr(), /sweeping them again/);
     assert.equal(scanRow(db).status, 'done');
     assert.equal(await doneCount(db), 1024);
-    assert.deepEqual(digest(db), baseline);
+    assert.deepEqual(await digest(db), baseline);
   });
 
   test('three shards together equal one run, and merge makes them one scan', async () => {
@@ -139,14 +135,14 @@ describe('resume and shards', () => {
       const db = path.join(dir, `shard${k}.db`);
       const r = await runCli(['scan', ...TARGETS, ...COMMON, '--db', db, '--shard', `${k}/3`, '--json']);
       assert.equal(r.code, 0, r.stderr);
-      parts.push(...digest(db));
+      parts.push(...(await digest(db)));
       dbs.push(db);
     }
     assert.deepEqual(parts.sort(), baseline);
     const merged = path.join(dir, 'merged.db');
     const m = await runCli(['merge', ...dbs, '--db', merged]);
     assert.equal(m.code, 0, m.stderr);
-    assert.deepEqual(digest(merged), baseline);
+    assert.deepEqual(await digest(merged), baseline);
     const summary = JSON.parse(m.stdout) as { targets: number; services: number };
     assert.equal(summary.targets, 1024);
     assert.equal(summary.services, baseline.length);

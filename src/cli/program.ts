@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { UsageError, type Io } from './io.js';
 import { VERSION } from './version.js';
 import type { ScanCliOptions } from './scanOptions.js';
+import type { WorkerCliOptions } from './workerCommand.js';
 
 /** Examples shown after each command's help (and the program's). */
 const EXAMPLES: Record<string, string[]> = {
@@ -18,6 +19,11 @@ const EXAMPLES: Record<string, string[]> = {
     'zmap -p 104 -O csv -f saddr,sport -o - | opendoor scan -iL - --json',
     'opendoor scan pacs.example.org -p 104,11112 --depth access --ae-titles site-aes.txt',
     'opendoor scan --resume SCAN_ID',
+  ],
+  worker: [
+    'opendoor scan 10.0.0.0/16 --db postgres://opendoor@db/opendoor --enqueue   # once, anywhere',
+    'opendoor worker --db postgres://opendoor@db/opendoor                       # on each machine',
+    'OPENDOOR_DB=postgres://opendoor@db/opendoor opendoor worker --until-idle',
   ],
   scans: ['opendoor scans', 'opendoor scans --json --db census.db'],
   merge: [
@@ -84,6 +90,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--count-budget <ms>', 'time allowed per service when counting, in milliseconds', '120000')
     .addOption(dbOption())
     .option('--resume <scanId>', 'finish an interrupted scan (targets and options come from the database)')
+    .option('--enqueue', 'queue the scan for workers (needs a postgres:// --db) and exit; see `opendoor worker`')
     .option('--shard <K/N>', 'probe only part K of an N-way partition of the targets (N machines cover them once)')
     .option('--seed <hex>', 'seed of the random target order (default: derived from the targets)')
     .option('-v, --verbose', 'details on stderr')
@@ -91,6 +98,18 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('-q, --quiet', 'only errors on stderr')
     .action(async (targets: string[], options: ScanCliOptions) => {
       setExit(await (await import('./scanCommand.js')).scanCommand(targets, options, io));
+    });
+  program
+    .command('worker')
+    .addHelpText('after', examples('worker'))
+    .description('run slices of queued scans (scan --enqueue) until stopped; any number, on any machines')
+    .addOption(dbOption('the shared database: a postgres:// URL'))
+    .option('--concurrency <n>', "hosts probed at once (default: the scan's own)")
+    .option('--until-idle', 'exit once no slice is queued or held')
+    .option('-v, --verbose', 'each slice on stderr')
+    .option('-q, --quiet', 'only errors on stderr')
+    .action(async (options: WorkerCliOptions) => {
+      setExit(await (await import('./workerCommand.js')).workerCommand(options, io));
     });
   program
     .command('scans')

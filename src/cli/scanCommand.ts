@@ -5,7 +5,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { jsonLinesSink } from '../output/sink.js';
 import { storeSink } from '../store/sink.js';
-import { openStore } from '../store/store.js';
+import { isPostgresUrl, openStore } from '../store/store.js';
 import { collect } from '../util/async.js';
 import { buildPlan, resumedStreamItems, streamItems, type PlanArgs } from '../engine/plan.js';
 import type { WorkItem } from '../types/work.js';
@@ -33,6 +33,12 @@ export async function scanCommand(targetArgs: string[], o: ScanCliOptions, io: I
   const level: LogLevel =
     o.debug === true ? 'debug' : o.verbose === true ? 'info' : o.quiet === true ? 'error' : 'warn';
   const log = createLogger(level, io.stderr);
+  if (o.enqueue === true) {
+    if (o.db === undefined || !isPostgresUrl(o.db))
+      throw new UsageError('--enqueue needs the shared database: --db postgres://… (or OPENDOOR_DB)');
+    if (o.resume !== undefined)
+      throw new UsageError('--enqueue and --resume go apart: a queued scan resumes by itself');
+  }
   const store = await openStore(o.db);
   const dbPath = store.where;
   try {
@@ -51,8 +57,21 @@ export async function scanCommand(targetArgs: string[], o: ScanCliOptions, io: I
       args = planArgs(targetArgs, o, io);
       scanId = newScanId();
     }
+    if (o.enqueue === true && args.stream === true)
+      throw new UsageError('--enqueue takes targets or a file, not stdin (-iL -)');
     const out = await openOutput(o.output);
     const plan = await buildPlan(args, log);
+    if (o.enqueue === true) {
+      const { enqueueScan } = await import('../queue/enqueue.js');
+      const slices = await enqueueScan(scanId, args, plan, store, o.db ?? '', log);
+      const rec = `${JSON.stringify({ type: 'scan', scanId, state: slices > 0 ? 'queued' : 'done', targets: Number(plan.total), slices })}\n`;
+      if (o.json === true) io.stdout(rec);
+      else io.stdout(`${scanId}\n`);
+      out?.write(rec);
+      if (out !== null) await new Promise<void>((resolve) => out.end(() => resolve()));
+      io.stderr(`opendoor: scan ${scanId} queued in ${slices} slices for workers (opendoor worker --db …)\n`);
+      return 0;
+    }
     if (o.resume === undefined) await store.beginScan(scanId, args);
     log.info(
       `scan ${scanId}: ${plan.total} hosts, ${args.ports.length} ports, depth ${args.depth}, database ${dbPath}`,

@@ -29,6 +29,7 @@ export interface ScanCliOptions {
   countBudget: string;
   db?: string;
   resume?: string;
+  enqueue?: boolean;
   shard?: string;
   seed?: string;
   verbose?: boolean;
@@ -36,7 +37,7 @@ export interface ScanCliOptions {
   quiet?: boolean;
 }
 
-function intOption(name: string, value: string, min: number, max: number): number {
+export function intOption(name: string, value: string, min: number, max: number): number {
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
     throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got "${value}"`);
   return Number(value);

@@ -187,3 +187,20 @@ export function* workItems(plan: Plan, from: ResumeState | null = null): Generat
     if (item !== null) yield { ...item, next: cursor.step };
   }
 }
+
+/** How many steps the plan's work sequence walks (the permutation's cycle, a power of two): slices cut it. */
+export function planSteps(plan: Plan): bigint {
+  const n = plan.space.size + BigInt(plan.explicit.length);
+  if (n <= 1n) return n;
+  let m = 2n;
+  while (m < n) m <<= 1n;
+  return m;
+}
+
+/** The work items at steps [from, to) of the plan's sequence: one slice of a queued scan. */
+export function* sliceItems(plan: Plan, from: bigint, to: bigint): Generator<WorkItem> {
+  for (const item of workItems(plan, { step: from, pending: [], hostsDone: 0 })) {
+    if ((item.next ?? to + 1n) > to) return;
+    yield item;
+  }
+}

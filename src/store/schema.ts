@@ -57,6 +57,15 @@ UPDATE services SET honeypot = 1,
   WHERE record::jsonb #>> '{honeypot,suspect}' = 'true';`,
     },
   },
+  {
+    version: 3,
+    why: 'slices of queued scans: who holds each, its heartbeat, the hosts it has finished',
+    sql: `
+CREATE TABLE IF NOT EXISTS jobs (
+  scan_id TEXT NOT NULL, slice INTEGER NOT NULL, step_from TEXT NOT NULL, step_to TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'queued', worker TEXT, queue_id TEXT, beat INTEGER NOT NULL DEFAULT 0,
+  hosts_done INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (scan_id, slice));`,
+  },
 ];
 
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -40,6 +40,29 @@ export interface StoredLine {
   done: boolean;
 }
 
+/** A slice of a queued scan: the steps [from, to) of its seeded permutation, and the queue's id for it once held. */
+export interface SliceRow {
+  scanId: string;
+  slice: number;
+  from: bigint;
+  to: bigint;
+  queueId: string | null;
+}
+
+/** The slices of queued scans (`scan --enqueue`, `worker`): see jobs.ts. */
+export interface SliceStore {
+  add(scanId: string, slices: ReadonlyArray<{ from: bigint; to: bigint }>): Promise<void>;
+  get(scanId: string, slice: number): Promise<SliceRow | null>;
+  hold(scanId: string, slice: number, worker: string, queueId: string): Promise<void>;
+  beat(worker: string): Promise<void>;
+  progress(scanId: string, slice: number, hostsDone: number): Promise<void>;
+  done(scanId: string, slice: number): Promise<number>;
+  release(scanId: string, slice: number, worker: string): Promise<void>;
+  releaseStale(before: number): Promise<SliceRow[]>;
+  open(): Promise<number>;
+  completeScan(id: string, targets: number, elapsedMs: number): Promise<void>;
+}
+
 export interface Store {
   /** What it is, for messages: a file path, or a PostgreSQL URL without its password. */
   readonly where: string;
@@ -71,6 +94,7 @@ export interface Store {
   inputCount(scanId: string): Promise<number>;
   /** Streamed work items stored so far (--resume of a `-iL -` scan): the pending ones, then arrival order from `from.step`. */
   inputs(scanId: string, from: ResumeState): AsyncGenerator<WorkItem>;
+  readonly slices: SliceStore;
   close(): Promise<void>;
 }
 

@@ -1,14 +1,20 @@
 /** Reading a results database back in tests and benchmarks: a comparable digest, the scan row, progress. */
 import Database from 'better-sqlite3';
-import type { ServiceRecord } from '../../src/output/records.js';
+import { openStore } from '../../src/store/store.js';
+import { runCli } from './cli.js';
+import { collect } from '../../src/util/async.js';
 
-/** One line per service: what must be identical between an interrupted-and-resumed and a straight run. */
-export function digest(db: string): string[] {
-  const d = new Database(db, { readonly: true });
+/**
+ * One line per service of the database's latest scan (SQLite file or PostgreSQL URL, read through
+ * the store): what must be identical between an interrupted-and-resumed, a sharded or a queued run
+ * and a straight one.
+ */
+export async function digest(db: string): Promise<string[]> {
+  const store = await openStore(db, { readOnly: true });
   try {
-    const rows = d.prepare('SELECT record FROM services').all() as Array<{ record: string }>;
+    const id = await store.latestScanId();
+    const rows = id === null ? [] : await collect(store.services(id));
     return rows
-      .map((r) => JSON.parse(r.record) as ServiceRecord)
       .map(
         (s) =>
           `${s.host}:${s.port} ${s.protocol}/${s.transport} ${s.product ?? '-'} ${s.dicom?.calledAe ?? '-'} ${s.findings
@@ -18,7 +24,7 @@ export function digest(db: string): string[] {
       )
       .sort();
   } finally {
-    d.close();
+    await store.close();
   }
 }
 
@@ -42,4 +48,13 @@ export async function doneCount(db: string): Promise<number> {
   } catch {
     return 0;
   }
+}
+
+/** A straight scan on one machine into `db`, and its digest: what interrupted, sharded and queued runs must equal. */
+export async function oneMachineRun(scanArgs: string[], db: string): Promise<string[]> {
+  const r = await runCli(['scan', ...scanArgs, '--db', db, '--json']);
+  if (r.code !== 0) throw new Error(`the straight run failed: ${r.stderr}`);
+  const d = await digest(db);
+  if (d.length < 10) throw new Error(`the straight run found ${d.length} services`);
+  return d;
 }

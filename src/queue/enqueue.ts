@@ -1,0 +1,58 @@
+/**
+ * `scan … --enqueue`: the scan is stored as queued and cut into slices of its seeded permutation
+ * (sized so a slice takes seconds to a minute, and a small scan still spreads over workers), each
+ * one job on the queue; workers on any number of machines do the rest.
+ */
+import { planSteps, type Plan } from '../engine/plan.js';
+import type { Store } from '../store/store.js';
+import type { Logger } from '../util/log.js';
+import { openQueue } from './queue.js';
+
+/** Steps of the permutation in one slice: at most this many… */
+const MAX_SLICE = 1024n;
+/** …at least this many… */
+const MIN_SLICE = 4n;
+/** …and a scan is cut into at least this many slices when it has the steps for them… */
+const SPREAD = 64n;
+/** …and at most this many (a /8 is 16,384 slices of 1,024; beyond, slices grow instead). */
+export const MAX_SLICES = 262_144n;
+
+const ceilDiv = (a: bigint, b: bigint) => (a + b - 1n) / b;
+const max = (...xs: bigint[]) => xs.reduce((a, b) => (a > b ? a : b));
+const min = (...xs: bigint[]) => xs.reduce((a, b) => (a < b ? a : b));
+
+/** Steps in each slice of a walk of `steps`. */
+export function sliceSize(steps: bigint): bigint {
+  return max(min(max(ceilDiv(steps, SPREAD), MIN_SLICE), MAX_SLICE), ceilDiv(steps, MAX_SLICES));
+}
+
+export function cutSlices(steps: bigint): Array<{ from: bigint; to: bigint }> {
+  const step = sliceSize(steps);
+  const out: Array<{ from: bigint; to: bigint }> = [];
+  for (let from = 0n; from < steps; from += step) out.push({ from, to: from + step < steps ? from + step : steps });
+  return out;
+}
+
+export async function enqueueScan(
+  scanId: string,
+  args: unknown,
+  plan: Plan,
+  store: Store,
+  dbUrl: string,
+  log: Logger,
+): Promise<number> {
+  const slices = cutSlices(planSteps(plan));
+  await store.beginScan(scanId, args, 'queued');
+  await store.slices.add(scanId, slices);
+  if (slices.length === 0) {
+    await store.slices.completeScan(scanId, 0, 0); // nothing in scope: done at once
+    return 0;
+  }
+  const queue = await openQueue(dbUrl, log);
+  try {
+    await queue.send(scanId, slices.length);
+  } finally {
+    await queue.stop();
+  }
+  return slices.length;
+}

@@ -1,0 +1,82 @@
+/**
+ * The work queue: pg-boss in the same PostgreSQL database as the store (its own schema, `pgboss`).
+ * A job is one slice of a queued scan; pg-boss hands each to one worker at a time (SKIP LOCKED)
+ * and retries a failed one. Whether a worker still lives is the store's heartbeat (jobs.ts): a
+ * slice whose worker went silent is failed here by another worker, so the queue hands it out
+ * again. pg-boss's own expiry stays a far backstop (a slice may count archives for many minutes).
+ */
+import PgBoss from 'pg-boss';
+import { StoreError, redactUrl } from '../store/store.js';
+import type { Logger } from '../util/log.js';
+
+export const QUEUE = 'opendoor-slices';
+/** Retries of a slice (each death of its worker is one). */
+const RETRY_LIMIT = 1000;
+/** pg-boss's own expiry of a held job, far above any slice's time (the heartbeat decides sooner). */
+const EXPIRE_S = 6 * 3600;
+
+export interface SliceJob {
+  id: string;
+  scanId: string;
+  slice: number;
+}
+
+export interface WorkQueue {
+  /** Queue slices 0…count-1 of a scan. */
+  send(scanId: string, count: number): Promise<void>;
+  /** The next slice for this worker, or null when none waits. */
+  fetch(): Promise<SliceJob | null>;
+  complete(id: string): Promise<void>;
+  /** Back to the queue, to be handed out again. */
+  retry(id: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function openQueue(url: string, log: Logger): Promise<WorkQueue> {
+  const boss = new PgBoss({
+    connectionString: url,
+    application_name: 'opendoor-queue',
+    max: 4,
+    schedule: false,
+    // expiry and retention are checked this often (the heartbeat, not this, finds dead workers)
+    maintenanceIntervalSeconds: 60,
+  });
+  boss.on('error', (e: Error) => log.warn(`queue: ${e.message.split('\n')[0] ?? 'error'}`));
+  try {
+    await boss.start();
+    if ((await boss.getQueue(QUEUE)) === null) {
+      await boss
+        .createQueue(QUEUE, { name: QUEUE, retryLimit: RETRY_LIMIT, retryDelay: 0, expireInSeconds: EXPIRE_S })
+        .catch(async (e: unknown) => {
+          if ((await boss.getQueue(QUEUE)) === null) throw e; // else another worker made it meanwhile
+        });
+    }
+  } catch (e) {
+    await boss.stop({ graceful: false, wait: false }).catch(() => undefined);
+    const why = e instanceof Error ? ((e as NodeJS.ErrnoException).code ?? e.message.split('\n')[0]) : 'error';
+    throw new StoreError(`cannot use the queue in ${redactUrl(url)}: ${why}`);
+  }
+  return {
+    send: async (scanId, count) => {
+      const jobs = Array.from({ length: count }, (_, slice) => ({
+        name: QUEUE,
+        data: { scanId, slice },
+        retryLimit: RETRY_LIMIT,
+        retryDelay: 0,
+        expireInSeconds: EXPIRE_S,
+      }));
+      for (let i = 0; i < jobs.length; i += 1000) await boss.insert(jobs.slice(i, i + 1000));
+    },
+    fetch: async () => {
+      const [job] = await boss.fetch<{ scanId: string; slice: number }>(QUEUE, { batchSize: 1 });
+      return job === undefined ? null : { id: job.id, scanId: job.data.scanId, slice: job.data.slice };
+    },
+    complete: async (id) => {
+      await boss.complete(QUEUE, id);
+    },
+    retry: async (id) => {
+      await boss.fail(QUEUE, id, { reason: 'worker gone' });
+    },
+    stop: () => boss.stop({ graceful: false, wait: true, timeout: 5000 }),
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * Slices of queued scans as the SQL store keeps them: which steps of the seeded permutation each
+ * covers, who holds it and when it last said so (its heartbeat), the hosts it has finished. The
+ * queue (pg-boss) carries the slices to workers; this table is what a scan's totals and state read.
+ */
+import type { SqlRunner } from './runner.js';
+import type { SliceRow } from './store.js';
+
+type Row = { scanId: string; slice: number; from: string; to: string; queueId: string | null };
+const SELECT =
+  'SELECT scan_id AS "scanId", slice, step_from AS "from", step_to AS "to", queue_id AS "queueId" FROM jobs';
+const toSlice = (r: Row): SliceRow => ({ ...r, from: BigInt(r.from), to: BigInt(r.to) });
+
+export class SqlSlices {
+  constructor(private readonly q: SqlRunner) {}
+
+  async add(scanId: string, slices: ReadonlyArray<{ from: bigint; to: bigint }>): Promise<void> {
+    await this.q.write(async () => {
+      for (const [i, s] of slices.entries())
+        await this.q.db.run(
+          'INSERT INTO jobs (scan_id, slice, step_from, step_to) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+          [scanId, i, s.from.toString(), s.to.toString()],
+        );
+    });
+  }
+
+  async get(scanId: string, slice: number): Promise<SliceRow | null> {
+    const r = (await this.q.read<Row>(`${SELECT} WHERE scan_id = ? AND slice = ?`, [scanId, slice]))[0];
+    return r === undefined ? null : toSlice(r);
+  }
+
+  /** A worker takes a slice: running, its heartbeat now, its hosts counted again from 0 (a slice run again replaces its records). */
+  async hold(scanId: string, slice: number, worker: string, queueId: string): Promise<void> {
+    await this.q.write(async () => {
+      await this.q.db.run(
+        "UPDATE jobs SET state = 'running', worker = ?, queue_id = ?, beat = ?, hosts_done = 0 WHERE scan_id = ? AND slice = ?",
+        [worker, queueId, Date.now(), scanId, slice],
+      );
+      await this.q.db.run("UPDATE scans SET status = 'running' WHERE id = ? AND status = 'queued'", [scanId]);
+    });
+  }
+
+  async beat(worker: string): Promise<void> {
+    await this.q.write(() =>
+      this.q.db.run("UPDATE jobs SET beat = ? WHERE worker = ? AND state = 'running'", [Date.now(), worker]),
+    );
+  }
+
+  async progress(scanId: string, slice: number, hostsDone: number): Promise<void> {
+    await this.q.write(() =>
+      this.q.db.run('UPDATE jobs SET hosts_done = ? WHERE scan_id = ? AND slice = ?', [hostsDone, scanId, slice]),
+    );
+  }
+
+  /** The slice is done; answers how many of its scan's slices are not. */
+  async done(scanId: string, slice: number): Promise<number> {
+    return this.q.write(async () => {
+      await this.q.db.run("UPDATE jobs SET state = 'done', worker = NULL WHERE scan_id = ? AND slice = ?", [
+        scanId,
+        slice,
+      ]);
+      const left = await this.q.db.all<{ n: number }>(
+        "SELECT COUNT(*) AS n FROM jobs WHERE scan_id = ? AND state <> 'done'",
+        [scanId],
+      );
+      return left[0]?.n ?? 0;
+    });
+  }
+
+  /** Back to the queue: a slice its worker gave up (stopped at once). */
+  async release(scanId: string, slice: number, worker: string): Promise<void> {
+    await this.q.write(() =>
+      this.q.db.run("UPDATE jobs SET state = 'queued', worker = NULL WHERE scan_id = ? AND slice = ? AND worker = ?", [
+        scanId,
+        slice,
+        worker,
+      ]),
+    );
+  }
+
+  /** Slices whose worker has not said it lives since `before` (ms since the epoch): back to queued, and returned so the queue retries them. */
+  async releaseStale(before: number): Promise<SliceRow[]> {
+    return this.q.write(async () => {
+      const stale = await this.q.db.all<Row>(`${SELECT} WHERE state = 'running' AND beat < ?`, [before]);
+      const released: SliceRow[] = [];
+      for (const r of stale) {
+        const n = await this.q.db.run(
+          "UPDATE jobs SET state = 'queued', worker = NULL WHERE scan_id = ? AND slice = ? AND state = 'running' AND beat < ?",
+          [r.scanId, r.slice, before],
+        );
+        if (n === 1) released.push(toSlice(r));
+      }
+      return released;
+    });
+  }
+
+  /** Slices not done, of every scan (queued or held). */
+  async open(): Promise<number> {
+    return (await this.q.read<{ n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE state <> 'done'"))[0]?.n ?? 0;
+  }
+
+  /** A queued scan whose last slice is done: done once, whoever finishes last (two may). */
+  async completeScan(id: string, targets: number, elapsedMs: number): Promise<void> {
+    await this.q.write(() =>
+      this.q.db.run(
+        "UPDATE scans SET status = 'done', finished = ?, targets = ?, elapsed_ms = ? WHERE id = ? AND status <> 'done'",
+        [new Date().toISOString(), targets, elapsedMs, id],
+      ),
+    );
+  }
+}
