@@ -18,7 +18,9 @@ const SPREAD = 64n;
 export const MAX_SLICES = 262_144n;
 
 const ceilDiv = (a: bigint, b: bigint) => (a + b - 1n) / b;
+// biome-ignore lint/complexity/useMathMinMax: Math.max takes no bigint
 const max = (...xs: bigint[]) => xs.reduce((a, b) => (a > b ? a : b));
+// biome-ignore lint/complexity/useMathMinMax: Math.min takes no bigint
 const min = (...xs: bigint[]) => xs.reduce((a, b) => (a < b ? a : b));
 
 /** Steps in each slice of a walk of `steps`. */
