@@ -64,7 +64,7 @@ export async function storeBench(range: string): Promise<string[][]> {
       (sqlite / postgres).toFixed(2),
     ]);
     if (range !== 'none') {
-      const scan = ['scan', range, '--depth', 'detect', '--json', '--quiet'];
+      const scan = ['scan', range, '--depth', 'detect', '--rate', '100000', '--concurrency', '64', '--json', '--quiet'];
       const a = await timedCli([...scan, '--db', path.join(dir, 's.db')]);
       const b = await timedCli([...scan, '--db', await pg.database()]);
       rows.push([`scan of ${range}, fleet inside, ms`, a.toFixed(0), b.toFixed(0), (a / b).toFixed(2)]);
