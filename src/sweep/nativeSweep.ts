@@ -245,8 +245,9 @@ export class NativeSweeper {
   }
 
   /** For tests: the helpers' process ids. */
+  /** The helpers' process ids (only helpers that started: never a placeholder such as -1, which kill() reads as "every process"). */
   pids(): number[] {
-    return this.helpers.map((h) => h.child.pid ?? -1);
+    return this.helpers.flatMap((h) => (h.child.pid !== undefined && h.child.pid > 0 ? [h.child.pid] : []));
   }
 
   /** For tests: what happens when a helper dies mid-scan. */
