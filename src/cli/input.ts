@@ -5,13 +5,14 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { InputFileError } from '../targets/inputFile.js';
+import { InputError } from '../util/errors.js';
 
 /** A whole file read at once (targets, exclusions, AE titles, owners); larger ones go on stdin (-iL -), which streams. */
 export const MAX_FILE_BYTES = 256 * 1024 * 1024;
 /** No target format has lines this long (nmap XML is read a host element at a time, ≤ 1 MiB too). */
 export const MAX_LINE_BYTES = 1024 * 1024;
 
-export class BadInputError extends Error {
+export class BadInputError extends InputError {
   override readonly name = 'BadInputError';
 }
 

@@ -3,9 +3,10 @@
  * to exit 2, bounded reading of the files a user names.
  */
 import { BadInputError, readBounded } from './input.js';
+import { InputError } from '../util/errors.js';
 
 /** Bad usage or input: one line on stderr, exit 2. */
-export class UsageError extends Error {
+export class UsageError extends InputError {
   override readonly name = 'UsageError';
 }
 

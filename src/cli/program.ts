@@ -1,7 +1,8 @@
 /** opendoor's command line: parse, dispatch, map errors to the contract's exit codes (0 ran, 2 usage, 1 other). The entry is main.ts. */
 import { Command, CommanderError, Option } from 'commander';
 
-import { UsageError, type Io } from './io.js';
+import { InputError } from '../util/errors.js';
+import type { Io } from './io.js';
 import { VERSION } from './version.js';
 import type { ScanCliOptions } from './scanOptions.js';
 import type { WorkerCliOptions } from './workerCommand.js';
@@ -199,14 +200,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
       );
       return 2;
     }
-    if (e instanceof UsageError) {
+    if (e instanceof InputError) {
       io.stderr(`opendoor: ${e.message}\n`);
       return 2;
     }
     if (e instanceof Error && e.name === 'StoreError') {
-      // the database is down, unreachable or newer than this release (or not there): one line, no stack
+      // the database is down, unreachable or newer than this release: one line, no stack
       io.stderr(`opendoor: ${e.message}\n`);
-      return (e as Error & { badInput?: boolean }).badInput === true ? 2 : 1;
+      return 1;
     }
     io.stderr(internalError(e));
     return 1;

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { diffScans, diffText } from '../report/diff.js';
 import { toHtml } from '../report/html.js';
-import { OwnersFileError, letterHtml, letterMarkdown, letters, parseOwners, type Owner } from '../report/letters.js';
+import { letterHtml, letterMarkdown, letters, parseOwners, type Owner } from '../report/letters.js';
 import { buildModel, type ReportModel } from '../report/model.js';
 import { toCsv, toJson, toMarkdown } from '../report/text.js';
 import { type Store, openStore } from '../store/store.js';
@@ -88,13 +88,7 @@ export async function lettersCommand(
   if (o.format !== 'md' && o.format !== 'html') throw new UsageError(`--format must be md or html, got "${o.format}"`);
   let owners: Owner[] = [];
   if (o.owners !== undefined) {
-    const text = readText(o.owners, 'owners file', io.stdin);
-    try {
-      owners = parseOwners(o.owners, text);
-    } catch (e) {
-      if (e instanceof OwnersFileError) throw new UsageError(e.message);
-      throw e;
-    }
+    owners = parseOwners(o.owners, readText(o.owners, 'owners file', io.stdin));
   }
   const m = await reading(o.db, (store) => model(store, scanId));
   try {

@@ -115,10 +115,7 @@ export async function scanCommand(targetArgs: string[], o: ScanCliOptions, io: I
     })
       .catch(async (e: unknown) => {
         // a bad line on stdin stops the run like any input error: the scan stays resumable
-        if (e instanceof InputFileError) {
-          await store.finishScan(scanId, 'interrupted', 0, 0);
-          throw new UsageError(e.message);
-        }
+        if (e instanceof InputFileError) await store.finishScan(scanId, 'interrupted', 0, 0);
         throw e;
       })
       .finally(() => {

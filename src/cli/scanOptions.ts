@@ -7,7 +7,7 @@ import { parseShard } from '../targets/space.js';
 import { isValidAeTitle } from '../probes/dicom/aeTitles.js';
 import { DEPTHS, type Depth } from '../probes/types.js';
 import type { InputEntry } from '../targets/entry.js';
-import { InputFileError, parseInputText } from '../targets/inputFile.js';
+import { parseInputText } from '../targets/inputFile.js';
 import { DEFAULT_PORTS, PortSyntaxError, parsePorts } from '../targets/ports.js';
 import { TargetSyntaxError, parseTarget, type TargetSpec } from '../targets/spec.js';
 
@@ -89,14 +89,9 @@ export function planArgs(targetArgs: string[], o: ScanCliOptions, io: Io): PlanA
   if (stream && o.shard !== undefined)
     throw new UsageError('--shard needs a target space known in advance; shard the sweeper instead (zmap --shards)');
   if (o.inputList !== undefined && !stream) {
-    try {
-      // one at a time: spreading a list of a million arguments overflows the stack
-      for (const entry of parseInputText(o.inputList, readText(o.inputList, 'target file', io.stdin)))
-        targets.push(entry);
-    } catch (e) {
-      if (e instanceof InputFileError) throw new UsageError(e.message);
-      throw e;
-    }
+    // one at a time: spreading a list of a million arguments overflows the stack
+    for (const entry of parseInputText(o.inputList, readText(o.inputList, 'target file', io.stdin)))
+      targets.push(entry);
   }
   if (targets.length === 0 && !stream)
     throw new UsageError('no targets: give addresses, ranges, CIDRs or hostnames, or -iL FILE');

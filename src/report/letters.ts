@@ -8,6 +8,7 @@ import { parseTarget, contains, TargetSyntaxError, type TargetSpec } from '../ta
 import { esc } from './html.js';
 import { isExposedRecord } from '../output/records.js';
 import { hostExposure, type ReportModel } from './model.js';
+import { InputError } from '../util/errors.js';
 
 export interface Owner {
   scope: TargetSpec;
@@ -15,7 +16,7 @@ export interface Owner {
   contact: string;
 }
 
-export class OwnersFileError extends Error {
+export class OwnersFileError extends InputError {
   override readonly name = 'OwnersFileError';
 }
 

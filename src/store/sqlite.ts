@@ -8,7 +8,7 @@ import path from 'node:path';
 import { makeDirs } from '../util/fs.js';
 import type { SqlDriver, SqlValue } from './driver.js';
 import { SqlStore } from './sql.js';
-import { type OpenOptions, type Store, StoreError } from './store.js';
+import { DatabaseFileError, type OpenOptions, type Store } from './store.js';
 
 class SqliteDriver implements SqlDriver {
   readonly dialect = 'sqlite' as const;
@@ -65,7 +65,7 @@ ALTER TABLE scans DROP COLUMN resume_step; ALTER TABLE scans DROP COLUMN resume_
 }
 
 export async function openSqlite(file: string, o: OpenOptions): Promise<Store> {
-  if (o.readOnly === true && !existsSync(file)) throw new StoreError(`no database at ${file}`, true);
+  if (o.readOnly === true && !existsSync(file)) throw new DatabaseFileError(`no database at ${file}`);
   let db: Database.Database;
   try {
     makeDirs(path.dirname(file));
@@ -75,7 +75,7 @@ export async function openSqlite(file: string, o: OpenOptions): Promise<Store> {
   } catch (e) {
     // a path the user gave that is no database (or where none can be made): their input, exit 2
     const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    throw new StoreError(`cannot open database ${file}: ${why}`, true);
+    throw new DatabaseFileError(`cannot open database ${file}: ${why}`);
   }
   return SqlStore.open(new SqliteDriver(db), file);
 }

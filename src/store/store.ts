@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ServiceRecord, SummaryRecord } from '../output/records.js';
 import type { InputJournal, ResumeState, WorkItem } from '../types/work.js';
+import { InputError } from '../util/errors.js';
 
 /** A scan's state: queued (work waits for workers), running, done, interrupted (resumable). */
 export type ScanState = 'queued' | 'running' | 'interrupted' | 'done';
@@ -98,18 +99,14 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/**
- * The store could not be opened or used (unreachable server, newer schema, unreadable file): one
- * line, exit 1; exit 2 when it is the user's input (a database file named that is not there).
- */
+/** The store could not be opened or used (unreachable server, newer schema): one line, exit 1. */
 export class StoreError extends Error {
   override readonly name = 'StoreError';
-  constructor(
-    message: string,
-    readonly badInput = false,
-  ) {
-    super(message);
-  }
+}
+
+/** A database file the user named that is not there or is no database: their input, exit 2. */
+export class DatabaseFileError extends InputError {
+  override readonly name = 'DatabaseFileError';
 }
 
 export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {

@@ -6,8 +6,9 @@
 import { compactEntries } from './compact.js';
 import type { InputEntry } from './entry.js';
 import { parseTarget, TargetSyntaxError, type TargetSpec } from './spec.js';
+import { InputError } from '../util/errors.js';
 
-export class InputFileError extends Error {
+export class InputFileError extends InputError {
   override readonly name = 'InputFileError';
   constructor(
     readonly file: string,

@@ -1,9 +1,10 @@
 /** Port lists: `104,4242`, `8000-8100`, and the default medical imaging set. */
+import { InputError } from '../util/errors.js';
 
 /** DICOM (104, 11112, 4242 Orthanc), DICOM TLS (2761 ISCL, 2762 TLS), web (80, 443, 8042 Orthanc, 8080). */
 export const DEFAULT_PORTS: readonly number[] = [104, 11112, 4242, 2761, 2762, 8042, 80, 443, 8080];
 
-export class PortSyntaxError extends Error {
+export class PortSyntaxError extends InputError {
   override readonly name = 'PortSyntaxError';
 }
 

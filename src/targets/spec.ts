@@ -3,12 +3,13 @@
  * strict (a scan's scope must be exactly what the user wrote); expansion is lazy.
  */
 import { bits, formatAddress, parseAddress, type Address, type Family } from './address.js';
+import { InputError } from '../util/errors.js';
 
 export type TargetSpec =
   | { kind: 'block'; family: Family; first: bigint; last: bigint; text: string }
   | { kind: 'host'; name: string; text: string };
 
-export class TargetSyntaxError extends Error {
+export class TargetSyntaxError extends InputError {
   override readonly name = 'TargetSyntaxError';
 }
 
