@@ -209,6 +209,7 @@ test('one host, one story: Orthanc REST names the DCMTK-speaking DICOM port too'
       dicomweb: null,
       title: null,
       retrieve: null,
+      retrieveVia: null,
       aeTitles: [],
     },
   });

@@ -119,11 +119,12 @@ test('patient lists in three languages and layouts: found, counted, critical; no
   assert.deepEqual(counts('127.0.71.3'), [2, 3, true, 'html-list']);
   assert.deepEqual(counts('127.0.71.4'), [5, 0, true, 'html-list']);
   assert.equal(at('127.0.71.5')?.exposure ?? null, null);
+  // in the one PHI order every probe reports (src/probes/phi.ts)
   assert.deepEqual(at('127.0.71.2')?.exposure?.phi, [
-    'AccessionNumber',
-    'PatientBirthDate',
-    'PatientID',
     'PatientName',
+    'PatientID',
+    'PatientBirthDate',
+    'AccessionNumber',
   ]);
   for (const h of ['127.0.71.2', '127.0.71.3', '127.0.71.4']) {
     assert.equal(at(h)?.http?.api, 'patient-list');

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ServiceRecord } from '../src/output/records.js';
 import { probeService } from '../src/probes/service.js';
+import { wadoUriPaths } from '../src/probes/http/dicomweb.js';
 import { silentLogger } from '../src/util/log.js';
 import { runCli } from './harness/cli.js';
 import { assertServiceRecord } from './harness/contract.js';
@@ -14,7 +15,14 @@ import { OPEN_ORTHANC } from './harness/fleet.js';
 import { removeDir, tempDir } from './harness/procs.js';
 import { makeCertificate, startOrthanc, type TestServer } from './harness/servers.js';
 import { PHI_MARKER, makeArchive, type Archive } from './harness/studies.js';
-import { startDicomWebProxy, startHostileHttp, startProxy, type HostileHttp, type WebPeer } from './harness/web.js';
+import {
+  startDicomWebProxy,
+  startHostileHttp,
+  startProxy,
+  startWadoUriFront,
+  type HostileHttp,
+  type WebPeer,
+} from './harness/web.js';
 
 const H = {
   open: '127.0.83.2',
@@ -22,6 +30,7 @@ const H = {
   defaults: '127.0.83.4',
   webOnly: '127.0.83.5',
   proxy: '127.0.83.6',
+  wadoUri: '127.0.83.8',
   https: '127.0.83.7',
   elsewhere: '127.0.83.99',
 };
@@ -64,6 +73,7 @@ describe('web doors', () => {
     ]);
     servers.push(...orthancs);
     servers.push(await startDicomWebProxy(H.proxy, 8080, { host: H.open, port: 8042 }));
+    servers.push(await startWadoUriFront(H.wadoUri, 8080, { host: H.open, port: 8042 }));
     // Debian's Orthanc 1.10 drops its own HTTPS listener after the first TLS request, so HTTPS is
     // terminated by a reverse proxy in front of it, the usual deployment anyway
     const cert = makeCertificate(`orthanc.${H.https}`);
@@ -96,6 +106,7 @@ describe('web doors', () => {
     for (const name of ['PatientName', 'PatientID', 'PatientBirthDate', 'AccessionNumber'])
       assert.ok(r.observation.exposure?.phi.includes(name), name);
     assert.equal(r.observation.http?.retrieve, true);
+    assert.equal(r.observation.http?.retrieveVia, 'orthanc-rest');
   });
 
   test('password-protected Orthanc: required, and no PHI claimed', async () => {
@@ -132,6 +143,21 @@ describe('web doors', () => {
     exact(r.observation.exposure);
     assert.ok(r.observation.exposure?.phi.includes('PatientName'));
     assert.equal(r.observation.http?.retrieve, true);
+    assert.equal(r.observation.http?.retrieveVia, 'wado-rs');
+  });
+
+  test('WADO-URI is looked for beside the DICOMweb root, then at the site root', () => {
+    assert.deepEqual(wadoUriPaths('/dicom-web'), ['/wado']);
+    assert.deepEqual(wadoUriPaths('/orthanc/dicom-web'), ['/orthanc/wado', '/wado']);
+    assert.deepEqual(wadoUriPaths('/dcm4chee-arc/aets/DCM4CHEE/rs'), ['/dcm4chee-arc/aets/DCM4CHEE/wado', '/wado']);
+  });
+
+  test('WADO-RS blocked by the front, WADO-URI open: the download is proven by WADO-URI with the QIDO UIDs', async () => {
+    const r = await probeService(H.wadoUri, 8080, opts);
+    assert.equal(r.observation.http?.api, 'dicomweb');
+    exact(r.observation.exposure);
+    assert.equal(r.observation.http?.retrieve, true);
+    assert.equal(r.observation.http?.retrieveVia, 'wado-uri');
   });
 
   test('one host, one story: DICOM and HTTP records agree; a web-only Orthanc is found; no marker in any output', async () => {

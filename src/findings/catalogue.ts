@@ -206,7 +206,8 @@ export const CATALOGUE = {
     severity: 'critical',
     title: 'Images can be downloaded over the web API by strangers',
     why: 'opendoor downloaded one instance into memory (and discarded it): anyone can copy the images.',
-    remediation: 'Require authentication for WADO-RS and file downloads.',
+    remediation:
+      'Require authentication for WADO-RS, WADO-URI (/wado) and file downloads; a front that blocks one of them leaves the others open.',
     byProduct: {
       Orthanc: 'Orthanc: set "AuthenticationEnabled": true; consider an authorization plugin for per-user access.',
     },

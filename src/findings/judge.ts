@@ -3,7 +3,7 @@
  * observations without a network.
  */
 import type { Honeypot } from '../fingerprint/honeypot.js';
-import type { ServiceObservation } from '../probes/types.js';
+import type { RetrieveVia, ServiceObservation } from '../probes/types.js';
 import { CATALOGUE, type FindingDefinition, type FindingId, type Severity } from './catalogue.js';
 import { DEFAULT_CALLED_AE_TITLES } from '../probes/dicom/aeTitles.js';
 
@@ -117,11 +117,23 @@ function httpFindings(s: ServiceObservation, product: string | null): Finding[] 
       ),
     );
   if (h.retrieve === true)
-    out.push(finding('http-retrievable', product, 'one instance was downloaded into memory and discarded'));
+    out.push(
+      finding(
+        'http-retrievable',
+        product,
+        `one instance was downloaded${h.retrieveVia !== null ? ` by ${VIA[h.retrieveVia]}` : ''} into memory and discarded`,
+      ),
+    );
   if (s.transport === 'tcp' && e !== null && e.phi.length > 0)
     out.push(finding('http-plain-phi', product, `identifying attributes (${e.phi.join(', ')}) served over plain HTTP`));
   return out;
 }
+
+const VIA: Record<RetrieveVia, string> = {
+  'orthanc-rest': "Orthanc's REST API",
+  'wado-rs': 'WADO-RS',
+  'wado-uri': 'WADO-URI',
+};
 
 const ORDER: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
 

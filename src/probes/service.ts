@@ -155,6 +155,7 @@ async function classify(
             dicomweb: null,
             title: null,
             retrieve: null,
+            retrieveVia: null,
             aeTitles: [],
           },
         };

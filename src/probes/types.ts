@@ -120,6 +120,8 @@ export interface ServiceObservation {
   elapsedMs: number;
 }
 
+export type RetrieveVia = 'orthanc-rest' | 'wado-rs' | 'wado-uri';
+
 export interface HttpObservation {
   status: number | null;
   server: string | null;
@@ -132,6 +134,8 @@ export interface HttpObservation {
   title: string | null;
   /** An instance was downloaded (and discarded), at --depth retrieve. */
   retrieve: boolean | null;
+  /** How: Orthanc's REST file download, WADO-RS (PS3.18 §10.4), or WADO-URI (PS3.18 §9); null when none worked. */
+  retrieveVia: RetrieveVia | null;
   /** Called AE titles the web side tells (Orthanc's /system DicomAet): tried on the host's DICOM ports. */
   aeTitles: string[];
 }

@@ -29,21 +29,23 @@ function closer(srv: net.Server, sockets: Set<net.Socket>): () => Promise<void> 
 }
 
 /**
- * A reverse proxy in front of a real server: only paths under `prefix` are forwarded (404 for the
- * rest); with `tls` it terminates HTTPS, as most Orthanc deployments do.
+ * A reverse proxy in front of a real server: only paths under `prefix` (or that `prefix` lets
+ * through) are forwarded, 404 for the rest; with `tls` it terminates HTTPS, as most Orthanc
+ * deployments do.
  */
 export async function startProxy(
   host: string,
   port: number,
   upstream: { host: string; port: number },
-  prefix: string,
+  prefix: string | ((url: string) => boolean),
   tls?: { key: string; cert: string },
 ): Promise<WebPeer> {
+  const allowed = typeof prefix === 'string' ? (url: string) => url.startsWith(prefix) : prefix;
   const sockets = new Set<net.Socket>();
   const peer: WebPeer = { host, port, requests: 0, stop: async () => undefined };
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     peer.requests++;
-    if (!(req.url ?? '').startsWith(prefix)) {
+    if (!allowed(req.url ?? '')) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;
     }
@@ -83,6 +85,23 @@ export function startDicomWebProxy(
   upstream: { host: string; port: number },
 ): Promise<WebPeer> {
   return startProxy(host, port, upstream, '/dicom-web/');
+}
+
+/**
+ * A front that lets QIDO-RS queries and WADO-URI through but blocks WADO-RS retrieval, as gateways
+ * in front of older archives do (their viewers fetch instances by WADO-URI only).
+ */
+export function startWadoUriFront(
+  host: string,
+  port: number,
+  upstream: { host: string; port: number },
+): Promise<WebPeer> {
+  return startProxy(
+    host,
+    port,
+    upstream,
+    (url) => url.startsWith('/wado?') || (url.startsWith('/dicom-web/') && !/\/instances\/[0-9.]+/.test(url)),
+  );
 }
 
 export type HostileHttp = 'endless-body' | 'huge-headers' | 'slow-drip' | 'redirect-loop' | 'redirect-off-host';

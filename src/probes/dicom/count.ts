@@ -21,7 +21,7 @@ import { SopClass } from '../../dicom/uids.js';
 import type { Logger } from '../../util/log.js';
 import type { ExposureObservation } from '../types.js';
 import { isCanned } from './canned.js';
-import { PHI_ATTRIBUTES, keyedDigest, patientKey } from './phi.js';
+import { PHI_ATTRIBUTES, PHI_STUDY_KEYS, keyedDigest, patientKey, phiInOrder } from '../phi.js';
 import {
   WHOLE,
   describePart,
@@ -152,7 +152,7 @@ export class StudyCounter {
       NumberOfStudyRelatedSeries: '',
       NumberOfStudyRelatedInstances: '',
     };
-    for (const name of PHI_ATTRIBUTES) identifier[name] = '';
+    for (const name of PHI_STUDY_KEYS) identifier[name] = '';
     Object.assign(identifier, matchingKeys(part));
     const found: string[] = [];
     const count = await this.query(identifier, (ds) => {
@@ -367,7 +367,7 @@ export async function countExposure(
     complete: reason === null && counter.incomplete === null,
     incompleteReason: reason ?? counter.incomplete,
     capped: counter.capped,
-    phi: PHI_ATTRIBUTES.filter((p) => counter.phi.has(p)),
+    phi: phiInOrder(counter.phi),
     queries: counter.queries,
     splits: [...counter.splits],
     cannedStudies: counter.canned,

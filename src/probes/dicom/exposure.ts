@@ -5,7 +5,7 @@
  */
 import { Association, requestAssociation } from '../../dicom/association.js';
 import { datasetCodec } from '../../dicom/dataset.js';
-import { SopClass, TransferSyntax } from '../../dicom/uids.js';
+import { SopClass } from '../../dicom/uids.js';
 import {
   depthAtLeast,
   type DicomObservation,
@@ -19,6 +19,7 @@ import { OPENDOOR_CALLING_AE } from './aeTitles.js';
 import { countExposure } from './count.js';
 import { associateRq, dialFailure, failureOf, newChannel } from './negotiation.js';
 import { proveRetrieval, retrieveContexts } from './retrieve.js';
+import { contextsFor } from './contexts.js';
 
 /** Bytes accepted over one counting association: answers are streamed and dropped, this only stops a firehose. */
 const COUNT_BYTE_CAP = 512 * 1024 * 1024;
@@ -46,12 +47,7 @@ export async function measureExposure(
   if (dicom.calledAe === null || dicom.find !== true || !depthAtLeast(opts.depth, 'count')) return none;
   await datasetCodec();
   const wantRetrieve = depthAtLeast(opts.depth, 'retrieve') && dicom.getAccepted === true;
-  const ts = [TransferSyntax.ExplicitVrLittleEndian, TransferSyntax.ImplicitVrLittleEndian];
-  const find = [SopClass.StudyRootFind, SopClass.PatientRootFind].map((abstractSyntax, i) => ({
-    id: 2 * i + 1,
-    abstractSyntax,
-    transferSyntaxes: [...ts],
-  }));
+  const find = contextsFor([SopClass.StudyRootFind, SopClass.PatientRootFind]);
   const get = wantRetrieve ? retrieveContexts(find.length * 2 + 1) : { contexts: [], roles: [] };
   const opened = await dial();
   if (!opened.ok) return { ...none, failure: dialFailure(opened) };

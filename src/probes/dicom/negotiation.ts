@@ -12,16 +12,15 @@ import {
   OPENDOOR_IMPLEMENTATION_VERSION,
   STORAGE_SOP_CLASSES,
   SopClass,
-  TransferSyntax,
 } from '../../dicom/uids.js';
 import type { AssociationAttempt, Dialer, FailureKind, ProbeFailure, Rejection } from '../types.js';
+import { contextsFor } from './contexts.js';
 
 /** Our advertised maximum P-DATA-TF length: the framer refuses anything larger. */
 export const MAX_PDU_LENGTH = 65536;
 /** Bytes accepted from one peer over one probing association. */
 export const PROBE_BYTE_CAP = 1024 * 1024;
 
-const TS = [TransferSyntax.ExplicitVrLittleEndian, TransferSyntax.ImplicitVrLittleEndian];
 const OFFERED: readonly string[] = [
   SopClass.Verification,
   SopClass.StudyRootFind,
@@ -33,7 +32,7 @@ const OFFERED: readonly string[] = [
 ];
 
 export function probeContexts(): PresentationContextRq[] {
-  return OFFERED.map((abstractSyntax, i) => ({ id: 2 * i + 1, abstractSyntax, transferSyntaxes: [...TS] }));
+  return contextsFor(OFFERED);
 }
 
 export function associateRq(

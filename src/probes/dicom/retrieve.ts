@@ -7,7 +7,8 @@ import type { AcceptedContext, Association } from '../../dicom/association.js';
 import { decodeDataset, encodeIdentifier, type Identifier } from '../../dicom/dataset.js';
 import { CommandField, NO_DATA_SET, Status, isPending } from '../../dicom/dimse.js';
 import type { PresentationContextRq, RoleSelection } from '../../dicom/pdu.js';
-import { SopClass, TransferSyntax } from '../../dicom/uids.js';
+import { SopClass } from '../../dicom/uids.js';
+import { contextsFor } from './contexts.js';
 
 /** Storage SOP classes we accept as C-GET sub-operations (SCP role): the common image types. */
 export const RETRIEVABLE_STORAGE: readonly string[] = [
@@ -25,15 +26,9 @@ export const RETRIEVABLE_STORAGE: readonly string[] = [
   '1.2.840.10008.5.1.4.1.1.4.1', // Enhanced MR Image
 ];
 
-const TS = [TransferSyntax.ExplicitVrLittleEndian, TransferSyntax.ImplicitVrLittleEndian];
-
 /** Contexts and role selections to propose when retrieval is to be proven. */
 export function retrieveContexts(firstId: number): { contexts: PresentationContextRq[]; roles: RoleSelection[] } {
-  const contexts = [SopClass.StudyRootGet, ...RETRIEVABLE_STORAGE].map((abstractSyntax, i) => ({
-    id: firstId + 2 * i,
-    abstractSyntax,
-    transferSyntaxes: [...TS],
-  }));
+  const contexts = contextsFor([SopClass.StudyRootGet, ...RETRIEVABLE_STORAGE], firstId);
   return { contexts, roles: RETRIEVABLE_STORAGE.map((sopClassUid) => ({ sopClassUid, scu: false, scp: true })) };
 }
 

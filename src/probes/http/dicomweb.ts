@@ -6,7 +6,7 @@
 import { asText } from '../../dicom/dataset.js';
 import type { ExposureObservation } from '../types.js';
 import { isCanned } from '../dicom/canned.js';
-import { keyedDigest, patientKey } from '../dicom/phi.js';
+import { PHI_ATTRIBUTES, PHI_TAGS, keyedDigest, patientKey, phiInOrder } from '../phi.js';
 import { json, type HttpClient } from './client.js';
 import { DICOMWEB_ROOTS } from './fingerprint.js';
 
@@ -29,15 +29,6 @@ const TAGS = {
   NumberOfStudyRelatedInstances: '00201208',
   NumberOfSeriesRelatedInstances: '00201209',
 } as const;
-const PHI_KEYWORDS = [
-  'PatientName',
-  'PatientID',
-  'IssuerOfPatientID',
-  'PatientBirthDate',
-  'PatientSex',
-  'AccessionNumber',
-  'ReferringPhysicianName',
-] as const;
 
 type Dataset = Record<string, { vr?: string; Value?: unknown[] } | undefined>;
 
@@ -87,7 +78,7 @@ export async function qidoExposure(
   let queries = 0;
   let canned = 0;
   let incomplete: string | null = null;
-  const include = Object.values(TAGS).join(',');
+  const include = [...new Set([...Object.values(TAGS), ...PHI_TAGS.values()])].join(',');
   const over = () =>
     queries >= bounds.maxQueries
       ? `stopped at --max-queries ${bounds.maxQueries}`
@@ -110,7 +101,7 @@ export async function qidoExposure(
     if (page.length === 0) break;
     offset += page.length; // a server that shortens pages is simply paged further
     for (const ds of page) {
-      for (const k of PHI_KEYWORDS) if (text(ds, k) !== '') phi.add(k);
+      for (const k of PHI_ATTRIBUTES) if (asText(ds[PHI_TAGS.get(k) ?? '']?.Value?.[0]) !== '') phi.add(k);
       const uid = text(ds, 'StudyInstanceUID');
       const key = keyedDigest('study', uid);
       if (uid === '' || studies.has(key)) continue;
@@ -155,7 +146,7 @@ export async function qidoExposure(
     complete: incomplete === null,
     incompleteReason: incomplete,
     capped: false,
-    phi: PHI_KEYWORDS.filter((k) => phi.has(k)),
+    phi: phiInOrder(phi),
     queries,
     splits: [],
     cannedStudies: canned,
@@ -175,21 +166,40 @@ async function firstUid(
   return /^[0-9.]{1,64}$/.test(uid) ? uid : null;
 }
 
-/** WADO-RS one instance; its bytes are counted and dropped. */
+/**
+ * Where a WADO-URI service (PS3.18 §9) of a DICOMweb root is likely: beside the root (Orthanc's
+ * plugin: /dicom-web and /wado; behind a path prefix, /prefix/wado), then at the site's root.
+ */
+export function wadoUriPaths(root: string): string[] {
+  const beside = `${root.replace(/\/[^/]*$/, '')}/wado`;
+  return [...new Set([beside, '/wado'])];
+}
+
+/**
+ * One instance downloaded, its bytes counted and dropped: WADO-RS first (PS3.18 §10.4), and where
+ * the front blocks it, WADO-URI with the same UIDs (many older viewers and gateways serve only that).
+ * Answers how it worked, or null.
+ */
 export async function wadoRetrieve(
   client: HttpClient,
   root: string,
   headers: Record<string, string>,
-): Promise<boolean> {
+): Promise<'wado-rs' | 'wado-uri' | null> {
   const st = await firstUid(client, `${root}/studies?limit=1`, headers, 'StudyInstanceUID');
-  if (st === null) return false;
+  if (st === null) return null;
   const se = await firstUid(client, `${root}/studies/${st}/series?limit=1`, headers, 'SeriesInstanceUID');
-  if (se === null) return false;
+  if (se === null) return null;
   const sop = await firstUid(client, `${root}/studies/${st}/series/${se}/instances?limit=1`, headers, 'SOPInstanceUID');
-  if (sop === null) return false;
-  const d = await client.drain(`${root}/studies/${st}/series/${se}/instances/${sop}`, {
+  if (sop === null) return null;
+  const rs = await client.drain(`${root}/studies/${st}/series/${se}/instances/${sop}`, {
     accept: 'multipart/related; type="application/dicom"',
     ...headers,
   });
-  return 'bytes' in d && d.status === 200 && d.bytes > 132;
+  if ('bytes' in rs && rs.status === 200 && rs.bytes > 132) return 'wado-rs';
+  const query = `requestType=WADO&studyUID=${st}&seriesUID=${se}&objectUID=${sop}&contentType=application/dicom`; // a literal slash: Orthanc does not decode %2F here
+  for (const path of wadoUriPaths(root)) {
+    const uri = await client.drain(`${path}?${query}`, { accept: 'application/dicom', ...headers });
+    if ('bytes' in uri && uri.status === 200 && uri.bytes > 132) return 'wado-uri';
+  }
+  return null;
 }

@@ -5,6 +5,7 @@
  */
 import type { ExposureObservation } from '../types.js';
 import { json, type HttpClient } from './client.js';
+import { PHI_ATTRIBUTES, phiInOrder } from '../phi.js';
 
 export interface OrthancSystem {
   version: string | null;
@@ -36,26 +37,12 @@ export async function orthancSystem(
   return { status: r.status, system: null };
 }
 
-/** Orthanc main DICOM tag names → attribute keywords reported as PHI categories. */
-const PHI_TAGS: readonly string[] = [
-  'PatientName',
-  'PatientID',
-  'PatientBirthDate',
-  'PatientSex',
-  'OtherPatientIDs',
-  'AccessionNumber',
-  'ReferringPhysicianName',
-  'InstitutionName',
-  'StudyDescription',
-  'RequestingPhysician',
-];
-
 function nonEmptyTagNames(resource: unknown, into: Set<string>): void {
   if (!isObj(resource)) return;
   for (const key of ['MainDicomTags', 'PatientMainDicomTags']) {
     const tags = resource[key];
     if (!isObj(tags)) continue;
-    for (const name of PHI_TAGS) {
+    for (const name of PHI_ATTRIBUTES) {
       const v = tags[name];
       if (typeof v === 'string' && v.trim() !== '') into.add(name);
     }
@@ -89,7 +76,7 @@ export async function orthancExposure(
     complete: true,
     incompleteReason: null,
     capped: false,
-    phi: PHI_TAGS.filter((t) => phi.has(t)),
+    phi: phiInOrder(phi),
     queries,
     splits: [],
     cannedStudies: 0,

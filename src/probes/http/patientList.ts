@@ -7,7 +7,7 @@
  * hashed in memory and dropped, only counts and attribute names leave.
  */
 import type { ExposureObservation } from '../types.js';
-import { keyedDigest } from '../dicom/phi.js';
+import { PHI_ATTRIBUTES, keyedDigest, phiInOrder } from '../phi.js';
 import { json, type HttpClient } from './client.js';
 
 /** Column headers and JSON keys (lower case, accents kept) → the DICOM attribute they hold. */
@@ -194,7 +194,7 @@ export async function listingExposure(
     pages++;
     bytes += page.body.length;
     const { columns, rows } = parse(page);
-    for (const c of columns) if (IDENTIFYING.has(c) || c === 'PatientSex' || c === 'ReferringPhysicianName') phi.add(c);
+    for (const c of columns) if (PHI_ATTRIBUTES.includes(c)) phi.add(c);
     for (const row of rows) {
       rowsSeen++;
       const p = row['PatientID'] ?? '';
@@ -226,7 +226,7 @@ export async function listingExposure(
     complete: incomplete === null,
     incompleteReason: incomplete,
     capped: false,
-    phi: [...phi].sort(),
+    phi: phiInOrder(phi),
     queries: pages,
     splits: [],
     cannedStudies: 0,

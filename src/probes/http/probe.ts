@@ -73,6 +73,7 @@ export async function probeHttp(host: string, port: number, opts: HttpProbeOptio
       dicomweb: null,
       title: title(body),
       retrieve: null,
+      retrieveVia: null,
       aeTitles: [],
     };
     let product = web?.product ?? null;
@@ -145,12 +146,18 @@ export async function probeHttp(host: string, port: number, opts: HttpProbeOptio
           budgetMs: opts.countBudgetMs,
         });
       if (exposure !== null && depthAtLeast(opts.depth, 'retrieve') && exposure.instances > 0) {
-        obs.retrieve =
+        const via =
           obs.api === 'orthanc'
-            ? await orthancRetrieve(client, headers)
+            ? (await orthancRetrieve(client, headers))
+              ? 'orthanc-rest'
+              : null
             : obs.dicomweb !== null
               ? await wadoRetrieve(client, obs.dicomweb, headers)
-              : null;
+              : undefined;
+        if (via !== undefined) {
+          obs.retrieve = via !== null;
+          obs.retrieveVia = via;
+        }
       }
     }
     return { kind: 'http', observation: obs, product, version, exposure };
