@@ -23,9 +23,9 @@ const max = (...xs: bigint[]) => xs.reduce((a, b) => (a > b ? a : b));
 // biome-ignore lint/complexity/useMathMinMax: Math.min takes no bigint
 const min = (...xs: bigint[]) => xs.reduce((a, b) => (a < b ? a : b));
 
-/** Steps in each slice of a walk of `steps`. */
+/** Steps in each slice of a walk of `steps` (rounded down, so a walk of 64 × 4 steps or more makes 64 slices at least). */
 export function sliceSize(steps: bigint): bigint {
-  return max(min(max(ceilDiv(steps, SPREAD), MIN_SLICE), MAX_SLICE), ceilDiv(steps, MAX_SLICES));
+  return max(min(max(steps / SPREAD, MIN_SLICE), MAX_SLICE), ceilDiv(steps, MAX_SLICES));
 }
 
 export function cutSlices(steps: bigint): Array<{ from: bigint; to: bigint }> {
