@@ -6,17 +6,9 @@ import { buildPlan, planArgsFrom, planSteps, sliceItems, workItems } from '../sr
 import { MAX_SLICES, cutSlices, sliceSize } from '../src/queue/enqueue.js';
 import { parseTarget } from '../src/targets/spec.js';
 import { silentLogger } from '../src/util/log.js';
+import { PLAN_BASE } from './harness/plan.js';
 
-const base = {
-  ports: [104],
-  depth: 'detect' as const,
-  timeoutMs: 100,
-  concurrency: 1,
-  rate: 1,
-  aeTitles: [],
-  maxQueries: 1,
-  countBudgetMs: 100,
-};
+const base = PLAN_BASE;
 
 test('slices cut [0, steps) into adjacent parts: 4 to 1,024 steps each, at least 64 parts when there are the steps', () => {
   fc.assert(

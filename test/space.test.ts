@@ -6,6 +6,7 @@ import { buildPlan, planArgsFrom, workItems } from '../src/engine/plan.js';
 import { TargetSet, TargetSpace, intervalOf, parseShard, permutation } from '../src/targets/space.js';
 import { contains, parseTarget } from '../src/targets/spec.js';
 import { silentLogger } from '../src/util/log.js';
+import { PLAN_BASE } from './harness/plan.js';
 
 const iv = (t: string) => {
   const x = intervalOf(parseTarget(t));
@@ -145,16 +146,7 @@ test('target sets answer membership as the specs one by one would (blocks of bot
 });
 
 test('shards: N parts are disjoint and together the whole', async () => {
-  const base = {
-    ports: [104],
-    depth: 'detect' as const,
-    timeoutMs: 100,
-    concurrency: 1,
-    rate: 1,
-    aeTitles: [],
-    maxQueries: 1,
-    countBudgetMs: 100,
-  };
+  const base = PLAN_BASE;
   const entries = [
     { spec: parseTarget('192.0.2.0/27'), ports: null },
     { spec: parseTarget('198.51.100.7'), ports: [4242] },
@@ -176,17 +168,7 @@ test('shards: N parts are disjoint and together the whole', async () => {
 });
 
 test('explicit ports from a sweeper are kept per host, excluded hosts dropped', async () => {
-  const base = {
-    ports: [104],
-    depth: 'detect' as const,
-    timeoutMs: 100,
-    concurrency: 1,
-    rate: 1,
-    aeTitles: [],
-    maxQueries: 1,
-    countBudgetMs: 100,
-    shard: null,
-  };
+  const base = { ...PLAN_BASE, shard: null };
   const entries = [
     { spec: parseTarget('192.0.2.9'), ports: [104] },
     { spec: parseTarget('192.0.2.9'), ports: [11112] },
