@@ -10,6 +10,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
+import { openQueue } from '../src/queue/queue.js';
+import { createLogger } from '../src/util/log.js';
 import { runCli, startCli } from './harness/cli.js';
 import { digest, oneMachineRun } from './harness/db.js';
 import { startFleet, type Fleet } from './harness/fleet.js';
@@ -26,8 +28,12 @@ interface Worker {
   stderr: () => string;
 }
 
+/** Every worker started, killed after the suite whatever happened (a hung one must not hold the run). */
+const started: ChildProcess[] = [];
+
 function worker(db: string, extra: string[] = []): Worker {
   const child = startCli(['worker', '--db', db, '-v', ...extra]);
+  started.push(child);
   let stderr = '';
   child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
@@ -79,6 +85,7 @@ describe('workers on a queue in PostgreSQL', () => {
     baseline = await oneMachineRun([...TARGETS, ...COMMON], path.join(dir, 'one-machine.db'));
   });
   after(async () => {
+    for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     await fleet?.stop();
     await server?.stop();
     if (dir !== undefined) removeDir(dir);
@@ -128,6 +135,33 @@ describe('workers on a queue in PostgreSQL', () => {
     assert.equal(s.state, 'done');
     assert.equal(s.hostsDone, 256, 'every host counted once');
     assert.equal(s.targets, 256);
+    assert.deepEqual(await digest(db), baseline);
+  });
+
+  test('a worker that dies between taking a job and holding its slice: the job is handed out again, the scan ends equal', async (t) => {
+    const db = await server.database();
+    await enqueue(db);
+    // the dead worker: it took a job from the real queue, then nothing (its process went before it held the slice)
+    const queue = await openQueue(
+      db,
+      createLogger('error', () => undefined),
+    );
+    const orphan = await queue.fetch();
+    await queue.stop();
+    assert.ok(orphan !== null);
+    const takenAt = Date.now();
+    const w = worker(db, ['--until-idle']);
+    assert.equal(await w.exited, 0, w.stderr());
+    const ms = Date.now() - takenAt;
+    assert.match(
+      w.stderr(),
+      new RegExp(`slice ${orphan.slice} of scan .*: taken by a worker that went silent; queued again`),
+    );
+    assert.ok(ms < 60_000, `the scan ended ${ms} ms after the job was taken`);
+    t.diagnostic(`the orphaned job was handed out again; the scan ended ${ms} ms after it was taken`);
+    const s = await scanState(db);
+    assert.equal(s.state, 'done');
+    assert.equal(s.hostsDone, 256);
     assert.deepEqual(await digest(db), baseline);
   });
 

@@ -29,6 +29,11 @@ export interface WorkQueue {
   complete(id: string): Promise<void>;
   /** Back to the queue, to be handed out again. */
   retry(id: string): Promise<void>;
+  /**
+   * Jobs handed out more than `olderThanMs` ago and still not completed nor failed (the database's
+   * clock): a worker that died between taking one and holding its slice leaves such a job behind.
+   */
+  stranded(olderThanMs: number): Promise<SliceJob[]>;
   stop(): Promise<void>;
 }
 
@@ -76,6 +81,20 @@ export async function openQueue(url: string, log: Logger): Promise<WorkQueue> {
     },
     retry: async (id) => {
       await boss.fail(QUEUE, id, { reason: 'worker gone' });
+    },
+    // pg-boss 10 has no listing of active jobs: its own table, read only (pgboss.job, plans.js)
+    stranded: async (olderThanMs) => {
+      const { rows } = await boss
+        .getDb()
+        .executeSql(
+          `SELECT id, data FROM pgboss.job WHERE name = $1 AND state = 'active' AND started_on < now() - make_interval(secs => $2)`,
+          [QUEUE, olderThanMs / 1000],
+        );
+      return (rows as Array<{ id: string; data: { scanId: string; slice: number } }>).map((r) => ({
+        id: r.id,
+        scanId: r.data.scanId,
+        slice: r.data.slice,
+      }));
     },
     stop: () => boss.stop({ graceful: false, wait: true, timeout: 5000 }),
   };

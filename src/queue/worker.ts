@@ -64,10 +64,22 @@ export async function runWorker(o: WorkerOptions, id = workerId()): Promise<{ sl
     plans.set(scanId, loaded);
     return loaded;
   };
+  /**
+   * Dead workers' slices back to the queue: held ones whose heartbeat stopped, and jobs a worker
+   * took from the queue but died before it held their slice (or after it finished it).
+   */
   const reap = async (): Promise<void> => {
     for (const s of await store.slices.releaseStale(Date.now() - STALE_MS)) {
       log.warn(`slice ${s.slice} of scan ${s.scanId}: its worker went silent; queued again`);
       if (s.queueId !== null) await queue.retry(s.queueId);
+    }
+    for (const job of await queue.stranded(STALE_MS)) {
+      const s = await store.slices.get(job.scanId, job.slice);
+      if (s?.state === 'running') continue; // held: its heartbeat decides
+      if (s?.state === 'queued') {
+        log.warn(`slice ${s.slice} of scan ${s.scanId}: taken by a worker that went silent; queued again`);
+        await queue.retry(job.id);
+      } else await queue.complete(job.id); // done, or no longer in the store
     }
   };
   const warn = (what: string) => (e: unknown) => log.warn(`${what}: ${e instanceof Error ? e.message : 'error'}`);
@@ -135,12 +147,13 @@ export async function runWorker(o: WorkerOptions, id = workerId()): Promise<{ sl
       await patiently('giving a job back', () => queue.retry(job.id));
       return;
     }
-    const left = await patiently('finishing a slice', () => store.slices.done(job.scanId, job.slice));
+    const left = await patiently('finishing a slice', () =>
+      store.slices.done(job.scanId, job.slice, {
+        targets: Number(loaded.plan.total),
+        elapsedMs: Date.now() - loaded.started,
+      }),
+    );
     await patiently('completing a job', () => queue.complete(job.id));
     log.info(`slice ${job.slice} of scan ${job.scanId} done; ${left} left`);
-    if (left === 0)
-      await patiently('finishing the scan', () =>
-        store.slices.completeScan(job.scanId, Number(loaded.plan.total), Date.now() - loaded.started),
-      );
   }
 }

@@ -6,9 +6,9 @@
 import type { SqlRunner } from './runner.js';
 import type { SliceRow } from './store.js';
 
-type Row = { scanId: string; slice: number; from: string; to: string; queueId: string | null };
+type Row = Omit<SliceRow, 'from' | 'to'> & { from: string; to: string };
 const SELECT =
-  'SELECT scan_id AS "scanId", slice, step_from AS "from", step_to AS "to", queue_id AS "queueId" FROM jobs';
+  'SELECT scan_id AS "scanId", slice, step_from AS "from", step_to AS "to", state, queue_id AS "queueId" FROM jobs';
 const toSlice = (r: Row): SliceRow => ({ ...r, from: BigInt(r.from), to: BigInt(r.to) });
 
 export class SqlSlices {
@@ -52,8 +52,7 @@ export class SqlSlices {
     );
   }
 
-  /** The slice is done; answers how many of its scan's slices are not. */
-  async done(scanId: string, slice: number): Promise<number> {
+  async done(scanId: string, slice: number, scan: { targets: number; elapsedMs: number }): Promise<number> {
     return this.q.write(async () => {
       await this.q.db.run("UPDATE jobs SET state = 'done', worker = NULL WHERE scan_id = ? AND slice = ?", [
         scanId,
@@ -63,7 +62,9 @@ export class SqlSlices {
         "SELECT COUNT(*) AS n FROM jobs WHERE scan_id = ? AND state <> 'done'",
         [scanId],
       );
-      return left[0]?.n ?? 0;
+      const n = left[0]?.n ?? 0;
+      if (n === 0) await this.finish(scanId, scan.targets, scan.elapsedMs);
+      return n;
     });
   }
 
@@ -101,11 +102,13 @@ export class SqlSlices {
 
   /** A queued scan whose last slice is done: done once, whoever finishes last (two may). */
   async completeScan(id: string, targets: number, elapsedMs: number): Promise<void> {
-    await this.q.write(() =>
-      this.q.db.run(
-        "UPDATE scans SET status = 'done', finished = ?, targets = ?, elapsed_ms = ? WHERE id = ? AND status <> 'done'",
-        [new Date().toISOString(), targets, elapsedMs, id],
-      ),
+    await this.q.write(() => this.finish(id, targets, elapsedMs));
+  }
+
+  private async finish(id: string, targets: number, elapsedMs: number): Promise<void> {
+    await this.q.db.run(
+      "UPDATE scans SET status = 'done', finished = ?, targets = ?, elapsed_ms = ? WHERE id = ? AND status <> 'done'",
+      [new Date().toISOString(), targets, elapsedMs, id],
     );
   }
 }

@@ -41,12 +41,13 @@ export interface StoredLine {
   done: boolean;
 }
 
-/** A slice of a queued scan: the steps [from, to) of its seeded permutation, and the queue's id for it once held. */
+/** A slice of a queued scan: the steps [from, to) of its seeded permutation, its state, and the queue's id for it once held. */
 export interface SliceRow {
   scanId: string;
   slice: number;
   from: bigint;
   to: bigint;
+  state: 'queued' | 'running' | 'done';
   queueId: string | null;
 }
 
@@ -57,7 +58,8 @@ export interface SliceStore {
   hold(scanId: string, slice: number, worker: string, queueId: string): Promise<void>;
   beat(worker: string): Promise<void>;
   progress(scanId: string, slice: number, hostsDone: number): Promise<void>;
-  done(scanId: string, slice: number): Promise<number>;
+  /** The slice is done; the last one also finishes its scan, in the same transaction. Answers how many are left. */
+  done(scanId: string, slice: number, scan: { targets: number; elapsedMs: number }): Promise<number>;
   release(scanId: string, slice: number, worker: string): Promise<void>;
   releaseStale(before: number): Promise<SliceRow[]>;
   open(): Promise<number>;
