@@ -30,6 +30,12 @@ let files = 0;
 const BACKENDS: Array<{ name: string; fresh: () => Promise<string> }> = [
   { name: 'sqlite', fresh: async () => path.join(dir, `s${++files}.db`) },
   { name: 'postgres', fresh: async () => (server as Postgres).database() },
+  // a server whose text collation is a language's (as a Debian cluster made under en_US.UTF-8):
+  // hosts still come back in the byte order SQLite gives
+  {
+    name: 'postgres with an en-US collation',
+    fresh: async () => (server as Postgres).database({ icuLocale: 'en-US' }),
+  },
 ];
 
 /** A service record as the scanner writes it (only the fields the store reads matter here). */
@@ -123,7 +129,12 @@ for (const backend of BACKENDS) {
       const db = await backend.fresh();
       await withStore(db, async (s) => {
         await s.beginScan('p', {});
-        const recs = Array.from({ length: 1200 }, (_, i) => record(`10.0.${i >> 8}.${i & 255}`, 104));
+        // IPv4 and IPv6 hosts, and names: a language's collation would put '::1' before '10.0.0.1'
+        const hosts = ['::1', '2001:db8::a', 'Archive.example', 'archive-b.example', 'archiveb.example'];
+        const recs = [
+          ...Array.from({ length: 1200 }, (_, i) => record(`10.0.${i >> 8}.${i & 255}`, 104)),
+          ...hosts.map((h) => record(h, 104)),
+        ];
         assert.equal(
           await s.addServices(
             'p',
@@ -131,12 +142,14 @@ for (const backend of BACKENDS) {
               yield* recs;
             })(),
           ),
-          1200,
+          1205,
         );
         const back = await collect(s.services('p'));
-        assert.equal(back.length, 1200);
+        assert.equal(back.length, 1205);
         const keys = back.map((r) => r.host);
-        assert.deepEqual(keys, [...keys].sort());
+        assert.deepEqual(keys, recs.map((r) => r.host).sort());
+        const paged = (await s.servicesPage('p', 5, 1200)).map((r) => r.host);
+        assert.deepEqual(paged, keys.slice(1200));
         await sleep(2);
         await s.beginScan('q', {});
         assert.deepEqual(

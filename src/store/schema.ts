@@ -66,6 +66,17 @@ CREATE TABLE IF NOT EXISTS jobs (
   state TEXT NOT NULL DEFAULT 'queued', worker TEXT, queue_id TEXT, beat INTEGER NOT NULL DEFAULT 0,
   hosts_done INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (scan_id, slice));`,
   },
+  {
+    version: 4,
+    why: "hosts in byte order on both backends (SQLite's; a PostgreSQL made under en_US.UTF-8 would put '::1' before '10.0.0.1')",
+    sql: {
+      sqlite: 'SELECT 1;',
+      postgres: `
+ALTER TABLE services ALTER COLUMN host TYPE TEXT COLLATE "C";
+ALTER TABLE findings ALTER COLUMN host TYPE TEXT COLLATE "C";
+ALTER TABLE inputs ALTER COLUMN host TYPE TEXT COLLATE "C";`,
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
