@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import type { ServiceRecord } from '../src/output/records.js';
 import { SCHEMA_VERSION } from '../src/store/schema.js';
-import { type Store, openStore } from '../src/store/store.js';
+import { type ServiceFilter, type Store, openStore } from '../src/store/store.js';
 import { collect } from '../src/util/async.js';
 import { runCli } from './harness/cli.js';
 import { type Postgres, startPostgres } from './harness/postgres.js';
@@ -115,8 +115,29 @@ for (const backend of BACKENDS) {
           ['127.0.0.1:104', '127.0.0.1:8042', '127.0.0.2:104'],
         );
         assert.deepEqual(
-          (await s.servicesPage('a', 1, 1)).map((r) => r.port),
+          (await s.servicesPage('a', 1, 1)).items.map((r) => r.port),
           [8042],
+        );
+        // the dashboard's table: narrowed, sorted (a column from the list), counted in all
+        const page = async (f: ServiceFilter) =>
+          (await s.servicesPage('a', 10, 0, f)).items.map((r) => `${r.host}:${r.port}`);
+        assert.deepEqual(await page({ sort: 'patients', desc: true }), [
+          '127.0.0.2:104',
+          '127.0.0.1:8042',
+          '127.0.0.1:104',
+        ]);
+        assert.deepEqual(await page({ port: 104, host: '127.0.0.' }), ['127.0.0.1:104', '127.0.0.2:104']);
+        assert.deepEqual(await page({ host: "127.0.0.1' OR '1'='1" }), []);
+        assert.equal((await s.servicesPage('a', 1, 0, { port: 104 })).total, 2);
+        // one host across scans, the newest first
+        await sleep(2);
+        await s.beginScan('b', {});
+        await s.recordHost('b', [record('127.0.0.1', 104, { patients: 11 })], state);
+        const h = await s.hostRecords('127.0.0.1', 10, 0);
+        assert.equal(h.total, 3);
+        assert.deepEqual(
+          h.items.map((i) => `${i.scanId} ${i.record.port}`),
+          ['b 104', 'a 104', 'a 8042'],
         );
         assert.equal((await s.summary('a')).patients, 12);
         // written again with fewer findings: the old ones go
@@ -148,7 +169,7 @@ for (const backend of BACKENDS) {
         assert.equal(back.length, 1205);
         const keys = back.map((r) => r.host);
         assert.deepEqual(keys, recs.map((r) => r.host).sort());
-        const paged = (await s.servicesPage('p', 5, 1200)).map((r) => r.host);
+        const paged = (await s.servicesPage('p', 5, 1200)).items.map((r) => r.host);
         assert.deepEqual(paged, keys.slice(1200));
         await sleep(2);
         await s.beginScan('q', {});

@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '../util/errors.js';
 import type { Io } from './io.js';
 import { VERSION } from './version.js';
+import { SCAN_DEFAULTS } from './defaults.js';
 import type { ScanCliOptions } from './scanOptions.js';
 import type { WorkerCliOptions } from './workerCommand.js';
 
@@ -33,6 +34,11 @@ const EXAMPLES: Record<string, string[]> = {
   ],
   report: ['opendoor report --format html -o report.html', 'opendoor report SCAN_ID --format csv'],
   diff: ['opendoor diff SCAN_A SCAN_B', 'opendoor diff SCAN_A SCAN_B --json'],
+  user: [
+    'opendoor user add alice --role admin < password.txt',
+    'printf \'%s\\n\' "$PASSWORD" | opendoor user add bob --role viewer',
+    'opendoor user token alice                        # printed once',
+  ],
   letters: ['opendoor letters --owners owners.txt -o letters/', 'opendoor letters SCAN_ID --format html -o letters/'],
 };
 
@@ -72,23 +78,23 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--exclude <list>', 'never touch these targets (comma separated)')
     .option('--exclude-file <file>', 'never touch the targets listed in FILE')
     .option('-p, --ports <list>', 'ports to try (default: 104,11112,4242,2761,2762,8042,80,443,8080)')
-    .addOption(new Option('--depth <level>', 'detect | access | count | retrieve').default('count'))
+    .addOption(new Option('--depth <level>', 'detect | access | count | retrieve').default(SCAN_DEFAULTS.depth))
     .option('--json', 'JSON Lines on stdout instead of the human summary')
     .option('-o, --output <file>', 'also write the JSON Lines to FILE')
     .option('--ae-titles <file>', 'extra called AE titles to try, one a line')
-    .option('--concurrency <n>', 'hosts probed at once', '64')
-    .option('--rate <n>', 'new connections per second (bursts of a tenth of that)', '1000')
-    .option('--timeout <ms>', 'timeout of each network step in milliseconds', '3000')
+    .option('--concurrency <n>', 'hosts probed at once', SCAN_DEFAULTS.concurrency)
+    .option('--rate <n>', 'new connections per second (bursts of a tenth of that)', SCAN_DEFAULTS.rate)
+    .option('--timeout <ms>', 'timeout of each network step in milliseconds', SCAN_DEFAULTS.timeout)
     .option(
       '--connect-timeout <ms>',
       "timeout of the port sweep's connects (default: --timeout); shorter for far, filtered networks",
     )
-    .option('--max-queries <n>', 'C-FIND queries allowed per service when counting', '5000')
+    .option('--max-queries <n>', 'C-FIND queries allowed per service when counting', SCAN_DEFAULTS.maxQueries)
     .option(
       '--host-timeout <ms>',
       'give up on a host after this long (default: computed from the other bounds, see README)',
     )
-    .option('--count-budget <ms>', 'time allowed per service when counting, in milliseconds', '120000')
+    .option('--count-budget <ms>', 'time allowed per service when counting, in milliseconds', SCAN_DEFAULTS.countBudget)
     .addOption(dbOption())
     .option('--resume <scanId>', 'finish an interrupted scan (targets and options come from the database)')
     .option('--enqueue', 'queue the scan for workers (needs a postgres:// --db) and exit; see `opendoor worker`')
@@ -166,6 +172,27 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         setExit(await (await import('./reportCommands.js')).lettersCommand(scanId, options, io));
       },
     );
+  const user = program
+    .command('user')
+    .addHelpText('after', examples('user'))
+    .description("the dashboard's accounts (opendoor serve)");
+  user
+    .command('add')
+    .description('add a user, or set the role and password of one (the password: one line on stdin)')
+    .argument('<name>')
+    .addOption(dbOption())
+    .addOption(new Option('--role <role>', 'admin | viewer').default('viewer'))
+    .action(async (name: string, options: { db?: string; role: string }) => {
+      setExit(await (await import('./userCommand.js')).userAddCommand(name, options, io));
+    });
+  user
+    .command('token')
+    .description('a new API token for the user (Authorization: Bearer TOKEN), printed once')
+    .argument('<name>')
+    .addOption(dbOption())
+    .action(async (name: string, options: { db?: string }) => {
+      setExit(await (await import('./userCommand.js')).userTokenCommand(name, options, io));
+    });
   return program;
 }
 

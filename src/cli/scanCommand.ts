@@ -4,14 +4,14 @@
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { jsonLinesSink } from '../output/sink.js';
-import { storeSink } from '../store/sink.js';
+import { runIntoStore } from '../store/sink.js';
 import { isPostgresUrl, openStore } from '../store/store.js';
 import { collect } from '../util/async.js';
 import { buildPlan, resumedStreamItems, streamItems, type PlanArgs } from '../engine/plan.js';
 import type { WorkItem } from '../types/work.js';
 import { InputFileError, LineParser } from '../targets/inputFile.js';
 import { HostWatch } from '../engine/hostWatch.js';
-import { newScanId, runScan } from '../engine/scan.js';
+import { newScanId } from '../engine/scan.js';
 import { renderTable } from '../output/table.js';
 import { createLogger, type LogLevel } from '../util/log.js';
 import { UsageError, type Io } from './io.js';
@@ -104,8 +104,8 @@ export async function scanCommand(targetArgs: string[], o: ScanCliOptions, io: I
     const watch = new HostWatch();
     const onSigusr1 = () => io.stderr(watch.describe());
     process.on('SIGUSR1', onSigusr1);
-    const { status, elapsedMs } = await runScan(plan, {
-      sinks: [storeSink(store, scanId), jsonLinesSink(write)],
+    const { status } = await runIntoStore(store, scanId, plan, {
+      sinks: [jsonLinesSink(write)],
       log,
       from,
       shouldStop: () => stop,
@@ -122,8 +122,6 @@ export async function scanCommand(targetArgs: string[], o: ScanCliOptions, io: I
         process.off('SIGINT', onSigint);
         process.off('SIGUSR1', onSigusr1);
       });
-    const targets = args.stream === true ? await store.inputCount(scanId) : Number(plan.total);
-    await store.finishScan(scanId, status, targets, elapsedMs);
     const summary = await store.summary(scanId);
     write(`${JSON.stringify(summary)}\n`);
     if (o.json !== true) io.stdout(renderTable(await collect(store.services(scanId)), summary));

@@ -77,6 +77,18 @@ ALTER TABLE findings ALTER COLUMN host TYPE TEXT COLLATE "C";
 ALTER TABLE inputs ALTER COLUMN host TYPE TEXT COLLATE "C";`,
     },
   },
+  {
+    version: 5,
+    why: "the dashboard's accounts: users (scrypt hashes), server-side sessions and API tokens (SHA-256 of each); a host's records across scans by index",
+    sql: `
+CREATE TABLE IF NOT EXISTS users (
+  name TEXT PRIMARY KEY, role TEXT NOT NULL, password TEXT NOT NULL, created TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (
+  id TEXT PRIMARY KEY, user_name TEXT NOT NULL, data TEXT NOT NULL, expires INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens (
+  id TEXT PRIMARY KEY, user_name TEXT NOT NULL, created TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS services_by_host ON services (host, scan_id);`,
+  },
 ];
 
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -6,10 +6,12 @@
 import { type ServiceRecord, type SummaryRecord, counted, isExposedRecord } from '../output/records.js';
 import type { InputJournal, ResumeState, WorkItem } from '../types/work.js';
 import type { SqlDriver } from './driver.js';
+import { SqlAccounts } from './accounts.js';
 import { SqlSlices } from './jobs.js';
 import { SqlInputs } from './journal.js';
 import { PAGE, SqlRunner } from './runner.js';
-import type { ScanRow, ScanState, Store, StoredLine } from './store.js';
+import type { SqlValue } from './driver.js';
+import type { ScanRow, ScanState, ServiceFilter, Store, StoredLine } from './store.js';
 
 /** Scans with their totals; per host the largest counts (a DICOM port and the REST API of one archive are the same patients); honeypots' bait apart. */
 const SCAN_ROWS = `SELECT s.id, s.started, s.finished, s.status, s.args, s.targets, COALESCE(g.hosts_done, 0) AS "hostsDone",
@@ -35,10 +37,12 @@ const UPSERT_PROGRESS = `INSERT INTO progress (scan_id, step, pending, hosts_don
 export class SqlStore implements Store {
   private readonly inputsOf: SqlInputs;
   readonly slices: SqlSlices;
+  readonly accounts: SqlAccounts;
 
   private constructor(private readonly q: SqlRunner) {
     this.inputsOf = new SqlInputs(q);
     this.slices = new SqlSlices(q);
+    this.accounts = new SqlAccounts(q);
   }
 
   get where(): string {
@@ -181,12 +185,55 @@ export class SqlStore implements Store {
     }
   }
 
-  async servicesPage(scanId: string, limit: number, offset: number): Promise<ServiceRecord[]> {
+  async servicesPage(
+    scanId: string,
+    limit: number,
+    offset: number,
+    f: ServiceFilter = {},
+  ): Promise<{ items: ServiceRecord[]; total: number }> {
+    const where = ['scan_id = ?'];
+    const params: SqlValue[] = [scanId];
+    const add = (sql: string, v: SqlValue) => {
+      where.push(sql);
+      params.push(v);
+    };
+    if (f.exposed !== undefined) add('exposed = ?', f.exposed ? 1 : 0);
+    if (f.protocol !== undefined) add('protocol = ?', f.protocol);
+    if (f.product !== undefined) add('product = ?', f.product);
+    if (f.port !== undefined) add('port = ?', f.port);
+    if (f.host !== undefined) {
+      add('substr(host, 1, ?) = ?', f.host.length);
+      params.push(f.host);
+    }
+    const dir = f.desc === true ? 'DESC' : 'ASC';
+    // a column from the list, never from the request
+    const order = { host: 'host', port: 'port', product: 'product', patients: 'patients', studies: 'studies' }[
+      f.sort ?? 'host'
+    ];
+    const cond = where.join(' AND ');
     const rows = await this.q.read<{ record: string }>(
-      'SELECT record FROM services WHERE scan_id = ? ORDER BY host, port LIMIT ? OFFSET ?',
-      [scanId, limit, offset],
+      `SELECT record FROM services WHERE ${cond} ORDER BY ${order} ${dir}, host, port LIMIT ? OFFSET ?`,
+      [...params, limit, offset],
     );
-    return rows.map((r) => JSON.parse(r.record) as ServiceRecord);
+    const total = (await this.q.read<{ n: number }>(`SELECT COUNT(*) AS n FROM services WHERE ${cond}`, params))[0];
+    return { items: rows.map((r) => JSON.parse(r.record) as ServiceRecord), total: total?.n ?? 0 };
+  }
+
+  async hostRecords(
+    host: string,
+    limit: number,
+    offset: number,
+  ): Promise<{ items: Array<{ scanId: string; started: string; record: ServiceRecord }>; total: number }> {
+    const rows = await this.q.read<{ scanId: string; started: string; record: string }>(
+      `SELECT v.scan_id AS "scanId", s.started, v.record FROM services v JOIN scans s ON s.id = v.scan_id
+        WHERE v.host = ? ORDER BY s.started DESC, v.scan_id DESC, v.port LIMIT ? OFFSET ?`,
+      [host, limit, offset],
+    );
+    const total = (await this.q.read<{ n: number }>('SELECT COUNT(*) AS n FROM services WHERE host = ?', [host]))[0];
+    return {
+      items: rows.map((r) => ({ scanId: r.scanId, started: r.started, record: JSON.parse(r.record) as ServiceRecord })),
+      total: total?.n ?? 0,
+    };
   }
 
   async summary(scanId: string): Promise<SummaryRecord> {

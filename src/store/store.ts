@@ -66,6 +66,44 @@ export interface SliceStore {
   completeScan(id: string, targets: number, elapsedMs: number): Promise<void>;
 }
 
+export type Role = 'admin' | 'viewer';
+export const ROLES: readonly Role[] = ['admin', 'viewer'];
+
+export interface UserRow {
+  name: string;
+  role: Role;
+  /** The password's scrypt hash (serve/passwords.ts), never the password. */
+  password: string;
+  created: string;
+}
+
+/** The dashboard's accounts (accounts.ts). Sessions and tokens are kept by the SHA-256 of their secret. */
+export interface AccountStore {
+  /** Add a user, or set the role and password of one (then every session of theirs ends). */
+  putUser(name: string, role: Role, passwordHash: string): Promise<'added' | 'updated'>;
+  user(name: string): Promise<UserRow | null>;
+  addToken(idHash: string, userName: string): Promise<void>;
+  userByToken(idHash: string): Promise<UserRow | null>;
+  /** A session's data while it has not expired (ms since the epoch). */
+  session(idHash: string): Promise<string | null>;
+  putSession(idHash: string, userName: string, data: string, expires: number): Promise<void>;
+  endSession(idHash: string): Promise<void>;
+}
+
+export const SERVICE_SORTS = ['host', 'port', 'product', 'patients', 'studies'] as const;
+
+/** What a page of services may be narrowed to and sorted by (the dashboard's table). */
+export interface ServiceFilter {
+  exposed?: boolean;
+  protocol?: string;
+  product?: string;
+  port?: number;
+  /** Hosts that start with this. */
+  host?: string;
+  sort?: (typeof SERVICE_SORTS)[number];
+  desc?: boolean;
+}
+
 export interface Store {
   /** What it is, for messages: a file path, or a PostgreSQL URL without its password. */
   readonly where: string;
@@ -88,8 +126,19 @@ export interface Store {
   addServices(scanId: string, records: AsyncIterable<ServiceRecord>): Promise<number>;
   /** Service records of a scan in host/port order, read a page at a time. */
   services(scanId: string): AsyncGenerator<ServiceRecord>;
-  /** One page of them (the API's lists). */
-  servicesPage(scanId: string, limit: number, offset: number): Promise<ServiceRecord[]>;
+  /** One page of them (the API's lists), filtered and sorted as asked, with how many match in all. */
+  servicesPage(
+    scanId: string,
+    limit: number,
+    offset: number,
+    filter?: ServiceFilter,
+  ): Promise<{ items: ServiceRecord[]; total: number }>;
+  /** Every record of a host across scans, the newest scan first. */
+  hostRecords(
+    host: string,
+    limit: number,
+    offset: number,
+  ): Promise<{ items: Array<{ scanId: string; started: string; record: ServiceRecord }>; total: number }>;
   summary(scanId: string): Promise<SummaryRecord>;
   /** The journal of a streamed scan's input (lines as read, items as expanded). */
   journal(scanId: string): Promise<InputJournal>;
@@ -98,6 +147,7 @@ export interface Store {
   /** Streamed work items stored so far (--resume of a `-iL -` scan): the pending ones, then arrival order from `from.step`. */
   inputs(scanId: string, from: ResumeState): AsyncGenerator<WorkItem>;
   readonly slices: SliceStore;
+  readonly accounts: AccountStore;
   close(): Promise<void>;
 }
 
