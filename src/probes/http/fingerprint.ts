@@ -48,10 +48,23 @@ export function recognise(page: WebPage): WebProduct | null {
   return null;
 }
 
-/** The HTML <title>, trimmed, for the record (a product name, not patient data: only read from `/`). */
+/** What a server said, kept as text, as it said it: white space folded, at most this long. */
+export const SAID_MAX = 200;
+
+/** A string a server sent, bounded and on one line (markup in it stays: it is data, shown as text). */
+export function said(s: string | null | undefined): string | null {
+  if (s === null || s === undefined) return null;
+  const t = s.replace(/\s+/g, ' ').trim().slice(0, SAID_MAX);
+  return t === '' ? null : t;
+}
+
+/**
+ * The HTML <title> for the record (a product name, not patient data: only read from `/`). A title
+ * with markup in it is kept as text, not dropped: that server is the one to show.
+ */
 export function title(body: string): string | null {
-  const m = /<title>([^<]{1,120})<\/title>/i.exec(body);
-  return m?.[1]?.trim() ?? null;
+  const m = /<title\b[^>]*>([\s\S]{0,4096}?)<\/title>/i.exec(body);
+  return said(m?.[1]);
 }
 
 /** Where DICOMweb services usually live (QIDO-RS `studies` is appended). */

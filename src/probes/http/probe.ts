@@ -6,7 +6,7 @@ import { depthAtLeast, type Depth, type ExposureObservation, type HttpObservatio
 import type { Logger } from '../../util/log.js';
 import { HttpClient, basicAuth, type HttpFailure } from './client.js';
 import { findDicomWebRoot, qidoExposure, wadoRetrieve } from './dicomweb.js';
-import { DEFAULT_CREDENTIALS, DICOMWEB_ROOTS, recognise, title } from './fingerprint.js';
+import { DEFAULT_CREDENTIALS, DICOMWEB_ROOTS, recognise, said, title } from './fingerprint.js';
 import { orthancExposure, orthancRetrieve, orthancSystem } from './orthanc.js';
 import { DEFAULT_LISTING_BOUNDS, listingColumns, listingExposure } from './patientList.js';
 
@@ -67,7 +67,7 @@ export async function probeHttp(host: string, port: number, opts: HttpProbeOptio
     const web = recognise({ status: root.status, headers: root.headers, body });
     const obs: HttpObservation = {
       status: root.status,
-      server: root.headers['server'] ?? null,
+      server: said(root.headers['server']),
       auth: null,
       api: null,
       dicomweb: null,
