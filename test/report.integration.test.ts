@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium } from 'playwright-core';
 import type { SummaryRecord } from '../src/output/records.js';
+import { launchChromium } from './harness/browser.js';
 import { runCli } from './harness/cli.js';
 import { FLEET, FLEET_RANGE, LOCKED_ORTHANC_DICOM, startFleet, type Fleet } from './harness/fleet.js';
 import { removeDir, tempDir } from './harness/procs.js';
@@ -115,19 +115,7 @@ describe('reports, letters and diff', () => {
     const file = path.join(dir, 'report.html');
     const r = await runCli(['report', before1.scanId, '--db', db, '--format', 'html', '-o', file]);
     assert.equal(r.code, 0, r.stderr);
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
       const problems: string[] = [];

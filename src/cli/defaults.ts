@@ -10,3 +10,6 @@ export const SCAN_DEFAULTS = {
   maxQueries: '5000',
   countBudget: '120000',
 } as const;
+
+/** Where `opendoor serve` listens unless told (loopback: no TLS needed). */
+export const SERVE_LISTEN = '127.0.0.1:8750';

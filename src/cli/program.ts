@@ -4,8 +4,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '../util/errors.js';
 import type { Io } from './io.js';
 import { VERSION } from './version.js';
-import { SCAN_DEFAULTS } from './defaults.js';
+import { SCAN_DEFAULTS, SERVE_LISTEN } from './defaults.js';
 import type { ScanCliOptions } from './scanOptions.js';
+import type { ServeCliOptions } from './serveCommand.js';
 import type { WorkerCliOptions } from './workerCommand.js';
 
 /** Examples shown after each command's help (and the program's). */
@@ -34,6 +35,11 @@ const EXAMPLES: Record<string, string[]> = {
   ],
   report: ['opendoor report --format html -o report.html', 'opendoor report SCAN_ID --format csv'],
   diff: ['opendoor diff SCAN_A SCAN_B', 'opendoor diff SCAN_A SCAN_B --json'],
+  serve: [
+    'opendoor user add alice --role admin < password.txt   # first, an account',
+    'opendoor serve                                          # http://127.0.0.1:8750/',
+    'opendoor serve --db postgres://opendoor@db/opendoor --listen 0.0.0.0:8443 --tls-cert c.pem --tls-key k.pem',
+  ],
   user: [
     'opendoor user add alice --role admin < password.txt',
     'printf \'%s\\n\' "$PASSWORD" | opendoor user add bob --role viewer',
@@ -172,6 +178,25 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         setExit(await (await import('./reportCommands.js')).lettersCommand(scanId, options, io));
       },
     );
+  program
+    .command('serve')
+    .addHelpText('after', examples('serve'))
+    .description('the dashboard and its JSON API (/api/v1) on the results database')
+    .addOption(dbOption())
+    .option('--listen <host:port>', 'address to listen on (a non-loopback one needs TLS)', SERVE_LISTEN)
+    .option('--tls-cert <file>', 'TLS certificate (PEM)')
+    .option('--tls-key <file>', 'TLS private key (PEM)')
+    .option('--allow-plain-http', 'listen on a non-loopback address without TLS (passwords in the clear)')
+    .option('--exclude <list>', 'never touch these targets in scans started from the dashboard')
+    .option('--exclude-file <file>', 'never touch the targets listed in FILE in scans started from the dashboard')
+    .option('--rate <n>', 'new connections per second of each scan it starts', SCAN_DEFAULTS.rate)
+    .option('--concurrency <n>', 'hosts probed at once by each scan it starts', SCAN_DEFAULTS.concurrency)
+    .option('--timeout <ms>', 'timeout of each network step of the scans it starts', SCAN_DEFAULTS.timeout)
+    .option('-v, --verbose', 'details on stderr')
+    .option('-q, --quiet', 'only errors on stderr')
+    .action(async (options: ServeCliOptions) => {
+      setExit(await (await import('./serveCommand.js')).serveCommand(options, io));
+    });
   const user = program
     .command('user')
     .addHelpText('after', examples('user'))

@@ -1,4 +1,5 @@
 /** `opendoor scans`: the scans in the database (id, started, status, hosts done, targets, services, exposed, counts). */
+import { scanRecord } from '../output/records.js';
 import { openStore } from '../store/store.js';
 import type { Io } from './io.js';
 
@@ -7,10 +8,7 @@ export async function scansCommand(o: { db?: string; json?: boolean }, io: Io): 
   try {
     const rows = await store.listScans();
     if (o.json === true) {
-      for (const r of rows) {
-        const { args: _args, ...rest } = r;
-        io.stdout(`${JSON.stringify({ type: 'scan', ...rest, state: r.status })}\n`);
-      }
+      for (const r of rows) io.stdout(`${JSON.stringify(scanRecord(r))}\n`);
       return 0;
     }
     const header = ['SCAN', 'STARTED', 'STATUS', 'HOSTS DONE', 'TARGETS', 'SERVICES', 'EXPOSED', 'PATIENTS', 'STUDIES'];

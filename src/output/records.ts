@@ -8,6 +8,7 @@ import type { Honeypot } from '../fingerprint/honeypot.js';
 import type { RejectionProfile } from '../probes/dicom/closedDoor.js';
 import type { FingerprintBasis, Identification } from '../fingerprint/host.js';
 import type { HttpObservation, Protocol, ServiceObservation, Transport } from '../probes/types.js';
+import type { ScanRow, ScanState } from '../store/store.js';
 
 export interface DicomRecord {
   implementationClassUid: string | null;
@@ -174,4 +175,10 @@ export function serviceRecord(
     error: s.failure,
     elapsedMs: s.elapsedMs,
   };
+}
+
+/** A scan as `scans --json` and the API list it: its row without the stored arguments, with `state`. */
+export function scanRecord(row: ScanRow): Omit<ScanRow, 'args'> & { type: 'scan'; state: ScanState } {
+  const { args: _args, ...rest } = row;
+  return { type: 'scan', ...rest, state: row.status };
 }

@@ -26,7 +26,8 @@ const brief = (s: ServiceRecord) => ({
   findings: s.findings.map((f) => f.id),
 });
 
-function compare(a: ServiceRecord, b: ServiceRecord): string[] {
+/** What changed on one service between two records of it (a scan and a later one). */
+export function serviceChanges(a: ServiceRecord, b: ServiceRecord): string[] {
   const out: string[] = [];
   const ea = a.exposure;
   const eb = b.exposure;
@@ -80,7 +81,7 @@ export function diffScans(
     const old = before.get(k);
     if (isExposedRecord(s) && (old === undefined || !isExposedRecord(old))) d.new.push(brief(s));
     else if (old !== undefined) {
-      const changes = compare(old, s);
+      const changes = serviceChanges(old, s);
       if (changes.length > 0) d.changed.push({ host: s.host, port: s.port, changes });
     }
   }

@@ -1,0 +1,100 @@
+/**
+ * `opendoor serve`: the dashboard and its JSON API on the store `--db` names, until SIGTERM/SIGINT.
+ * Loopback by default; another address needs TLS (--tls-cert/--tls-key) or --allow-plain-http.
+ * Scans it starts follow the CLI's rules with serve's own exclusions and bounds.
+ */
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { openStore } from '../store/store.js';
+import { createLogger } from '../util/log.js';
+import { UsageError, type Io } from './io.js';
+import { intOption } from './scanOptions.js';
+
+export interface ServeCliOptions {
+  db?: string;
+  listen: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  allowPlainHttp?: boolean;
+  exclude?: string;
+  excludeFile?: string;
+  rate: string;
+  concurrency: string;
+  timeout: string;
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+/** HOST:PORT, [IPv6]:PORT. */
+export function parseListen(s: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(s);
+  const host = m?.[1] ?? m?.[2];
+  if (m === null || host === undefined || Number(m[3]) > 65535)
+    throw new UsageError(`--listen must be HOST:PORT or [IPv6]:PORT, got "${s}"`);
+  return { host, port: Number(m[3]) };
+}
+
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (net.isIPv4(host)) return host.startsWith('127.');
+  return host === '::1';
+}
+
+function readPem(file: string, what: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new UsageError(`cannot read the TLS ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+}
+
+export async function serveCommand(o: ServeCliOptions, io: Io): Promise<number> {
+  const { host, port } = parseListen(o.listen);
+  if ((o.tlsCert === undefined) !== (o.tlsKey === undefined))
+    throw new UsageError('--tls-cert and --tls-key go together');
+  const tls =
+    o.tlsCert !== undefined && o.tlsKey !== undefined
+      ? { cert: readPem(o.tlsCert, 'certificate'), key: readPem(o.tlsKey, 'key') }
+      : undefined;
+  if (tls === undefined && !isLoopback(host) && o.allowPlainHttp !== true)
+    throw new UsageError(
+      `${host} is not a loopback address: give --tls-cert and --tls-key, or --allow-plain-http to send passwords in the clear`,
+    );
+  const policy = {
+    ...(o.exclude !== undefined ? { exclude: o.exclude } : {}),
+    ...(o.excludeFile !== undefined ? { excludeFile: o.excludeFile } : {}),
+    rate: String(intOption('rate', o.rate, 1, 100000)),
+    concurrency: String(intOption('concurrency', o.concurrency, 1, 4096)),
+    timeout: String(intOption('timeout', o.timeout, 50, 600000)),
+  };
+  const { scanArgs, openLauncher } = await import('../serve/launcher.js');
+  scanArgs({ targets: ['127.0.0.1'] }, policy); // the exclusions and bounds are checked now, not at the first scan
+  const log = createLogger(o.verbose === true ? 'info' : o.quiet === true ? 'error' : 'warn', io.stderr);
+  const store = await openStore(o.db);
+  const db = o.db ?? store.where;
+  const launcher = await openLauncher(store, db, policy, log);
+  const { buildServer } = await import('../serve/server.js');
+  const app = await buildServer({ store, launcher, log, ...(tls !== undefined ? { tls } : {}) });
+  try {
+    await app.listen({ host, port });
+  } catch (e) {
+    await app.close();
+    await launcher.stop();
+    await store.close();
+    io.stderr(`opendoor: cannot listen on ${o.listen}: ${(e as NodeJS.ErrnoException).code ?? 'error'}\n`);
+    return 1;
+  }
+  const address = app.server.address();
+  const shown = typeof address === 'object' && address !== null ? address.port : port;
+  const where = `${tls !== undefined ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${shown}/`;
+  io.stderr(`opendoor: serving ${where} (database ${store.where}); stop with Ctrl-C\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+  io.stderr('opendoor: stopping: the running scan stops taking hosts (resume it with scan --resume)\n');
+  await app.close();
+  await launcher.stop();
+  await store.close();
+  return 0;
+}

@@ -1,0 +1,172 @@
+/**
+ * The JSON API under /api/v1 (../shared/contract.md): the same records as the CLI's JSON Lines,
+ * every list paged ({items, total, limit, offset}), a scan's progress as server-sent events,
+ * starting a scan for admins. Requests are validated by Fastify's schemas before a handler runs.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { scanRecord } from '../output/records.js';
+import { SERVICE_SORTS, type ServiceFilter, type Store } from '../store/store.js';
+import { InputError } from '../util/errors.js';
+import { csrfUnlessToken, requireRole } from './auth.js';
+import type { ScanLauncher } from './launcher.js';
+
+export const PAGE_DEFAULT = 50;
+export const PAGE_MAX = 500;
+/** Progress streams open at once (each polls the store once a second). */
+const STREAMS_MAX = 64;
+const TICK_MS = 1000;
+
+const paging = {
+  limit: { type: 'integer', minimum: 1, maximum: PAGE_MAX, default: PAGE_DEFAULT },
+  offset: { type: 'integer', minimum: 0, maximum: 1_000_000_000, default: 0 },
+} as const;
+
+export const serviceQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ...paging,
+    exposed: { type: 'boolean' },
+    protocol: { type: 'string', maxLength: 32 },
+    product: { type: 'string', maxLength: 128 },
+    port: { type: 'integer', minimum: 0, maximum: 65535 },
+    host: { type: 'string', maxLength: 255 },
+    sort: { type: 'string', enum: [...SERVICE_SORTS] },
+    desc: { type: 'boolean' },
+  },
+} as const;
+
+export type ServiceQuery = ServiceFilter & { limit: number; offset: number };
+
+const idParam = {
+  type: 'object',
+  properties: { id: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' } },
+  required: ['id'],
+} as const;
+
+type Paged = { limit: number; offset: number };
+
+export function registerApi(app: FastifyInstance, store: Store, launcher: ScanLauncher): void {
+  const viewer = { preHandler: requireRole('any') };
+  let streams = 0;
+  const notFound = (reply: FastifyReply, what: string) => reply.code(404).send({ error: `no ${what}` });
+
+  app.get(
+    '/api/v1/scans',
+    { ...viewer, schema: { querystring: { type: 'object', properties: paging } } },
+    async (req) => {
+      const { limit, offset } = req.query as Paged;
+      const rows = await store.listScans();
+      return { items: rows.slice(offset, offset + limit).map(scanRecord), total: rows.length, limit, offset };
+    },
+  );
+
+  app.get('/api/v1/scans/:id', { ...viewer, schema: { params: idParam } }, async (req, reply) => {
+    const { id } = req.params as { id: string };
+    const row = await store.scan(id);
+    if (row === null) return notFound(reply, 'such scan');
+    return { ...(await store.summary(id)), state: row.status };
+  });
+
+  app.get(
+    '/api/v1/scans/:id/services',
+    { ...viewer, schema: { params: idParam, querystring: serviceQuery } },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      if ((await store.scan(id)) === null) return notFound(reply, 'such scan');
+      const { limit, offset, ...filter } = req.query as ServiceQuery;
+      return { ...(await store.servicesPage(id, limit, offset, filter)), limit, offset };
+    },
+  );
+
+  app.get('/api/v1/scans/:id/events', { ...viewer, schema: { params: idParam } }, async (req, reply) => {
+    const { id } = req.params as { id: string };
+    if ((await store.scan(id)) === null) return notFound(reply, 'such scan');
+    if (streams >= STREAMS_MAX) return reply.code(503).send({ error: 'too many progress streams; try again later' });
+    streams++;
+    await progressStream(store, id, req, reply).finally(() => streams--);
+    return reply;
+  });
+
+  app.get(
+    '/api/v1/hosts/:address',
+    {
+      ...viewer,
+      schema: {
+        params: { type: 'object', properties: { address: { type: 'string', maxLength: 255 } }, required: ['address'] },
+        querystring: { type: 'object', properties: paging },
+      },
+    },
+    async (req) => {
+      const { address } = req.params as { address: string };
+      const { limit, offset } = req.query as Paged;
+      return { ...(await store.hostRecords(address, limit, offset)), limit, offset };
+    },
+  );
+
+  app.post(
+    '/api/v1/scans',
+    {
+      preHandler: [requireRole('admin'), csrfUnlessToken(app)],
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['targets'],
+          properties: {
+            targets: { type: 'array', minItems: 1, maxItems: 10_000, items: { type: 'string', maxLength: 255 } },
+            ports: {
+              anyOf: [
+                { type: 'string', maxLength: 4096 },
+                { type: 'array', maxItems: 65536, items: { type: 'integer', minimum: 1, maximum: 65535 } },
+              ],
+            },
+            depth: { type: 'string', maxLength: 16 },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body as { targets: string[]; ports?: string | number[]; depth?: string };
+      try {
+        const scanId = await launcher.start({
+          targets: b.targets,
+          ...(b.ports !== undefined ? { ports: Array.isArray(b.ports) ? b.ports.join(',') : b.ports } : {}),
+          ...(b.depth !== undefined ? { depth: b.depth } : {}),
+        });
+        return reply.code(201).send({ scanId });
+      } catch (e) {
+        if (e instanceof InputError) return reply.code(400).send({ error: e.message });
+        throw e;
+      }
+    },
+  );
+}
+
+/** `progress` events once a second (and when the scan ends, an `end` event), until it ends or the client goes. */
+async function progressStream(store: Store, id: string, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
+  let open = true;
+  req.raw.on('close', () => (open = false));
+  let last = '';
+  while (open) {
+    const row = await store.scan(id);
+    if (row === null) break;
+    const data = JSON.stringify(scanRecord(row));
+    if (data !== last) res.write(`event: progress\ndata: ${data}\n\n`);
+    else res.write(': waiting\n\n');
+    last = data;
+    if (row.status === 'done' || row.status === 'interrupted') {
+      res.write(`event: end\ndata: ${JSON.stringify({ state: row.status })}\n\n`);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, TICK_MS));
+  }
+  res.end();
+}

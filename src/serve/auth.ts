@@ -1,0 +1,106 @@
+/**
+ * Who is asking: an API token (`Authorization: Bearer …`) or a signed-in browser's session (kept in
+ * the store, server-side: revocable, idle expiry). Without either, pages go to /login and every
+ * `/api/` path answers 401; a viewer may look but not change anything (403). Sign-in and sign-out.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type {} from '@fastify/csrf-protection';
+import type { SessionStore } from '@fastify/session';
+import type { AccountStore, Role, UserRow } from '../store/store.js';
+import { dummyHash, sha256, verifyPassword } from './secrets.js';
+
+/** A session ends after this long without a request. */
+export const IDLE_MS = 30 * 60 * 1000;
+/** Sign-in attempts per client address and minute; more answer 429. */
+export const SIGN_IN_PER_MINUTE = 10;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    user: UserRow | null;
+  }
+  interface Session {
+    user?: string;
+  }
+}
+
+/** @fastify/session's store on ours: sessions by the SHA-256 of their id, each request pushing the idle expiry on. */
+export function sessionStore(accounts: AccountStore): SessionStore {
+  return {
+    set: (id, session, done) => {
+      const data = JSON.stringify(session);
+      accounts.putSession(sha256(id), session.user ?? '', data, Date.now() + IDLE_MS).then(() => done(), done);
+    },
+    get: (id, done) => {
+      accounts.session(sha256(id)).then(
+        (data) => done(null, data === null ? null : JSON.parse(data)),
+        (e: Error) => done(e),
+      );
+    },
+    destroy: (id, done) => {
+      accounts.endSession(sha256(id)).then(() => done(), done);
+    },
+  };
+}
+
+const isApi = (req: FastifyRequest) => req.url.startsWith('/api/');
+
+function bearer(req: FastifyRequest): string | null {
+  const h = req.headers.authorization;
+  const m = typeof h === 'string' ? /^Bearer ([A-Za-z0-9_-]{10,200})$/.exec(h) : null;
+  return m?.[1] ?? null;
+}
+
+export function registerAuth(app: FastifyInstance, accounts: AccountStore): void {
+  app.decorateRequest('user', null);
+  app.addHook('preHandler', async (req) => {
+    const token = bearer(req);
+    if (token !== null) {
+      req.user = await accounts.userByToken(sha256(token));
+      return;
+    }
+    const name = req.session.user;
+    req.user = name !== undefined ? await accounts.user(name) : null;
+  });
+}
+
+/** Route guard: signed in (and, for `admin`, an admin); otherwise 401/redirect, or 403. */
+export function requireRole(role: Role | 'any') {
+  return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if (req.user === null) {
+      if (isApi(req)) {
+        await reply.code(401).send({ error: 'sign in, or send Authorization: Bearer TOKEN' });
+        return;
+      }
+      await reply.redirect(`/login?next=${encodeURIComponent(req.url)}`);
+      return;
+    }
+    if (role === 'admin' && req.user.role !== 'admin') {
+      await reply
+        .code(403)
+        .send(isApi(req) ? { error: 'viewers may look, not change' } : 'Forbidden: viewers may look, not change');
+    }
+  };
+}
+
+/** Session requests that change something carry the CSRF token; token (Bearer) requests carry no cookie to abuse. */
+export function csrfUnlessToken(app: FastifyInstance) {
+  return (req: FastifyRequest, reply: FastifyReply, done: (e?: Error) => void): void => {
+    if (bearer(req) !== null) {
+      done();
+      return;
+    }
+    app.csrfProtection(req, reply, done);
+  };
+}
+
+/** A same-site path to go to after signing in (never another origin). */
+export function safeNext(next: unknown): string {
+  return typeof next === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) ? next : '/';
+}
+
+export async function signIn(accounts: AccountStore, username: string, password: string): Promise<UserRow | null> {
+  const user = username.length <= 64 && password.length <= 1024 ? await accounts.user(username) : null;
+  // the same work whether or not the user exists: the answer's time tells nothing
+  const ok = await verifyPassword(password, user?.password ?? (await dummyHash()));
+  return ok && user !== null ? user : null;
+}

@@ -1,0 +1,35 @@
+/** The overview's trend as numbers for an inline SVG (drawn by the template, no script): exposed services per scan, and patients. */
+export interface Chart {
+  width: number;
+  height: number;
+  bars: Array<{ x: number; y: number; w: number; h: number; id: string; exposed: number }>;
+  /** Patients across scans as a polyline's points, scaled to the same height. */
+  line: string;
+  maxExposed: number;
+  maxPatients: number;
+}
+
+const W = 640;
+const H = 160;
+
+export function trendChart(trend: ReadonlyArray<{ id: string; exposed: number; patients: number }>): Chart {
+  const n = Math.max(1, trend.length);
+  const slot = W / n;
+  const maxExposed = Math.max(1, ...trend.map((t) => t.exposed));
+  const maxPatients = Math.max(1, ...trend.map((t) => t.patients));
+  const bars = trend.map((t, i) => {
+    const h = Math.round((t.exposed / maxExposed) * (H - 10));
+    return {
+      x: Math.round(i * slot + slot * 0.15),
+      y: H - h,
+      w: Math.max(1, Math.round(slot * 0.7)),
+      h,
+      id: t.id,
+      exposed: t.exposed,
+    };
+  });
+  const line = trend
+    .map((t, i) => `${Math.round(i * slot + slot / 2)},${Math.round(H - (t.patients / maxPatients) * (H - 10))}`)
+    .join(' ');
+  return { width: W, height: H, bars, line, maxExposed, maxPatients };
+}

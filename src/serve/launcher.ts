@@ -1,0 +1,113 @@
+/**
+ * Scans started from the dashboard (a page, the API, a monitor), under exactly the CLI's rules: the
+ * same option parsing and validation (cli/scanOptions.ts), the serve command's own exclusions and
+ * bounds applied to each. On SQLite the server runs them itself, one at a time, in the order
+ * started (queued ones left by a stopped server run when it starts again); on PostgreSQL they go
+ * to the queue for workers (`opendoor worker`).
+ */
+import { buildPlan, type PlanArgs } from '../engine/plan.js';
+import { newScanId } from '../engine/scan.js';
+import { isPostgresUrl, type Store } from '../store/store.js';
+import { runIntoStore } from '../store/sink.js';
+import type { Logger } from '../util/log.js';
+import { SCAN_DEFAULTS } from '../cli/defaults.js';
+import type { Io } from '../cli/io.js';
+import { planArgs, type ScanCliOptions } from '../cli/scanOptions.js';
+
+/** What the server applies to every scan it starts (serve's options). */
+export interface LaunchPolicy {
+  exclude?: string;
+  excludeFile?: string;
+  rate: string;
+  concurrency: string;
+  timeout: string;
+}
+
+export interface ScanRequest {
+  targets: string[];
+  ports?: string;
+  depth?: string;
+}
+
+export interface ScanLauncher {
+  /** Validate (an InputError when the scope or an option is bad) and start or queue the scan: its id. */
+  start(r: ScanRequest): Promise<string>;
+  /** The running scan stops taking new hosts (it stays resumable); nothing new starts. */
+  stop(): Promise<void>;
+}
+
+/** No stdin for a scan from the dashboard: a file name in its options reads nothing. */
+const NO_STDIN: Io = {
+  stdout: () => undefined,
+  stderr: () => undefined,
+  stdin: () => '',
+  stdinLines: async function* () {},
+};
+
+export function scanArgs(r: ScanRequest, policy: LaunchPolicy): PlanArgs {
+  const o: ScanCliOptions = {
+    ...SCAN_DEFAULTS,
+    ...(policy.exclude !== undefined ? { exclude: policy.exclude } : {}),
+    ...(policy.excludeFile !== undefined ? { excludeFile: policy.excludeFile } : {}),
+    rate: policy.rate,
+    concurrency: policy.concurrency,
+    timeout: policy.timeout,
+    ...(r.ports !== undefined ? { ports: r.ports } : {}),
+    depth: r.depth ?? SCAN_DEFAULTS.depth,
+  };
+  return planArgs(r.targets, o, NO_STDIN);
+}
+
+export async function openLauncher(store: Store, db: string, policy: LaunchPolicy, log: Logger): Promise<ScanLauncher> {
+  if (isPostgresUrl(db)) {
+    const { enqueueScan } = await import('../queue/enqueue.js');
+    return {
+      start: async (r) => {
+        const args = scanArgs(r, policy);
+        const id = newScanId();
+        await enqueueScan(id, args, await buildPlan(args, log), store, db, log);
+        return id;
+      },
+      stop: async () => undefined,
+    };
+  }
+  const waiting = (await store.listScans()).filter((s) => s.status === 'queued').map((s) => s.id);
+  let running: Promise<void> | null = null;
+  let stopping = false;
+  const run = async (id: string): Promise<void> => {
+    const row = await store.scan(id);
+    if (row === null) return;
+    const plan = await buildPlan(JSON.parse(row.args) as PlanArgs, log);
+    await store.setStatus(id, 'running');
+    await runIntoStore(store, id, plan, { sinks: [], log, from: null, shouldStop: () => stopping, progress: false });
+  };
+  const next = (): void => {
+    if (running !== null || stopping) return;
+    const id = waiting.shift();
+    if (id === undefined) return;
+    running = run(id)
+      .catch(async (e: unknown) => {
+        log.error(`scan ${id}: ${e instanceof Error ? e.message : 'failed'}`);
+        await store.setStatus(id, 'interrupted').catch(() => undefined);
+      })
+      .finally(() => {
+        running = null;
+        next();
+      });
+  };
+  next();
+  return {
+    start: async (r) => {
+      const args = scanArgs(r, policy);
+      const id = newScanId();
+      await store.beginScan(id, args, 'queued');
+      waiting.push(id);
+      next();
+      return id;
+    },
+    stop: async () => {
+      stopping = true;
+      await running;
+    },
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * The overview's figures: the latest finished scan's headline and breakdowns (severity, product,
+ * port, country), read a page at a time so memory holds tallies, not records; and the trend of
+ * the headline across scans. A finished scan does not change, so its figures are kept (a few).
+ */
+import { SEVERITIES } from '../report/model.js';
+import { countryOf } from '../report/country.js';
+import { counted, isExposedRecord } from '../output/records.js';
+import type { ScanRow, Store } from '../store/store.js';
+
+export interface Overview {
+  latest: Omit<ScanRow, 'args'> | null;
+  bySeverity: Array<[string, number]>;
+  byProduct: Array<[string, number]>;
+  byPort: Array<[string, number]>;
+  byCountry: Array<[string, number]>;
+  trend: Array<{ id: string; started: string; services: number; exposed: number; patients: number; studies: number }>;
+}
+
+const TOP = 10;
+const KEEP = 8;
+const cache = new Map<string, Omit<Overview, 'latest' | 'trend'>>();
+
+function top(m: Map<string, number>): Array<[string, number]> {
+  return [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, TOP);
+}
+
+async function breakdowns(store: Store, scanId: string): Promise<Omit<Overview, 'latest' | 'trend'>> {
+  const known = cache.get(scanId);
+  if (known !== undefined) return known;
+  const sev = new Map<string, number>(SEVERITIES.map((s) => [s, 0]));
+  const product = new Map<string, number>();
+  const port = new Map<string, number>();
+  const country = new Map<string, number>();
+  const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+  for await (const s of store.services(scanId)) {
+    for (const f of s.findings) bump(sev, f.severity);
+    if (!isExposedRecord(s) || !counted(s)) continue;
+    bump(product, s.product ?? 'unidentified');
+    bump(port, String(s.port));
+    bump(country, countryOf(s.host));
+  }
+  const b = {
+    bySeverity: [...sev],
+    byProduct: top(product),
+    byPort: top(port),
+    byCountry: top(country),
+  };
+  cache.set(scanId, b);
+  while (cache.size > KEEP) cache.delete(cache.keys().next().value as string);
+  return b;
+}
+
+export async function overview(store: Store): Promise<Overview> {
+  const rows = await store.listScans();
+  const trend = rows.map((r) => ({
+    id: r.id,
+    started: r.started,
+    services: r.services,
+    exposed: r.exposed,
+    patients: r.patients,
+    studies: r.studies,
+  }));
+  const done = rows.filter((r) => r.status === 'done').at(-1);
+  if (done === undefined) return { latest: null, bySeverity: [], byProduct: [], byPort: [], byCountry: [], trend };
+  const { args: _args, ...latest } = done;
+  return { latest, ...(await breakdowns(store, done.id)), trend: trend.slice(-30) };
+}

@@ -1,0 +1,167 @@
+/**
+ * The pages people read: sign-in, the overview, scans (live progress), a scan (its services,
+ * filtered, sorted and paged; its findings), a host across scans. Templates (assets/views, Eta)
+ * escape every value; the only unescaped output is a template's own rendered body in the layout.
+ */
+import path from 'node:path';
+import { Eta } from 'eta';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { serviceChanges } from '../report/diff.js';
+import { DEPTHS } from '../probes/types.js';
+import { SERVICE_SORTS, type Store } from '../store/store.js';
+import { InputError } from '../util/errors.js';
+import { SIGN_IN_PER_MINUTE, requireRole, safeNext, signIn } from './auth.js';
+import { PAGE_DEFAULT, type ServiceQuery, serviceQuery } from './api.js';
+import type { ScanLauncher } from './launcher.js';
+import { overview } from './overview.js';
+import { ASSETS } from './paths.js';
+import { trendChart } from './chart.js';
+
+const eta = new Eta({ views: path.join(ASSETS, 'views'), cache: true, autoEscape: true });
+
+async function render(req: FastifyRequest, reply: FastifyReply, view: string, data: object, code = 200) {
+  const csrf = reply.generateCsrf();
+  const html = eta.render(`./${view}`, { ...data, user: req.user, csrf });
+  return reply.code(code).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
+}
+
+type Param = string | number | boolean | undefined;
+
+/** A page's query string with some values changed (sort and paging links keep the filters). */
+function withParams(q: object, changes: Record<string, Param>): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries({ ...q, ...changes }) as Array<[string, Param]>)
+    if (v !== undefined && v !== '' && k !== 'limit') p.set(k, String(v));
+  return `?${p.toString()}`;
+}
+
+export function registerPages(app: FastifyInstance, store: Store, launcher: ScanLauncher): void {
+  const viewer = { preHandler: requireRole('any') };
+  const admin = { preHandler: [requireRole('admin'), app.csrfProtection] };
+
+  app.get('/favicon.ico', async (_req, reply) => reply.redirect('/static/icon.svg', 301));
+
+  app.get('/login', async (req, reply) =>
+    render(req, reply, 'login', { next: safeNext((req.query as { next?: string }).next), error: null }),
+  );
+
+  app.post(
+    '/login',
+    {
+      preHandler: app.csrfProtection,
+      config: { rateLimit: { max: SIGN_IN_PER_MINUTE, timeWindow: 60_000 } },
+      schema: {
+        body: {
+          type: 'object',
+          required: ['username', 'password'],
+          properties: {
+            username: { type: 'string', maxLength: 256 },
+            password: { type: 'string', maxLength: 4096 },
+            next: { type: 'string', maxLength: 2048 },
+            _csrf: { type: 'string' },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body as { username: string; password: string; next?: string };
+      const user = await signIn(store.accounts, b.username, b.password);
+      if (user === null)
+        return render(req, reply, 'login', { next: safeNext(b.next), error: 'Wrong user name or password.' }, 401);
+      await req.session.regenerate(); // a new session id at sign-in: none planted before it survives
+      req.session.user = user.name;
+      return reply.redirect(safeNext(b.next), 303);
+    },
+  );
+
+  app.post('/logout', { preHandler: app.csrfProtection }, async (req, reply) => {
+    await req.session.destroy();
+    return reply.redirect('/login', 303);
+  });
+
+  app.get('/', viewer, async (req, reply) => {
+    const o = await overview(store);
+    return render(req, reply, 'overview', { o, chart: trendChart(o.trend) });
+  });
+
+  app.get('/scans', viewer, async (req, reply) =>
+    render(req, reply, 'scans', { scans: (await store.listScans()).reverse(), depths: DEPTHS, error: null, form: {} }),
+  );
+
+  app.post(
+    '/scans',
+    {
+      ...admin,
+      schema: {
+        body: {
+          type: 'object',
+          required: ['targets'],
+          properties: {
+            targets: { type: 'string', maxLength: 65536 },
+            ports: { type: 'string', maxLength: 4096 },
+            depth: { type: 'string', maxLength: 16 },
+            _csrf: { type: 'string' },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body as { targets: string; ports?: string; depth?: string };
+      try {
+        const id = await launcher.start({
+          targets: b.targets.split(/[\s,]+/).filter((t) => t !== ''),
+          ...(b.ports !== undefined && b.ports.trim() !== '' ? { ports: b.ports.trim() } : {}),
+          ...(b.depth !== undefined && b.depth !== '' ? { depth: b.depth } : {}),
+        });
+        return reply.redirect(`/scans/${encodeURIComponent(id)}`, 303);
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        const scans = (await store.listScans()).reverse();
+        return render(req, reply, 'scans', { scans, depths: DEPTHS, error: e.message, form: b }, 400);
+      }
+    },
+  );
+
+  app.get(
+    '/scans/:id',
+    {
+      ...viewer,
+      schema: {
+        params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } } },
+        querystring: serviceQuery,
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const row = await store.scan(id);
+      if (row === null) return render(req, reply, 'missing', { what: `scan ${id}` }, 404);
+      const q = req.query as ServiceQuery;
+      const { limit, offset, ...filter } = q;
+      const page = await store.servicesPage(id, limit, offset, filter);
+      return render(req, reply, 'scan', {
+        scan: row,
+        page,
+        q,
+        sorts: SERVICE_SORTS,
+        link: (changes: Record<string, Param>) => withParams(q, changes),
+        limit: limit ?? PAGE_DEFAULT,
+        offset,
+      });
+    },
+  );
+
+  app.get(
+    '/hosts/:address',
+    { ...viewer, schema: { params: { type: 'object', properties: { address: { type: 'string', maxLength: 255 } } } } },
+    async (req, reply) => {
+      const { address } = req.params as { address: string };
+      const { items, total } = await store.hostRecords(address, 200, 0);
+      // each record beside what changed since the same port's previous (older) record
+      const rows = items.map((it, i) => {
+        const older = items.slice(i + 1).find((o) => o.record.port === it.record.port);
+        return { ...it, changes: older === undefined ? null : serviceChanges(older.record, it.record) };
+      });
+      return render(req, reply, 'host', { address, rows, total });
+    },
+  );
+}

@@ -1,0 +1,87 @@
+/**
+ * `opendoor serve`'s web application: Fastify with its own plugins for what they do well — security
+ * headers and a strict Content-Security-Policy (helmet), cookies and server-side sessions, CSRF
+ * tokens on every form, rate-limited sign-in, static assets — on the store interface. Nothing is
+ * loaded from another origin; everything a scanned server sent is rendered as text.
+ */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySession from '@fastify/session';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Store } from '../store/store.js';
+import type { Logger } from '../util/log.js';
+import { registerApi } from './api.js';
+import { IDLE_MS, registerAuth, sessionStore } from './auth.js';
+import type { ScanLauncher } from './launcher.js';
+import { registerPages } from './pages.js';
+import { ASSETS } from './paths.js';
+
+export interface ServerOptions {
+  store: Store;
+  launcher: ScanLauncher;
+  log: Logger;
+  /** TLS key and certificate (PEM): HTTPS, and the session cookie only over it. */
+  tls?: { key: Buffer; cert: Buffer };
+}
+
+export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 64 * 1024,
+    trustProxy: false,
+    ...(o.tls !== undefined ? { https: { key: o.tls.key, cert: o.tls.cert } } : {}),
+  }) as unknown as FastifyInstance;
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        baseUri: ["'none'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    hsts: o.tls !== undefined,
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifySession, {
+    secret: randomBytes(32).toString('base64url'),
+    cookieName: 'opendoor_session',
+    store: sessionStore(o.store.accounts),
+    saveUninitialized: false,
+    rolling: true,
+    cookie: { httpOnly: true, sameSite: 'strict', secure: o.tls !== undefined, path: '/', maxAge: IDLE_MS },
+  });
+  await app.register(fastifyCsrf, { sessionPlugin: '@fastify/session' });
+  await app.register(fastifyFormbody);
+  await app.register(fastifyRateLimit, { global: false });
+  await app.register(fastifyStatic, { root: path.join(ASSETS, 'static'), prefix: '/static/', index: false });
+  registerAuth(app, o.store.accounts);
+  app.setErrorHandler(async (e: Error & { statusCode?: number; code?: string }, req, reply) => {
+    const status = e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500 ? e.statusCode : 500;
+    if (status === 500) o.log.error(`serve: ${req.method} ${req.routeOptions.url ?? ''}: ${e.name}`);
+    const message =
+      status === 500
+        ? 'internal error'
+        : status === 403
+          ? 'forbidden'
+          : e.code === 'FST_CSRF_INVALID_TOKEN'
+            ? 'invalid form token: reload the page'
+            : 'bad request';
+    await reply.code(status).type('application/json').send({ error: message });
+  });
+  registerApi(app, o.store, o.launcher);
+  registerPages(app, o.store, o.launcher);
+  return app;
+}

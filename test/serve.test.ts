@@ -1,0 +1,69 @@
+/** The dashboard's pieces that need no server: listen addresses, where sign-in may send a browser, passwords, what servers said kept as text; serve's usage errors. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { isLoopback, parseListen } from '../src/cli/serveCommand.js';
+import { said, title, SAID_MAX } from '../src/probes/http/fingerprint.js';
+import { safeNext } from '../src/serve/auth.js';
+import { hashPassword, sha256, verifyPassword } from '../src/serve/secrets.js';
+import { runCli } from './harness/cli.js';
+
+test('--listen: HOST:PORT and [IPv6]:PORT; loopback is 127/8, ::1 and localhost', () => {
+  assert.deepEqual(parseListen('127.0.0.1:8750'), { host: '127.0.0.1', port: 8750 });
+  assert.deepEqual(parseListen('[::1]:0'), { host: '::1', port: 0 });
+  assert.deepEqual(parseListen('dash.example:443'), { host: 'dash.example', port: 443 });
+  for (const bad of ['8750', '127.0.0.1', '::1:80', '1.2.3.4:70000', '[::1]', 'a:b'])
+    assert.throws(() => parseListen(bad), /--listen must be/, bad);
+  for (const h of ['127.0.0.1', '127.9.9.9', '::1', 'localhost']) assert.ok(isLoopback(h), h);
+  for (const h of ['0.0.0.0', '10.0.0.1', '::', 'dash.example', '128.0.0.1']) assert.ok(!isLoopback(h), h);
+});
+
+test('after sign-in a browser goes to a path on this site only', () => {
+  assert.equal(safeNext('/scans/x?sort=port'), '/scans/x?sort=port');
+  for (const bad of [
+    '//evil.example/',
+    '/\\evil.example',
+    'https://evil.example/',
+    'javascript:alert(1)',
+    '',
+    undefined,
+    7,
+  ])
+    assert.equal(safeNext(bad), '/', String(bad));
+});
+
+test('passwords: scrypt at OWASP cost (N=2^17, r=8, p=1), salted, verified; tokens kept as SHA-256', async () => {
+  const h = await hashPassword('correct horse battery staple');
+  assert.match(h, /^scrypt\$131072\$8\$1\$[\w-]{22}\$[\w-]{43}$/);
+  assert.notEqual(await hashPassword('correct horse battery staple'), h, 'a new salt each time');
+  assert.equal(await verifyPassword('correct horse battery staple', h), true);
+  assert.equal(await verifyPassword('correct horse battery stapler', h), false);
+  assert.equal(await verifyPassword('x', 'not a hash'), false);
+  assert.match(sha256('odt_x'), /^[0-9a-f]{64}$/);
+});
+
+test('what a server said is kept as text, markup and all, folded to one line and bounded', () => {
+  assert.equal(title('<html><title><script>x()</script> Archive</title>'), '<script>x()</script> Archive');
+  assert.equal(title('<TITLE lang="en">\n  PACS\n  web </TITLE>'), 'PACS web');
+  assert.equal(title('<title></title>'), null);
+  assert.equal(title('no title here'), null);
+  assert.equal(said('x'.repeat(5000))?.length, SAID_MAX);
+  assert.equal(said('"><svg onload=1>'), '"><svg onload=1>');
+});
+
+test('serve: a non-loopback address without TLS, half of a TLS pair, a bad listen address: one line, exit 2', async () => {
+  const plain = await runCli(['serve', '--listen', '0.0.0.0:8750', '--db', '/nonexistent/x.db']);
+  assert.equal(plain.code, 2);
+  assert.match(
+    plain.stderr,
+    /^opendoor: 0\.0\.0\.0 is not a loopback address: give --tls-cert and --tls-key, or --allow-plain-http/,
+  );
+  const half = await runCli(['serve', '--tls-cert', 'c.pem']);
+  assert.equal(half.code, 2);
+  assert.match(half.stderr, /--tls-cert and --tls-key go together/);
+  const bad = await runCli(['serve', '--listen', 'nowhere']);
+  assert.equal(bad.code, 2);
+  assert.equal(bad.stderr.split('\n').length, 2);
+  const missing = await runCli(['serve', '--tls-cert', '/nonexistent/c.pem', '--tls-key', '/nonexistent/k.pem']);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /cannot read the TLS certificate \/nonexistent\/c\.pem: ENOENT/);
+});
