@@ -6,41 +6,19 @@
  * no hostile string runs and each shows literally, under a CSP without 'unsafe-inline'.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openStore } from '../src/store/store.js';
 import { launchChromium } from './harness/browser.js';
-import { runCli, startCli } from './harness/cli.js';
+import { runCli } from './harness/cli.js';
 import { HOSTILE, type HostilePeers, hostileRecord, startHostileTextPeers } from './harness/hostileText.js';
+import { type Postgres, startPostgres } from './harness/postgres.js';
 import { removeDir, tempDir } from './harness/procs.js';
+import { type Serve, addAccounts, startServe } from './harness/serve.js';
 
 const PEER = '127.0.91.1';
 const SERVE = '127.0.91.2';
 const PASSWORD = 'a long enough password';
-
-interface Serve {
-  child: ChildProcess;
-  base: string;
-}
-
-async function startServe(args: string[]): Promise<Serve> {
-  const child = startCli(['serve', '--listen', `${SERVE}:0`, ...args]);
-  let err = '';
-  const base = await new Promise<string>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`serve did not start: ${err}`)), 20_000);
-    child.stderr?.on('data', (b: Buffer) => {
-      err += b.toString();
-      const m = /serving (http:\/\/\S+?)\/? /.exec(err);
-      if (m?.[1] !== undefined) {
-        clearTimeout(t);
-        resolve(m[1].replace(/\/$/, ''));
-      }
-    });
-    child.on('exit', () => reject(new Error(`serve exited: ${err}`)));
-  });
-  return { child, base };
-}
 
 describe('opendoor serve', () => {
   const dir = tempDir('serve');
@@ -50,14 +28,7 @@ describe('opendoor serve', () => {
   let adminToken = '';
   let viewerToken = '';
   let scanned = '';
-  const api = (p: string, init: RequestInit & { token?: string } = {}) =>
-    fetch(`${serve.base}${p}`, {
-      ...init,
-      headers: {
-        ...(init.token !== undefined ? { authorization: `Bearer ${init.token}` } : {}),
-        ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-    });
+  const api = (p: string, init: RequestInit & { token?: string } = {}) => serve.api(p, init);
 
   before(async () => {
     peers = await startHostileTextPeers(PEER);
@@ -80,19 +51,11 @@ describe('opendoor serve', () => {
     const store = await openStore(db);
     await store.recordHost(scanned, [hostileRecord('127.0.91.3', 104)], null);
     await store.close();
-    for (const [name, role] of [
-      ['admin', 'admin'],
-      ['viewer', 'viewer'],
-    ] as const) {
-      const r = await runCli(['user', 'add', name, '--role', role, '--db', db], `${PASSWORD}\n`);
-      assert.equal(r.code, 0, r.stderr);
-    }
-    adminToken = (await runCli(['user', 'token', 'admin', '--db', db])).stdout.trim();
-    viewerToken = (await runCli(['user', 'token', 'viewer', '--db', db])).stdout.trim();
-    serve = await startServe(['--db', db, '--rate', '2000', '--timeout', '1000']);
+    ({ admin: adminToken, viewer: viewerToken } = await addAccounts(db, PASSWORD));
+    serve = await startServe(SERVE, ['--db', db, '--rate', '2000', '--timeout', '1000']);
   });
   after(async () => {
-    serve?.child.kill('SIGTERM');
+    await serve?.stop();
     await peers?.stop();
     removeDir(dir);
   });
@@ -186,7 +149,15 @@ describe('opendoor serve', () => {
       const cookies = await page.context().cookies();
       const session = cookies.find((c) => c.name === 'opendoor_session');
       assert.ok(session?.httpOnly === true && session.sameSite === 'Strict', 'session cookie HttpOnly, SameSite');
-      for (const url of [`/scans/${scanned}`, `/hosts/${PEER}`, '/hosts/127.0.91.3', '/', '/scans']) {
+      for (const url of [
+        `/scans/${scanned}`,
+        `/hosts/${PEER}`,
+        '/hosts/127.0.91.3',
+        '/',
+        '/scans',
+        '/monitors',
+        `/diff?a=${scanned}&b=${scanned}`,
+      ]) {
         const res = await page.goto(`${serve.base}${url}`);
         assert.equal(res?.status(), 200, url);
         const csp = res?.headers()['content-security-policy'] ?? '';
@@ -231,5 +202,46 @@ describe('opendoor serve', () => {
       token: viewerToken,
     });
     assert.equal(viewerPost.status, 403);
+  });
+});
+
+describe('opendoor serve on PostgreSQL', () => {
+  let server: Postgres;
+  let serve: Serve;
+  let peers: HostilePeers;
+  let url = '';
+  let tokens: { admin: string; viewer: string };
+  before(async () => {
+    [server, peers] = await Promise.all([startPostgres(), startHostileTextPeers('127.0.91.5')]);
+    url = await server.database();
+    tokens = await addAccounts(url, PASSWORD);
+    serve = await startServe('127.0.91.6', ['--db', url, '--timeout', '1000']);
+  });
+  after(async () => {
+    await serve?.stop();
+    await peers?.stop();
+    await server?.stop();
+  });
+
+  test('a scan started from the API goes to the queue; a worker runs it; the API and `scans` show it done', async () => {
+    const started = await serve.api('/api/v1/scans', {
+      method: 'POST',
+      body: JSON.stringify({ targets: ['127.0.91.5'], ports: '8080,8443', depth: 'detect' }),
+      token: tokens.admin,
+    });
+    assert.equal(started.status, 201);
+    const { scanId } = (await started.json()) as { scanId: string };
+    const queued = await (await serve.api(`/api/v1/scans/${scanId}`, { token: tokens.viewer })).json();
+    assert.equal(queued.state, 'queued');
+    const worker = await runCli(['worker', '--db', url, '--until-idle']);
+    assert.equal(worker.code, 0, worker.stderr);
+    const events = await (await serve.api(`/api/v1/scans/${scanId}/events`, { token: tokens.viewer })).text();
+    assert.match(events, /event: end\ndata: \{"state":"done"\}/);
+    const done = await (await serve.api(`/api/v1/scans/${scanId}/services`, { token: tokens.viewer })).json();
+    assert.equal(done.total, 2);
+    const host = await (await serve.api('/api/v1/hosts/127.0.91.5', { token: tokens.viewer })).json();
+    assert.equal(host.items[0].record.http.title, HOSTILE.title);
+    const cli = await runCli(['scans', '--db', url, '--json']);
+    assert.match(cli.stdout, new RegExp(`"id":"${scanId}".*"state":"done"`));
   });
 });

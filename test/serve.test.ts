@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isLoopback, parseListen } from '../src/cli/serveCommand.js';
 import { said, title, SAID_MAX } from '../src/probes/http/fingerprint.js';
+import type { ScanDiff } from '../src/report/diff.js';
 import { safeNext } from '../src/serve/auth.js';
+import { unacknowledged } from '../src/serve/monitors.js';
+import type { NoteRow } from '../src/store/store.js';
 import { hashPassword, sha256, verifyPassword } from '../src/serve/secrets.js';
 import { runCli } from './harness/cli.js';
 
@@ -48,6 +51,44 @@ test('what a server said is kept as text, markup and all, folded to one line and
   assert.equal(title('no title here'), null);
   assert.equal(said('x'.repeat(5000))?.length, SAID_MAX);
   assert.equal(said('"><svg onload=1>'), '"><svg onload=1>');
+});
+
+test('alerts leave out what people acknowledged or accepted, finding by finding; fixed items always tell', () => {
+  const d: ScanDiff = {
+    type: 'diff',
+    scanA: 'a',
+    scanB: 'b',
+    new: [
+      { host: 'h1', port: 104, product: null, findings: ['dicom-open-query', 'dicom-any-calling-ae'] },
+      { host: 'h2', port: 104, product: null, findings: ['dicom-open-query'] },
+    ],
+    fixed: [{ host: 'h3', port: 104, product: null, findings: ['dicom-open-query'], now: 'gone' }],
+    changed: [{ host: 'h4', port: 8042, changes: ['patients 1 → 2 (+1)', 'new finding http-no-auth'] }],
+  };
+  const note = (host: string, port: number, finding: string, state: NoteRow['state']): NoteRow => ({
+    host,
+    port,
+    finding,
+    state,
+    note: '',
+    by: 'dpo',
+    updated: '',
+  });
+  const quiet = unacknowledged(d, [
+    note('h1', 104, 'dicom-open-query', 'acknowledged'),
+    note('h2', 104, 'dicom-open-query', 'accepted-risk'),
+    note('h3', 104, 'dicom-open-query', 'acknowledged'),
+    note('h4', 8042, 'http-no-auth', 'acknowledged'),
+  ]);
+  assert.deepEqual(
+    quiet.new.map((s) => s.host),
+    ['h1'],
+    'h1 still has a finding no one acknowledged',
+  );
+  assert.equal(quiet.fixed.length, 1);
+  assert.deepEqual(quiet.changed, [{ host: 'h4', port: 8042, changes: ['patients 1 → 2 (+1)'] }]);
+  const reopened = unacknowledged(d, [note('h2', 104, 'dicom-open-query', 'open')]);
+  assert.equal(reopened.new.length, 2, 'a note set back to open alerts again');
 });
 
 test('serve: a non-loopback address without TLS, half of a TLS pair, a bad listen address: one line, exit 2', async () => {

@@ -1,16 +1,12 @@
 /** `opendoor report`, `opendoor diff` and `opendoor letters`: read scans back from the store and render them. */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { diffScans, diffText } from '../report/diff.js';
+import { diffStored, diffText } from '../report/diff.js';
 import { toHtml } from '../report/html.js';
 import { letterHtml, letterMarkdown, letters, parseOwners, type Owner } from '../report/letters.js';
 import { buildModel, type ReportModel } from '../report/model.js';
 import { toCsv, toJson, toMarkdown } from '../report/text.js';
 import { type Store, openStore } from '../store/store.js';
-import { collect } from '../util/async.js';
-import type { PlanArgs } from '../engine/plan.js';
-import { TargetSet } from '../targets/space.js';
-import { parseTarget } from '../targets/spec.js';
 import { makeDirs } from '../util/fs.js';
 import { UsageError, readText, type Io } from './io.js';
 
@@ -59,22 +55,11 @@ export async function reportCommand(
   return 0;
 }
 
-/** Whether a scan's targets (minus its exclusions) cover a host; unknown scopes (merged scans) cover everything. */
-function scopeOf(args: string): (host: string) => boolean {
-  const a = JSON.parse(args) as Partial<PlanArgs>;
-  if (a.targets === undefined || a.stream === true) return () => true;
-  const targets = new TargetSet(a.targets.map((t) => parseTarget(t.spec)));
-  const excludes = new TargetSet((a.excludes ?? []).map(parseTarget));
-  return (host) => (targets.hasNames || targets.has(host)) && !excludes.has(host);
-}
-
 export async function diffCommand(a: string, b: string, o: { db?: string; json?: boolean }, io: Io): Promise<number> {
   const d = await reading(o.db, async (store) => {
-    const rows = await Promise.all([a, b].map((id) => store.scan(id)));
-    for (const [i, id] of [a, b].entries())
-      if (rows[i] === null) throw new UsageError(`no scan ${id} in ${store.where}`);
-    const [sa, sb] = [await collect(store.services(a)), await collect(store.services(b))];
-    return diffScans(a, sa, b, sb, scopeOf(rows[1]?.args ?? '{}'));
+    const d = await diffStored(store, a, b);
+    if (typeof d === 'string') throw new UsageError(`no scan ${d} in ${store.where}`);
+    return d;
   });
   io.stdout(o.json === true ? `${JSON.stringify(d)}\n` : diffText(d));
   return 0;

@@ -73,14 +73,21 @@ export async function serveCommand(o: ServeCliOptions, io: Io): Promise<number> 
   const store = await openStore(o.db);
   const db = o.db ?? store.where;
   const launcher = await openLauncher(store, db, policy, log);
+  const { Monitors } = await import('../serve/monitors.js');
+  const monitors = new Monitors(store, launcher, policy, log);
   const { buildServer } = await import('../serve/server.js');
-  const app = await buildServer({ store, launcher, log, ...(tls !== undefined ? { tls } : {}) });
-  try {
-    await app.listen({ host, port });
-  } catch (e) {
+  const app = await buildServer({ store, launcher, monitors, log, ...(tls !== undefined ? { tls } : {}) });
+  const shutdown = async () => {
     await app.close();
+    await monitors.stop();
     await launcher.stop();
     await store.close();
+  };
+  try {
+    await app.listen({ host, port });
+    await monitors.start();
+  } catch (e) {
+    await shutdown();
     io.stderr(`opendoor: cannot listen on ${o.listen}: ${(e as NodeJS.ErrnoException).code ?? 'error'}\n`);
     return 1;
   }
@@ -93,8 +100,6 @@ export async function serveCommand(o: ServeCliOptions, io: Io): Promise<number> 
     process.once('SIGINT', () => resolve());
   });
   io.stderr('opendoor: stopping: the running scan stops taking hosts (resume it with scan --resume)\n');
-  await app.close();
-  await launcher.stop();
-  await store.close();
+  await shutdown();
   return 0;
 }

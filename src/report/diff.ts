@@ -1,5 +1,10 @@
 /** What changed between two scans: new exposures, fixed ones, and changes on services seen in both. */
+import type { PlanArgs } from '../engine/plan.js';
 import { type ServiceRecord, isExposedRecord } from '../output/records.js';
+import type { Store } from '../store/store.js';
+import { TargetSet } from '../targets/space.js';
+import { parseTarget } from '../targets/spec.js';
+import { collect } from '../util/async.js';
 
 export interface ServiceChange {
   host: string;
@@ -92,6 +97,24 @@ export function diffScans(
     else if (now !== undefined && !isExposedRecord(now)) d.fixed.push({ ...brief(s), now: 'not exposed' });
   }
   return d;
+}
+
+/** Whether a scan's targets (minus its exclusions) cover a host; unknown scopes (merged scans) cover everything. */
+function scopeOf(args: string): (host: string) => boolean {
+  const a = JSON.parse(args) as Partial<PlanArgs>;
+  if (a.targets === undefined || a.stream === true) return () => true;
+  const targets = new TargetSet(a.targets.map((t) => parseTarget(t.spec)));
+  const excludes = new TargetSet((a.excludes ?? []).map(parseTarget));
+  return (host) => (targets.hasNames || targets.has(host)) && !excludes.has(host);
+}
+
+/** Two stored scans compared (`diff`, the dashboard, monitors); the id of a scan that is not there instead. */
+export async function diffStored(store: Store, a: string, b: string): Promise<ScanDiff | string> {
+  const [ra, rb] = await Promise.all([store.scan(a), store.scan(b)]);
+  if (ra === null) return a;
+  if (rb === null) return b;
+  const [sa, sb] = [await collect(store.services(a)), await collect(store.services(b))];
+  return diffScans(a, sa, b, sb, scopeOf(rb.args));
 }
 
 export function diffText(d: ScanDiff): string {

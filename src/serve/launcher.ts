@@ -30,8 +30,8 @@ export interface ScanRequest {
 }
 
 export interface ScanLauncher {
-  /** Validate (an InputError when the scope or an option is bad) and start or queue the scan: its id. */
-  start(r: ScanRequest): Promise<string>;
+  /** Validate (an InputError when the scope or an option is bad) and start or queue the scan (under `id`, or a new one): its id. */
+  start(r: ScanRequest, id?: string): Promise<string>;
   /** The running scan stops taking new hosts (it stays resumable); nothing new starts. */
   stop(): Promise<void>;
 }
@@ -62,9 +62,8 @@ export async function openLauncher(store: Store, db: string, policy: LaunchPolic
   if (isPostgresUrl(db)) {
     const { enqueueScan } = await import('../queue/enqueue.js');
     return {
-      start: async (r) => {
+      start: async (r, id = newScanId()) => {
         const args = scanArgs(r, policy);
-        const id = newScanId();
         await enqueueScan(id, args, await buildPlan(args, log), store, db, log);
         return id;
       },
@@ -97,9 +96,8 @@ export async function openLauncher(store: Store, db: string, policy: LaunchPolic
   };
   next();
   return {
-    start: async (r) => {
+    start: async (r, id = newScanId()) => {
       const args = scanArgs(r, policy);
-      const id = newScanId();
       await store.beginScan(id, args, 'queued');
       waiting.push(id);
       next();

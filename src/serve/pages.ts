@@ -3,27 +3,17 @@
  * filtered, sorted and paged; its findings), a host across scans. Templates (assets/views, Eta)
  * escape every value; the only unescaped output is a template's own rendered body in the layout.
  */
-import path from 'node:path';
-import { Eta } from 'eta';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { serviceChanges } from '../report/diff.js';
 import { DEPTHS } from '../probes/types.js';
-import { SERVICE_SORTS, type Store } from '../store/store.js';
+import { NOTE_STATES, SERVICE_SORTS, type Store } from '../store/store.js';
 import { InputError } from '../util/errors.js';
 import { SIGN_IN_PER_MINUTE, requireRole, safeNext, signIn } from './auth.js';
 import { PAGE_DEFAULT, type ServiceQuery, serviceQuery } from './api.js';
 import type { ScanLauncher } from './launcher.js';
 import { overview } from './overview.js';
-import { ASSETS } from './paths.js';
+import { render } from './render.js';
 import { trendChart } from './chart.js';
-
-const eta = new Eta({ views: path.join(ASSETS, 'views'), cache: true, autoEscape: true });
-
-async function render(req: FastifyRequest, reply: FastifyReply, view: string, data: object, code = 200) {
-  const csrf = reply.generateCsrf();
-  const html = eta.render(`./${view}`, { ...data, user: req.user, csrf });
-  return reply.code(code).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
-}
 
 type Param = string | number | boolean | undefined;
 
@@ -138,9 +128,12 @@ export function registerPages(app: FastifyInstance, store: Store, launcher: Scan
       const q = req.query as ServiceQuery;
       const { limit, offset, ...filter } = q;
       const page = await store.servicesPage(id, limit, offset, filter);
+      const noted = await store.notes.forHosts(page.items.map((r) => r.host));
+      const notes = Object.fromEntries(noted.map((n) => [`${n.host} ${n.port} ${n.finding}`, n.state]));
       return render(req, reply, 'scan', {
         scan: row,
         page,
+        notes,
         q,
         sorts: SERVICE_SORTS,
         link: (changes: Record<string, Param>) => withParams(q, changes),
@@ -161,7 +154,18 @@ export function registerPages(app: FastifyInstance, store: Store, launcher: Scan
         const older = items.slice(i + 1).find((o) => o.record.port === it.record.port);
         return { ...it, changes: older === undefined ? null : serviceChanges(older.record, it.record) };
       });
-      return render(req, reply, 'host', { address, rows, total });
+      // the findings of each port's newest record, with what people noted on them (it outlives rescans)
+      const notes = new Map((await store.notes.forHosts([address])).map((n) => [`${n.port} ${n.finding}`, n]));
+      const latest = new Map<number, (typeof items)[number]>();
+      for (const it of items) if (!latest.has(it.record.port)) latest.set(it.record.port, it);
+      const findings = [...latest.values()].flatMap((it) =>
+        it.record.findings.map((f) => ({
+          port: it.record.port,
+          finding: f,
+          note: notes.get(`${it.record.port} ${f.id}`) ?? null,
+        })),
+      );
+      return render(req, reply, 'host', { address, rows, total, findings, states: NOTE_STATES });
     },
   );
 }

@@ -19,12 +19,17 @@ import type { Logger } from '../util/log.js';
 import { registerApi } from './api.js';
 import { IDLE_MS, registerAuth, sessionStore } from './auth.js';
 import type { ScanLauncher } from './launcher.js';
+import { registerMonitorApi } from './monitorApi.js';
+import { registerMonitorPages } from './monitorPages.js';
+import type { Monitors } from './monitors.js';
 import { registerPages } from './pages.js';
+import { registerResultPages } from './resultPages.js';
 import { ASSETS } from './paths.js';
 
 export interface ServerOptions {
   store: Store;
   launcher: ScanLauncher;
+  monitors: Monitors;
   log: Logger;
   /** TLS key and certificate (PEM): HTTPS, and the session cookie only over it. */
   tls?: { key: Buffer; cert: Buffer };
@@ -82,6 +87,9 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
     await reply.code(status).type('application/json').send({ error: message });
   });
   registerApi(app, o.store, o.launcher);
+  registerMonitorApi(app, o.store, o.monitors);
   registerPages(app, o.store, o.launcher);
+  registerMonitorPages(app, o.store, o.monitors);
+  registerResultPages(app, o.store);
   return app;
 }

@@ -89,6 +89,20 @@ CREATE TABLE IF NOT EXISTS tokens (
   id TEXT PRIMARY KEY, user_name TEXT NOT NULL, created TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS services_by_host ON services (host, scan_id);`,
   },
+  {
+    version: 6,
+    why: 'monitors (a scope rescanned on a schedule), their alerts and webhook deliveries, notes on findings that outlive rescans',
+    sql: `
+CREATE TABLE IF NOT EXISTS monitors (
+  name TEXT PRIMARY KEY, request TEXT NOT NULL, schedule TEXT NOT NULL, timezone TEXT NOT NULL,
+  webhook TEXT, secret TEXT, created TEXT NOT NULL, running TEXT, last_scan TEXT);
+CREATE TABLE IF NOT EXISTS alerts (
+  id TEXT PRIMARY KEY, monitor TEXT NOT NULL, scan_id TEXT NOT NULL, previous_scan_id TEXT NOT NULL,
+  payload TEXT NOT NULL, created TEXT NOT NULL, delivered TEXT, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT);
+CREATE TABLE IF NOT EXISTS notes (
+  host TEXT NOT NULL, port INTEGER NOT NULL, finding TEXT NOT NULL, state TEXT NOT NULL, note TEXT NOT NULL,
+  by_user TEXT NOT NULL, updated TEXT NOT NULL, PRIMARY KEY (host, port, finding));`,
+  },
 ];
 
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

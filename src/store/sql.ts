@@ -8,6 +8,7 @@ import type { InputJournal, ResumeState, WorkItem } from '../types/work.js';
 import type { SqlDriver } from './driver.js';
 import { SqlAccounts } from './accounts.js';
 import { SqlSlices } from './jobs.js';
+import { SqlMonitors, SqlNotes } from './monitors.js';
 import { SqlInputs } from './journal.js';
 import { PAGE, SqlRunner } from './runner.js';
 import type { SqlValue } from './driver.js';
@@ -38,11 +39,15 @@ export class SqlStore implements Store {
   private readonly inputsOf: SqlInputs;
   readonly slices: SqlSlices;
   readonly accounts: SqlAccounts;
+  readonly monitors: SqlMonitors;
+  readonly notes: SqlNotes;
 
   private constructor(private readonly q: SqlRunner) {
     this.inputsOf = new SqlInputs(q);
     this.slices = new SqlSlices(q);
     this.accounts = new SqlAccounts(q);
+    this.monitors = new SqlMonitors(q);
+    this.notes = new SqlNotes(q);
   }
 
   get where(): string {

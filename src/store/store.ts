@@ -104,6 +104,70 @@ export interface ServiceFilter {
   desc?: boolean;
 }
 
+export interface MonitorRow {
+  name: string;
+  /** The scan it runs (targets, ports, depth), as JSON. */
+  request: string;
+  /** A cron expression, in `timezone` (IANA). */
+  schedule: string;
+  timezone: string;
+  webhook: string | null;
+  /** The webhook's HMAC key. */
+  secret: string | null;
+  created: string;
+  /** The scan of the run in progress. */
+  running: string | null;
+  /** The scan of the last finished run: the next run is compared with it. */
+  lastScan: string | null;
+}
+
+export interface AlertRow {
+  id: string;
+  monitor: string;
+  scanId: string;
+  previousScanId: string;
+  /** The webhook's body (the contract's alert JSON). */
+  payload: string;
+  created: string;
+  delivered: string | null;
+  attempts: number;
+  lastError: string | null;
+}
+
+/** Monitors, their alerts and the webhook deliveries (monitors.ts). */
+export interface MonitorStore {
+  put(m: Omit<MonitorRow, 'created' | 'running' | 'lastScan'>): Promise<'added' | 'updated'>;
+  list(): Promise<MonitorRow[]>;
+  get(name: string): Promise<MonitorRow | null>;
+  /** Take the monitor's next run for this scan id: false while another run of it is in progress (anywhere). */
+  claim(name: string, scanId: string): Promise<boolean>;
+  /** The run is over; a finished one becomes the one the next run is compared with. */
+  release(name: string, scanId: string, finished: boolean): Promise<void>;
+  addAlert(a: Omit<AlertRow, 'delivered' | 'attempts' | 'lastError'>): Promise<void>;
+  alerts(limit: number, offset: number): Promise<{ items: AlertRow[]; total: number }>;
+  delivery(id: string, attempts: number, error: string | null): Promise<void>;
+}
+
+export const NOTE_STATES = ['open', 'acknowledged', 'accepted-risk'] as const;
+export type NoteState = (typeof NOTE_STATES)[number];
+
+/** A person's word on a finding of a host and port: it outlives rescans (keyed on host, port, finding). */
+export interface NoteRow {
+  host: string;
+  port: number;
+  finding: string;
+  state: NoteState;
+  note: string;
+  by: string;
+  updated: string;
+}
+
+export interface NoteStore {
+  put(n: Omit<NoteRow, 'updated'>): Promise<void>;
+  /** The notes on these hosts' findings. */
+  forHosts(hosts: readonly string[]): Promise<NoteRow[]>;
+}
+
 export interface Store {
   /** What it is, for messages: a file path, or a PostgreSQL URL without its password. */
   readonly where: string;
@@ -148,6 +212,8 @@ export interface Store {
   inputs(scanId: string, from: ResumeState): AsyncGenerator<WorkItem>;
   readonly slices: SliceStore;
   readonly accounts: AccountStore;
+  readonly monitors: MonitorStore;
+  readonly notes: NoteStore;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,210 @@
+/**
+ * Monitors: a named scope rescanned on a cron schedule in an IANA time zone (croner). A run is
+ * claimed in the store first, so one monitor never runs twice at once, in this process or another.
+ * When the run's scan is done it is compared with the monitor's previous one (report/diff.ts); what
+ * is new, fixed or changed — less what people acknowledged or accepted as a risk — becomes an alert,
+ * listed on the page and POSTed to the monitor's webhook (the contract's JSON, signed with HMAC).
+ */
+import { randomBytes } from 'node:crypto';
+import { Cron } from 'croner';
+import { newScanId } from '../engine/scan.js';
+import { type ScanDiff, diffStored } from '../report/diff.js';
+import type { MonitorRow, NoteRow, Store } from '../store/store.js';
+import { InputError } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
+import { type LaunchPolicy, type ScanLauncher, type ScanRequest, scanArgs } from './launcher.js';
+import { Webhooks } from './webhook.js';
+
+export class MonitorInputError extends InputError {
+  override readonly name = 'MonitorInputError';
+}
+
+export interface MonitorRequest extends ScanRequest {
+  name: string;
+  schedule: string;
+  timezone: string;
+  webhook?: string;
+}
+
+/** How often a running monitor's scan is looked at. */
+const POLL_MS = 1000;
+const NAME = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/;
+
+export interface Alert {
+  type: 'alert';
+  monitor: string;
+  scanId: string;
+  previousScanId: string;
+  new: ScanDiff['new'];
+  fixed: ScanDiff['fixed'];
+  changed: ScanDiff['changed'];
+}
+
+/** The check a schedule gets before it is stored: croner reads it (and the zone) or says why not. */
+function cron(schedule: string, timezone: string, paused: boolean, fn?: () => void): Cron {
+  try {
+    const c = new Cron(schedule, { timezone, paused, protect: true, catch: true }, fn);
+    c.nextRun();
+    return c;
+  } catch (e) {
+    throw new MonitorInputError(
+      `schedule "${schedule}" in ${timezone}: ${e instanceof Error ? e.message.split('.')[0] : 'invalid'}`,
+    );
+  }
+}
+
+/** The diff less what is acknowledged or accepted: an item goes when every finding it names is. */
+export function unacknowledged(d: ScanDiff, notes: readonly NoteRow[]): Pick<Alert, 'new' | 'fixed' | 'changed'> {
+  const quiet = new Set(notes.filter((n) => n.state !== 'open').map((n) => `${n.host} ${n.port} ${n.finding}`));
+  const isQuiet = (host: string, port: number, f: string) => quiet.has(`${host} ${port} ${f}`);
+  return {
+    new: d.new.filter((s) => s.findings.length === 0 || !s.findings.every((f) => isQuiet(s.host, s.port, f))),
+    fixed: d.fixed,
+    changed: d.changed
+      .map((c) => ({
+        ...c,
+        changes: c.changes.filter((x) => {
+          const m = /^(?:new|resolved) finding (\S+)$/.exec(x);
+          return m?.[1] === undefined || !isQuiet(c.host, c.port, m[1]);
+        }),
+      }))
+      .filter((c) => c.changes.length > 0),
+  };
+}
+
+export class Monitors {
+  private readonly crons = new Map<string, Cron>();
+  private readonly runs = new Set<Promise<void>>();
+  private stopping = false;
+  readonly webhooks: Webhooks;
+
+  constructor(
+    private readonly store: Store,
+    private readonly launcher: ScanLauncher,
+    private readonly policy: LaunchPolicy,
+    private readonly log: Logger,
+  ) {
+    this.webhooks = new Webhooks(store, log);
+  }
+
+  /** Schedule every stored monitor; send the alerts a stopped server had not delivered. */
+  async start(): Promise<void> {
+    for (const m of await this.store.monitors.list()) this.schedule(m);
+    await this.webhooks.resume();
+  }
+
+  /** Validate and store a monitor (new, or changed), then (re)schedule it. Answers its webhook secret when one was made. */
+  async put(r: MonitorRequest): Promise<{ name: string; secret: string | null }> {
+    if (!NAME.test(r.name))
+      throw new MonitorInputError(
+        'a monitor name is 1-64 letters, digits, spaces or . _ - (starting with a letter or digit)',
+      );
+    cron(r.schedule, r.timezone, true).stop();
+    scanArgs(r, this.policy); // the scope and options, under exactly a scan's rules
+    if (r.webhook !== undefined && !/^https?:\/\/[^\s]+$/.test(r.webhook))
+      throw new MonitorInputError('the webhook must be an http(s) URL');
+    if (r.webhook !== undefined) {
+      try {
+        new URL(r.webhook);
+      } catch {
+        throw new MonitorInputError('the webhook must be an http(s) URL');
+      }
+    }
+    const old = await this.store.monitors.get(r.name);
+    const secret = r.webhook === undefined ? null : (old?.secret ?? randomBytes(32).toString('base64url'));
+    const request: ScanRequest = {
+      targets: r.targets,
+      ...(r.ports !== undefined ? { ports: r.ports } : {}),
+      ...(r.depth !== undefined ? { depth: r.depth } : {}),
+    };
+    await this.store.monitors.put({
+      name: r.name,
+      request: JSON.stringify(request),
+      schedule: r.schedule,
+      timezone: r.timezone,
+      webhook: r.webhook ?? null,
+      secret,
+    });
+    const row = await this.store.monitors.get(r.name);
+    if (row !== null) this.schedule(row);
+    return { name: r.name, secret: secret !== null && secret !== old?.secret ? secret : null };
+  }
+
+  nextRun(name: string): Date | null {
+    return this.crons.get(name)?.nextRun() ?? null;
+  }
+
+  /** A run now (or, while one is in progress, none): resolves when it is over. */
+  runNow(name: string): Promise<void> {
+    const run = this.run(name).finally(() => this.runs.delete(run));
+    this.runs.add(run);
+    return run;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const c of this.crons.values()) c.stop();
+    this.webhooks.stop();
+    await Promise.allSettled([...this.runs]);
+  }
+
+  private schedule(m: MonitorRow): void {
+    this.crons.get(m.name)?.stop();
+    this.crons.set(
+      m.name,
+      cron(m.schedule, m.timezone, false, () => void this.runNow(m.name)),
+    );
+  }
+
+  private async run(name: string): Promise<void> {
+    const m = await this.store.monitors.get(name);
+    if (m === null || this.stopping) return;
+    const scanId = newScanId();
+    if (!(await this.store.monitors.claim(name, scanId))) {
+      this.log.info(`monitor ${name}: its previous run is still going; this one skipped`);
+      return;
+    }
+    let finished = false;
+    try {
+      await this.launcher.start(JSON.parse(m.request) as ScanRequest, scanId);
+      const state = await this.ended(scanId);
+      finished = state === 'done';
+      if (finished && m.lastScan !== null) await this.alert(m, m.lastScan, scanId);
+    } catch (e) {
+      this.log.warn(`monitor ${name}: ${e instanceof Error ? e.message : 'run failed'}`);
+    } finally {
+      await this.store.monitors.release(name, scanId, finished);
+    }
+  }
+
+  private async ended(scanId: string): Promise<string> {
+    for (;;) {
+      const row = await this.store.scan(scanId);
+      if (row === null || row.status === 'done' || row.status === 'interrupted') return row?.status ?? 'interrupted';
+      if (this.stopping) return 'interrupted';
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  }
+
+  private async alert(m: MonitorRow, previous: string, scanId: string): Promise<void> {
+    const d = await diffStored(this.store, previous, scanId);
+    if (typeof d === 'string') return; // the previous scan was removed: nothing to compare with
+    const hosts = [...d.new, ...d.fixed, ...d.changed].map((s) => s.host);
+    const rest = unacknowledged(d, await this.store.notes.forHosts(hosts));
+    if (rest.new.length + rest.fixed.length + rest.changed.length === 0) return;
+    const alert: Alert = { type: 'alert', monitor: m.name, scanId, previousScanId: previous, ...rest };
+    const id = `${scanId}-${randomBytes(3).toString('hex')}`;
+    await this.store.monitors.addAlert({
+      id,
+      monitor: m.name,
+      scanId,
+      previousScanId: previous,
+      payload: JSON.stringify(alert),
+      created: new Date().toISOString(),
+    });
+    this.log.info(
+      `monitor ${m.name}: alert ${id} (${rest.new.length} new, ${rest.fixed.length} fixed, ${rest.changed.length} changed)`,
+    );
+    if (m.webhook !== null && m.secret !== null) this.webhooks.send(id, m.webhook, m.secret, JSON.stringify(alert));
+  }
+}

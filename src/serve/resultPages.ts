@@ -1,0 +1,89 @@
+/**
+ * What people do with results: notes on a finding of a host and port (acknowledged, accepted risk,
+ * open again) that outlive rescans; the diff of any two scans; downloads of a scan's report (HTML,
+ * Markdown, CSV, JSON) and its owner letters (Markdown, one file).
+ */
+import type { FastifyInstance } from 'fastify';
+import { diffStored } from '../report/diff.js';
+import { toHtml } from '../report/html.js';
+import { letterMarkdown, letters } from '../report/letters.js';
+import { buildModel, type ReportModel } from '../report/model.js';
+import { toCsv, toJson, toMarkdown } from '../report/text.js';
+import type { Store } from '../store/store.js';
+import { requireRole } from './auth.js';
+import { noteBody, saveNote } from './monitorApi.js';
+import { render } from './render.js';
+
+const DOWNLOADS: Record<string, { render: (m: ReportModel) => string; type: string }> = {
+  html: { render: toHtml, type: 'text/html; charset=utf-8' },
+  md: { render: toMarkdown, type: 'text/markdown; charset=utf-8' },
+  csv: { render: toCsv, type: 'text/csv; charset=utf-8' },
+  json: { render: toJson, type: 'application/json; charset=utf-8' },
+};
+
+const scanId = { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' } as const;
+
+export function registerResultPages(app: FastifyInstance, store: Store): void {
+  const viewer = { preHandler: requireRole('any') };
+
+  app.post(
+    '/notes',
+    { preHandler: [requireRole('admin'), app.csrfProtection], schema: { body: noteBody } },
+    async (req, reply) => {
+      const { host } = await saveNote(store, req);
+      return reply.redirect(`/hosts/${encodeURIComponent(host)}`, 303);
+    },
+  );
+
+  app.get(
+    '/diff',
+    { ...viewer, schema: { querystring: { type: 'object', properties: { a: scanId, b: scanId } } } },
+    async (req, reply) => {
+      const { a, b } = req.query as { a?: string; b?: string };
+      const scans = (await store.listScans()).reverse();
+      const d = a !== undefined && b !== undefined ? await diffStored(store, a, b) : null;
+      if (typeof d === 'string') return render(req, reply, 'missing', { what: `scan ${d}` }, 404);
+      return render(req, reply, 'diff', { scans, a: a ?? scans[1]?.id ?? '', b: b ?? scans[0]?.id ?? '', d });
+    },
+  );
+
+  app.get(
+    '/scans/:id/report.:format',
+    {
+      ...viewer,
+      schema: {
+        params: {
+          type: 'object',
+          properties: { id: scanId, format: { type: 'string', enum: Object.keys(DOWNLOADS) } },
+        },
+      },
+    },
+    async (req, reply) => {
+      const { id, format } = req.params as { id: string; format: string };
+      const m = await buildModel(store, id);
+      const d = DOWNLOADS[format];
+      if (m === null || d === undefined) return reply.code(404).send({ error: 'no such scan' });
+      return reply
+        .type(d.type)
+        .header('content-disposition', `attachment; filename="opendoor-${id}.${format}"`)
+        .send(d.render(m));
+    },
+  );
+
+  app.get(
+    '/scans/:id/letters.md',
+    { ...viewer, schema: { params: { type: 'object', properties: { id: scanId } } } },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const m = await buildModel(store, id);
+      if (m === null) return reply.code(404).send({ error: 'no such scan' });
+      const text = letters(m, [])
+        .map((l) => letterMarkdown(l, id))
+        .join('\n\n---\n\n');
+      return reply
+        .type('text/markdown; charset=utf-8')
+        .header('content-disposition', `attachment; filename="opendoor-${id}-letters.md"`)
+        .send(text);
+    },
+  );
+}

@@ -1,0 +1,118 @@
+/**
+ * Monitors, their alerts and notes as the SQL store keeps them. A monitor's run is claimed in the
+ * database (one row, one UPDATE), so two runs of one monitor never overlap, whichever process or
+ * machine starts them; a claim whose scan ended or vanished (a server killed mid-run) is taken over.
+ */
+import type { SqlRunner } from './runner.js';
+import type { AlertRow, MonitorRow, MonitorStore, NoteRow, NoteStore } from './store.js';
+
+const MONITOR =
+  'SELECT name, request, schedule, timezone, webhook, secret, created, running, last_scan AS "lastScan" FROM monitors';
+const ALERT = `SELECT id, monitor, scan_id AS "scanId", previous_scan_id AS "previousScanId", payload, created, delivered,
+  attempts, last_error AS "lastError" FROM alerts`;
+
+export class SqlMonitors implements MonitorStore {
+  constructor(private readonly q: SqlRunner) {}
+
+  put(m: Omit<MonitorRow, 'created' | 'running' | 'lastScan'>): Promise<'added' | 'updated'> {
+    return this.q.write(async () => {
+      const changed = await this.q.db.run(
+        'UPDATE monitors SET request = ?, schedule = ?, timezone = ?, webhook = ?, secret = ? WHERE name = ?',
+        [m.request, m.schedule, m.timezone, m.webhook, m.secret, m.name],
+      );
+      if (changed === 1) return 'updated';
+      await this.q.db.run(
+        'INSERT INTO monitors (name, request, schedule, timezone, webhook, secret, created) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        [m.name, m.request, m.schedule, m.timezone, m.webhook, m.secret, new Date().toISOString()],
+      );
+      return 'added';
+    });
+  }
+
+  list(): Promise<MonitorRow[]> {
+    return this.q.read<MonitorRow>(`${MONITOR} ORDER BY name`);
+  }
+
+  async get(name: string): Promise<MonitorRow | null> {
+    return (await this.q.read<MonitorRow>(`${MONITOR} WHERE name = ?`, [name]))[0] ?? null;
+  }
+
+  async claim(name: string, scanId: string): Promise<boolean> {
+    const n = await this.q.write(() =>
+      this.q.db.run(
+        `UPDATE monitors SET running = ? WHERE name = ? AND (running IS NULL
+           OR running IN (SELECT id FROM scans WHERE status IN ('done', 'interrupted'))
+           OR running NOT IN (SELECT id FROM scans))`,
+        [scanId, name],
+      ),
+    );
+    return n === 1;
+  }
+
+  async release(name: string, scanId: string, finished: boolean): Promise<void> {
+    await this.q.write(() =>
+      this.q.db.run(
+        finished
+          ? 'UPDATE monitors SET running = NULL, last_scan = ? WHERE name = ? AND running = ?'
+          : 'UPDATE monitors SET running = NULL WHERE name = ? AND running = ?',
+        finished ? [scanId, name, scanId] : [name, scanId],
+      ),
+    );
+  }
+
+  async addAlert(a: Omit<AlertRow, 'delivered' | 'attempts' | 'lastError'>): Promise<void> {
+    await this.q.write(() =>
+      this.q.db.run(
+        'INSERT INTO alerts (id, monitor, scan_id, previous_scan_id, payload, created) VALUES (?, ?, ?, ?, ?, ?)',
+        [a.id, a.monitor, a.scanId, a.previousScanId, a.payload, a.created],
+      ),
+    );
+  }
+
+  async alerts(limit: number, offset: number): Promise<{ items: AlertRow[]; total: number }> {
+    const items = await this.q.read<AlertRow>(`${ALERT} ORDER BY created DESC, id LIMIT ? OFFSET ?`, [limit, offset]);
+    const total = (await this.q.read<{ n: number }>('SELECT COUNT(*) AS n FROM alerts'))[0]?.n ?? 0;
+    return { items, total };
+  }
+
+  async delivery(id: string, attempts: number, error: string | null): Promise<void> {
+    await this.q.write(() =>
+      this.q.db.run('UPDATE alerts SET attempts = ?, last_error = ?, delivered = ? WHERE id = ?', [
+        attempts,
+        error,
+        error === null ? new Date().toISOString() : null,
+        id,
+      ]),
+    );
+  }
+}
+
+export class SqlNotes implements NoteStore {
+  constructor(private readonly q: SqlRunner) {}
+
+  async put(n: Omit<NoteRow, 'updated'>): Promise<void> {
+    await this.q.write(() =>
+      this.q.db.run(
+        `INSERT INTO notes (host, port, finding, state, note, by_user, updated) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (host, port, finding) DO UPDATE SET state = excluded.state, note = excluded.note,
+         by_user = excluded.by_user, updated = excluded.updated`,
+        [n.host, n.port, n.finding, n.state, n.note, n.by, new Date().toISOString()],
+      ),
+    );
+  }
+
+  async forHosts(hosts: readonly string[]): Promise<NoteRow[]> {
+    const out: NoteRow[] = [];
+    const unique = [...new Set(hosts)];
+    for (let i = 0; i < unique.length; i += 500) {
+      const part = unique.slice(i, i + 500);
+      out.push(
+        ...(await this.q.read<NoteRow>(
+          `SELECT host, port, finding, state, note, by_user AS "by", updated FROM notes WHERE host IN (${part.map(() => '?').join(', ')})`,
+          part,
+        )),
+      );
+    }
+    return out;
+  }
+}

@@ -1,0 +1,58 @@
+/** `opendoor serve` started as a user starts it (on a free port of a loopback address), and a client of its API. */
+import type { ChildProcess } from 'node:child_process';
+import { runCli, startCli } from './cli.js';
+
+export interface Serve {
+  child: ChildProcess;
+  base: string;
+  stderr: () => string;
+  /** A request to the API, with a token when given (JSON bodies). */
+  api(path: string, init?: RequestInit & { token?: string }): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+export async function startServe(host: string, args: string[]): Promise<Serve> {
+  const child = startCli(['serve', '--listen', `${host}:0`, ...args]);
+  let err = '';
+  const base = await new Promise<string>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`serve did not start: ${err}`)), 20_000);
+    child.stderr?.on('data', (b: Buffer) => {
+      err += b.toString();
+      const m = /serving (http:\/\/\S+?)\/? /.exec(err);
+      if (m?.[1] !== undefined) {
+        clearTimeout(t);
+        resolve(m[1]);
+      }
+    });
+    child.on('exit', () => reject(new Error(`serve exited: ${err}`)));
+  });
+  const exited = new Promise((r) => child.on('exit', r));
+  return {
+    child,
+    base,
+    stderr: () => err,
+    api: (path, init = {}) =>
+      fetch(`${base}${path}`, {
+        ...init,
+        headers: {
+          ...(init.token !== undefined ? { authorization: `Bearer ${init.token}` } : {}),
+          ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+      }),
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** An admin and a viewer (CLI `user add`, password on stdin) and an API token for each. */
+export async function addAccounts(db: string, password: string): Promise<{ admin: string; viewer: string }> {
+  const tokens = { admin: '', viewer: '' };
+  for (const role of ['admin', 'viewer'] as const) {
+    const r = await runCli(['user', 'add', role, '--role', role, '--db', db], `${password}\n`);
+    if (r.code !== 0) throw new Error(r.stderr);
+    tokens[role] = (await runCli(['user', 'token', role, '--db', db])).stdout.trim();
+  }
+  return tokens;
+}
