@@ -153,6 +153,38 @@ describe('monitors', () => {
     assert.deepEqual(alert.new, d.new);
   });
 
+  test('a note on a finding (admins only) outlives rescans: on the host page and in every report format', async () => {
+    const last = String((await monitor('ward'))?.lastScan);
+    const services = await (
+      await serve.api(`/api/v1/scans/${last}/services?host=${DOOR}`, { token: tokens.viewer })
+    ).json();
+    const finding = services.items[0].findings[0].id as string;
+    const note = {
+      host: DOOR,
+      port: 8042,
+      finding,
+      state: 'accepted-risk',
+      note: 'isolated lab; <b>vendor</b> patch in May',
+    };
+    assert.equal((await post('/api/v1/notes', note, tokens.viewer)).status, 403);
+    assert.equal((await post('/api/v1/notes', { ...note, state: 'ignored' })).status, 400);
+    assert.equal((await post('/api/v1/notes', note)).status, 204);
+    const rescan = await runOnce('ward'); // a later scan of the same door: the note is still there
+    assert.notEqual(rescan, last);
+    const line = `accepted-risk: isolated lab; <b>vendor</b> patch in May — admin`;
+    const md = await runCli(['report', rescan, '--db', db, '--format', 'md']);
+    assert.ok(md.stdout.includes(line), 'in the Markdown report');
+    const csv = await runCli(['report', rescan, '--db', db, '--format', 'csv']);
+    assert.ok(csv.stdout.includes(line), 'in the CSV report');
+    const html = await runCli(['report', rescan, '--db', db, '--format', 'html']);
+    assert.ok(
+      html.stdout.includes('isolated lab; &#60;b&#62;vendor&#60;/b&#62; patch in May'),
+      'in the HTML report, escaped',
+    );
+    const page = await (await serve.api(`/hosts/${DOOR}`, { token: tokens.viewer })).text();
+    assert.ok(page.includes('isolated lab; &lt;b&gt;vendor&lt;/b&gt; patch in May'), 'on the host page, escaped');
+  });
+
   test('two runs asked at once: one runs, the other is skipped (never two runs of one monitor)', async () => {
     const scansBefore = (await (await serve.api('/api/v1/scans', { token: tokens.viewer })).json()).total;
     const [x, y] = await Promise.all([post('/api/v1/monitors/ward/run', {}), post('/api/v1/monitors/ward/run', {})]);

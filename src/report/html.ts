@@ -2,7 +2,7 @@
  * The HTML report: one self-contained file (inline CSS and SVG charts, no script, no network at
  * view time). Every string that came from a server is escaped.
  */
-import type { ReportModel } from './model.js';
+import { type ReportModel, noteText } from './model.js';
 
 export function esc(v: unknown): string {
   return String(v ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -44,7 +44,7 @@ export function toHtml(m: ReportModel): string {
   const findings = m.findings
     .map((f) => {
       const fixes = [...new Set(f.services.map((s) => s.remediation))];
-      return `<section class="finding" id="f-${esc(f.id)}"><h3><span class="sev ${esc(f.severity)}">${esc(f.severity)}</span> ${esc(f.title)} <code>${esc(f.id)}</code></h3><p>${esc(f.why)}</p><ul>${f.services.map((s) => `<li>${esc(s.host)}:${s.port}${s.product !== null ? ` (${esc(s.product)})` : ''} — ${esc(s.evidence)}</li>`).join('')}</ul><p><strong>Fix:</strong> ${fixes.map(esc).join('<br>')}</p>${f.references.length > 0 ? `<p class="refs">${f.references.map(esc).join(' · ')}</p>` : ''}</section>`;
+      return `<section class="finding" id="f-${esc(f.id)}"><h3><span class="sev ${esc(f.severity)}">${esc(f.severity)}</span> ${esc(f.title)} <code>${esc(f.id)}</code></h3><p>${esc(f.why)}</p><ul>${f.services.map((s) => `<li>${esc(s.host)}:${s.port}${s.product !== null ? ` (${esc(s.product)})` : ''} — ${esc(s.evidence)}${s.note !== null ? ` <em class="note">[${esc(noteText(s.note))}]</em>` : ''}</li>`).join('')}</ul><p><strong>Fix:</strong> ${fixes.map(esc).join('<br>')}</p>${f.references.length > 0 ? `<p class="refs">${f.references.map(esc).join(' · ')}</p>` : ''}</section>`;
     })
     .join('\n');
   return `<!doctype html>

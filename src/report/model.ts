@@ -4,7 +4,7 @@
  */
 import { CATALOGUE, type FindingId, type Severity } from '../findings/catalogue.js';
 import { type ServiceRecord, counted, isExposedRecord } from '../output/records.js';
-import type { ScanRow, Store } from '../store/store.js';
+import type { NoteState, ScanRow, Store } from '../store/store.js';
 import { collect } from '../util/async.js';
 import { countryOf } from './country.js';
 
@@ -14,7 +14,15 @@ export interface FindingGroup {
   title: string;
   why: string;
   references: readonly string[];
-  services: Array<{ host: string; port: number; product: string | null; evidence: string; remediation: string }>;
+  services: Array<{
+    host: string;
+    port: number;
+    product: string | null;
+    evidence: string;
+    remediation: string;
+    /** What people noted on this finding of this host and port (the dashboard), kept across rescans. */
+    note: { state: NoteState; note: string; by: string } | null;
+  }>;
 }
 
 export interface ReportModel {
@@ -37,6 +45,19 @@ export interface ReportModel {
   byCountry: Array<[string, number]>;
   services: ServiceRecord[];
   findings: FindingGroup[];
+}
+
+/** A note as a line of a report: "acknowledged: the vendor patches in May — dpo". */
+export function noteText(n: { state: NoteState; note: string; by: string }): string {
+  return `${n.state}${n.note !== '' ? `: ${n.note}` : ''} — ${n.by}`;
+}
+
+/** Each finding's note by host, port and finding id. */
+export function notesOf(m: ReportModel): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const f of m.findings)
+    for (const s of f.services) if (s.note !== null) out.set(`${s.host} ${s.port} ${f.id}`, noteText(s.note));
+  return out;
 }
 
 export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
@@ -77,6 +98,12 @@ export async function buildModel(store: Store, scanId: string): Promise<ReportMo
   const exposed = services.filter(isExposedRecord);
   const totals = [...hostExposure(services).values()];
   const sum = (k: 'patients' | 'studies' | 'instances' | 'linkedImages') => totals.reduce((a, t) => a + t[k], 0);
+  const notes = new Map(
+    (await store.notes.forHosts(services.filter((s) => s.findings.length > 0).map((s) => s.host))).map((n) => [
+      `${n.host} ${n.port} ${n.finding}`,
+      { state: n.state, note: n.note, by: n.by },
+    ]),
+  );
   const groups = new Map<string, FindingGroup>();
   for (const s of services) {
     for (const f of s.findings) {
@@ -95,6 +122,7 @@ export async function buildModel(store: Store, scanId: string): Promise<ReportMo
         product: s.product,
         evidence: f.evidence,
         remediation: f.remediation,
+        note: notes.get(`${s.host} ${s.port} ${f.id}`) ?? null,
       });
       groups.set(f.id, g);
     }

@@ -1,6 +1,6 @@
 /** Markdown, CSV and JSON renderings of a report model (no patient values exist in the model). */
 import type { ServiceRecord } from '../output/records.js';
-import type { ReportModel } from './model.js';
+import { type ReportModel, noteText, notesOf } from './model.js';
 import { countryOf } from './country.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
@@ -52,7 +52,9 @@ export function toMarkdown(m: ReportModel): string {
   for (const f of m.findings) {
     out.push(`### ${f.severity.toUpperCase()} — ${f.title} (\`${f.id}\`)`, '', f.why, '');
     for (const s of f.services)
-      out.push(`- ${s.host}:${s.port}${s.product !== null ? ` (${s.product})` : ''}: ${s.evidence}`);
+      out.push(
+        `- ${s.host}:${s.port}${s.product !== null ? ` (${s.product})` : ''}: ${s.evidence}${s.note !== null ? ` _[${noteText(s.note)}]_` : ''}`,
+      );
     const fixes = [...new Set(f.services.map((s) => s.remediation))];
     out.push('', `**Fix:** ${fixes.join(' / ')}`, '');
     if (f.references.length > 0) out.push(`References: ${f.references.join('; ')}.`, '');
@@ -91,8 +93,10 @@ export function toCsv(m: ReportModel): string {
       'title',
       'evidence',
       'remediation',
+      'note',
     ],
   ];
+  const notes = notesOf(m);
   for (const s of m.services) {
     const e = s.exposure;
     const base = [
@@ -121,6 +125,7 @@ export function toCsv(m: ReportModel): string {
       null,
       null,
       null,
+      null,
     ]);
     for (const f of s.findings)
       rows.push([
@@ -137,6 +142,7 @@ export function toCsv(m: ReportModel): string {
         f.title,
         f.evidence,
         f.remediation,
+        notes.get(`${s.host} ${s.port} ${f.id}`) ?? null,
       ]);
   }
   return `${rows.map((r) => r.map(csvCell).join(',')).join('\n')}\n`;
