@@ -12,6 +12,7 @@ import { startBench } from './start.js';
 import { memoryBench, sweepBench } from './sweep.js';
 import { resumeBench } from './resume.js';
 import { storeBench, workerMemoryBench, workersBench } from './store.js';
+import { dashboardBench } from './dashboard.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 
@@ -86,7 +87,7 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')).join('\n');
 }
 
-/** BENCH_ONLY=start,detect,resume,sweep,store,workers,memory,count,capped runs those parts only (default: all but memory). */
+/** BENCH_ONLY=start,detect,resume,sweep,store,workers,memory,count,capped,dashboard runs those parts only (default: all but memory). */
 const ONLY = new Set((process.env['BENCH_ONLY'] ?? '').split(',').filter((x) => x !== ''));
 const part = (name: string): boolean =>
   ONLY.size === 0 ? name !== 'memory' || process.env['BENCH_MEMORY'] === '1' : ONLY.has(name);
@@ -105,6 +106,12 @@ async function main(): Promise<void> {
     process.stderr.write('bench: memory of one worker over 1,048,576 targets ...\n');
     process.stdout.write(
       `\nOne worker, 1,048,576 targets queued (closed port 9)\n\n${table(await workerMemoryBench())}\n`,
+    );
+  }
+  if (part('dashboard')) {
+    process.stderr.write('bench: the dashboard on 100,000 service records (filling the store: a minute) ...\n');
+    process.stdout.write(
+      `\nDashboard: opendoor serve, autocannon in a second process (4 connections, ${process.env['BENCH_DASHBOARD_SECONDS'] ?? 5} s a route)\n\n${table(await dashboardBench())}\n`,
     );
   }
   if (part('count') && process.env['BENCH_COUNT'] !== '0') await counting();

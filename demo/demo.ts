@@ -26,6 +26,12 @@ async function main(): Promise<number> {
     const report = path.resolve('demo-report.html');
     const r = await run(['report', '--db', db, '--format', 'html', '-o', report]);
     process.stderr.write(`\ndemo: the HTML report for the data-protection officer is ${report}\n`);
+    const cli = path.relative(process.cwd(), CLI);
+    process.stderr.write(
+      `demo: the same scan in the dashboard (the servers are gone, the results stay):\n` +
+        `  printf '%s\\n' 'a password of yours' | node ${cli} user add you --role admin --db ${db}\n` +
+        `  node ${cli} serve --db ${db}     # then open http://127.0.0.1:8750/\n`,
+    );
     return r;
   } finally {
     await fleet.stop();

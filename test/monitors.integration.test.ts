@@ -18,6 +18,7 @@ import { startOrthanc, type TestServer } from './harness/servers.js';
 const SERVE = '127.0.92.1';
 const HOOK = '127.0.92.2';
 const DOOR = '127.0.92.3';
+const DOOR2 = '127.0.92.4';
 
 interface Received {
   body: string;
@@ -32,6 +33,7 @@ describe('monitors', () => {
   let serve: Serve;
   let tokens: { admin: string; viewer: string };
   let orthanc: TestServer | null = null;
+  let orthanc2: TestServer | null = null;
   const received: Received[] = [];
   let failNext = 1;
   const hook = http.createServer((req, res) => {
@@ -60,6 +62,7 @@ describe('monitors', () => {
   after(async () => {
     await serve?.stop();
     await orthanc?.stop();
+    await orthanc2?.stop();
     await new Promise<void>((r) => hook.close(() => r()));
     removeDir(dir);
   });
@@ -183,6 +186,38 @@ describe('monitors', () => {
     );
     const page = await (await serve.api(`/hosts/${DOOR}`, { token: tokens.viewer })).text();
     assert.ok(page.includes('isolated lab; &lt;b&gt;vendor&lt;/b&gt; patch in May'), 'on the host page, escaped');
+  });
+
+  test('a one-minute schedule fires by itself: the webhook gets the alert once a new server is in its scope', async () => {
+    const created = await post('/api/v1/monitors', {
+      name: 'minute',
+      targets: [DOOR2],
+      ports: '8042',
+      depth: 'access',
+      schedule: '* * * * *',
+      timezone: 'America/New_York',
+      webhook: hookUrl,
+    });
+    assert.equal(created.status, 201);
+    await runOnce('minute'); // the run the scheduled one is compared with
+    const from = received.length;
+    orthanc2 = await startOrthanc({ host: DOOR2, httpPort: 8042, dicomPort: 4242 });
+    let alert: { monitor: string; new: Array<{ host: string }> } | null = null;
+    for (const until = Date.now() + 150_000; alert === null && Date.now() < until; await sleep(250)) {
+      const got = received.slice(from).find((r) => r.status === 200 && JSON.parse(r.body).monitor === 'minute');
+      if (got !== undefined) alert = JSON.parse(got.body);
+    }
+    assert.ok(alert !== null, 'the scheduled run alerted');
+    assert.deepEqual(
+      alert.new.map((x) => x.host),
+      [DOOR2],
+    );
+    // no more runs of it in this suite
+    assert.equal(
+      (await post('/api/v1/monitors', { name: 'minute', targets: [DOOR2], schedule: '0 0 1 1 *', timezone: 'UTC' }))
+        .status,
+      201,
+    );
   });
 
   test('two runs asked at once: one runs, the other is skipped (never two runs of one monitor)', async () => {

@@ -6,19 +6,56 @@
  * no hostile string runs and each shows literally, under a CSP without 'unsafe-inline'.
  */
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { ROUTES } from '../src/serve/routes.js';
 import { openStore } from '../src/store/store.js';
+import type { Page } from 'playwright-core';
 import { launchChromium } from './harness/browser.js';
 import { runCli } from './harness/cli.js';
 import { HOSTILE, type HostilePeers, hostileRecord, startHostileTextPeers } from './harness/hostileText.js';
 import { type Postgres, startPostgres } from './harness/postgres.js';
 import { removeDir, tempDir } from './harness/procs.js';
-import { type Serve, addAccounts, startServe } from './harness/serve.js';
+import { type Serve, addAccounts, formToken, signInCookie, startServe } from './harness/serve.js';
 
 const PEER = '127.0.91.1';
 const SERVE = '127.0.91.2';
 const PASSWORD = 'a long enough password';
+
+const ARTIFACTS = path.resolve('artifacts');
+
+/** A screenshot of the page as a test artifact (artifacts/dashboard-NAME.png). */
+async function shoot(page: Page, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, `dashboard-${name}.png`), fullPage: true });
+}
+
+/** Servers that accept a connection and never say a word, on PREFIX.1 … PREFIX.N port 104. */
+async function startMuteHosts(prefix: string, n: number): Promise<{ stop(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const servers = await Promise.all(
+    Array.from({ length: n }, (_, i) => {
+      const srv = net.createServer((s) => {
+        sockets.add(s);
+        s.on('error', () => undefined);
+        s.on('close', () => sockets.delete(s));
+      });
+      return new Promise<net.Server>((resolve, reject) => {
+        srv.once('error', reject);
+        srv.listen(104, `${prefix}.${i + 1}`, () => resolve(srv));
+      });
+    }),
+  );
+  return {
+    stop: async () => {
+      for (const s of sockets) s.destroy();
+      await Promise.all(servers.map((srv) => new Promise((r) => srv.close(r))));
+    },
+  };
+}
 
 describe('opendoor serve', () => {
   const dir = tempDir('serve');
@@ -52,7 +89,7 @@ describe('opendoor serve', () => {
     await store.recordHost(scanned, [hostileRecord('127.0.91.3', 104)], null);
     await store.close();
     ({ admin: adminToken, viewer: viewerToken } = await addAccounts(db, PASSWORD));
-    serve = await startServe(SERVE, ['--db', db, '--rate', '2000', '--timeout', '1000']);
+    serve = await startServe(SERVE, ['--db', db, '--rate', '2000', '--timeout', '1000', '--concurrency', '4']);
   });
   after(async () => {
     await serve?.stop();
@@ -118,6 +155,52 @@ describe('opendoor serve', () => {
     assert.ok(cli.stdout.includes(scanId), 'the scan shows in `opendoor scans`');
   });
 
+  test('every route in the one table: a stranger and a bad token get 401 or the sign-in page, a viewer 403 on changes', async () => {
+    const fill = (url: string) =>
+      url
+        .replace(':id', scanned)
+        .replace(':format', 'json')
+        .replace(':address', PEER)
+        .replace(':name', 'nobody')
+        .replace('*', 'app.css');
+    const entries = Object.entries(ROUTES);
+    assert.ok(entries.length >= 25);
+    for (const [route, access] of entries) {
+      const [method = 'GET', url = '/'] = route.split(' ');
+      const path = fill(url);
+      const call = (token?: string) =>
+        fetch(`${serve.base}${path}`, {
+          method,
+          redirect: 'manual',
+          headers: {
+            ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}),
+            ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
+          },
+          ...(method === 'POST' ? { body: '{}' } : {}),
+          signal: AbortSignal.timeout(5000),
+        }).then(async (r) => {
+          const body = await r.text();
+          return { status: r.status, location: r.headers.get('location'), body };
+        });
+      const stranger = await call();
+      const bad = await call('odt_this-token-was-never-made-here');
+      const viewer = await call(viewerToken);
+      assert.doesNotMatch(viewer.body, /Route .* not found/, `${route} is served`);
+      if (access === 'public') continue;
+      for (const [who, r] of [
+        ['a stranger', stranger],
+        ['a bad token', bad],
+      ] as const) {
+        if (url.startsWith('/api/')) {
+          assert.equal(r.status, 401, `${route} for ${who}`);
+          assert.match(r.body, /"error"/);
+        } else assert.ok(r.status === 302 && r.location?.startsWith('/login'), `${route} for ${who}: ${r.status}`);
+      }
+      if (access === 'admin') assert.equal(viewer.status, 403, `${route} for a viewer`);
+      else assert.ok(viewer.status !== 401 && viewer.status !== 403, `${route} for a viewer: ${viewer.status}`);
+    }
+  });
+
   test('in Chromium: sign-in, every page; no hostile string runs, each shows as text; nothing from elsewhere', async () => {
     const browser = await launchChromium();
     try {
@@ -149,15 +232,15 @@ describe('opendoor serve', () => {
       const cookies = await page.context().cookies();
       const session = cookies.find((c) => c.name === 'opendoor_session');
       assert.ok(session?.httpOnly === true && session.sameSite === 'Strict', 'session cookie HttpOnly, SameSite');
-      for (const url of [
-        `/scans/${scanned}`,
-        `/hosts/${PEER}`,
-        '/hosts/127.0.91.3',
-        '/',
-        '/scans',
-        '/monitors',
-        `/diff?a=${scanned}&b=${scanned}`,
-      ]) {
+      for (const [name, url] of [
+        ['scan', `/scans/${scanned}`],
+        ['host', `/hosts/${PEER}`],
+        ['host-every-field', '/hosts/127.0.91.3'],
+        ['overview', '/'],
+        ['scans', '/scans'],
+        ['monitors', '/monitors'],
+        ['diff', `/diff?a=${scanned}&b=${scanned}`],
+      ] as const) {
         const res = await page.goto(`${serve.base}${url}`);
         assert.equal(res?.status(), 200, url);
         const csp = res?.headers()['content-security-policy'] ?? '';
@@ -171,6 +254,45 @@ describe('opendoor serve', () => {
               .length,
         );
         assert.equal(injected, 0, `${url}: markup from a server became elements`);
+        await shoot(page, name);
+      }
+      // the overview's figures are the store's (the latest finished scan)
+      await page.goto(`${serve.base}/`);
+      const latest = (
+        (await (await api('/api/v1/scans?limit=500', { token: viewerToken })).json()).items as Array<
+          Record<string, number | string>
+        >
+      )
+        .filter((x) => x.state === 'done')
+        .at(-1);
+      for (const k of ['services', 'exposed', 'patients', 'studies'])
+        assert.equal(await page.textContent(`[data-figure="${k}"]`), String(latest?.[k]), `overview ${k}`);
+      // live progress: a real scan of 24 mute servers (each holds its port until the probe gives up)
+      const mute = await startMuteHosts('127.0.94', 24);
+      try {
+        const started = await api('/api/v1/scans', {
+          method: 'POST',
+          body: JSON.stringify({ targets: ['127.0.94.1-24'], ports: [104] }),
+          token: adminToken,
+        });
+        const { scanId } = (await started.json()) as { scanId: string };
+        let navigations = 0;
+        page.on('framenavigated', () => navigations++);
+        await page.goto(`${serve.base}/scans`);
+        navigations = 0;
+        const row = `tr[data-scan="${scanId}"]`;
+        const seen = new Set<string>();
+        for (const until = Date.now() + 60_000; Date.now() < until; await sleep(150)) {
+          seen.add((await page.textContent(`${row} [data-field="hostsDone"]`)) ?? '');
+          if ((await page.textContent(`${row} [data-field="state"]`)) === 'done') break;
+        }
+        await shoot(page, 'scans-live');
+        assert.equal(await page.textContent(`${row} [data-field="state"]`), 'done');
+        assert.equal(await page.textContent(`${row} [data-field="hostsDone"]`), '24');
+        assert.equal(navigations, 0, 'no reload: the row moved by itself');
+        assert.ok(seen.size >= 3, `progress moved on the page: ${[...seen].join(' → ')}`);
+      } finally {
+        await mute.stop();
       }
       const text = async (url: string) => {
         await page.goto(`${serve.base}${url}`);
@@ -186,6 +308,41 @@ describe('opendoor serve', () => {
     } finally {
       await browser.close();
     }
+  });
+
+  test('sessions live in the store: signing out ends one; a new password ends them all; a form needs its token', async () => {
+    const one = await signInCookie(serve.base, 'admin', PASSWORD);
+    const two = await signInCookie(serve.base, 'admin', PASSWORD);
+    assert.notEqual(one, two);
+    const status = async (cookie: string) =>
+      (await fetch(`${serve.base}/api/v1/scans`, { headers: { cookie } })).status;
+    assert.deepEqual([await status(one), await status(two)], [200, 200]);
+    // a session's POST without the form's token is refused, with it accepted
+    const body = JSON.stringify({ targets: ['127.0.91.9'], ports: [9], depth: 'detect' });
+    const post = (cookie: string, token?: string) =>
+      fetch(`${serve.base}/api/v1/scans`, {
+        method: 'POST',
+        body,
+        headers: {
+          cookie,
+          'content-type': 'application/json',
+          ...(token !== undefined ? { 'x-csrf-token': token } : {}),
+        },
+      });
+    assert.equal((await post(one)).status, 403);
+    assert.equal((await post(one, await formToken(serve.base, one))).status, 201);
+    const out = await fetch(`${serve.base}/logout`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: one },
+      body: new URLSearchParams({ _csrf: await formToken(serve.base, one) }),
+    });
+    assert.equal(out.status, 303);
+    assert.deepEqual([await status(one), await status(two)], [401, 200]);
+    const changed = await runCli(['user', 'add', 'admin', '--role', 'admin', '--db', db], 'another long password\n');
+    assert.match(changed.stderr, /updated \(admin\); their sessions ended/);
+    assert.equal(await status(two), 401);
+    assert.equal((await api('/api/v1/scans', { token: adminToken })).status, 200, 'API tokens stay');
   });
 
   test('sign-in: a form without its CSRF token is refused (403); repeated attempts answer 429', async () => {

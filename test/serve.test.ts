@@ -104,6 +104,9 @@ test('serve: a non-loopback address without TLS, half of a TLS pair, a bad liste
   const bad = await runCli(['serve', '--listen', 'nowhere']);
   assert.equal(bad.code, 2);
   assert.equal(bad.stderr.split('\n').length, 2);
+  const many = await runCli(['serve', '--scans-at-once', '0']);
+  assert.equal(many.code, 2);
+  assert.match(many.stderr, /--scans-at-once must be a whole number from 1 to 64/);
   const missing = await runCli(['serve', '--tls-cert', '/nonexistent/c.pem', '--tls-key', '/nonexistent/k.pem']);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /cannot read the TLS certificate \/nonexistent\/c\.pem: ENOENT/);

@@ -192,6 +192,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--rate <n>', 'new connections per second of each scan it starts', SCAN_DEFAULTS.rate)
     .option('--concurrency <n>', 'hosts probed at once by each scan it starts', SCAN_DEFAULTS.concurrency)
     .option('--timeout <ms>', 'timeout of each network step of the scans it starts', SCAN_DEFAULTS.timeout)
+    .option('--scans-at-once <n>', 'scans it runs at once on SQLite (PostgreSQL: workers run them)', '1')
     .option('-v, --verbose', 'details on stderr')
     .option('-q, --quiet', 'only errors on stderr')
     .action(async (options: ServeCliOptions) => {

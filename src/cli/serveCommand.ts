@@ -21,6 +21,7 @@ export interface ServeCliOptions {
   rate: string;
   concurrency: string;
   timeout: string;
+  scansAtOnce: string;
   verbose?: boolean;
   quiet?: boolean;
 }
@@ -67,12 +68,13 @@ export async function serveCommand(o: ServeCliOptions, io: Io): Promise<number> 
     concurrency: String(intOption('concurrency', o.concurrency, 1, 4096)),
     timeout: String(intOption('timeout', o.timeout, 50, 600000)),
   };
+  const parallel = intOption('scans-at-once', o.scansAtOnce, 1, 64);
   const { scanArgs, openLauncher } = await import('../serve/launcher.js');
   scanArgs({ targets: ['127.0.0.1'] }, policy); // the exclusions and bounds are checked now, not at the first scan
   const log = createLogger(o.verbose === true ? 'info' : o.quiet === true ? 'error' : 'warn', io.stderr);
   const store = await openStore(o.db);
   const db = o.db ?? store.where;
-  const launcher = await openLauncher(store, db, policy, log);
+  const launcher = await openLauncher(store, db, policy, log, parallel);
   const { Monitors } = await import('../serve/monitors.js');
   const monitors = new Monitors(store, launcher, policy, log);
   const { buildServer } = await import('../serve/server.js');

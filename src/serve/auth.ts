@@ -52,7 +52,7 @@ function bearer(req: FastifyRequest): string | null {
 
 export function registerAuth(app: FastifyInstance, accounts: AccountStore): void {
   app.decorateRequest('user', null);
-  app.addHook('preHandler', async (req) => {
+  app.addHook('preValidation', async (req) => {
     const token = bearer(req);
     if (token !== null) {
       req.user = await accounts.userByToken(sha256(token));

@@ -1,8 +1,8 @@
 /**
  * Scans started from the dashboard (a page, the API, a monitor), under exactly the CLI's rules: the
  * same option parsing and validation (cli/scanOptions.ts), the serve command's own exclusions and
- * bounds applied to each. On SQLite the server runs them itself, one at a time, in the order
- * started (queued ones left by a stopped server run when it starts again); on PostgreSQL they go
+ * bounds applied to each. On SQLite the server runs them itself, one at a time unless told
+ * (`serve --scans-at-once N`), in the order started (queued ones left by a stopped server run when it starts again); on PostgreSQL they go
  * to the queue for workers (`opendoor worker`).
  */
 import { buildPlan, type PlanArgs } from '../engine/plan.js';
@@ -58,7 +58,14 @@ export function scanArgs(r: ScanRequest, policy: LaunchPolicy): PlanArgs {
   return planArgs(r.targets, o, NO_STDIN);
 }
 
-export async function openLauncher(store: Store, db: string, policy: LaunchPolicy, log: Logger): Promise<ScanLauncher> {
+export async function openLauncher(
+  store: Store,
+  db: string,
+  policy: LaunchPolicy,
+  log: Logger,
+  /** Scans run at once by this server (SQLite); the rest wait their turn. */
+  parallel = 1,
+): Promise<ScanLauncher> {
   if (isPostgresUrl(db)) {
     const { enqueueScan } = await import('../queue/enqueue.js');
     return {
@@ -71,7 +78,7 @@ export async function openLauncher(store: Store, db: string, policy: LaunchPolic
     };
   }
   const waiting = (await store.listScans()).filter((s) => s.status === 'queued').map((s) => s.id);
-  let running: Promise<void> | null = null;
+  const running = new Set<Promise<void>>();
   let stopping = false;
   const run = async (id: string): Promise<void> => {
     const row = await store.scan(id);
@@ -81,18 +88,20 @@ export async function openLauncher(store: Store, db: string, policy: LaunchPolic
     await runIntoStore(store, id, plan, { sinks: [], log, from: null, shouldStop: () => stopping, progress: false });
   };
   const next = (): void => {
-    if (running !== null || stopping) return;
-    const id = waiting.shift();
-    if (id === undefined) return;
-    running = run(id)
-      .catch(async (e: unknown) => {
-        log.error(`scan ${id}: ${e instanceof Error ? e.message : 'failed'}`);
-        await store.setStatus(id, 'interrupted').catch(() => undefined);
-      })
-      .finally(() => {
-        running = null;
-        next();
-      });
+    while (running.size < parallel && !stopping) {
+      const id = waiting.shift();
+      if (id === undefined) return;
+      const one: Promise<void> = run(id)
+        .catch(async (e: unknown) => {
+          log.error(`scan ${id}: ${e instanceof Error ? e.message : 'failed'}`);
+          await store.setStatus(id, 'interrupted').catch(() => undefined);
+        })
+        .finally(() => {
+          running.delete(one);
+          next();
+        });
+      running.add(one);
+    }
   };
   next();
   return {
@@ -105,7 +114,7 @@ export async function openLauncher(store: Store, db: string, policy: LaunchPolic
     },
     stop: async () => {
       stopping = true;
-      await running;
+      await Promise.allSettled([...running]);
     },
   };
 }

@@ -8,7 +8,7 @@ import { serviceChanges } from '../report/diff.js';
 import { DEPTHS } from '../probes/types.js';
 import { NOTE_STATES, SERVICE_SORTS, type Store } from '../store/store.js';
 import { InputError } from '../util/errors.js';
-import { SIGN_IN_PER_MINUTE, requireRole, safeNext, signIn } from './auth.js';
+import { SIGN_IN_PER_MINUTE, safeNext, signIn } from './auth.js';
 import { PAGE_DEFAULT, type ServiceQuery, serviceQuery } from './api.js';
 import type { ScanLauncher } from './launcher.js';
 import { overview } from './overview.js';
@@ -26,9 +26,6 @@ function withParams(q: object, changes: Record<string, Param>): string {
 }
 
 export function registerPages(app: FastifyInstance, store: Store, launcher: ScanLauncher): void {
-  const viewer = { preHandler: requireRole('any') };
-  const admin = { preHandler: [requireRole('admin'), app.csrfProtection] };
-
   app.get('/favicon.ico', async (_req, reply) => reply.redirect('/static/icon.svg', 301));
 
   app.get('/login', async (req, reply) =>
@@ -38,7 +35,6 @@ export function registerPages(app: FastifyInstance, store: Store, launcher: Scan
   app.post(
     '/login',
     {
-      preHandler: app.csrfProtection,
       config: { rateLimit: { max: SIGN_IN_PER_MINUTE, timeWindow: 60_000 } },
       schema: {
         body: {
@@ -64,24 +60,23 @@ export function registerPages(app: FastifyInstance, store: Store, launcher: Scan
     },
   );
 
-  app.post('/logout', { preHandler: app.csrfProtection }, async (req, reply) => {
+  app.post('/logout', async (req, reply) => {
     await req.session.destroy();
     return reply.redirect('/login', 303);
   });
 
-  app.get('/', viewer, async (req, reply) => {
+  app.get('/', async (req, reply) => {
     const o = await overview(store);
     return render(req, reply, 'overview', { o, chart: trendChart(o.trend) });
   });
 
-  app.get('/scans', viewer, async (req, reply) =>
+  app.get('/scans', async (req, reply) =>
     render(req, reply, 'scans', { scans: (await store.listScans()).reverse(), depths: DEPTHS, error: null, form: {} }),
   );
 
   app.post(
     '/scans',
     {
-      ...admin,
       schema: {
         body: {
           type: 'object',
@@ -115,7 +110,6 @@ export function registerPages(app: FastifyInstance, store: Store, launcher: Scan
   app.get(
     '/scans/:id',
     {
-      ...viewer,
       schema: {
         params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } } },
         querystring: serviceQuery,
@@ -145,7 +139,7 @@ export function registerPages(app: FastifyInstance, store: Store, launcher: Scan
 
   app.get(
     '/hosts/:address',
-    { ...viewer, schema: { params: { type: 'object', properties: { address: { type: 'string', maxLength: 255 } } } } },
+    { schema: { params: { type: 'object', properties: { address: { type: 'string', maxLength: 255 } } } } },
     async (req, reply) => {
       const { address } = req.params as { address: string };
       const { items, total } = await store.hostRecords(address, 200, 0);

@@ -17,13 +17,14 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../util/log.js';
 import { registerApi } from './api.js';
-import { IDLE_MS, registerAuth, sessionStore } from './auth.js';
+import { IDLE_MS, csrfUnlessToken, registerAuth, requireRole, sessionStore } from './auth.js';
 import type { ScanLauncher } from './launcher.js';
 import { registerMonitorApi } from './monitorApi.js';
 import { registerMonitorPages } from './monitorPages.js';
 import type { Monitors } from './monitors.js';
 import { registerPages } from './pages.js';
 import { registerResultPages } from './resultPages.js';
+import { accessOf } from './routes.js';
 import { ASSETS } from './paths.js';
 
 export interface ServerOptions {
@@ -42,6 +43,19 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
     trustProxy: false,
     ...(o.tls !== undefined ? { https: { key: o.tls.key, cert: o.tls.cert } } : {}),
   }) as unknown as FastifyInstance;
+  // every route's guard from the one table; a route not in it stops the server from starting
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      const access = accessOf(method, route.url);
+      if (access === undefined) throw new Error(`route ${method} ${route.url} is not in serve/routes.ts`);
+      const guards = [
+        ...(access === 'public' ? [] : [requireRole(access === 'admin' ? 'admin' : 'any')]),
+        ...(method === 'POST' ? [csrfUnlessToken(app)] : []),
+      ];
+      // before the schema is checked: a stranger learns nothing from a 400
+      route.preValidation = [...guards, ...[route.preValidation ?? []].flat()];
+    }
+  });
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
       useDefaults: false,

@@ -56,3 +56,24 @@ export async function addAccounts(db: string, password: string): Promise<{ admin
   }
   return tokens;
 }
+
+/** Sign in as a browser would, with fetch: the login form's CSRF token, then its POST. Answers the session cookie. */
+export async function signInCookie(base: string, username: string, password: string): Promise<string> {
+  const form = await fetch(`${base}/login`);
+  const first = (form.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
+  const res = await fetch(`${base}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie: first },
+    body: new URLSearchParams({ _csrf: csrf, username, password, next: '/' }),
+  });
+  if (res.status !== 303) throw new Error(`sign-in answered ${res.status}`);
+  return (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+}
+
+/** The CSRF token of a page's forms, for a session. */
+export async function formToken(base: string, cookie: string, path = '/scans'): Promise<string> {
+  const html = await (await fetch(`${base}${path}`, { headers: { cookie } })).text();
+  return /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+}
