@@ -136,12 +136,12 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
   const probing = new Set<Promise<void>>();
   // one association per host at a time, even when a sweeper lists the same host once per port
   const busy = new Map<string, Promise<void>>();
-  let wake: (() => void) | null = null;
+  // whoever waits for a probe or a sweep to end (the walk, and swept hosts waiting for a probe slot)
+  const waiting: Array<() => void> = [];
   const freed = (): void => {
-    const w = wake;
-    wake = null;
-    w?.();
+    for (const w of waiting.splice(0)) w();
   };
+  const anEnd = (): Promise<void> => new Promise<void>((r) => waiting.push(r));
 
   const probeHost = (item: WorkItem, open: number[]): void => {
     const previous = busy.get(item.host) ?? Promise.resolve();
@@ -176,12 +176,12 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
   };
   const swept = async (items: WorkItem[], results: SweepResult[]): Promise<void> => {
     let closed = 0;
+    const open: Array<[WorkItem, number[]]> = [];
     for (const [i, item] of items.entries()) {
       const r = results[i] ?? { open: [], slow: [] };
       if (r.slow.length > 0) o.log.debug(`${item.host}: no answer on ${r.slow.join(',')}`);
-      // once stopped, an open host is left pending for --resume: nothing new is started
       if (r.open.length > 0) {
-        if (!stopped) probeHost(item, r.open);
+        open.push([item, r.open]);
         continue;
       }
       unfinished.delete(item.idx);
@@ -190,6 +190,12 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
       progress.host(0, 0);
     }
     if (closed > 0) await saveProgress();
+    // no more than --concurrency hosts probed at once, however many of a batch are open; once
+    // stopped, an open host is left pending for --resume: nothing new is started
+    for (const [item, ports] of open) {
+      while (probing.size >= a.concurrency && !stopped) await anEnd();
+      if (!stopped) probeHost(item, ports);
+    }
   };
 
   let batch: WorkItem[] = [];
@@ -235,7 +241,7 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
         break;
       }
       // the sweep waits for the probes: open hosts never pile up faster than they are probed
-      while (probing.size >= a.concurrency || sweeping.size >= maxBatches) await new Promise<void>((r) => (wake = r));
+      while (probing.size >= a.concurrency || sweeping.size >= maxBatches) await anEnd();
       unfinished.add(item.idx);
       if (item.next !== undefined) state.step = item.next;
       if (item.open === true) probeHost(item, item.ports);
