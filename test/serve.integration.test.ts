@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -18,6 +17,7 @@ import { launchChromium } from './harness/browser.js';
 import { runCli } from './harness/cli.js';
 import { HOSTILE, type HostilePeers, hostileRecord, startHostileTextPeers } from './harness/hostileText.js';
 import { type Postgres, startPostgres } from './harness/postgres.js';
+import { startMuteHosts } from './harness/mute.js';
 import { removeDir, tempDir } from './harness/procs.js';
 import { type Serve, addAccounts, formToken, signInCookie, startServe } from './harness/serve.js';
 
@@ -31,30 +31,6 @@ const ARTIFACTS = path.resolve('artifacts');
 async function shoot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, `dashboard-${name}.png`), fullPage: true });
-}
-
-/** Servers that accept a connection and never say a word, on PREFIX.1 … PREFIX.N port 104. */
-async function startMuteHosts(prefix: string, n: number): Promise<{ stop(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const servers = await Promise.all(
-    Array.from({ length: n }, (_, i) => {
-      const srv = net.createServer((s) => {
-        sockets.add(s);
-        s.on('error', () => undefined);
-        s.on('close', () => sockets.delete(s));
-      });
-      return new Promise<net.Server>((resolve, reject) => {
-        srv.once('error', reject);
-        srv.listen(104, `${prefix}.${i + 1}`, () => resolve(srv));
-      });
-    }),
-  );
-  return {
-    stop: async () => {
-      for (const s of sockets) s.destroy();
-      await Promise.all(servers.map((srv) => new Promise((r) => srv.close(r))));
-    },
-  };
 }
 
 describe('opendoor serve', () => {
@@ -267,12 +243,12 @@ describe('opendoor serve', () => {
         .at(-1);
       for (const k of ['services', 'exposed', 'patients', 'studies'])
         assert.equal(await page.textContent(`[data-figure="${k}"]`), String(latest?.[k]), `overview ${k}`);
-      // live progress: a real scan of 24 mute servers (each holds its port until the probe gives up)
-      const mute = await startMuteHosts('127.0.94', 24);
+      // live progress: a real scan of 12 mute servers (each holds its port until the probe gives up)
+      const mute = await startMuteHosts('127.0.94', 12);
       try {
         const started = await api('/api/v1/scans', {
           method: 'POST',
-          body: JSON.stringify({ targets: ['127.0.94.1-24'], ports: [104] }),
+          body: JSON.stringify({ targets: ['127.0.94.1-12'], ports: [104] }),
           token: adminToken,
         });
         const { scanId } = (await started.json()) as { scanId: string };
@@ -288,7 +264,8 @@ describe('opendoor serve', () => {
         }
         await shoot(page, 'scans-live');
         assert.equal(await page.textContent(`${row} [data-field="state"]`), 'done');
-        assert.equal(await page.textContent(`${row} [data-field="hostsDone"]`), '24');
+        assert.equal(await page.textContent(`${row} [data-field="hostsDone"]`), '12');
+        assert.ok(mute.maxTalking() <= 4, `serve --concurrency 4: ${mute.maxTalking()} probed at once`);
         assert.equal(navigations, 0, 'no reload: the row moved by itself');
         assert.ok(seen.size >= 3, `progress moved on the page: ${[...seen].join(' → ')}`);
       } finally {

@@ -118,6 +118,12 @@ for (const backend of BACKENDS) {
           (await s.servicesPage('a', 1, 1)).items.map((r) => r.port),
           [8042],
         );
+        // the overview's breakdown, counted in the database (a honeypot's bait in no exposed tally)
+        const t = await s.tallies('a');
+        assert.deepEqual(t.bySeverity, [['critical', 2]]);
+        assert.deepEqual(t.byProduct, [['TEST', 1]]);
+        assert.deepEqual(t.byPort, [['104', 1]]);
+        assert.deepEqual(t.byHost, [['127.0.0.1', 1]]);
         // the dashboard's table: narrowed, sorted (a column from the list), counted in all
         const page = async (f: ServiceFilter) =>
           (await s.servicesPage('a', 10, 0, f)).items.map((r) => `${r.host}:${r.port}`);

@@ -1,11 +1,10 @@
 /**
  * The overview's figures: the latest finished scan's headline and breakdowns (severity, product,
- * port, country), read a page at a time so memory holds tallies, not records; and the trend of
- * the headline across scans. A finished scan does not change, so its figures are kept (a few).
+ * port, country), counted by the store (the records are not read); and the trend of the headline
+ * across scans. A finished scan does not change, so its figures are kept (a few).
  */
 import { SEVERITIES } from '../report/model.js';
 import { countryOf } from '../report/country.js';
-import { counted, isExposedRecord } from '../output/records.js';
 import type { ScanRow, Store } from '../store/store.js';
 
 export interface Overview {
@@ -28,22 +27,15 @@ function top(m: Map<string, number>): Array<[string, number]> {
 async function breakdowns(store: Store, scanId: string): Promise<Omit<Overview, 'latest' | 'trend'>> {
   const known = cache.get(scanId);
   if (known !== undefined) return known;
+  const t = await store.tallies(scanId);
   const sev = new Map<string, number>(SEVERITIES.map((s) => [s, 0]));
-  const product = new Map<string, number>();
-  const port = new Map<string, number>();
+  for (const [k, n] of t.bySeverity) sev.set(k, n);
   const country = new Map<string, number>();
-  const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
-  for await (const s of store.services(scanId)) {
-    for (const f of s.findings) bump(sev, f.severity);
-    if (!isExposedRecord(s) || !counted(s)) continue;
-    bump(product, s.product ?? 'unidentified');
-    bump(port, String(s.port));
-    bump(country, countryOf(s.host));
-  }
+  for (const [host, n] of t.byHost) country.set(countryOf(host), (country.get(countryOf(host)) ?? 0) + n);
   const b = {
     bySeverity: [...sev],
-    byProduct: top(product),
-    byPort: top(port),
+    byProduct: top(new Map(t.byProduct)),
+    byPort: top(new Map(t.byPort)),
     byCountry: top(country),
   };
   cache.set(scanId, b);

@@ -11,22 +11,9 @@ import { SqlSlices } from './jobs.js';
 import { SqlMonitors, SqlNotes } from './monitors.js';
 import { SqlInputs } from './journal.js';
 import { PAGE, SqlRunner } from './runner.js';
+import { ScanRows } from './scanRows.js';
 import type { SqlValue } from './driver.js';
-import type { ScanRow, ScanState, ServiceFilter, Store, StoredLine } from './store.js';
-
-/** Scans with their totals; per host the largest counts (a DICOM port and the REST API of one archive are the same patients); honeypots' bait apart. */
-const SCAN_ROWS = `SELECT s.id, s.started, s.finished, s.status, s.args, s.targets, COALESCE(g.hosts_done, 0) AS "hostsDone",
-       s.elapsed_ms AS "elapsedMs", COALESCE(t.n, 0) AS services, COALESCE(t.x, 0) AS exposed, COALESCE(t.p, 0) AS patients,
-       COALESCE(t.st, 0) AS studies, COALESCE(t.i, 0) AS instances, COALESCE(t.hn, 0) AS "honeypotServices",
-       COALESCE(t.hp, 0) AS "honeypotPatients", COALESCE(t.hs, 0) AS "honeypotStudies"
-  FROM scans s LEFT JOIN (SELECT scan_id, SUM(hosts_done) AS hosts_done
-    FROM (SELECT scan_id, hosts_done FROM progress UNION ALL SELECT scan_id, hosts_done FROM jobs) u GROUP BY scan_id) g ON g.scan_id = s.id
-  LEFT JOIN (SELECT scan_id, SUM(n) AS n, SUM(x) AS x, SUM(p) AS p, SUM(st) AS st, SUM(i) AS i, SUM(hn) AS hn, SUM(hp) AS hp, SUM(hs) AS hs
-    FROM (SELECT scan_id, host, COUNT(*) AS n, SUM(exposed) AS x,
-            MAX(CASE WHEN honeypot = 0 THEN patients ELSE 0 END) AS p, MAX(CASE WHEN honeypot = 0 THEN studies ELSE 0 END) AS st,
-            MAX(CASE WHEN honeypot = 0 THEN instances ELSE 0 END) AS i, SUM(honeypot) AS hn,
-            MAX(CASE WHEN honeypot = 1 THEN patients ELSE 0 END) AS hp, MAX(CASE WHEN honeypot = 1 THEN studies ELSE 0 END) AS hs
-          FROM services GROUP BY scan_id, host) h GROUP BY scan_id) t ON t.scan_id = s.id`;
+import type { ScanRow, ScanState, ServiceFilter, Store, StoredLine, Tallies } from './store.js';
 
 const UPSERT_SERVICE = `INSERT INTO services (scan_id, host, port, protocol, product, exposed, patients, studies, instances, honeypot, record)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scan_id, host, port) DO UPDATE SET protocol = excluded.protocol,
@@ -41,6 +28,7 @@ export class SqlStore implements Store {
   readonly accounts: SqlAccounts;
   readonly monitors: SqlMonitors;
   readonly notes: SqlNotes;
+  private readonly rows: ScanRows;
 
   private constructor(private readonly q: SqlRunner) {
     this.inputsOf = new SqlInputs(q);
@@ -48,6 +36,7 @@ export class SqlStore implements Store {
     this.accounts = new SqlAccounts(q);
     this.monitors = new SqlMonitors(q);
     this.notes = new SqlNotes(q);
+    this.rows = new ScanRows(q);
   }
 
   get where(): string {
@@ -70,12 +59,16 @@ export class SqlStore implements Store {
     );
   }
 
-  async scan(id: string): Promise<ScanRow | null> {
-    return (await this.q.read<ScanRow>(`${SCAN_ROWS} WHERE s.id = ?`, [id]))[0] ?? null;
+  scan(id: string): Promise<ScanRow | null> {
+    return this.rows.one(id);
   }
 
   listScans(): Promise<ScanRow[]> {
-    return this.q.read<ScanRow>(`${SCAN_ROWS} ORDER BY s.started, s.id`);
+    return this.rows.all();
+  }
+
+  tallies(scanId: string): Promise<Tallies> {
+    return this.rows.tallies(scanId);
   }
 
   async latestScanId(): Promise<string | null> {
@@ -130,6 +123,7 @@ export class SqlStore implements Store {
       for (const r of records) await this.insertRecord(scanId, r);
       if (state !== null) await this.storeProgress(scanId, state);
     });
+    this.rows.forget(scanId);
   }
 
   private async insertRecord(scanId: string, r: ServiceRecord): Promise<void> {
@@ -216,9 +210,12 @@ export class SqlStore implements Store {
       f.sort ?? 'host'
     ];
     const cond = where.join(' AND ');
+    // the page's keys from the index first, then only their records (an offset skips keys, not records)
+    const sorted = `ORDER BY ${order} ${dir}, host, port`;
     const rows = await this.q.read<{ record: string }>(
-      `SELECT record FROM services WHERE ${cond} ORDER BY ${order} ${dir}, host, port LIMIT ? OFFSET ?`,
-      [...params, limit, offset],
+      `SELECT record FROM services WHERE scan_id = ? AND (host, port) IN
+         (SELECT host, port FROM services WHERE ${cond} ${sorted} LIMIT ? OFFSET ?) ${sorted}`,
+      [scanId, ...params, limit, offset],
     );
     const total = (await this.q.read<{ n: number }>(`SELECT COUNT(*) AS n FROM services WHERE ${cond}`, params))[0];
     return { items: rows.map((r) => JSON.parse(r.record) as ServiceRecord), total: total?.n ?? 0 };

@@ -90,6 +90,14 @@ export interface AccountStore {
   endSession(idHash: string): Promise<void>;
 }
 
+/** What the overview breaks a scan down by: [key, count] pairs. */
+export interface Tallies {
+  bySeverity: Array<[string, number]>;
+  byProduct: Array<[string, number]>;
+  byPort: Array<[string, number]>;
+  byHost: Array<[string, number]>;
+}
+
 export const SERVICE_SORTS = ['host', 'port', 'product', 'patients', 'studies'] as const;
 
 /** What a page of services may be narrowed to and sorted by (the dashboard's table). */
@@ -204,6 +212,8 @@ export interface Store {
     offset: number,
   ): Promise<{ items: Array<{ scanId: string; started: string; record: ServiceRecord }>; total: number }>;
   summary(scanId: string): Promise<SummaryRecord>;
+  /** The overview's breakdown, counted in the database: findings by severity; exposed services (honeypots' left out) by product, port and host. */
+  tallies(scanId: string): Promise<Tallies>;
   /** The journal of a streamed scan's input (lines as read, items as expanded). */
   journal(scanId: string): Promise<InputJournal>;
   inputLines(scanId: string): Promise<StoredLine[]>;

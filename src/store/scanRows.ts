@@ -1,0 +1,99 @@
+/**
+ * Scans with their totals: per host the largest counts (a DICOM port and the REST API of one
+ * archive are the same patients), honeypots' bait apart, hosts done from the scan's progress or
+ * its slices. Totals are summed for the scans asked only; a finished scan's totals are kept (the
+ * dashboard asks for them on every page) until this store writes to that scan again. A worker
+ * elsewhere that writes a finished scan again (a slice run twice) writes the same records.
+ */
+import type { SqlRunner } from './runner.js';
+import type { ScanRow, Tallies } from './store.js';
+
+type Base = Pick<ScanRow, 'id' | 'started' | 'finished' | 'status' | 'args' | 'targets' | 'elapsedMs'>;
+type Totals = Omit<ScanRow, keyof Base>;
+
+const BASE = 'SELECT id, started, finished, status, args, targets, elapsed_ms AS "elapsedMs" FROM scans';
+const ZERO: Totals = {
+  hostsDone: 0,
+  services: 0,
+  exposed: 0,
+  patients: 0,
+  studies: 0,
+  instances: 0,
+  honeypotServices: 0,
+  honeypotPatients: 0,
+  honeypotStudies: 0,
+};
+/** Finished scans' totals kept at most (a few hundred bytes each). */
+const KEEP = 10_000;
+/** Scans summed in one statement. */
+const BATCH = 200;
+
+const list = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+
+const totalsSql = (n: number) => `SELECT scan_id AS "scanId", SUM(n) AS services, SUM(x) AS exposed, SUM(p) AS patients,
+    SUM(st) AS studies, SUM(i) AS instances, SUM(hn) AS "honeypotServices", SUM(hp) AS "honeypotPatients",
+    SUM(hs) AS "honeypotStudies"
+  FROM (SELECT scan_id, host, COUNT(*) AS n, SUM(exposed) AS x,
+          MAX(CASE WHEN honeypot = 0 THEN patients ELSE 0 END) AS p, MAX(CASE WHEN honeypot = 0 THEN studies ELSE 0 END) AS st,
+          MAX(CASE WHEN honeypot = 0 THEN instances ELSE 0 END) AS i, SUM(honeypot) AS hn,
+          MAX(CASE WHEN honeypot = 1 THEN patients ELSE 0 END) AS hp, MAX(CASE WHEN honeypot = 1 THEN studies ELSE 0 END) AS hs
+        FROM services WHERE scan_id IN (${list(n)}) GROUP BY scan_id, host) h
+  GROUP BY scan_id`;
+
+const doneSql = (n: number) => `SELECT scan_id AS "scanId", SUM(hosts_done) AS "hostsDone"
+  FROM (SELECT scan_id, hosts_done FROM progress WHERE scan_id IN (${list(n)})
+        UNION ALL SELECT scan_id, hosts_done FROM jobs WHERE scan_id IN (${list(n)})) u
+  GROUP BY scan_id`;
+
+const EXPOSED = 'FROM services WHERE scan_id = ? AND exposed = 1 AND honeypot = 0';
+
+export class ScanRows {
+  private readonly finished = new Map<string, Totals>();
+
+  constructor(private readonly q: SqlRunner) {}
+
+  /** Records written to a scan (again, after it was done: a slice run twice): its totals are summed anew. */
+  forget(id: string): void {
+    this.finished.delete(id);
+  }
+
+  async one(id: string): Promise<ScanRow | null> {
+    return (await this.with(await this.q.read<Base>(`${BASE} WHERE id = ?`, [id])))[0] ?? null;
+  }
+
+  async all(): Promise<ScanRow[]> {
+    return this.with(await this.q.read<Base>(`${BASE} ORDER BY started, id`));
+  }
+
+  async tallies(id: string): Promise<Tallies> {
+    const pairs = async (sql: string): Promise<Array<[string, number]>> =>
+      (await this.q.read<{ k: string | number | null; n: number }>(sql, [id])).map((r) => [
+        String(r.k ?? 'unidentified'),
+        r.n,
+      ]);
+    return {
+      bySeverity: await pairs('SELECT severity AS k, COUNT(*) AS n FROM findings WHERE scan_id = ? GROUP BY severity'),
+      byProduct: await pairs(`SELECT product AS k, COUNT(*) AS n ${EXPOSED} GROUP BY product`),
+      byPort: await pairs(`SELECT port AS k, COUNT(*) AS n ${EXPOSED} GROUP BY port`),
+      byHost: await pairs(`SELECT host AS k, COUNT(*) AS n ${EXPOSED} GROUP BY host`),
+    };
+  }
+
+  private async with(rows: Base[]): Promise<ScanRow[]> {
+    const missing = rows.filter((r) => !(r.status === 'done' && this.finished.has(r.id))).map((r) => r.id);
+    const fresh = new Map<string, Totals>();
+    for (let i = 0; i < missing.length; i += BATCH) {
+      const ids = missing.slice(i, i + BATCH);
+      const sums = await this.q.read<Partial<Totals> & { scanId: string }>(totalsSql(ids.length), ids);
+      const done = await this.q.read<{ scanId: string; hostsDone: number }>(doneSql(ids.length), [...ids, ...ids]);
+      for (const id of ids) fresh.set(id, { ...ZERO });
+      for (const { scanId, ...t } of sums) Object.assign(fresh.get(scanId) ?? {}, t);
+      for (const d of done) Object.assign(fresh.get(d.scanId) ?? {}, { hostsDone: d.hostsDone });
+    }
+    return rows.map((r) => {
+      const t = this.finished.get(r.id) ?? fresh.get(r.id) ?? ZERO;
+      if (r.status === 'done' && !this.finished.has(r.id) && this.finished.size < KEEP) this.finished.set(r.id, t);
+      return { ...r, ...t };
+    });
+  }
+}
