@@ -1,45 +1,19 @@
 /** diff is pure: saved records in, new/fixed/changed out. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Exposure, ServiceRecord } from '../src/output/records.js';
+import type { ServiceRecord } from '../src/output/records.js';
 import { diffScans } from '../src/report/diff.js';
+import { exposure as counted, serviceRecord } from './harness/records.js';
 
-function rec(host: string, port: number, over: Partial<ServiceRecord> = {}): ServiceRecord {
-  return {
-    type: 'service',
-    host,
-    port,
-    transport: 'tcp',
-    protocol: 'dicom',
+const rec = (host: string, port: number, over: Partial<ServiceRecord> = {}): ServiceRecord =>
+  serviceRecord(host, port, {
     product: 'Orthanc',
-    version: null,
     fingerprint: { basis: 'http', confidence: 'high', contradiction: null },
-    dicom: null,
-    http: null,
-    tls: null,
-    exposure: null,
-    findings: [],
-    error: null,
-    elapsedMs: 1,
     ...over,
-  };
-}
+  });
+/** Patients and studies counted (instances left at 0: these cases compare the others). */
+const exposure = (patients: number) => counted(patients, { instances: 0 });
 const open = [{ id: 'dicom-open-query', severity: 'critical', title: 't', remediation: 'r', evidence: 'e' }];
-const exposure = (patients: number): Exposure => ({
-  patients,
-  studies: patients * 2,
-  series: 0,
-  instances: 0,
-  complete: true,
-  phi: ['PatientName'],
-  linkedImages: 0,
-  capped: false,
-  incompleteReason: null,
-  queries: 1,
-  splits: [],
-  cannedStudies: 0,
-  model: 'study-root',
-});
 
 test('new, fixed (gone and not exposed) and changed counts', () => {
   const a = [

@@ -287,7 +287,7 @@ describe('opendoor serve', () => {
     }
   });
 
-  test('sessions live in the store: signing out ends one; a new password ends them all; a form needs its token', async () => {
+  test('sessions live in the store: signing out ends one; a restart does not; a new password ends them all; a form needs its token', async () => {
     const one = await signInCookie(serve.base, 'admin', PASSWORD);
     const two = await signInCookie(serve.base, 'admin', PASSWORD);
     assert.notEqual(one, two);
@@ -316,6 +316,10 @@ describe('opendoor serve', () => {
     });
     assert.equal(out.status, 303);
     assert.deepEqual([await status(one), await status(two)], [401, 200]);
+    // the cookie key is the store's: a sign-in outlives a restart of serve
+    await serve.stop();
+    serve = await startServe(SERVE, ['--db', db, '--rate', '2000', '--timeout', '1000', '--concurrency', '4']);
+    assert.equal(await status(two), 200, 'still signed in after a restart');
     const changed = await runCli(['user', 'add', 'admin', '--role', 'admin', '--db', db], 'another long password\n');
     assert.match(changed.stderr, /updated \(admin\); their sessions ended/);
     assert.equal(await status(two), 401);
@@ -377,5 +381,22 @@ describe('opendoor serve on PostgreSQL', () => {
     assert.equal(host.items[0].record.http.title, HOSTILE.title);
     const cli = await runCli(['scans', '--db', url, '--json']);
     assert.match(cli.stdout, new RegExp(`"id":"${scanId}".*"state":"done"`));
+  });
+
+  test('stopping serve while a browser follows a queued scan: it exits at once, the stream cut', async () => {
+    const started = await serve.api('/api/v1/scans', {
+      method: 'POST',
+      body: JSON.stringify({ targets: ['127.0.91.5'], ports: '8080', depth: 'detect' }),
+      token: tokens.admin,
+    });
+    const { scanId } = (await started.json()) as { scanId: string };
+    const events = await serve.api(`/api/v1/scans/${scanId}/events`, { token: tokens.viewer });
+    assert.equal(events.status, 200);
+    const reading = events.text().catch(() => 'cut');
+    const t0 = performance.now();
+    await serve.stop();
+    const ms = performance.now() - t0;
+    assert.ok(ms < 5000, `serve took ${Math.round(ms)} ms to stop`);
+    await reading;
   });
 });

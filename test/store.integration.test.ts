@@ -13,6 +13,7 @@ import { SCHEMA_VERSION } from '../src/store/schema.js';
 import { type ServiceFilter, type Store, openStore } from '../src/store/store.js';
 import { collect } from '../src/util/async.js';
 import { runCli } from './harness/cli.js';
+import { exposure, finding, serviceRecord } from './harness/records.js';
 import { type Postgres, startPostgres } from './harness/postgres.js';
 import { removeDir, tempDir } from './harness/procs.js';
 
@@ -38,36 +39,18 @@ const BACKENDS: Array<{ name: string; fresh: () => Promise<string> }> = [
   },
 ];
 
-/** A service record as the scanner writes it (only the fields the store reads matter here). */
-function record(
+/** A record of the fake product TEST: counted patients, a honeypot's judgement, findings by id. */
+const record = (
   host: string,
   port: number,
   o: { patients?: number; honeypot?: boolean; findings?: string[] } = {},
-): ServiceRecord {
-  const exposure =
-    o.patients === undefined
-      ? null
-      : {
-          patients: o.patients,
-          studies: o.patients * 2,
-          series: 0,
-          instances: o.patients * 3,
-          complete: true,
-          phi: [],
-        };
-  return {
-    type: 'service',
-    host,
-    port,
-    transport: 'tcp',
-    protocol: 'dicom',
+): ServiceRecord =>
+  serviceRecord(host, port, {
     product: 'TEST',
-    version: null,
-    exposure,
-    honeypot: o.honeypot === true ? { suspect: true, reasons: ['test'] } : null,
-    findings: (o.findings ?? []).map((id) => ({ id, severity: 'critical', title: id, remediation: '' })),
-  } as unknown as ServiceRecord;
-}
+    exposure: o.patients === undefined ? null : exposure(o.patients),
+    honeypot: { suspect: o.honeypot === true, reasons: o.honeypot === true ? ['test'] : [] },
+    findings: (o.findings ?? []).map((id) => finding(id)),
+  });
 
 async function withStore<T>(db: string, fn: (s: Store) => Promise<T>): Promise<T> {
   const s = await openStore(db);

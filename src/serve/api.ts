@@ -21,6 +21,9 @@ const paging = {
   offset: { type: 'integer', minimum: 0, maximum: 1_000_000_000, default: 0 },
 } as const;
 
+/** The query string of every list: limit (1…500, 50 by default) and offset. */
+export const pagingQuery = { type: 'object', properties: paging } as const;
+
 export const serviceQuery = {
   type: 'object',
   additionalProperties: false,
@@ -50,7 +53,7 @@ export function registerApi(app: FastifyInstance, store: Store, launcher: ScanLa
   let streams = 0;
   const notFound = (reply: FastifyReply, what: string) => reply.code(404).send({ error: `no ${what}` });
 
-  app.get('/api/v1/scans', { schema: { querystring: { type: 'object', properties: paging } } }, async (req) => {
+  app.get('/api/v1/scans', { schema: { querystring: pagingQuery } }, async (req) => {
     const { limit, offset } = req.query as Paged;
     const rows = await store.listScans();
     return { items: rows.slice(offset, offset + limit).map(scanRecord), total: rows.length, limit, offset };
@@ -88,7 +91,7 @@ export function registerApi(app: FastifyInstance, store: Store, launcher: ScanLa
     {
       schema: {
         params: { type: 'object', properties: { address: { type: 'string', maxLength: 255 } }, required: ['address'] },
-        querystring: { type: 'object', properties: paging },
+        querystring: pagingQuery,
       },
     },
     async (req) => {

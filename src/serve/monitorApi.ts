@@ -2,17 +2,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { NOTE_STATES, type NoteState, type Store } from '../store/store.js';
 import { InputError } from '../util/errors.js';
-import { PAGE_DEFAULT, PAGE_MAX } from './api.js';
+import { pagingQuery } from './api.js';
 
 import type { MonitorRequest, Monitors } from './monitors.js';
-
-const paging = {
-  type: 'object',
-  properties: {
-    limit: { type: 'integer', minimum: 1, maximum: PAGE_MAX, default: PAGE_DEFAULT },
-    offset: { type: 'integer', minimum: 0, maximum: 1_000_000_000, default: 0 },
-  },
-} as const;
 
 export const monitorBody = {
   type: 'object',
@@ -57,7 +49,7 @@ export async function saveNote(store: Store, req: FastifyRequest): Promise<{ hos
 }
 
 export function registerMonitorApi(app: FastifyInstance, store: Store, monitors: Monitors): void {
-  app.get('/api/v1/monitors', { schema: { querystring: paging } }, async (req) => {
+  app.get('/api/v1/monitors', { schema: { querystring: pagingQuery } }, async (req) => {
     const { limit, offset } = req.query as { limit: number; offset: number };
     const all = await store.monitors.list();
     const items = all.slice(offset, offset + limit).map(({ secret: _secret, request, ...m }) => ({
@@ -91,7 +83,7 @@ export function registerMonitorApi(app: FastifyInstance, store: Store, monitors:
     },
   );
 
-  app.get('/api/v1/alerts', { schema: { querystring: paging } }, async (req) => {
+  app.get('/api/v1/alerts', { schema: { querystring: pagingQuery } }, async (req) => {
     const { limit, offset } = req.query as { limit: number; offset: number };
     const { items, total } = await store.monitors.alerts(limit, offset);
     return {

@@ -41,6 +41,8 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
     logger: false,
     bodyLimit: 64 * 1024,
     trustProxy: false,
+    // on shutdown every connection goes, progress streams too (they would wait for their scan)
+    forceCloseConnections: true,
     ...(o.tls !== undefined ? { https: { key: o.tls.key, cert: o.tls.cert } } : {}),
   }) as unknown as FastifyInstance;
   // every route's guard from the one table; a route not in it stops the server from starting
@@ -75,7 +77,7 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   });
   await app.register(fastifyCookie);
   await app.register(fastifySession, {
-    secret: randomBytes(32).toString('base64url'),
+    secret: await o.store.accounts.cookieKey(() => randomBytes(32).toString('base64url')),
     cookieName: 'opendoor_session',
     store: sessionStore(o.store.accounts),
     saveUninitialized: false,

@@ -72,6 +72,18 @@ export class SqlAccounts implements AccountStore {
     });
   }
 
+  async cookieKey(make: () => string): Promise<string> {
+    await this.q.write(() =>
+      this.q.db.run("INSERT INTO settings (name, value) VALUES ('cookie-key', ?) ON CONFLICT (name) DO NOTHING", [
+        make(),
+      ]),
+    );
+    const rows = await this.q.read<{ value: string }>("SELECT value FROM settings WHERE name = 'cookie-key'");
+    const key = rows[0]?.value;
+    if (key === undefined) throw new Error('no cookie key');
+    return key;
+  }
+
   async endSession(idHash: string): Promise<void> {
     await this.q.write(() => this.q.db.run('DELETE FROM sessions WHERE id = ?', [idHash]));
   }

@@ -110,6 +110,12 @@ CREATE TABLE IF NOT EXISTS notes (
 CREATE INDEX IF NOT EXISTS services_columns ON services
   (scan_id, host, port, exposed, honeypot, protocol, product, patients, studies, instances);`,
   },
+  {
+    version: 8,
+    why: "settings kept in the database: the dashboard's cookie-signing key (sign-ins outlive a restart; serve processes on one store share them)",
+    sql: `
+CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  },
 ];
 
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -88,6 +88,8 @@ export interface AccountStore {
   session(idHash: string): Promise<string | null>;
   putSession(idHash: string, userName: string, data: string, expires: number): Promise<void>;
   endSession(idHash: string): Promise<void>;
+  /** The key that signs session cookies: made once (by `make`), then the same for every serve process on this store. */
+  cookieKey(make: () => string): Promise<string>;
 }
 
 /** What the overview breaks a scan down by: [key, count] pairs. */

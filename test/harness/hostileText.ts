@@ -10,6 +10,7 @@ import type net from 'node:net';
 import { readFileSync } from 'node:fs';
 import type { ServiceRecord } from '../../src/output/records.js';
 import { startPersona } from './personas.js';
+import { exposure, finding, serviceRecord } from './records.js';
 import { makeCertificate } from './servers.js';
 
 /** Each sets window.__pwned, or a visible alert, if it ever runs. */
@@ -67,15 +68,10 @@ export async function startHostileTextPeers(host: string): Promise<HostilePeers>
 
 /** A record as a scan writes it, with markup in every string a server controls. */
 export function hostileRecord(host: string, port: number): ServiceRecord {
-  return {
-    type: 'service',
-    host,
-    port,
-    transport: 'tcp',
-    protocol: 'dicom',
+  return serviceRecord(host, port, {
     product: HOSTILE.product,
     version: HOSTILE.server,
-    fingerprint: { basis: 'association', confidence: 'low' },
+    fingerprint: { basis: 'association', confidence: 'low', contradiction: null },
     dicom: {
       implementationClassUid: '1.2.3',
       implementationVersionName: HOSTILE.versionName,
@@ -100,33 +96,8 @@ export function hostileRecord(host: string, port: number): ServiceRecord {
       maxPduLength: 16384,
       associationAttempts: 2,
     },
-    http: null,
-    tls: null,
-    exposure: {
-      patients: 7,
-      studies: 9,
-      series: 9,
-      instances: 20,
-      complete: true,
-      phi: ['PatientName'],
-      linkedImages: 20,
-      capped: false,
-      incompleteReason: null,
-      queries: 1,
-      splits: [],
-      cannedStudies: 0,
-      model: 'study-root',
-    },
-    findings: [
-      {
-        id: 'dicom-open-query',
-        severity: 'critical',
-        title: 'Open C-FIND',
-        remediation: 'Restrict the AE titles',
-        evidence: `accepted ${HOSTILE.aeTitle}`,
-      },
-    ],
-    error: null,
+    exposure: exposure(7, { studies: 9, series: 9, instances: 20, linkedImages: 20 }),
+    findings: [{ ...finding('dicom-open-query'), title: 'Open C-FIND', evidence: `accepted ${HOSTILE.aeTitle}` }],
     elapsedMs: 12,
-  } as unknown as ServiceRecord;
+  });
 }
