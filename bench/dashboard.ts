@@ -22,7 +22,10 @@ function* records(n: number): Generator<ServiceRecord> {
   const ports = [104, 4242, 8042, 11112];
   for (let i = 0; i < n; i++) {
     const h = Math.floor(i / ports.length);
-    const r = hostileRecord(`10.${(h >> 16) & 255}.${(h >> 8) & 255}.${h & 255}`, ports[i % ports.length] ?? 104);
+    const r = hostileRecord(
+      `127.${200 + ((h >> 16) & 15)}.${(h >> 8) & 255}.${h & 255}`,
+      ports[i % ports.length] ?? 104,
+    );
     // a third exposed, the rest closed doors (no findings), as a census looks
     yield h % 3 === 0 ? r : ({ ...r, findings: [], exposure: null, product: `P${h % 17}` } as ServiceRecord);
   }
@@ -87,11 +90,11 @@ export async function dashboardBench(n = 100_000): Promise<string[][]> {
       ['scans page', '/scans'],
       ['scan page, page 1,000 of services', '/scans/scan-big?offset=50000'],
       ['scan page, filtered and sorted', '/scans/scan-big?port=8042&sort=patients&desc=true'],
-      ['host page', '/hosts/10.0.1.2'],
+      ['host page', '/hosts/127.200.1.2'],
       ['API scans', '/api/v1/scans'],
       ['API scan summary', '/api/v1/scans/scan-big'],
       ['API services, offset 90,000', '/api/v1/scans/scan-big/services?limit=100&offset=90000'],
-      ['API host across scans', '/api/v1/hosts/10.0.1.2'],
+      ['API host across scans', '/api/v1/hosts/127.200.1.2'],
     ] as const;
     for (const [name, route] of routes) {
       const t0 = performance.now();

@@ -11,24 +11,17 @@ import type { ServiceRecord } from '../src/output/records.js';
 import { openStore } from '../src/store/store.js';
 import { CLI, runCli } from '../test/harness/cli.js';
 import { startPostgres } from '../test/harness/postgres.js';
+import { exposure, finding, serviceRecord } from '../test/harness/records.js';
 import { measured } from './sweep.js';
 
 const RECORDS = Number(process.env['BENCH_STORE_RECORDS'] ?? 20000);
 
-function record(i: number): ServiceRecord {
-  return {
-    type: 'service',
-    host: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
-    port: 104,
-    transport: 'tcp',
-    protocol: 'dicom',
+const record = (i: number): ServiceRecord =>
+  serviceRecord(`127.${100 + ((i >> 16) & 63)}.${(i >> 8) & 255}.${i & 255}`, 104, {
     product: 'Orthanc',
-    version: null,
-    exposure: { patients: 3, studies: 4, series: 5, instances: 6, complete: true, phi: ['PatientName'] },
-    honeypot: null,
-    findings: [{ id: 'dicom-open-query', severity: 'critical', title: 't', remediation: 'r' }],
-  } as unknown as ServiceRecord;
-}
+    exposure: exposure(3),
+    findings: [finding('dicom-open-query')],
+  });
 
 async function writeRate(db: string): Promise<number> {
   const store = await openStore(db);
