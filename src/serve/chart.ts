@@ -19,10 +19,11 @@ export function trendChart(trend: ReadonlyArray<{ id: string; exposed: number; p
   const maxPatients = Math.max(1, ...trend.map((t) => t.patients));
   const bars = trend.map((t, i) => {
     const h = Math.round((t.exposed / maxExposed) * (H - 10));
+    const w = Math.max(1, Math.min(48, Math.round(slot * 0.7)));
     return {
-      x: Math.round(i * slot + slot * 0.15),
+      x: Math.round(i * slot + (slot - w) / 2),
       y: H - h,
-      w: Math.max(1, Math.round(slot * 0.7)),
+      w,
       h,
       id: t.id,
       exposed: t.exposed,
