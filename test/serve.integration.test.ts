@@ -103,7 +103,9 @@ describe('opendoor serve', () => {
       [...services.items, ...rest.items].map((s: { host: string; port: number }) => `${s.host}:${s.port}`),
       [`${PEER}:104`, `${PEER}:8080`, `${PEER}:8443`, '127.0.91.3:104'],
     );
-    assert.equal((await api(`/api/v1/scans/${scanned}/services?limit=100000`, { token: viewerToken })).status, 400);
+    const tooMany = await api(`/api/v1/scans/${scanned}/services?limit=100000`, { token: viewerToken });
+    assert.equal(tooMany.status, 400);
+    assert.match((await tooMany.json()).error, /limit must be <= 500/, 'the schema says which field and rule');
     assert.equal((await api('/api/v1/scans/nope', { token: viewerToken })).status, 404);
     const host = await (await api(`/api/v1/hosts/${PEER}`, { token: viewerToken })).json();
     assert.equal(host.total, 3);
@@ -334,6 +336,9 @@ describe('opendoor serve', () => {
     const codes: number[] = [];
     for (let i = 0; i < 12; i++) codes.push((await login({ username: 'admin', password: 'wrong' })).status);
     assert.ok(codes.includes(429), `429 after repeated sign-ins: ${codes.join(' ')}`);
+    const limited = await login({ username: 'admin', password: 'wrong' });
+    assert.equal(limited.status, 429);
+    assert.match((await limited.json()).error, /too many requests/i);
     const viewerPost = await api('/api/v1/scans', {
       method: 'POST',
       body: JSON.stringify({ targets: [PEER] }),

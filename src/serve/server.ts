@@ -36,6 +36,21 @@ export interface ServerOptions {
   tls?: { key: Buffer; cert: Buffer };
 }
 
+/** What a client is told of an error: the schema's complaint (it names a field and a rule, never data), else a word per status. */
+function clientMessage(status: number, e: Error & { code?: string; validation?: unknown }): string {
+  if (e.validation !== undefined) return e.message;
+  if (e.code === 'FST_CSRF_INVALID_TOKEN' || e.code === 'FST_CSRF_MISSING_SECRET')
+    return 'invalid form token: reload the page';
+  const words: Record<number, string> = {
+    403: 'forbidden',
+    404: 'not found',
+    413: 'request body too large',
+    415: 'unsupported content type',
+    429: 'too many requests: wait a minute',
+  };
+  return status === 500 ? 'internal error' : (words[status] ?? 'bad request');
+}
+
 export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: false,
@@ -89,18 +104,13 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifyStatic, { root: path.join(ASSETS, 'static'), prefix: '/static/', index: false });
   registerAuth(app, o.store.accounts);
-  app.setErrorHandler(async (e: Error & { statusCode?: number; code?: string }, req, reply) => {
+  app.setErrorHandler(async (e: Error & { statusCode?: number; code?: string; validation?: unknown }, req, reply) => {
     const status = e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500 ? e.statusCode : 500;
     if (status === 500) o.log.error(`serve: ${req.method} ${req.routeOptions.url ?? ''}: ${e.name}`);
-    const message =
-      status === 500
-        ? 'internal error'
-        : status === 403
-          ? 'forbidden'
-          : e.code === 'FST_CSRF_INVALID_TOKEN'
-            ? 'invalid form token: reload the page'
-            : 'bad request';
-    await reply.code(status).type('application/json').send({ error: message });
+    await reply
+      .code(status)
+      .type('application/json')
+      .send({ error: clientMessage(status, e) });
   });
   registerApi(app, o.store, o.launcher);
   registerMonitorApi(app, o.store, o.monitors);
