@@ -371,12 +371,15 @@ test('the JavaScript sweep (no native helper) and the native one report the same
       '1000',
       '--debug',
     ];
-    const native = await runCli(args);
+    const native = await runCli(args, '', { OPENDOOR_SWEEPER: 'native' });
     const js = await runCli(args, '', { OPENDOOR_SWEEPER: 'js' });
+    const small = await runCli(args);
     assert.equal(native.code, 0, native.stderr);
     assert.equal(js.code, 0, js.stderr);
     assert.match(native.stderr, /sweep: native/);
     assert.match(js.stderr, /sweep: js/);
+    assert.match(small.stderr, /sweep: js/, 'a small scan (16 connects) sweeps on the calling thread');
+    assert.deepEqual(services(small.stdout), services(js.stdout));
     assert.deepEqual(services(native.stdout), ['127.0.79.60:18081 http', '127.0.79.61:18081 http']);
     assert.deepEqual(services(js.stdout), services(native.stdout));
   } finally {

@@ -5,7 +5,13 @@
  * only when needed (program.ts; the commands load their own modules on demand).
  */
 import module from 'node:module';
+import v8 from 'node:v8';
 import { VERSION } from './version.js';
+
+// WebAssembly (undici's HTTP parser, Node's CommonJS lexer) compiled by the baseline compiler only:
+// the optimising tier-up ran on a background thread that the exit then waited for (~100 ms of a
+// small scan's 560 ms), and parsing a few HTTP headers never needs optimised code
+v8.setFlagsFromString('--liftoff-only');
 
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {

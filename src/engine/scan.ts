@@ -111,7 +111,8 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
   const connectTimeoutMs = a.connectTimeoutMs ?? a.timeoutMs;
   const inFlight = sweepInFlight(a.rate, connectTimeoutMs, fdLimit());
   const threads = o.source !== undefined || plan.total >= POOL_FROM_HOSTS ? sweepThreads() : 0;
-  const pool = openSweeper({ rate, timeoutMs: connectTimeoutMs, inFlight, parallel: threads });
+  const connects = o.source === undefined ? plan.total * BigInt(a.ports.length) : null;
+  const pool = openSweeper({ rate, timeoutMs: connectTimeoutMs, inFlight, parallel: threads, connects });
   o.log.debug(
     `sweep: ${pool.kind}, ${Math.max(1, threads)} ${pool.kind === 'native' ? 'helper(s)' : 'thread(s)'}, ${inFlight} connects in flight`,
   );
