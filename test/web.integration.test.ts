@@ -7,18 +7,19 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ServiceRecord } from '../src/output/records.js';
 import { probeService } from '../src/probes/service.js';
-import { wadoUriPaths } from '../src/probes/http/dicomweb.js';
+import { wadoUriPaths } from '../src/probes/http/wadoUri.js';
 import { silentLogger } from '../src/util/log.js';
 import { runCli } from './harness/cli.js';
 import { assertServiceRecord } from './harness/contract.js';
 import { OPEN_ORTHANC } from './harness/fleet.js';
 import { removeDir, tempDir } from './harness/procs.js';
 import { makeCertificate, startOrthanc, type TestServer } from './harness/servers.js';
-import { PHI_MARKER, makeArchive, type Archive } from './harness/studies.js';
+import { PHI_MARKER, instanceUids, makeArchive, type Archive } from './harness/studies.js';
 import {
   startDicomWebProxy,
   startHostileHttp,
   startProxy,
+  startViewerFront,
   startWadoUriFront,
   type HostileHttp,
   type WebPeer,
@@ -31,10 +32,31 @@ const H = {
   webOnly: '127.0.83.5',
   proxy: '127.0.83.6',
   wadoUri: '127.0.83.8',
+  viewer: '127.0.83.30',
+  wadoLinks: '127.0.83.31',
   https: '127.0.83.7',
   elsewhere: '127.0.83.99',
 };
 const TIMEOUT = 800;
+
+/** A viewer's page: one link per study to its first object by WADO-URI, with or without the table around. */
+function viewerPage(patients: number, studiesPerPatient: number, table: boolean): string {
+  const rows: string[] = [];
+  for (let p = 0; p < patients; p++)
+    for (let st = 0; st < studiesPerPatient; st++) {
+      const u = instanceUids(p, st, 0, 0);
+      const href = `/wado?requestType=WADO&amp;studyUID=${u.study}&amp;seriesUID=${u.series}&amp;objectUID=${u.sop}&amp;contentType=application%2Fdicom`;
+      rows.push(
+        table
+          ? `<tr><td>${PHI_MARKER}^Patient${p}</td><td>P${p}</td><td>2026010${st + 1}</td><td><a href="${href}">view</a></td></tr>`
+          : `<li><a href="${href}">object ${p}.${st}</a></li>`,
+      );
+    }
+  const body = table
+    ? `<table><tr><th>Patient Name</th><th>Patient ID</th><th>Study Date</th><th></th></tr>${rows.join('')}</table>`
+    : `<ul>${rows.join('')}</ul>`;
+  return `<html><head><title>Viewer</title></head><body>${body}</body></html>`;
+}
 const opts = {
   timeoutMs: 2000,
   depth: 'retrieve' as const,
@@ -74,6 +96,8 @@ describe('web doors', () => {
     servers.push(...orthancs);
     servers.push(await startDicomWebProxy(H.proxy, 8080, { host: H.open, port: 8042 }));
     servers.push(await startWadoUriFront(H.wadoUri, 8080, { host: H.open, port: 8042 }));
+    servers.push(await startViewerFront(H.viewer, 8080, { host: H.open, port: 8042 }, viewerPage(3, 2, true)));
+    servers.push(await startViewerFront(H.wadoLinks, 8080, { host: H.open, port: 8042 }, viewerPage(3, 2, false)));
     // Debian's Orthanc 1.10 drops its own HTTPS listener after the first TLS request, so HTTPS is
     // terminated by a reverse proxy in front of it, the usual deployment anyway
     const cert = makeCertificate(`orthanc.${H.https}`);
@@ -158,6 +182,29 @@ describe('web doors', () => {
     exact(r.observation.exposure);
     assert.equal(r.observation.http?.retrieve, true);
     assert.equal(r.observation.http?.retrieveVia, 'wado-uri');
+  });
+
+  test('a viewer page that lists the studies and links their objects by WADO-URI: a patient list, counted, one object fetched by WADO-URI', async () => {
+    const r = await probeService(H.viewer, 8080, opts);
+    assert.equal(r.observation.http?.api, 'patient-list');
+    assert.equal(r.observation.exposure?.model, 'html-list');
+    assert.deepEqual([r.observation.exposure?.patients, r.observation.exposure?.studies], [3, 6]);
+    assert.equal(r.observation.http?.retrieve, true);
+    assert.equal(r.observation.http?.retrieveVia, 'wado-uri');
+    const detect = await probeService(H.viewer, 8080, { ...opts, depth: 'detect' });
+    assert.equal(detect.observation.http?.api, 'patient-list');
+    assert.equal(detect.observation.http?.retrieve, null, 'nothing fetched below --depth retrieve');
+  });
+
+  test('a page of WADO-URI links only: recognised as WADO-URI, one object fetched at --depth retrieve, nothing counted', async () => {
+    const r = await probeService(H.wadoLinks, 8080, opts);
+    assert.equal(r.observation.http?.api, 'wado-uri');
+    assert.equal(r.observation.http?.auth, 'none');
+    assert.equal(r.observation.exposure, null);
+    assert.equal(r.observation.http?.retrieveVia, 'wado-uri');
+    const count = await probeService(H.wadoLinks, 8080, { ...opts, depth: 'count' });
+    assert.equal(count.observation.http?.api, 'wado-uri');
+    assert.equal(count.observation.http?.retrieve, null);
   });
 
   test('one host, one story: DICOM and HTTP records agree; a web-only Orthanc is found; no marker in any output', async () => {

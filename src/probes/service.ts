@@ -77,8 +77,7 @@ async function classifyHttp(
 ): Promise<Classified | 'silent' | 'refused' | 'no'> {
   await opts.throttle();
   enterStep(`http${tls ? 's' : ''}`);
-  const { timeoutMs, depth, maxQueries, countBudgetMs, log } = opts;
-  const h = await probeHttp(host, port, { timeoutMs, tls, depth, maxQueries, countBudgetMs, log });
+  const h = await probeHttp(host, port, tls, opts);
   if (h.kind === 'http')
     return {
       ...blank('http', null),

@@ -4,6 +4,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { TlsFacts } from '../net/connect.js';
+import type { LowerFailure } from './failure.js';
 import type { Logger } from '../util/log.js';
 import type { AeHint } from './dicom/aeTitles.js';
 import type { RejectionProfile } from './dicom/closedDoor.js';
@@ -19,7 +20,7 @@ export function depthAtLeast(depth: Depth, min: Depth): boolean {
 }
 
 /** Opens a fresh connection to the service (TCP, or TLS inside it), or says why it could not. */
-export type Dialer = () => Promise<{ ok: true; socket: Duplex } | { ok: false; failure: string; code: string | null }>;
+export type Dialer = () => Promise<{ ok: true; socket: Duplex } | ({ ok: false } & LowerFailure)>;
 
 export interface ProbeOptions {
   /** Per-phase I/O timeout (connect, each wait for an answer). */

@@ -27,10 +27,21 @@ export interface Archive {
 
 const ROOT = '2.25.271828182845904523536';
 
-/** The dump2dcm text of one synthetic instance. */
-export function dumpText(p: number, st: number, se: number, i: number): string {
+/** The UIDs of one synthetic instance (patient p, study st, series se, instance i; all from 0). */
+export function instanceUids(
+  p: number,
+  st: number,
+  se: number,
+  i: number,
+): { study: string; series: string; sop: string } {
   const study = `${ROOT}.${p}.${st}`;
   const series = `${study}.${se}`;
+  return { study, series, sop: `${series}.${i}` };
+}
+
+/** The dump2dcm text of one synthetic instance. */
+export function dumpText(p: number, st: number, se: number, i: number): string {
+  const { study, series } = instanceUids(p, st, se, i);
   const year = 2000 + ((p * 7 + st) % 24);
   return [
     '(0008,0005) CS [ISO_IR 100]',

@@ -39,12 +39,19 @@ export async function startProxy(
   upstream: { host: string; port: number },
   prefix: string | ((url: string) => boolean),
   tls?: { key: string; cert: string },
+  /** Pages the front serves itself (path → HTML), as a viewer's own pages beside the proxied API. */
+  pages: Record<string, string> = {},
 ): Promise<WebPeer> {
   const allowed = typeof prefix === 'string' ? (url: string) => url.startsWith(prefix) : prefix;
   const sockets = new Set<net.Socket>();
   const peer: WebPeer = { host, port, requests: 0, stop: async () => undefined };
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     peer.requests++;
+    const page = pages[req.url ?? ''];
+    if (page !== undefined) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
+      return;
+    }
     if (!allowed(req.url ?? '')) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;
@@ -152,4 +159,17 @@ export async function startHostileHttp(
   await listen(srv, host, port);
   peer.stop = closer(srv, sockets);
   return peer;
+}
+
+/**
+ * A web viewer's front: its own page lists the studies and links each to its object by WADO-URI
+ * (PS3.18 §9), and only `/wado?` goes through to the real archive behind.
+ */
+export function startViewerFront(
+  host: string,
+  port: number,
+  upstream: { host: string; port: number },
+  page: string,
+): Promise<WebPeer> {
+  return startProxy(host, port, upstream, (url) => url.startsWith('/wado?'), undefined, { '/': page });
 }

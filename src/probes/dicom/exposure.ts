@@ -17,7 +17,8 @@ import {
 import { enterStep } from '../../net/hostScope.js';
 import { OPENDOOR_CALLING_AE } from './aeTitles.js';
 import { countExposure } from './count.js';
-import { associateRq, dialFailure, failureOf, newChannel } from './negotiation.js';
+import { toFailure } from '../failure.js';
+import { associateRq, newChannel } from './negotiation.js';
 import { proveRetrieval, retrieveContexts } from './retrieve.js';
 import { contextsFor } from './contexts.js';
 
@@ -50,7 +51,7 @@ export async function measureExposure(
   const find = contextsFor([SopClass.StudyRootFind, SopClass.PatientRootFind]);
   const get = wantRetrieve ? retrieveContexts(find.length * 2 + 1) : { contexts: [], roles: [] };
   const opened = await dial();
-  if (!opened.ok) return { ...none, failure: dialFailure(opened) };
+  if (!opened.ok) return { ...none, failure: toFailure(opened) };
   const channel = newChannel(opened.socket, opts.timeoutMs, countingDeadlineMs(opts), COUNT_BYTE_CAP);
   const rq = associateRq(dicom.calledAe, OPENDOOR_CALLING_AE, [...find, ...get.contexts], get.roles);
   let assoc: Association | null = null;
@@ -84,7 +85,7 @@ export async function measureExposure(
         } catch (e) {
           // an A-ABORT in answer to C-GET is a refusal; the counts already made stand
           retrieve = false;
-          opts.log.debug(`retrieval refused: ${failureOf(e).detail}`);
+          opts.log.debug(`retrieval refused: ${toFailure(e).detail}`);
         }
       }
     }
@@ -93,6 +94,6 @@ export async function measureExposure(
   } catch (e) {
     if (assoc !== null) assoc.abort();
     else channel.destroy();
-    return { ...none, failure: failureOf(e) };
+    return { ...none, failure: toFailure(e) };
   }
 }

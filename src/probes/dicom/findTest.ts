@@ -6,7 +6,7 @@
 import type { Association } from '../../dicom/association.js';
 import { datasetCodec, encodeIdentifier, type Identifier } from '../../dicom/dataset.js';
 import { OPENDOOR_IMPLEMENTATION_CLASS_UID, SopClass } from '../../dicom/uids.js';
-import { failureOf } from './negotiation.js';
+import { toFailure } from '../failure.js';
 
 /** `matches`: answers to a query for a study that cannot exist (a real archive has none: a honeypot tell). */
 export type FindTest = { allowed: true; matches: number } | { allowed: false; detail: string; matches: number };
@@ -35,7 +35,7 @@ export async function testFind(assoc: Association): Promise<FindTest | null> {
       matches++; // read and dropped: only that there was an answer matters
     }
   } catch (e) {
-    const f = failureOf(e);
+    const f = toFailure(e);
     return { allowed: false, detail: f.detail, matches };
   }
 }

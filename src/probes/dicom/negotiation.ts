@@ -13,7 +13,8 @@ import {
   STORAGE_SOP_CLASSES,
   SopClass,
 } from '../../dicom/uids.js';
-import type { AssociationAttempt, Dialer, FailureKind, ProbeFailure, Rejection } from '../types.js';
+import { toFailure } from '../failure.js';
+import type { AssociationAttempt, Dialer, ProbeFailure, Rejection } from '../types.js';
 import { contextsFor } from './contexts.js';
 
 /** Our advertised maximum P-DATA-TF length: the framer refuses anything larger. */
@@ -71,39 +72,6 @@ export function toRejection(result: number, source: number, reason: number): Rej
   return { result, source, reason, meaning: rejectionMeaning(source, reason) };
 }
 
-const FAILURE_OF: Record<UpperLayerError['kind'], FailureKind> = {
-  'idle-timeout': 'io-timeout',
-  deadline: 'io-timeout',
-  closed: 'connection-closed',
-  reset: 'connection-reset',
-  'io-error': 'tls-error',
-  'not-dicom': 'protocol-error',
-  'cap-exceeded': 'cap-exceeded',
-  protocol: 'protocol-error',
-};
-
-export function failureOf(e: unknown): ProbeFailure {
-  if (isUpperLayerError(e)) {
-    const kind =
-      e.kind === 'io-error' && !(e.code ?? '').startsWith('ERR_SSL') ? 'connection-reset' : FAILURE_OF[e.kind];
-    return { kind, detail: e.code !== null ? `${e.kind}: ${e.code}` : `${e.kind}: ${e.message}` };
-  }
-  return { kind: 'protocol-error', detail: e instanceof Error ? e.name : 'unknown error' };
-}
-
-/** Why a Dialer could not open the connection, in the probes' failure vocabulary. */
-export function dialFailure(opened: { failure: string; code: string | null }): ProbeFailure {
-  const kind: FailureKind =
-    opened.failure === 'refused'
-      ? 'connection-refused'
-      : opened.failure === 'timeout'
-        ? 'io-timeout'
-        : opened.failure === 'handshake'
-          ? 'tls-error'
-          : 'connection-reset';
-  return { kind, detail: opened.code ?? opened.failure };
-}
-
 export interface AttemptResult {
   attempt: AssociationAttempt;
   ac: AssociateAc | null;
@@ -136,7 +104,7 @@ export async function attemptAssociation(
   const opened = await dial();
   if (!opened.ok) {
     return {
-      attempt: { ...base, outcome: 'failed', rejection: null, failure: dialFailure(opened) },
+      attempt: { ...base, outcome: 'failed', rejection: null, failure: toFailure(opened) },
       ac: null,
       echoStatus: null,
       upperLayerError: null,
@@ -169,7 +137,7 @@ export async function attemptAssociation(
     const err = isUpperLayerError(e) ? e : null;
     const aborted = err?.code?.startsWith('A-ABORT') === true;
     return done(
-      { ...base, outcome: aborted ? 'aborted' : 'failed', rejection: null, failure: failureOf(e) },
+      { ...base, outcome: aborted ? 'aborted' : 'failed', rejection: null, failure: toFailure(e) },
       null,
       null,
       err,
@@ -197,7 +165,7 @@ export async function attemptAssociation(
     if (keep !== undefined) await keep(assoc);
     await assoc.release();
   } catch (e) {
-    failure = failureOf(e);
+    failure = toFailure(e);
     assoc.abort();
   }
   return done({ ...base, outcome: 'accepted', rejection: null, failure }, answer, echoStatus, null);

@@ -7,8 +7,10 @@ import { asText } from '../../dicom/dataset.js';
 import type { ExposureObservation } from '../types.js';
 import { isCanned } from '../dicom/canned.js';
 import { PHI_ATTRIBUTES, PHI_TAGS, keyedDigest, patientKey, phiInOrder } from '../phi.js';
+import { tryDefaults, type WebAdapter } from './adapter.js';
 import { json, type HttpClient } from './client.js';
 import { DICOMWEB_ROOTS } from './fingerprint.js';
+import { wadoUriObject, wadoUriPaths } from './wadoUri.js';
 
 const DICOM_JSON = { accept: 'application/dicom+json' };
 const PAGE = 200;
@@ -167,15 +169,6 @@ async function firstUid(
 }
 
 /**
- * Where a WADO-URI service (PS3.18 §9) of a DICOMweb root is likely: beside the root (Orthanc's
- * plugin: /dicom-web and /wado; behind a path prefix, /prefix/wado), then at the site's root.
- */
-export function wadoUriPaths(root: string): string[] {
-  const beside = `${root.replace(/\/[^/]*$/, '')}/wado`;
-  return [...new Set([beside, '/wado'])];
-}
-
-/**
  * One instance downloaded, its bytes counted and dropped: WADO-RS first (PS3.18 §10.4), and where
  * the front blocks it, WADO-URI with the same UIDs (many older viewers and gateways serve only that).
  * Answers how it worked, or null.
@@ -196,10 +189,29 @@ export async function wadoRetrieve(
     ...headers,
   });
   if ('bytes' in rs && rs.status === 200 && rs.bytes > 132) return 'wado-rs';
-  const query = `requestType=WADO&studyUID=${st}&seriesUID=${se}&objectUID=${sop}&contentType=application/dicom`; // a literal slash: Orthanc does not decode %2F here
-  for (const path of wadoUriPaths(root)) {
-    const uri = await client.drain(`${path}?${query}`, { accept: 'application/dicom', ...headers });
-    if ('bytes' in uri && uri.status === 200 && uri.bytes > 132) return 'wado-uri';
-  }
-  return null;
+  const uids = { studyUID: st, seriesUID: se, objectUID: sop };
+  return (await wadoUriObject(client, wadoUriPaths(root), uids, headers)) ? 'wado-uri' : null;
 }
+
+/** DICOMweb (QIDO-RS, WADO-RS, and WADO-URI beside it): the first of the usual roots that answers QIDO-RS. */
+export const dicomWeb: WebAdapter = {
+  name: 'DICOMweb',
+  async detect(ctx) {
+    const { client, opts } = ctx;
+    const dw = await findDicomWebRoot(client, ctx.headers);
+    if (dw === null) return null;
+    return {
+      api: 'dicomweb',
+      dicomweb: dw.root,
+      auth: dw.status === 401 || dw.status === 403 ? 'required' : 'none',
+      access: () =>
+        tryDefaults(ctx.product, async (h) => {
+          const r = await client.get(`${dw.root}/studies?limit=1`, { ...DICOM_JSON, ...h }, 1024 * 1024);
+          return r.ok && (r.status === 200 || r.status === 204);
+        }),
+      count: (headers) =>
+        qidoExposure(client, dw.root, headers, { maxQueries: opts.maxQueries, budgetMs: opts.countBudgetMs }),
+      retrieve: (headers) => wadoRetrieve(client, dw.root, headers),
+    };
+  },
+};

@@ -4,6 +4,7 @@
  * and the retrieval proof through /instances/{id}/file. Bodies are parsed in memory and dropped.
  */
 import type { ExposureObservation } from '../types.js';
+import { tryDefaults, type WebAdapter, type WebFound } from './adapter.js';
 import { json, type HttpClient } from './client.js';
 import { PHI_ATTRIBUTES, phiInOrder } from '../phi.js';
 
@@ -93,3 +94,33 @@ export async function orthancRetrieve(client: HttpClient, headers: Record<string
   const d = await client.drain(`/instances/${id}/file`, headers);
   return 'bytes' in d && d.status === 200 && d.bytes > 132;
 }
+
+/**
+ * Orthanc REST: /system names it (or a 401 there on a page that names Orthanc); its vendor defaults
+ * from --depth access; exact counts from /statistics; retrieval through /instances/{id}/file.
+ */
+export const orthancRest: WebAdapter = {
+  name: 'Orthanc REST',
+  async detect({ client, product }) {
+    const sys = await orthancSystem(client, {});
+    if (sys === null || (sys.system === null && !(sys.status === 401 && product === 'Orthanc'))) return null;
+    const told = (s: OrthancSystem | null): Pick<WebFound, 'version' | 'aeTitles'> => ({
+      version: s?.version ?? null,
+      aeTitles: s?.dicomAet != null ? [s.dicomAet] : [],
+    });
+    const found: WebFound = {
+      api: 'orthanc',
+      product: 'Orthanc',
+      auth: sys.system !== null ? 'none' : 'required',
+      ...told(sys.system),
+      async access() {
+        const headers = await tryDefaults('Orthanc', async (h) => (await orthancSystem(client, h))?.system != null);
+        if (headers !== null) Object.assign(found, told((await orthancSystem(client, headers))?.system ?? null));
+        return headers;
+      },
+      count: (headers) => orthancExposure(client, headers),
+      retrieve: async (headers) => ((await orthancRetrieve(client, headers)) ? 'orthanc-rest' : null),
+    };
+    return found;
+  },
+};

@@ -8,6 +8,7 @@
  */
 import type { ExposureObservation } from '../types.js';
 import { PHI_ATTRIBUTES, keyedDigest, phiInOrder } from '../phi.js';
+import type { WebAdapter, WebFound } from './adapter.js';
 import { json, type HttpClient } from './client.js';
 
 /** Column headers and JSON keys (lower case, accents kept) → the DICOM attribute they hold. */
@@ -233,3 +234,34 @@ export async function listingExposure(
     model: 'html-list',
   };
 }
+
+/** A page that speaks of patients or imaging (five languages): worth following its links for a listing. */
+const MENTIONS_IMAGING = /patient|pacs|dicom|radiolog|study|studies|étude|studie|estudio|studio|examen|untersuchung/i;
+
+/**
+ * Plain pages (or JSON) that list patients or studies: the door the press articles describe. Read
+ * only where no imaging API that counts was found; a page that only mentions imaging is followed
+ * from --depth count, and is a patient list once a listing is found behind it.
+ */
+export const patientList: WebAdapter = {
+  name: 'patient list',
+  async detect({ client, root, opts, found }) {
+    if (found.some((f) => f.count !== undefined)) return null;
+    const page: ListingPage = { status: root.status, contentType: root.headers['content-type'] ?? '', body: root.body };
+    const listed = listingColumns(page).length > 0;
+    if (!listed && !MENTIONS_IMAGING.test(root.text)) return null;
+    const self: WebFound = {
+      api: listed ? 'patient-list' : null,
+      auth: root.status === 401 ? 'required' : 'none',
+      async count() {
+        const exposure = await listingExposure(client, page, '/', {
+          ...DEFAULT_LISTING_BOUNDS,
+          budgetMs: opts.countBudgetMs,
+        });
+        if (exposure !== null) self.api = 'patient-list';
+        return exposure;
+      },
+    };
+    return self;
+  },
+};

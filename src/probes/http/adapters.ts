@@ -1,0 +1,13 @@
+/**
+ * Every web product and imaging API opendoor knows, in the order the HTTP probe asks them: the
+ * specific before the general (Orthanc's REST API before DICOMweb, which Orthanc also serves),
+ * plain patient-list pages only where no counting API answered, WADO-URI last. A new product is
+ * one adapter file (adapter.ts's interface) and one line here.
+ */
+import type { WebAdapter } from './adapter.js';
+import { dicomWeb } from './dicomweb.js';
+import { orthancRest } from './orthanc.js';
+import { patientList } from './patientList.js';
+import { wadoUri } from './wadoUri.js';
+
+export const WEB_ADAPTERS: readonly WebAdapter[] = [orthancRest, dicomWeb, patientList, wadoUri];
