@@ -13,6 +13,7 @@ import { memoryBench, sweepBench } from './sweep.js';
 import { resumeBench } from './resume.js';
 import { storeBench, workerMemoryBench, workersBench } from './store.js';
 import { dashboardBench } from './dashboard.js';
+import { auditBench } from './audit.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 
@@ -87,7 +88,7 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')).join('\n');
 }
 
-/** BENCH_ONLY=start,detect,resume,sweep,store,workers,memory,count,capped,dashboard runs those parts only (default: all but memory). */
+/** BENCH_ONLY=start,detect,audit,resume,sweep,store,workers,memory,count,capped,dashboard runs those parts only (default: all but memory). */
 const ONLY = new Set((process.env['BENCH_ONLY'] ?? '').split(',').filter((x) => x !== ''));
 const part = (name: string): boolean =>
   ONLY.size === 0 ? name !== 'memory' || process.env['BENCH_MEMORY'] === '1' : ONLY.has(name);
@@ -97,7 +98,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `\nStart-up: medians of 11 interleaved runs, Node ${process.version}\n\n${table(startBench())}\n`,
     );
-  if (part('detect') || part('resume') || part('sweep') || part('store') || part('workers')) await withFleet();
+  if (['detect', 'audit', 'resume', 'sweep', 'store', 'workers'].some(part)) await withFleet();
   if (part('memory')) {
     process.stderr.write('bench: memory (131,072, 524,288, 1,048,576 targets; a minute) ...\n');
     process.stdout.write(
@@ -141,6 +142,12 @@ async function withFleet(): Promise<void> {
       for (const s of scenarios) rows.push(await measure(s));
       process.stdout.write(
         `\nDetection: median of ${RUNS} interleaved runs, ports ${DEFAULT_PORTS.join(',')}; opendoor default --timeout 3000\n\n${table(rows)}\n`,
+      );
+    }
+    if (part('audit')) {
+      process.stderr.write('bench: audit time, this build against a baseline build (building it: a minute) ...\n');
+      process.stdout.write(
+        `\nAudit time: the same world of stacks, this build and a baseline commit (BENCH_BASELINE), median of ${RUNS} interleaved runs\n\n${table(await auditBench(RUNS))}\n`,
       );
     }
     if (part('resume'))
