@@ -1,6 +1,9 @@
 /** TCP and TLS connections with a timeout on every step; failures are typed values, never exceptions. */
 import net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
+
+/** TLS is loaded on the first TLS port: a scan that meets none never pays for it. */
+const loadTls = (): typeof tls => process.getBuiltinModule('node:tls');
 import { ownSocket } from './hostScope.js';
 import { PROBE_CLIENT_CERT, PROBE_CLIENT_KEY } from './probe-cert.js';
 
@@ -95,10 +98,10 @@ export function isClientCertAlert(code: string | null): boolean {
 const contexts: { plain?: tls.SecureContext; withCert?: tls.SecureContext } = {};
 function secureContext(withProbeCert: boolean): tls.SecureContext {
   if (withProbeCert) {
-    contexts.withCert ??= tls.createSecureContext({ cert: PROBE_CLIENT_CERT, key: PROBE_CLIENT_KEY });
+    contexts.withCert ??= loadTls().createSecureContext({ cert: PROBE_CLIENT_CERT, key: PROBE_CLIENT_KEY });
     return contexts.withCert;
   }
-  contexts.plain ??= tls.createSecureContext({});
+  contexts.plain ??= loadTls().createSecureContext({});
   return contexts.plain;
 }
 
@@ -109,7 +112,7 @@ function secureContext(withProbeCert: boolean): tls.SecureContext {
 export function tlsConnect(host: string, port: number, timeoutMs: number, withProbeCert = false): Promise<TlsOutcome> {
   return new Promise((resolve) => {
     let facts: TlsFacts | null = null;
-    const socket = tls.connect({
+    const socket = loadTls().connect({
       host,
       port,
       servername: net.isIP(host) === 0 ? host : undefined,

@@ -8,7 +8,7 @@
  * flight. A helper that dies fails its batches (those hosts stay open for --resume) and is
  * dropped; with none left the JavaScript sweep takes over.
  */
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable, Writable } from 'node:stream';
@@ -98,9 +98,11 @@ export class NativeSweeper {
   private readonly watchdog: NodeJS.Timeout;
 
   private startHelper(): Helper {
-    const child = spawn(HELPER_PATH, [String(this.o.timeoutMs), String(this.perHelper)], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = process
+      .getBuiltinModule('node:child_process')
+      .spawn(HELPER_PATH, [String(this.o.timeoutMs), String(this.perHelper)], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
     const h: Helper = { child, held: 0, stderr: '', heard: performance.now() };
     let pending: Buffer = Buffer.alloc(0);
     child.stdout.on('data', (b: Buffer) => {

@@ -4,7 +4,7 @@
  * batch. A worker that dies fails its batches (those hosts stay resumable) and is dropped; with
  * none left, the calling thread sweeps.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { ConnectSweeper, type SweepJob, type SweepResult } from './connectSweep.js';
 import type { RateLimiter } from './rate.js';
 import type { SweepReply, SweepRequest, SweepWorkerData } from './sweepWorker.js';
@@ -41,10 +41,13 @@ export class SweepPool {
     };
     this.lanes = Array.from({ length: o.threads }, () => {
       // small heaps: a sweep worker holds sockets, not data
-      const worker = new Worker(new URL('./sweepWorker.js', import.meta.url), {
-        workerData: data,
-        resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 },
-      });
+      const worker = new (process.getBuiltinModule('node:worker_threads').Worker)(
+        new URL('./sweepWorker.js', import.meta.url),
+        {
+          workerData: data,
+          resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 },
+        },
+      );
       const lane: Lane = { worker, jobs: 0 };
       worker.on('message', (reply: SweepReply) => {
         const p = this.pending.get(reply.id);
