@@ -1,12 +1,16 @@
-/** The dashboard's pieces that need no server: listen addresses, where sign-in may send a browser, passwords, what servers said kept as text; serve's usage errors. */
+/** The dashboard's pieces that need no server: listen addresses, where sign-in may send a browser, passwords, what servers said kept as text; serve's usage errors; the progress hub on a SQLite store. */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { isLoopback, parseListen } from '../src/cli/serveCommand.js';
 import { said, title, SAID_MAX } from '../src/probes/http/fingerprint.js';
 import type { ScanDiff } from '../src/report/diff.js';
 import { safeNext } from '../src/serve/auth.js';
 import { unacknowledged } from '../src/serve/monitors.js';
-import type { NoteRow } from '../src/store/store.js';
+import { openStore, type NoteRow } from '../src/store/store.js';
+import { ProgressHub } from '../src/serve/progressHub.js';
 import { hashPassword, sha256, verifyPassword } from '../src/serve/secrets.js';
 import { runCli } from './harness/cli.js';
 
@@ -110,4 +114,42 @@ test('serve: a non-loopback address without TLS, half of a TLS pair, a bad liste
   const missing = await runCli(['serve', '--tls-cert', '/nonexistent/c.pem', '--tls-key', '/nonexistent/k.pem']);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /cannot read the TLS certificate \/nonexistent\/c\.pem: ENOENT/);
+});
+
+test('progress streams: one store read a tick per followed scan, whatever the number of viewers; each sees the end', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'opendoor-hub-'));
+  const store = await openStore(path.join(dir, 'hub.db'));
+  try {
+    await store.beginScan('s1', { targets: ['127.0.0.1'] });
+    const hub = new ProgressHub(store, 40);
+    const seen: string[][] = [[], [], []];
+    const ended = seen.map(
+      (states) =>
+        new Promise<void>((resolve) => {
+          const stop = hub.subscribe('s1', (row) => {
+            states.push(row?.status ?? 'gone');
+            if (row?.status === 'done') {
+              stop();
+              resolve();
+            }
+          });
+        }),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const reads = hub.reads;
+    assert.ok(reads >= 3 && reads <= 9, `${reads} reads in 300 ms at 40 ms a tick, for three viewers`);
+    await store.finishScan('s1', 'done', 1, 10);
+    await Promise.all(ended);
+    for (const states of seen) {
+      assert.equal(states.at(-1), 'done');
+      assert.ok(states.length >= 2, 'a late viewer is handed the last row at once');
+    }
+    const after = hub.reads;
+    await new Promise((r) => setTimeout(r, 120));
+    assert.equal(hub.reads, after, 'nobody left: the poll stopped');
+    hub.close();
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -9,10 +9,11 @@ import { SERVICE_SORTS, type ServiceFilter, type Store } from '../store/store.js
 import { InputError } from '../util/errors.js';
 
 import type { ScanLauncher } from './launcher.js';
+import { ProgressHub } from './progressHub.js';
 
 export const PAGE_DEFAULT = 50;
 export const PAGE_MAX = 500;
-/** Progress streams open at once (each polls the store once a second). */
+/** Progress streams open at once (the store is read once a second per followed scan, not per stream). */
 const STREAMS_MAX = 64;
 const TICK_MS = 1000;
 
@@ -51,6 +52,8 @@ type Paged = { limit: number; offset: number };
 
 export function registerApi(app: FastifyInstance, store: Store, launcher: ScanLauncher): void {
   let streams = 0;
+  const hub = new ProgressHub(store, TICK_MS);
+  app.addHook('onClose', async () => hub.close());
   const notFound = (reply: FastifyReply, what: string) => reply.code(404).send({ error: `no ${what}` });
 
   app.get('/api/v1/scans', { schema: { querystring: pagingQuery } }, async (req) => {
@@ -82,7 +85,7 @@ export function registerApi(app: FastifyInstance, store: Store, launcher: ScanLa
     if ((await store.scan(id)) === null) return notFound(reply, 'such scan');
     if (streams >= STREAMS_MAX) return reply.code(503).send({ error: 'too many progress streams; try again later' });
     streams++;
-    await progressStream(store, id, req, reply).finally(() => streams--);
+    await progressStream(hub, id, req, reply).finally(() => streams--);
     return reply;
   });
 
@@ -140,7 +143,7 @@ export function registerApi(app: FastifyInstance, store: Store, launcher: ScanLa
 }
 
 /** `progress` events once a second (and when the scan ends, an `end` event), until it ends or the client goes. */
-async function progressStream(store: Store, id: string, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+async function progressStream(hub: ProgressHub, id: string, req: FastifyRequest, reply: FastifyReply): Promise<void> {
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {
@@ -148,21 +151,28 @@ async function progressStream(store: Store, id: string, req: FastifyRequest, rep
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
   });
-  let open = true;
-  req.raw.on('close', () => (open = false));
-  let last = '';
-  while (open) {
-    const row = await store.scan(id);
-    if (row === null) break;
-    const data = JSON.stringify(scanRecord(row));
-    if (data !== last) res.write(`event: progress\ndata: ${data}\n\n`);
-    else res.write(': waiting\n\n');
-    last = data;
-    if (row.status === 'done' || row.status === 'interrupted') {
-      res.write(`event: end\ndata: ${JSON.stringify({ state: row.status })}\n\n`);
-      break;
-    }
-    await new Promise((r) => setTimeout(r, TICK_MS));
-  }
-  res.end();
+  await new Promise<void>((resolve) => {
+    let last = '';
+    let over = false;
+    let unsubscribe = (): void => undefined;
+    const finish = () => {
+      if (over) return;
+      over = true;
+      unsubscribe();
+      res.end();
+      resolve();
+    };
+    req.raw.on('close', finish);
+    unsubscribe = hub.subscribe(id, (row) => {
+      if (row === null) return finish();
+      const data = JSON.stringify(scanRecord(row));
+      res.write(data !== last ? `event: progress\ndata: ${data}\n\n` : ': waiting\n\n');
+      last = data;
+      if (row.status === 'done' || row.status === 'interrupted') {
+        res.write(`event: end\ndata: ${JSON.stringify({ state: row.status })}\n\n`);
+        finish();
+      }
+    });
+    if (over) unsubscribe();
+  });
 }
