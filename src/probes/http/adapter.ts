@@ -32,10 +32,8 @@ export interface WebContext {
 export interface WebFound {
   /** null: not known to be this API until `count` finds something (a page that only mentions patients). */
   api: WebApi | null;
-  /** 'none' once a vendor default opened it (then `opened`). */
-  auth: 'none' | 'required';
-  /** A vendor default opened it (set by the probe after `access`). */
-  opened?: boolean;
+  /** 'default-credentials' once a vendor default opened it (set by the probe after `access`). */
+  auth: 'none' | 'required' | 'default-credentials';
   product?: string;
   version?: string | null;
   /** Called AE titles the service tells (tried on the host's DICOM ports). */

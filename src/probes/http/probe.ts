@@ -34,7 +34,7 @@ export function httpProbeBoundMs(opts: Pick<ProbeOptions, 'timeoutMs' | 'countBu
   return 2 * t * requests + counting + retrieving;
 }
 
-const readable = (f: WebFound): boolean => f.auth === 'none';
+const readable = (f: WebFound): boolean => f.auth !== 'required';
 
 /** Detect with every adapter in order; a locked one is tried with vendor defaults from --depth access. */
 async function detectAll(ctx: WebContext & { found: WebFound[] }): Promise<void> {
@@ -46,8 +46,7 @@ async function detectAll(ctx: WebContext & { found: WebFound[] }): Promise<void>
       const opened = await f.access();
       if (opened !== null) {
         ctx.headers = opened;
-        f.auth = 'none';
-        f.opened = true;
+        f.auth = 'default-credentials';
       }
     }
     ctx.found.push(f);
@@ -95,14 +94,7 @@ export async function probeHttp(
     const obs: HttpObservation = {
       status: root.status,
       server: said(root.headers['server']),
-      auth:
-        first === null
-          ? root.status === 401
-            ? 'required'
-            : 'none'
-          : first.opened === true
-            ? 'default-credentials'
-            : first.auth,
+      auth: first?.auth ?? (root.status === 401 ? 'required' : 'none'),
       api: first?.api ?? null,
       dicomweb: found.find((f) => f.dicomweb !== undefined)?.dicomweb ?? null,
       title: title(text),
