@@ -211,6 +211,7 @@ test('one host, one story: Orthanc REST names the DCMTK-speaking DICOM port too'
       retrieve: null,
       retrieveVia: null,
       aeTitles: [],
+      aeTitlesFrom: null,
     },
   });
   const ids = identifyHost([

@@ -156,6 +156,7 @@ async function classify(
             retrieve: null,
             retrieveVia: null,
             aeTitles: [],
+            aeTitlesFrom: null,
           },
         };
   }

@@ -139,6 +139,8 @@ export interface HttpObservation {
   retrieveVia: RetrieveVia | null;
   /** Called AE titles the web side tells (Orthanc's /system DicomAet): tried on the host's DICOM ports. */
   aeTitles: string[];
+  /** Where those titles were read (`orthanc-system`, `dcm4chee-arc-aets`), null when none. */
+  aeTitlesFrom: string | null;
 }
 
 /** What a stranger can read from one service: counts and attribute names, never values. */

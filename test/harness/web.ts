@@ -39,8 +39,8 @@ export async function startProxy(
   upstream: { host: string; port: number },
   prefix: string | ((url: string) => boolean),
   tls?: { key: string; cert: string },
-  /** Pages the front serves itself (path → HTML), as a viewer's own pages beside the proxied API. */
-  pages: Record<string, string> = {},
+  /** Pages the front serves itself (path → HTML, or a body and its type), beside the proxied API. */
+  pages: Record<string, string | { type: string; body: string }> = {},
 ): Promise<WebPeer> {
   const allowed = typeof prefix === 'string' ? (url: string) => url.startsWith(prefix) : prefix;
   const sockets = new Set<net.Socket>();
@@ -49,7 +49,8 @@ export async function startProxy(
     peer.requests++;
     const page = pages[req.url ?? ''];
     if (page !== undefined) {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
+      const { type, body } = typeof page === 'string' ? { type: 'text/html; charset=utf-8', body: page } : page;
+      res.writeHead(200, { 'content-type': type }).end(body);
       return;
     }
     if (!allowed(req.url ?? '')) {

@@ -48,7 +48,7 @@ export function isValidAeTitle(title: string): boolean {
 /** A called AE title the host itself told (another of its services), and where it came from. */
 export interface AeHint {
   title: string;
-  /** e.g. `orthanc-system` (Orthanc's /system DicomAet), `product-default:Orthanc`, `tls-certificate`. */
+  /** e.g. `orthanc-system` (Orthanc's /system DicomAet), `dcm4chee-arc-aets`, `product-default:Orthanc`, `tls-certificate`. */
   source: string;
 }
 
@@ -75,7 +75,8 @@ export const MAX_HINTS = 8;
 
 /** What one probed service tells about the host's called AE titles. */
 export function hintsFrom(s: ServiceObservation, product: string | null): AeHint[] {
-  const hints: AeHint[] = (s.http?.aeTitles ?? []).map((title) => ({ title, source: 'orthanc-system' }));
+  const from = s.http?.aeTitlesFrom ?? 'web';
+  const hints: AeHint[] = (s.http?.aeTitles ?? []).map((title) => ({ title, source: from }));
   if (product !== null) hints.push(...productHints(product));
   // a certificate named for the service: its CN as an AE title (servers are often named after it)
   const cn = /(?:^|, )CN=([^,]+)/.exec(s.tls?.subject ?? '')?.[1]?.trim() ?? null;

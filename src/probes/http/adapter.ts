@@ -10,7 +10,7 @@ import { basicAuth, type HttpClient } from './client.js';
 import { DEFAULT_CREDENTIALS } from './fingerprint.js';
 
 /** The API names an adapter records in `http.api` (JSON Lines contract: strings, extended freely). */
-export type WebApi = 'orthanc' | 'dicomweb' | 'patient-list' | 'wado-uri';
+export type WebApi = 'orthanc' | 'dcm4chee-arc' | 'dicomweb' | 'patient-list' | 'wado-uri';
 
 export type Credentials = Record<string, string>;
 
@@ -36,8 +36,9 @@ export interface WebFound {
   auth: 'none' | 'required' | 'default-credentials';
   product?: string;
   version?: string | null;
-  /** Called AE titles the service tells (tried on the host's DICOM ports). */
+  /** Called AE titles the service tells (tried on the host's DICOM ports), and where they were read. */
   aeTitles?: string[];
+  aeSource?: string;
   /** The DICOMweb root that answered QIDO-RS. */
   dicomweb?: string;
   /** Vendor default credentials that open it, or null (tried from --depth access when auth is required). */

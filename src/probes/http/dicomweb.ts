@@ -198,6 +198,8 @@ export const dicomWeb: WebAdapter = {
   name: 'DICOMweb',
   async detect(ctx) {
     const { client, opts } = ctx;
+    // a product adapter before this one found the archive's own root already (and counts through it)
+    if (ctx.found.some((f) => f.dicomweb !== undefined)) return null;
     const dw = await findDicomWebRoot(client, ctx.headers);
     if (dw === null) return null;
     return {

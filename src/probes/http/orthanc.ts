@@ -111,6 +111,7 @@ export const orthancRest: WebAdapter = {
     const found: WebFound = {
       api: 'orthanc',
       product: 'Orthanc',
+      aeSource: 'orthanc-system',
       auth: sys.system !== null ? 'none' : 'required',
       ...told(sys.system),
       async access() {

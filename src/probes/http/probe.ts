@@ -28,7 +28,9 @@ export type HttpProbeResult =
 export function httpProbeBoundMs(opts: Pick<ProbeOptions, 'timeoutMs' | 'countBudgetMs' | 'depth'>): number {
   const t = opts.timeoutMs;
   const access = depthAtLeast(opts.depth, 'access') ? 2 * DEFAULT_CREDENTIALS.length + 1 : 0;
-  const requests = 2 + DICOMWEB_ROOTS.length + access + (depthAtLeast(opts.depth, 'count') ? 4 : 0);
+  // the root, /system, dcm4chee-arc's AE list, each DICOMweb root; from count, Orthanc's counts or a QIDO-RS
+  // question to each listed dcm4chee-arc AE
+  const requests = 3 + DICOMWEB_ROOTS.length + access + (depthAtLeast(opts.depth, 'count') ? 8 : 0);
   const counting = depthAtLeast(opts.depth, 'count') ? opts.countBudgetMs + 2 * t : 0;
   const retrieving = depthAtLeast(opts.depth, 'retrieve') ? 12 * t : 0;
   return 2 * t * requests + counting + retrieving;
@@ -101,6 +103,7 @@ export async function probeHttp(
       retrieve: null,
       retrieveVia: null,
       aeTitles: [...new Set(found.flatMap((f) => f.aeTitles ?? []))],
+      aeTitlesFrom: found.find((f) => (f.aeTitles ?? []).length > 0)?.aeSource ?? null,
     };
     if (depthAtLeast(opts.depth, 'retrieve')) {
       // the counting adapter first, where it counted objects; then any that can fetch an object it was shown
