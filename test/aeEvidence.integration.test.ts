@@ -7,8 +7,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { ServiceRecord } from '../src/output/records.js';
-import { runCli } from './harness/cli.js';
+import { runCli, serviceRecords } from './harness/cli.js';
 import { removeDir, tempDir } from './harness/procs.js';
 import { startOrthanc, type TestServer } from './harness/servers.js';
 import { startProxy, type WebPeer } from './harness/web.js';
@@ -67,11 +66,7 @@ test('a called AE title in no dictionary, told by the host’s REST API: found, 
     path.join(dir, 'a.db'),
   ]);
   assert.equal(r.code, 0, r.stderr);
-  const dicom = r.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as ServiceRecord)
-    .find((x) => x.type === 'service' && x.port === 4242);
+  const dicom = serviceRecords(r.stdout).find((x) => x.port === 4242);
   assert.ok(dicom?.dicom);
   assert.equal(dicom.dicom.calledAe, 'RADIOLOGY_7');
   assert.equal(dicom.dicom.calledAeSource, 'orthanc-system');
@@ -94,11 +89,7 @@ test('dcm4chee-arc’s AE list: the archive’s titles tried on its DICOM port (
     path.join(dir, 'd.db'),
   ]);
   assert.equal(r.code, 0, r.stderr);
-  const recs = r.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as ServiceRecord)
-    .filter((x) => x.type === 'service');
+  const recs = serviceRecords(r.stdout);
   const web = recs.find((x) => x.port === 8080);
   assert.equal(web?.http?.api, 'dcm4chee-arc');
   assert.deepEqual(web?.http?.aeTitles, [ARC_AET, `${ARC_AET}_TRASH`]);

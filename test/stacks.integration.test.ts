@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { ServiceRecord } from '../src/output/records.js';
-import { runCli } from './harness/cli.js';
+import { runCli, serviceRecords } from './harness/cli.js';
 import { SOURCE_DIR, startPinned, tempDir, type Running } from './harness/procs.js';
 
 const ODIL = '127.0.70.2';
@@ -37,11 +36,7 @@ test('Odil and dcmjs-dimse, real servers: identified from their associations, no
     path.join(tempDir('stacks'), 's.db'),
   ]);
   assert.equal(r.code, 0, r.stderr);
-  const recs = r.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as ServiceRecord)
-    .filter((x) => x.type === 'service');
+  const recs = serviceRecords(r.stdout);
   const at = (host: string) => recs.find((x) => x.host === host);
   const odil = at(ODIL);
   assert.equal(odil?.dicom?.toolkit, 'Odil');

@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ServiceRecord } from '../../src/output/records.js';
 
 export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
 
@@ -54,4 +55,13 @@ export function runCliOnTty(args: string[]): Promise<{ code: number; output: str
     child.stdout.on('data', (b: Buffer) => (output += b.toString()));
     child.on('close', (code) => resolve({ code: code ?? -1, output }));
   });
+}
+
+/** The service records of a `scan --json` run's stdout (JSON Lines; the summary and other records left out). */
+export function serviceRecords(stdout: string): ServiceRecord[] {
+  return stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as ServiceRecord)
+    .filter((x) => x.type === 'service');
 }

@@ -147,6 +147,10 @@ export function basicAuth(user: string, password: string): Record<string, string
   return { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` };
 }
 
+/** A JSON object (not an array, not null). */
+export const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
 export function json(body: Buffer): unknown {
   try {
     return JSON.parse(body.toString('utf8')) as unknown;

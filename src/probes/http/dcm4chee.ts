@@ -7,15 +7,13 @@
  * QIDO-RS through the first that answers (the AEs of one archive view the same studies: never summed).
  */
 import type { WebAdapter } from './adapter.js';
-import { json } from './client.js';
+import { isObj, json } from './client.js';
 import { qidoExposure, wadoRetrieve } from './dicomweb.js';
 
 const AETS = '/dcm4chee-arc/aets';
 /** At most this many titles kept (each may become one association on a DICOM port). */
 const MAX_TITLES = 8;
 const AE_TITLE = /^[\x20-\x7e]{1,16}$/;
-
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export const dcm4cheeArc: WebAdapter = {
   name: 'dcm4chee-arc REST',

@@ -5,7 +5,7 @@
  */
 import type { ExposureObservation } from '../types.js';
 import { tryDefaults, type WebAdapter, type WebFound } from './adapter.js';
-import { json, type HttpClient } from './client.js';
+import { isObj, json, type HttpClient } from './client.js';
 import { PHI_ATTRIBUTES, phiInOrder } from '../phi.js';
 
 export interface OrthancSystem {
@@ -15,7 +15,6 @@ export interface OrthancSystem {
 }
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** /system → identity, or null when this is not Orthanc (or not readable with these headers). */
 export async function orthancSystem(
