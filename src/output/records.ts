@@ -55,6 +55,18 @@ export interface Exposure {
   model: string;
 }
 
+/** The network an address belongs to and its abuse contact; nulls where no data covers it. */
+export interface NetworkRecord {
+  asn: number | null;
+  asName: string | null;
+  /** The announced prefix (CIDR) or range the ASN data maps the address to. */
+  prefix: string | null;
+  /** ISO 3166-1 alpha-2 country of the address, or null. */
+  cc: string | null;
+  abuse: string[];
+  abuseSource: 'contacts' | 'rdap' | null;
+}
+
 export interface ServiceRecord {
   type: 'service';
   host: string;
@@ -67,6 +79,8 @@ export interface ServiceRecord {
   fingerprint: FingerprintBasis;
   /** The host's honeypot judgement (every service of a host shares it); absent in older records. */
   honeypot?: Honeypot;
+  /** Who announces the address and whom to tell (src/attribution); absent in older records. */
+  network?: NetworkRecord;
   dicom: DicomRecord | null;
   http: HttpObservation | null;
   tls: TlsFacts | null;
