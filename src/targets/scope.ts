@@ -37,7 +37,11 @@ export function scopeCovers(s: Scope, host: string, asn: number | null): boolean
 }
 
 /** The most specific of the scopes that cover the address (blocks by size; an AS last), or null. */
-export function mostSpecific<T extends { scope: Scope }>(entries: readonly T[], host: string, asn: number | null): T | null {
+export function mostSpecific<T extends { scope: Scope }>(
+  entries: readonly T[],
+  host: string,
+  asn: number | null,
+): T | null {
   let best: T | null = null;
   for (const e of entries) {
     if (!scopeCovers(e.scope, host, asn)) continue;
