@@ -175,10 +175,10 @@ describe('real servers', () => {
       summary.exposedServices,
       services.filter((s) => s.findings.some((f) => f.severity === 'critical' || f.severity === 'high')).length,
     );
-    // a tarpit costs two timeouts (silent to DICOM, then to HTTP on a fresh connection), and the
-    // whole network is done in seconds
+    // a tarpit costs one timeout (silent to DICOM, and to HTTP asked on a fresh connection a moment
+    // later, the two guesses overlapping), and the whole network is done in seconds
     assert.equal(at(FLEET.tarpit, DICOM_PORT)?.protocol, 'silent');
-    assert.ok((at(FLEET.tarpit, DICOM_PORT)?.elapsedMs ?? Infinity) < TIMEOUT * 3, 'tarpit bounded');
+    assert.ok((at(FLEET.tarpit, DICOM_PORT)?.elapsedMs ?? Infinity) < TIMEOUT * 1.6, 'tarpit bounded');
     assert.ok(r.ms < 20000, `scan took ${r.ms} ms`);
   });
 });

@@ -5,20 +5,22 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isClientCertAlert, tcpConnect, tlsConnect, type TlsFacts } from '../net/connect.js';
 import { abandoned, enterStep } from '../net/hostScope.js';
-import { exposureBoundMs, measureExposure } from './dicom/exposure.js';
+import {
+  type Classified,
+  type ClassifyOptions,
+  blank,
+  classify,
+  classifyBoundMs,
+  refused,
+  unansweredBoundMs,
+} from './classify.js';
 import { associationBoundMs } from './dicom/negotiation.js';
-import { dicomProbeBoundMs, probeDicom, type DicomProbeResult } from './dicom/probe.js';
-import { httpProbeBoundMs, probeHttp } from './http/probe.js';
-import type { Dialer, ProbeFailure, ProbeOptions, Protocol, ServiceObservation, Transport } from './types.js';
+import { dicomProbeBoundMs } from './dicom/probe.js';
+import type { Dialer, ProbeOptions, ServiceObservation, Transport } from './types.js';
 
 /** Ports where TLS is tried before plain TCP (DICOM TLS 2762, ISCL 2761, HTTPS). */
 export const TLS_FIRST_PORTS = new Set([2761, 2762, 443, 8443]);
-/** Ports where HTTP is tried before DICOM. */
-export const WEB_FIRST_PORTS = new Set([80, 443, 8042, 8080, 8443, 8000, 8081, 3000, 5000, 9090]);
-
-export interface ServiceProbeOptions extends ProbeOptions {
-  /** Waits for the scan's connection rate limiter. */
-  throttle: () => Promise<void>;
+export interface ServiceProbeOptions extends ClassifyOptions {
   /**
    * opendoor's own sweep saw this port open a moment ago: a refusal now is a server restarting (one
    * association at a time, then a restart), asked again after a pause, and recorded if it stays closed.
@@ -34,145 +36,6 @@ export const REFUSED_BACKOFF_MS: readonly number[] = [250, 750, 1500];
 interface PortState {
   /** A connection was accepted: a later refusal is a restart, not a closed port. */
   answered: boolean;
-}
-
-interface Classified {
-  protocol: Protocol;
-  dicom: ServiceObservation['dicom'];
-  exposure: ServiceObservation['exposure'];
-  http: ServiceObservation['http'];
-  product: string | null;
-  version: string | null;
-  failure: ProbeFailure | null;
-  /** An OpenSSL alert code that says the server wants a client certificate. */
-  clientCertCode: string | null;
-  /** Closed or reset without a byte: worth trying TLS on a plain port. */
-  closedSilently: boolean;
-  tlsAlert: boolean;
-}
-
-function blank(protocol: Protocol, failure: ProbeFailure | null): Classified {
-  return {
-    protocol,
-    dicom: null,
-    exposure: null,
-    http: null,
-    product: null,
-    version: null,
-    failure,
-    clientCertCode: null,
-    closedSilently: false,
-    tlsAlert: false,
-  };
-}
-
-/** A closed port: nothing more is tried there. */
-const refused = (): Classified => blank('unknown', { kind: 'connection-refused', detail: 'ECONNREFUSED' });
-
-async function classifyHttp(
-  host: string,
-  port: number,
-  tls: boolean,
-  opts: ServiceProbeOptions,
-): Promise<Classified | 'silent' | 'refused' | 'no'> {
-  await opts.throttle();
-  enterStep(`http${tls ? 's' : ''}`);
-  const h = await probeHttp(host, port, tls, opts);
-  if (h.kind === 'http')
-    return {
-      ...blank('http', null),
-      http: h.observation,
-      product: h.product,
-      version: h.version,
-      exposure: h.exposure,
-    };
-  if (h.failure.failure === 'timeout') return 'silent';
-  if (h.failure.failure === 'refused') return 'refused';
-  return 'no';
-}
-
-function fromNotDicom(r: Extract<DicomProbeResult, { kind: 'not-dicom' }>): Classified | 'http' {
-  const head = r.firstBytes;
-  if (head.subarray(0, 5).toString('latin1') === 'HTTP/') return 'http';
-  // a closed port: nothing more to try there (not HTTP, not TLS)
-  if (r.failure?.kind === 'connection-refused') return blank('unknown', r.failure);
-  const code = r.error?.code ?? null;
-  if (code !== null && isClientCertAlert(code)) return { ...blank('unknown', r.failure), clientCertCode: code };
-  if (r.bytesReceived === 0 && r.error?.kind === 'idle-timeout') return blank('silent', r.failure);
-  const c = blank('unknown', r.failure);
-  c.closedSilently = r.bytesReceived === 0;
-  c.tlsAlert = head.length >= 2 && head[0] === 0x15 && head[1] === 0x03;
-  return c;
-}
-
-async function classify(
-  host: string,
-  port: number,
-  transport: Transport,
-  dial: Dialer,
-  opts: ServiceProbeOptions,
-): Promise<Classified> {
-  const tls = transport === 'tls';
-  const webFirst = WEB_FIRST_PORTS.has(port);
-  // silent to one language, a port is asked once more in the other on a fresh connection: a web
-  // server that waits for a line says nothing to an A-ASSOCIATE-RQ (a tarpit costs two timeouts)
-  let httpSilent = false;
-  if (webFirst) {
-    const h = await classifyHttp(host, port, tls, opts);
-    if (h === 'refused') return refused();
-    httpSilent = h === 'silent';
-    if (h !== 'no' && h !== 'silent') return h;
-  }
-  enterStep(`dicom${tls ? '-tls' : ''}: association`);
-  const d = await probeDicom(dial, opts);
-  if (d.kind === 'dicom') {
-    enterStep(`dicom${tls ? '-tls' : ''}: count`);
-    const m = await measureExposure(dial, d.observation, opts);
-    const dicom = { ...d.observation, retrieve: m.retrieve };
-    return { ...blank('dicom', m.failure), dicom, exposure: m.exposure };
-  }
-  const c = fromNotDicom(d);
-  if (c !== 'http' && c.protocol === 'silent') {
-    if (httpSilent) return blank('silent', { kind: 'io-timeout', detail: 'no answer to DICOM nor to HTTP' });
-    if (!webFirst) {
-      const h = await classifyHttp(host, port, tls, opts);
-      if (typeof h !== 'string') return h;
-    }
-    return c;
-  }
-  if (c === 'http') {
-    const h = await classifyHttp(host, port, tls, opts);
-    return typeof h !== 'string'
-      ? h
-      : {
-          ...blank('http', null),
-          http: {
-            status: null,
-            server: null,
-            auth: null,
-            api: null,
-            dicomweb: null,
-            title: null,
-            retrieve: null,
-            retrieveVia: null,
-            aeTitles: [],
-            aeTitlesFrom: null,
-          },
-        };
-  }
-  if (
-    !webFirst &&
-    c.protocol === 'unknown' &&
-    c.failure?.kind !== 'connection-refused' &&
-    c.clientCertCode === null &&
-    !c.tlsAlert &&
-    !c.closedSilently
-  ) {
-    // answered something that is neither DICOM nor an HTTP status line: one HTTP request settles it
-    const h = await classifyHttp(host, port, tls, opts);
-    if (typeof h !== 'string') return h;
-  }
-  return c;
 }
 
 /** A dialer that, once the port has answered, asks again after a pause when it refuses (a restarting server). */
@@ -277,22 +140,20 @@ export interface ServiceResult {
 }
 
 /**
- * The longest probeService can take on this port, from the bounds of what it may run: a web-first
- * HTTP probe, the DICOM probe and count (or one association and an HTTP fallback), and on a
- * plain port that closed silently the TLS handshakes and the whole classification again over TLS.
- * Waits for the rate budget are not in it (the host watchdog adds them).
+ * The longest probeService can take on this port, from the bounds of what it may run: the
+ * classification (classify.ts); on a plain port that closed silently, that unanswered race, the TLS
+ * handshakes and the classification again over TLS. Waits for the rate budget are not in it (the
+ * host watchdog adds them).
  */
 export function serviceBoundMs(port: number, opts: ProbeOptions): number {
-  const http = httpProbeBoundMs(opts);
-  const web = WEB_FIRST_PORTS.has(port) ? http : 0;
   const oneAssociation = associationBoundMs(opts.timeoutMs);
-  const classifying = web + Math.max(dicomProbeBoundMs(opts) + exposureBoundMs(opts), oneAssociation + http);
+  const classifying = classifyBoundMs(opts);
   const tls = 3 * opts.timeoutMs; // certificate facts, and the client-certificate check
   // pauses for a port that refuses after answering: before each probe again, and in each dial
   const pauses = REFUSED_BACKOFF_MS.reduce((a, b) => a + b, 0);
   const dials = 2 + Math.ceil(dicomProbeBoundMs(opts) / oneAssociation);
   const refusals = pauses * (1 + dials) + REFUSED_BACKOFF_MS.length * (tls + oneAssociation);
-  return refusals + (TLS_FIRST_PORTS.has(port) ? tls + classifying : web + oneAssociation + tls + classifying);
+  return refusals + (TLS_FIRST_PORTS.has(port) ? tls + classifying : unansweredBoundMs(opts) + tls + classifying);
 }
 
 interface Probed {

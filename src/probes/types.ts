@@ -36,6 +36,18 @@ export interface ProbeOptions {
   log: Logger;
 }
 
+/** The bounds of one exposure count, whatever the protocol (--max-queries, --count-budget). */
+export interface CountBounds {
+  maxQueries: number;
+  /** Wall-clock budget for the whole count, ms. */
+  budgetMs: number;
+}
+
+export const countBounds = (opts: Pick<ProbeOptions, 'maxQueries' | 'countBudgetMs'>): CountBounds => ({
+  maxQueries: opts.maxQueries,
+  budgetMs: opts.countBudgetMs,
+});
+
 /** What an attempt that did not produce a protocol answer ran into (closed set, as in zgrab2). */
 export type FailureKind =
   | 'connection-refused'

@@ -19,7 +19,7 @@ import type { AcceptedContext, Association } from '../../dicom/association.js';
 import { decodeDataset, encodeIdentifier, type DatasetView, type Identifier } from '../../dicom/dataset.js';
 import { SopClass } from '../../dicom/uids.js';
 import type { Logger } from '../../util/log.js';
-import type { ExposureObservation } from '../types.js';
+import type { CountBounds, ExposureObservation } from '../types.js';
 import { isCanned } from './canned.js';
 import { PHI_ATTRIBUTES, PHI_STUDY_KEYS, keyedDigest, patientKey, phiInOrder } from '../phi.js';
 import {
@@ -33,12 +33,6 @@ import {
   type SplitKeyName,
   type StudyKeys,
 } from './partition.js';
-
-export interface CountBounds {
-  maxQueries: number;
-  /** Wall-clock budget for the whole count, ms. */
-  budgetMs: number;
-}
 
 interface Study {
   patient: string;

@@ -7,6 +7,7 @@ import { Association, requestAssociation } from '../../dicom/association.js';
 import { datasetCodec } from '../../dicom/dataset.js';
 import { SopClass } from '../../dicom/uids.js';
 import {
+  countBounds,
   depthAtLeast,
   type DicomObservation,
   type Dialer,
@@ -62,11 +63,7 @@ export async function measureExposure(
       return { ...none, failure: { kind: 'protocol-error', detail: 'counting association rejected' } };
     }
     assoc = new Association(channel, rq, answer);
-    const exposure = await countExposure(
-      assoc,
-      { maxQueries: opts.maxQueries, budgetMs: opts.countBudgetMs },
-      opts.log,
-    );
+    const exposure = await countExposure(assoc, countBounds(opts), opts.log);
     let retrieve: boolean | null = null;
     const findCtx = assoc.contextFor(SopClass.StudyRootFind);
     const getCtx = assoc.contextFor(SopClass.StudyRootGet);

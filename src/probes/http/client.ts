@@ -13,6 +13,8 @@ const importUndici = () => import('undici');
 type Undici = Awaited<ReturnType<typeof importUndici>>;
 let undici: Promise<Undici> | null = null;
 const loadUndici = (): Promise<Undici> => (undici ??= importUndici());
+/** Loads the HTTP client's code ahead of its first request (a protocol guess about to start). */
+export const warmHttpClient = (): void => void loadUndici();
 
 export type HttpFailure = 'timeout' | 'refused' | 'reset' | 'not-http' | 'too-large';
 
@@ -25,6 +27,8 @@ export interface HttpTarget {
   port: number;
   tls: boolean;
   timeoutMs: number;
+  /** Destroys the client's connections when it fires (a guess that lost its race). */
+  signal?: AbortSignal | undefined;
 }
 
 export class HttpClient {
@@ -34,12 +38,21 @@ export class HttpClient {
     private readonly timeoutMs: number,
     private readonly request: Undici['request'],
     private readonly release: () => void,
+    private readonly connects: Set<() => void>,
   ) {}
 
   static async open(t: HttpTarget): Promise<HttpClient> {
-    const { Agent, request } = await loadUndici();
+    const { Agent, buildConnector, request } = await loadUndici();
+    // told when a connection is made, so that the wait for headers is timed from then (see get)
+    const connects = new Set<() => void>();
+    const base = buildConnector({ rejectUnauthorized: false, timeout: t.timeoutMs });
     const agent = new Agent({
-      connect: { rejectUnauthorized: false, timeout: t.timeoutMs },
+      connect: (o, cb) =>
+        base(o, (err, socket) => {
+          if (err === null) for (const f of connects) f();
+          if (err === null) cb(null, socket);
+          else cb(err, null);
+        }),
       headersTimeout: t.timeoutMs,
       bodyTimeout: t.timeoutMs,
       maxResponseSize: MAX_HTTP_BODY,
@@ -49,10 +62,36 @@ export class HttpClient {
     });
     // normalised by URL (a default port disappears), so the off-target check compares like with like
     // a host watchdog that fires destroys the agent and with it every socket it holds
-    const release = currentScope()?.own(() => void agent.destroy().catch(() => undefined)) ?? (() => undefined);
+    const destroy = () => void agent.destroy().catch(() => undefined);
+    const release = currentScope()?.own(destroy) ?? (() => undefined);
+    if (t.signal?.aborted === true) destroy();
+    else t.signal?.addEventListener('abort', destroy, { once: true });
     const origin = new URL(`${t.tls ? 'https' : 'http'}://${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`)
       .origin;
-    return new HttpClient(agent, origin, t.timeoutMs, request, release);
+    return new HttpClient(agent, origin, t.timeoutMs, request, release, connects);
+  }
+
+  /**
+   * A precise bound on the wait for a response's headers: the timeout from the request (again from
+   * the connection, when one is made for it). undici's own headersTimeout ticks every half second
+   * (up to 500 ms late), which would make a silent port cost more than its timeout.
+   */
+  private headersClock(): { signal: AbortSignal; stop: () => void } {
+    const ctl = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => ctl.abort(new DOMException('no response headers', 'TimeoutError')), this.timeoutMs);
+    };
+    arm();
+    this.connects.add(arm);
+    return {
+      signal: ctl.signal,
+      stop: () => {
+        clearTimeout(timer);
+        this.connects.delete(arm);
+      },
+    };
   }
 
   /**
@@ -60,9 +99,10 @@ export class HttpClient {
    * the whole exchange is bounded by twice the timeout, so a drip-feeding server cannot hold it.
    */
   async get(path: string, headers: Record<string, string> = {}, maxBody = MAX_HTTP_BODY): Promise<HttpResponse> {
-    const signal = AbortSignal.timeout(this.timeoutMs * 2);
     const url = new URL(path, this.origin);
     if (url.origin !== this.origin) return { ok: false, failure: 'not-http', code: 'OFF_TARGET' };
+    const clock = this.headersClock();
+    const signal = AbortSignal.any([AbortSignal.timeout(this.timeoutMs * 2), clock.signal]);
     try {
       const res = await this.request(url, {
         method: 'GET',
@@ -70,6 +110,7 @@ export class HttpClient {
         signal,
         headers: { 'user-agent': 'opendoor', accept: '*/*', ...headers },
       });
+      clock.stop();
       const chunks: Buffer[] = [];
       let size = 0;
       for await (const chunk of res.body) {
@@ -87,6 +128,8 @@ export class HttpClient {
       return { ok: true, status: res.statusCode, headers: flat, body: Buffer.concat(chunks) };
     } catch (e) {
       return { ok: false, ...classify(e) };
+    } finally {
+      clock.stop();
     }
   }
 

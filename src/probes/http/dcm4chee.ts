@@ -9,6 +9,7 @@
 import type { WebAdapter } from './adapter.js';
 import { isObj, json } from './client.js';
 import { qidoExposure, wadoRetrieve } from './dicomweb.js';
+import { countBounds } from '../types.js';
 
 const AETS = '/dcm4chee-arc/aets';
 /** At most this many titles kept (each may become one association on a DICOM port). */
@@ -49,7 +50,7 @@ export const dcm4cheeArc: WebAdapter = {
           const probe = await client.get(`${root}/studies?limit=1`, { accept: 'application/dicom+json', ...headers });
           if (!probe.ok || (probe.status !== 200 && probe.status !== 204)) continue;
           counted = root;
-          return qidoExposure(client, root, headers, { maxQueries: opts.maxQueries, budgetMs: opts.countBudgetMs });
+          return qidoExposure(client, root, headers, countBounds(opts));
         }
         return null;
       },

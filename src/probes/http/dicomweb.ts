@@ -4,7 +4,7 @@
  * asked), name the identifying attributes returned, and prove WADO-RS retrieval by counting bytes.
  */
 import { asText } from '../../dicom/dataset.js';
-import type { ExposureObservation } from '../types.js';
+import { type CountBounds, type ExposureObservation, countBounds } from '../types.js';
 import { isCanned } from '../dicom/canned.js';
 import { PHI_ATTRIBUTES, PHI_TAGS, keyedDigest, patientKey, phiInOrder } from '../phi.js';
 import { tryDefaults, type WebAdapter } from './adapter.js';
@@ -59,16 +59,11 @@ export async function findDicomWebRoot(
   return null;
 }
 
-export interface QidoBounds {
-  maxQueries: number;
-  budgetMs: number;
-}
-
 export async function qidoExposure(
   client: HttpClient,
   root: string,
   headers: Record<string, string>,
-  bounds: QidoBounds,
+  bounds: CountBounds,
 ): Promise<ExposureObservation> {
   const started = performance.now();
   const studies = new Set<string>();
@@ -211,8 +206,7 @@ export const dicomWeb: WebAdapter = {
           const r = await client.get(`${dw.root}/studies?limit=1`, { ...DICOM_JSON, ...h }, 1024 * 1024);
           return r.ok && (r.status === 200 || r.status === 204);
         }),
-      count: (headers) =>
-        qidoExposure(client, dw.root, headers, { maxQueries: opts.maxQueries, budgetMs: opts.countBudgetMs }),
+      count: (headers) => qidoExposure(client, dw.root, headers, countBounds(opts)),
       retrieve: (headers) => wadoRetrieve(client, dw.root, headers),
     };
   },

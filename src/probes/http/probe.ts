@@ -8,6 +8,7 @@ import type { WebContext, WebFound } from './adapter.js';
 import { WEB_ADAPTERS } from './adapters.js';
 import { HttpClient, type HttpFailure } from './client.js';
 import { DEFAULT_CREDENTIALS, DICOMWEB_ROOTS, recognise, said, title } from './fingerprint.js';
+import type { GuessControl } from '../race.js';
 
 export type HttpProbeResult =
   | {
@@ -74,11 +75,14 @@ export async function probeHttp(
   port: number,
   tls: boolean,
   opts: ProbeOptions,
+  /** When raced against another guess of the protocol: cancelled when that one answers first. */
+  race?: GuessControl,
 ): Promise<HttpProbeResult> {
-  const client = await HttpClient.open({ host, port, tls, timeoutMs: opts.timeoutMs });
+  const client = await HttpClient.open({ host, port, tls, timeoutMs: opts.timeoutMs, signal: race?.signal });
   try {
     const root = await client.get('/', {}, 256 * 1024);
     if (!root.ok) return { kind: 'not-http', failure: root };
+    race?.answered();
     const text = root.body.toString('utf8');
     const web = recognise({ status: root.status, headers: root.headers, body: text });
     const ctx = {
