@@ -23,8 +23,8 @@ export const DEFAULT_BASELINE = '07183c1';
 
 const TIMEOUT_MS = 3000;
 const REPO = path.resolve(SOURCE_DIR, '..', '..');
-const HOSTS = { odil: '127.0.78.2', dimse: '127.0.78.3', pots: ['127.0.78.4', '127.0.78.5', '127.0.78.6'] };
-const PAGES = ['127.0.78.10', '127.0.78.11', '127.0.78.12'];
+export const HOSTS = { odil: '127.0.78.2', dimse: '127.0.78.3', pots: ['127.0.78.4', '127.0.78.5', '127.0.78.6'] };
+export const PAGES = ['127.0.78.10', '127.0.78.11', '127.0.78.12'];
 
 /** The baseline's CLI, built in a temporary worktree that borrows this checkout's node_modules. */
 function buildBaseline(ref: string): { cli: string; remove: () => void } {
@@ -64,7 +64,7 @@ const SITES: Array<Record<string, string>> = [
   },
 ];
 
-async function startWorld(): Promise<() => Promise<void>> {
+export async function startWorld(): Promise<() => Promise<void>> {
   const stops: Array<() => Promise<void>> = [];
   const scp = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test', 'harness', 'dcmjsDimseScp.js');
   const odil = await startPinned(

@@ -39,19 +39,26 @@ export class HttpClient {
     private readonly request: Undici['request'],
     private readonly release: () => void,
     private readonly connects: Set<() => void>,
+    private readonly destroy: () => void,
   ) {}
 
   static async open(t: HttpTarget): Promise<HttpClient> {
     const { Agent, buildConnector, request } = await loadUndici();
     // told when a connection is made, so that the wait for headers is timed from then (see get)
     const connects = new Set<() => void>();
+    // every socket handed to undici, destroyed by us too: undici 6 leaves a socket open when its
+    // agent is destroyed in the microtask right after the connection was made (a guess that lost
+    // its race then kept the process alive)
+    const sockets = new Set<{ destroy(): void }>();
     const base = buildConnector({ rejectUnauthorized: false, timeout: t.timeoutMs });
     const agent = new Agent({
       connect: (o, cb) =>
         base(o, (err, socket) => {
-          if (err === null) for (const f of connects) f();
-          if (err === null) cb(null, socket);
-          else cb(err, null);
+          if (err !== null) return cb(err, null);
+          sockets.add(socket);
+          socket.once('close', () => sockets.delete(socket));
+          for (const f of connects) f();
+          cb(null, socket);
         }),
       headersTimeout: t.timeoutMs,
       bodyTimeout: t.timeoutMs,
@@ -60,15 +67,18 @@ export class HttpClient {
       connections: 1,
       pipelining: 1,
     });
+    const destroy = () => {
+      void agent.destroy().catch(() => undefined);
+      for (const s of sockets) s.destroy();
+    };
     // normalised by URL (a default port disappears), so the off-target check compares like with like
     // a host watchdog that fires destroys the agent and with it every socket it holds
-    const destroy = () => void agent.destroy().catch(() => undefined);
     const release = currentScope()?.own(destroy) ?? (() => undefined);
     if (t.signal?.aborted === true) destroy();
     else t.signal?.addEventListener('abort', destroy, { once: true });
     const origin = new URL(`${t.tls ? 'https' : 'http'}://${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`)
       .origin;
-    return new HttpClient(agent, origin, t.timeoutMs, request, release, connects);
+    return new HttpClient(agent, origin, t.timeoutMs, request, release, connects, destroy);
   }
 
   /**
@@ -164,6 +174,7 @@ export class HttpClient {
   async close(): Promise<void> {
     this.release();
     await this.agent.destroy().catch(() => undefined);
+    this.destroy();
   }
 }
 
