@@ -9,6 +9,7 @@ import type { SqlDriver } from './driver.js';
 import { SqlAccounts } from './accounts.js';
 import { SqlSlices } from './jobs.js';
 import { SqlMonitors, SqlNotes } from './monitors.js';
+import { SqlRdapCache } from './rdapCache.js';
 import { SqlInputs } from './journal.js';
 import { PAGE, SqlRunner } from './runner.js';
 import { ScanRows } from './scanRows.js';
@@ -28,6 +29,7 @@ export class SqlStore implements Store {
   readonly accounts: SqlAccounts;
   readonly monitors: SqlMonitors;
   readonly notes: SqlNotes;
+  readonly rdap: SqlRdapCache;
   private readonly rows: ScanRows;
 
   private constructor(private readonly q: SqlRunner) {
@@ -36,6 +38,7 @@ export class SqlStore implements Store {
     this.accounts = new SqlAccounts(q);
     this.monitors = new SqlMonitors(q);
     this.notes = new SqlNotes(q);
+    this.rdap = new SqlRdapCache(q);
     this.rows = new ScanRows(q);
   }
 
