@@ -309,6 +309,11 @@ function grow<T extends Uint32Array | BigUint64Array>(a: T, size: number): T {
 
 const builtIn: Partial<Record<Family, Promise<FamilyTable | null>>> = {};
 
+/** The families whose built-in table has been asked for (a scan of private addresses asks for none). */
+export function builtInLoaded(): Family[] {
+  return ([4, 6] as const).filter((f) => builtIn[f] !== undefined);
+}
+
 /** Where the built-in CSV of a family is (the installed @ip-location-db/asn package), or null. */
 export function builtInFile(family: Family): string | null {
   try {

@@ -55,7 +55,7 @@ function parseLine(raw: string, where: string): Contact | null {
     return { scope: scopeAt(scopeText, where), emails, name: organisation };
   }
   const m = /^(\S+)\s*(.*)$/.exec(rest);
-  if (m === null) throw new ContactsFileError(`${where}: expected "SCOPE EMAIL[,EMAIL…] [NAME…]"`);
+  if (m === null) throw new ContactsFileError(`${where}: no e-mail address after "${scopeText}"`);
   const emails = (m[1] ?? '').split(',').filter((x) => x !== '');
   const bad = emails.find((x) => !isEmail(x));
   if (bad !== undefined || emails.length === 0)

@@ -54,7 +54,9 @@ function redactsAbuse(answer: Obj): boolean {
     if (!isObj(r)) return false;
     const name = isObj(r['name']) ? `${str(r['name']['description']) ?? ''} ${str(r['name']['type']) ?? ''}` : '';
     const paths = `${str(r['prePath']) ?? ''} ${str(r['postPath']) ?? ''} ${str(r['replacementPath']) ?? ''}`;
-    return /e-?mail|abuse/i.test(`${name} ${paths}`);
+    const said = `${name} ${paths}`;
+    // an abuse contact's e-mail, or an e-mail of no other role (a registrant's redacted address says nothing of abuse)
+    return /abuse/i.test(said) || (/e-?mail/i.test(said) && !/registrant|tech|admin|billing|registrar|noc/i.test(said));
   });
 }
 
