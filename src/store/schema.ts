@@ -125,6 +125,8 @@ CREATE TABLE IF NOT EXISTS rdap_networks (
   family INTEGER NOT NULL, first TEXT NOT NULL, last TEXT NOT NULL, abuse TEXT NOT NULL,
   fetched INTEGER NOT NULL, PRIMARY KEY (family, first, last));`,
       postgres: `
+ALTER TABLE services ADD COLUMN asn INTEGER;
+ALTER TABLE services ADD COLUMN as_name TEXT;
 CREATE TABLE IF NOT EXISTS rdap_networks (
   family INTEGER NOT NULL, first TEXT COLLATE "C" NOT NULL, last TEXT COLLATE "C" NOT NULL, abuse TEXT NOT NULL,
   fetched INTEGER NOT NULL, PRIMARY KEY (family, first, last));`,

@@ -98,6 +98,10 @@ export interface Tallies {
   byProduct: Array<[string, number]>;
   byPort: Array<[string, number]>;
   byHost: Array<[string, number]>;
+  /** Exposed services by network ("AS64500 Name", or "unknown"). */
+  byNetwork: Array<[string, number]>;
+  /** Patients by network, each host counted once. */
+  byNetworkPatients: Array<[string, number]>;
 }
 
 export const SERVICE_SORTS = ['host', 'port', 'product', 'patients', 'studies'] as const;
