@@ -241,7 +241,7 @@ export class AsnTable {
 }
 
 /** Rows parsed between two yields to the event loop while a built-in table loads. */
-const CHUNK = 20_000;
+const CHUNK = 4096;
 
 /** A built-in -num CSV (bytes): numeric ranges, already sorted; parsed in chunks so other hosts go on meanwhile. */
 export async function parseNumericCsv(family: Family, buf: Buffer): Promise<FamilyTable> {
