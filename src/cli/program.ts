@@ -23,6 +23,7 @@ const EXAMPLES: Record<string, string[]> = {
     'zmap -p 104 -O csv -f saddr,sport -o - | opendoor scan -iL - --json',
     'opendoor scan pacs.example.org -p 104,11112 --depth access --ae-titles site-aes.txt',
     'opendoor scan --resume SCAN_ID',
+    'opendoor scan 10.0.0.0/16 --asn-data our-ranges.csv --contacts contacts.txt --rdap',
   ],
   worker: [
     'opendoor scan 10.0.0.0/16 --db postgres://opendoor@db/opendoor --enqueue   # once, anywhere',
@@ -171,7 +172,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('one notification letter per owner of exposed services (GDPR art. 33 contents)')
     .argument('[scanId]')
     .addOption(dbOption())
-    .option('--owners <file>', 'lines of "CIDR, organisation, contact"; without it, one letter per host')
+    .option(
+      '--owners <file>',
+      'a contacts file (SCOPE EMAIL[,EMAIL…] NAME, or "CIDR, organisation, contact"); without it, one letter per host',
+    )
     .addOption(new Option('--format <format>', 'md | html').default('md'))
     .requiredOption('-o, --output <dir>', 'directory for the letters')
     .action(
