@@ -18,6 +18,7 @@ import { isPlaceholder, parseRdapNetwork } from '../src/attribution/rdapAnswer.j
 import { parseAddress, type Address } from '../src/targets/address.js';
 import { createLogger } from '../src/util/log.js';
 import { runCli } from './harness/cli.js';
+import { serviceRecord } from './harness/records.js';
 import { type RdapServer, startRdap } from './harness/rdap.js';
 
 const addr = (s: string): Address => {
@@ -103,6 +104,12 @@ describe('the built-in ASN data (offline: lookups only, no traffic)', () => {
     );
     assert.equal((await a.network('1.1.1.1')).asn, 64999);
     assert.equal((await a.network('1.0.0.1')).asn, 13335);
+    // records of several hosts (a report attributing stored records): each gets its own host's network
+    const recs = [serviceRecord('1.1.1.1', 104), serviceRecord('1.0.0.1', 104), serviceRecord('1.1.1.1', 4242)];
+    assert.deepEqual(
+      (await a.attribute(recs)).map((r) => `${r.host}:${r.port} AS${r.network?.asn}`),
+      ['1.1.1.1:104 AS64999', '1.0.0.1:104 AS13335', '1.1.1.1:4242 AS64999'],
+    );
   });
 });
 

@@ -94,12 +94,11 @@ export class Attributor {
       : { ...base, abuse: [], abuseSource: null };
   }
 
-  /** A host's records with their network (one lookup per host). */
+  /** Records with their network: one lookup per host (the engine hands one host's records at a time). */
   async attribute(records: readonly ServiceRecord[]): Promise<ServiceRecord[]> {
-    const host = records[0]?.host;
-    if (host === undefined) return [];
-    const network = await this.network(host);
-    return records.map((r) => ({ ...r, network }));
+    const hosts = [...new Set(records.map((r) => r.host))];
+    const nets = new Map(await Promise.all(hosts.map(async (h) => [h, await this.network(h)] as const)));
+    return records.map((r) => ({ ...r, network: nets.get(r.host) ?? EMPTY }));
   }
 
   private covering(a: Address): Known | null {
