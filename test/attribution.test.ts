@@ -333,4 +333,17 @@ describe('the options: input errors before any probe', () => {
       assert.equal(r.code, 2);
       assert.match(r.stderr, message);
     });
+  test('serve checks the options of the scans it will start before it listens', async () => {
+    const r = await runCli([
+      'serve',
+      '--db',
+      path.join(dir, 'y.db'),
+      '--listen',
+      '127.0.0.1:1',
+      '--contacts',
+      badContacts,
+    ]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^opendoor: .*contacts\.txt:2: "not-an-address" is not an e-mail address\n$/);
+  });
 });
