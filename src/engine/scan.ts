@@ -55,6 +55,8 @@ const POOL_FROM_HOSTS = 1024n;
 const BATCH_CONNECTS = 2048;
 /** A streamed source that has said nothing for this long gets its partial batch swept. */
 const IDLE_FLUSH_MS = 20;
+/** Hosts probed and waiting for their attribution (an RDAP answer) beyond --concurrency; then the walk waits. */
+const HELD_FOR_ATTRIBUTION = 1024;
 /** A failed sweep batch is tried this many more times. */
 const SWEEP_RETRIES = 2;
 
@@ -144,6 +146,8 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
   const probing = new Set<Promise<void>>();
   /** …and every host until its records are kept (attribution, which may wait for RDAP, holds no probe slot). */
   const finishing = new Set<Promise<void>>();
+  /** No new host while --concurrency are probed, or too many wait for their attribution (RDAP at its pace). */
+  const full = (): boolean => probing.size >= a.concurrency || finishing.size >= a.concurrency + HELD_FOR_ATTRIBUTION;
   // one association per host at a time, even when a sweeper lists the same host once per port
   const busy = new Map<string, Promise<void>>();
   // whoever waits for a probe or a sweep to end (the walk, and swept hosts waiting for a probe slot)
@@ -210,7 +214,7 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
     // no more than --concurrency hosts probed at once, however many of a batch are open; once
     // stopped, an open host is left pending for --resume: nothing new is started
     for (const [item, ports] of open) {
-      while (probing.size >= a.concurrency && !stopped) await anEnd();
+      while (full() && !stopped) await anEnd();
       if (!stopped) probeHost(item, ports);
     }
   };
@@ -258,7 +262,7 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
         break;
       }
       // the sweep waits for the probes: open hosts never pile up faster than they are probed
-      while (probing.size >= a.concurrency || sweeping.size >= maxBatches) await anEnd();
+      while (full() || sweeping.size >= maxBatches) await anEnd();
       unfinished.add(item.idx);
       if (item.next !== undefined) state.step = item.next;
       if (item.open === true) probeHost(item, item.ports);
