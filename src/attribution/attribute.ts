@@ -11,7 +11,7 @@ import { type Address, parseAddress } from '../targets/address.js';
 import { isPublicAddress } from '../targets/special.js';
 import type { RdapCacheStore } from '../store/store.js';
 import type { Logger } from '../util/log.js';
-import { type AsnHit, type AsnTable, builtInTable, parseAsnCsv } from './asnData.js';
+import { type AsnHit, type AsnTable, builtInLoaded, builtInTable, parseAsnCsv } from './asnData.js';
 import { type Contact, contactFor, parseContacts } from './contacts.js';
 import { RdapClient } from './rdap.js';
 
@@ -70,7 +70,16 @@ export class Attributor {
   private async asOf(a: Address): Promise<AsnHit | null> {
     const mine = this.user?.lookup(a) ?? null;
     if (mine !== null || !isPublicAddress(a)) return mine;
-    return (await builtInTable(a.family))?.lookup(a.value) ?? null;
+    const first = !builtInLoaded().includes(a.family);
+    const started = performance.now();
+    const table = await builtInTable(a.family);
+    if (first)
+      this.deps.log.info(
+        table === null
+          ? `built-in ASN data for IPv${a.family} missing (@ip-location-db/asn not installed)`
+          : `built-in ASN data for IPv${a.family}: ${table.size} ranges loaded in ${Math.round(performance.now() - started)} ms`,
+      );
+    return table?.lookup(a.value) ?? null;
   }
 
   /** One address's network record. */
