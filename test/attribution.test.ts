@@ -293,6 +293,17 @@ describe('RDAP answers as the registries shape them', () => {
     await a.close();
   });
 
+  test('two hosts of one network asked at once without ASN data: the second waits its turn and asks nothing', async () => {
+    const a = new Attributor(
+      { rdap: { url: rdap.url, ttlS: 3600, rate: 5 } },
+      { log: quiet, cache: null, timeoutMs: 2000 },
+    );
+    const nets = await Promise.all(['127.0.81.5', '127.0.81.6', '127.0.81.7'].map((h) => a.network(h)));
+    for (const n of nets) assert.deepEqual([n.asn, n.abuse, n.abuseSource], [null, ['abuse@hospital-b.test'], 'rdap']);
+    assert.equal(a.rdapQueries, 1);
+    await a.close();
+  });
+
   test('the IANA bootstrap as shipped names each RIR', () => {
     assert.equal(registryFor(addr('8.8.8.8')), 'https://rdap.arin.net/registry/');
     assert.equal(registryFor(addr('193.0.6.139')), 'https://rdap.db.ripe.net/');

@@ -13,7 +13,7 @@ import type { RdapCacheStore } from '../store/store.js';
 import type { Logger } from '../util/log.js';
 import { type AsnHit, type AsnTable, builtInLoaded, builtInTable, parseAsnCsv } from './asnData.js';
 import { type Contact, contactFor, parseContacts } from './contacts.js';
-import { RdapClient } from './rdap.js';
+import { RdapClient, SKIPPED } from './rdap.js';
 
 /** What a scan stores of its attribution options (PlanArgs.attribution): the files' text, not their names only. */
 export interface AttributionArgs {
@@ -136,7 +136,8 @@ export class Attributor {
     // another lookup of this run may have told this network meanwhile
     const told = this.covering(a);
     if (told !== null) return told;
-    const r = await (this.rdap as RdapClient).lookup(a);
+    const r = await (this.rdap as RdapClient).lookup(a, () => this.covering(a) === null);
+    if (!r.ok && r.reason === SKIPPED) return this.covering(a);
     if (!r.ok) {
       log.info(`${host}: abuse contact unknown: RDAP ${r.reason}`);
       return null;

@@ -13,6 +13,8 @@ import { type RdapNetwork, parseRdapNetwork } from './rdapAnswer.js';
 
 const MAX_BODY = 1024 * 1024;
 const MAX_REDIRECTS = 3;
+/** The reason of a lookup whose answer came meanwhile (lookup's `still`). */
+export const SKIPPED = 'answered meanwhile';
 
 export type RdapResult = { ok: true; network: RdapNetwork } | { ok: false; reason: string };
 
@@ -99,7 +101,11 @@ export class RdapClient {
     if (at > now) await new Promise((r) => setTimeout(r, at - now));
   }
 
-  async lookup(a: Address): Promise<RdapResult> {
+  /**
+   * The network of an address. `still` is asked once the rate gives this query its turn: false
+   * (another answer of the run covers the address by now) sends nothing.
+   */
+  async lookup(a: Address, still: () => boolean = () => true): Promise<RdapResult> {
     const base = this.o.baseUrl ?? registryFor(a);
     if (base === null) return { ok: false, reason: 'no RDAP registry for the address in the IANA bootstrap' };
     let url: URL;
@@ -111,6 +117,7 @@ export class RdapClient {
     const { agent, request } = await this.client();
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
       await this.pace();
+      if (hop === 0 && !still()) return { ok: false, reason: SKIPPED };
       this.queries++;
       try {
         const res = await request(url, {
