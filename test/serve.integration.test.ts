@@ -6,7 +6,7 @@
  * no hostile string runs and each shows literally, under a CSP without 'unsafe-inline'.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -36,6 +36,7 @@ async function shoot(page: Page, name: string): Promise<void> {
 describe('opendoor serve', () => {
   const dir = tempDir('serve');
   const db = path.join(dir, 'serve.db');
+  const nets = path.join(dir, 'networks.csv');
   let peers: HostilePeers;
   let serve: Serve;
   let adminToken = '';
@@ -65,7 +66,20 @@ describe('opendoor serve', () => {
     await store.recordHost(scanned, [hostileRecord('127.0.91.3', 104)], null);
     await store.close();
     ({ admin: adminToken, viewer: viewerToken } = await addAccounts(db, PASSWORD));
-    serve = await startServe(SERVE, ['--db', db, '--rate', '2000', '--timeout', '1000', '--concurrency', '4']);
+    // the scans it starts attribute as a CLI scan told so would: the mute hosts' range is a test network
+    writeFileSync(nets, '127.0.94.0,127.0.94.255,64510,Mute Net\n');
+    serve = await startServe(SERVE, [
+      '--db',
+      db,
+      '--rate',
+      '2000',
+      '--timeout',
+      '1000',
+      '--concurrency',
+      '4',
+      '--asn-data',
+      nets,
+    ]);
   });
   after(async () => {
     await serve?.stop();
@@ -270,6 +284,10 @@ describe('opendoor serve', () => {
         assert.ok(mute.maxTalking() <= 4, `serve --concurrency 4: ${mute.maxTalking()} probed at once`);
         assert.equal(navigations, 0, 'no reload: the row moved by itself');
         assert.ok(seen.size >= 3, `progress moved on the page: ${[...seen].join(' → ')}`);
+        const stored = (await (await api(`/api/v1/scans/${scanId}/services?limit=50`, { token: viewerToken })).json())
+          .items as Array<{ host: string; network?: { asn: number | null; asName: string | null } }>;
+        assert.equal(stored.length, 12);
+        for (const r of stored) assert.deepEqual([r.network?.asn, r.network?.asName], [64510, 'Mute Net'], r.host);
       } finally {
         await mute.stop();
       }

@@ -208,6 +208,62 @@ for (const backend of BACKENDS) {
       });
     });
 
+    test('RDAP answers kept per network: the innermost covering one, fresh enough, in address order on IPv4 and IPv6', async () => {
+      const db = await backend.fresh();
+      await withStore(db, async (s) => {
+        const now = Date.now();
+        const v4 = (t: string) => BigInt(t.split('.').reduce((a, p) => a * 256 + Number(p), 0));
+        await s.rdap.put({
+          family: 4,
+          first: v4('10.0.0.0'),
+          last: v4('10.255.255.255'),
+          abuse: ['a@big.test'],
+          fetched: now,
+        });
+        await s.rdap.put({
+          family: 4,
+          first: v4('10.20.0.0'),
+          last: v4('10.20.255.255'),
+          abuse: ['b@small.test'],
+          fetched: now,
+        });
+        // a hex digit above 9 in the first place: byte order, not a language's
+        await s.rdap.put({
+          family: 4,
+          first: v4('172.16.0.0'),
+          last: v4('172.31.255.255'),
+          abuse: [],
+          fetched: now - 10_000,
+        });
+        const six = 0x20010db8n << 96n;
+        await s.rdap.put({
+          family: 6,
+          first: six,
+          last: six | ((1n << 96n) - 1n),
+          abuse: ['v6@net.test'],
+          fetched: now,
+        });
+        assert.deepEqual((await s.rdap.find(4, v4('10.20.3.4'), now - 1000))?.abuse, ['b@small.test']);
+        assert.deepEqual((await s.rdap.find(4, v4('10.21.0.1'), now - 1000))?.abuse, ['a@big.test']);
+        assert.equal(await s.rdap.find(4, v4('11.0.0.1'), now - 1000), null);
+        assert.equal(await s.rdap.find(4, v4('172.20.0.1'), now - 1000), null, 'aged out');
+        assert.deepEqual((await s.rdap.find(4, v4('172.20.0.1'), now - 60_000))?.abuse, []);
+        const hit = await s.rdap.find(6, six | 0xabcn, now - 1000);
+        assert.equal(hit?.first, six);
+        assert.deepEqual(hit?.abuse, ['v6@net.test']);
+        assert.equal(await s.rdap.find(4, 0x20010db8n, now - 1000), null, 'families apart');
+        // asked again, an answer replaces the one kept
+        await s.rdap.put({
+          family: 4,
+          first: v4('10.20.0.0'),
+          last: v4('10.20.255.255'),
+          abuse: ['c@small.test'],
+          fetched: now,
+        });
+        assert.deepEqual((await s.rdap.find(4, v4('10.20.3.4'), now - 1000))?.abuse, ['c@small.test']);
+      });
+    });
+
     test('a database of a newer release is refused with one line, exit 1', async () => {
       const db = await backend.fresh();
       await withStore(db, async () => undefined);

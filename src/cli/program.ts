@@ -6,6 +6,7 @@ import type { Io } from './io.js';
 import { VERSION } from './version.js';
 import { SCAN_DEFAULTS, SERVE_LISTEN } from './defaults.js';
 import type { ScanCliOptions } from './scanOptions.js';
+import { addAttributionOptions } from './attributionOptions.js';
 import type { ServeCliOptions } from './serveCommand.js';
 import type { WorkerCliOptions } from './workerCommand.js';
 
@@ -22,6 +23,7 @@ const EXAMPLES: Record<string, string[]> = {
     'zmap -p 104 -O csv -f saddr,sport -o - | opendoor scan -iL - --json',
     'opendoor scan pacs.example.org -p 104,11112 --depth access --ae-titles site-aes.txt',
     'opendoor scan --resume SCAN_ID',
+    'opendoor scan 10.0.0.0/16 --asn-data our-ranges.csv --contacts contacts.txt --rdap',
   ],
   worker: [
     'opendoor scan 10.0.0.0/16 --db postgres://opendoor@db/opendoor --enqueue   # once, anywhere',
@@ -75,7 +77,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: () => undefined })
     .addHelpText('after', examples('opendoor'));
-  program
+  const scan = program
     .command('scan')
     .addHelpText('after', examples('scan'))
     .description('scan targets for DICOM, DICOM-TLS and imaging web services')
@@ -108,10 +110,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--seed <hex>', 'seed of the random target order (default: derived from the targets)')
     .option('-v, --verbose', 'details on stderr')
     .option('--debug', 'protocol details on stderr (never patient data)')
-    .option('-q, --quiet', 'only errors on stderr')
-    .action(async (targets: string[], options: ScanCliOptions) => {
-      setExit(await (await import('./scanCommand.js')).scanCommand(targets, options, io));
-    });
+    .option('-q, --quiet', 'only errors on stderr');
+  addAttributionOptions(scan).action(async (targets: string[], options: ScanCliOptions) => {
+    setExit(await (await import('./scanCommand.js')).scanCommand(targets, options, io));
+  });
   program
     .command('worker')
     .addHelpText('after', examples('worker'))
@@ -170,7 +172,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('one notification letter per owner of exposed services (GDPR art. 33 contents)')
     .argument('[scanId]')
     .addOption(dbOption())
-    .option('--owners <file>', 'lines of "CIDR, organisation, contact"; without it, one letter per host')
+    .option(
+      '--owners <file>',
+      'a contacts file (SCOPE EMAIL[,EMAIL…] NAME, or "CIDR, organisation, contact"); without it, one letter per host',
+    )
     .addOption(new Option('--format <format>', 'md | html').default('md'))
     .requiredOption('-o, --output <dir>', 'directory for the letters')
     .action(
@@ -178,7 +183,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         setExit(await (await import('./reportCommands.js')).lettersCommand(scanId, options, io));
       },
     );
-  program
+  const serve = program
     .command('serve')
     .addHelpText('after', examples('serve'))
     .description('the dashboard and its JSON API (/api/v1) on the results database')
@@ -194,10 +199,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--timeout <ms>', 'timeout of each network step of the scans it starts', SCAN_DEFAULTS.timeout)
     .option('--scans-at-once <n>', 'scans it runs at once on SQLite (PostgreSQL: workers run them)', '1')
     .option('-v, --verbose', 'details on stderr')
-    .option('-q, --quiet', 'only errors on stderr')
-    .action(async (options: ServeCliOptions) => {
-      setExit(await (await import('./serveCommand.js')).serveCommand(options, io));
-    });
+    .option('-q, --quiet', 'only errors on stderr');
+  addAttributionOptions(serve).action(async (options: ServeCliOptions) => {
+    setExit(await (await import('./serveCommand.js')).serveCommand(options, io));
+  });
   const user = program
     .command('user')
     .addHelpText('after', examples('user'))

@@ -3,7 +3,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { diffStored, diffText } from '../report/diff.js';
 import { toHtml } from '../report/html.js';
-import { letterHtml, letterMarkdown, letters, parseOwners, type Owner } from '../report/letters.js';
+import { letterHtml, letterMarkdown, letters } from '../report/letters.js';
+import { type Contact, parseContacts } from '../attribution/contacts.js';
 import { buildModel, type ReportModel } from '../report/model.js';
 import { toCsv, toJson, toMarkdown } from '../report/text.js';
 import { type Store, openStore } from '../store/store.js';
@@ -71,9 +72,9 @@ export async function lettersCommand(
   io: Io,
 ): Promise<number> {
   if (o.format !== 'md' && o.format !== 'html') throw new UsageError(`--format must be md or html, got "${o.format}"`);
-  let owners: Owner[] = [];
+  let owners: Contact[] = [];
   if (o.owners !== undefined) {
-    owners = parseOwners(o.owners, readText(o.owners, 'owners file', io.stdin));
+    owners = parseContacts(o.owners, readText(o.owners, 'owners file', io.stdin));
   }
   const m = await reading(o.db, (store) => model(store, scanId));
   try {

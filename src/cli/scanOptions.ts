@@ -2,6 +2,7 @@
  * `opendoor scan` options → a validated plan (every bad value is a UsageError before any probe).
  */
 import { UsageError, readText, type Io } from './io.js';
+import { type AttributionCliOptions, attributionArgs } from './attributionOptions.js';
 import { planArgsFrom, type PlanArgs } from '../engine/plan.js';
 import { parseShard } from '../targets/space.js';
 import { isValidAeTitle } from '../probes/dicom/aeTitles.js';
@@ -11,7 +12,7 @@ import { parseInputText } from '../targets/inputFile.js';
 import { DEFAULT_PORTS, PortSyntaxError, parsePorts } from '../targets/ports.js';
 import { TargetSyntaxError, parseTarget, type TargetSpec } from '../targets/spec.js';
 
-export interface ScanCliOptions {
+export interface ScanCliOptions extends AttributionCliOptions {
   inputList?: string;
   exclude?: string;
   excludeFile?: string;
@@ -109,6 +110,7 @@ export function planArgs(targetArgs: string[], o: ScanCliOptions, io: Io): PlanA
     throw new UsageError(`--shard must be K/N with 1 <= K <= N, got "${o.shard}"`);
   if (o.seed !== undefined && !/^[0-9a-f]{1,16}$/i.test(o.seed))
     throw new UsageError(`--seed must be 1 to 16 hexadecimal digits, got "${o.seed}"`);
+  const attribution = attributionArgs(o, io);
   return planArgsFrom(targets, excludes, {
     ports,
     depth: o.depth as Depth,
@@ -125,5 +127,6 @@ export function planArgs(targetArgs: string[], o: ScanCliOptions, io: Io): PlanA
     shard,
     ...(o.seed !== undefined ? { seed: o.seed.toLowerCase() } : {}),
     ...(stream ? { stream: true } : {}),
+    ...(attribution !== undefined ? { attribution } : {}),
   });
 }

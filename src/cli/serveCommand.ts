@@ -9,8 +9,9 @@ import { openStore } from '../store/store.js';
 import { createLogger } from '../util/log.js';
 import { UsageError, type Io } from './io.js';
 import { intOption } from './scanOptions.js';
+import type { AttributionCliOptions } from './attributionOptions.js';
 
-export interface ServeCliOptions {
+export interface ServeCliOptions extends AttributionCliOptions {
   db?: string;
   listen: string;
   tlsCert?: string;
@@ -67,6 +68,12 @@ export async function serveCommand(o: ServeCliOptions, io: Io): Promise<number> 
     rate: String(intOption('rate', o.rate, 1, 100000)),
     concurrency: String(intOption('concurrency', o.concurrency, 1, 4096)),
     timeout: String(intOption('timeout', o.timeout, 50, 600000)),
+    ...(o.asnData !== undefined ? { asnData: o.asnData } : {}),
+    ...(o.contacts !== undefined ? { contacts: o.contacts } : {}),
+    ...(o.rdap !== undefined ? { rdap: o.rdap } : {}),
+    ...(o.rdapUrl !== undefined ? { rdapUrl: o.rdapUrl } : {}),
+    ...(o.rdapTtl !== undefined ? { rdapTtl: o.rdapTtl } : {}),
+    ...(o.rdapRate !== undefined ? { rdapRate: o.rdapRate } : {}),
   };
   const parallel = intOption('scans-at-once', o.scansAtOnce, 1, 64);
   const { scanArgs, openLauncher } = await import('../serve/launcher.js');

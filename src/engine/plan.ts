@@ -10,6 +10,7 @@ import { TargetSet, TargetSpace, intervalOf, permutation, type Interval } from '
 import { expand, parseTarget, type TargetSpec } from '../targets/spec.js';
 import type { InputJournal, ResumeState, WorkItem } from '../types/work.js';
 import type { Logger } from '../util/log.js';
+import type { AttributionArgs } from '../attribution/attribute.js';
 
 /** What `scans.args` stores: enough to rebuild the same work sequence and probe options. */
 export interface PlanArgs {
@@ -31,6 +32,8 @@ export interface PlanArgs {
   seed: string;
   /** Targets arrive on stdin (`-iL -`) and are probed as they arrive, in arrival order. */
   stream?: boolean;
+  /** --asn-data, --contacts (their text), --rdap: how each service is attributed; absent in older plans (built-in data only). */
+  attribution?: AttributionArgs;
 }
 
 export interface Plan {

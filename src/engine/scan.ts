@@ -21,6 +21,8 @@ import { HOST_DEADLINE_SLACK_MS, HostWatch } from './hostWatch.js';
 import { Progress } from './progress.js';
 import { RateLimiter } from '../sweep/rate.js';
 import { openSweeper } from '../sweep/sweeper.js';
+import { Attributor } from '../attribution/attribute.js';
+import type { RdapCacheStore } from '../store/store.js';
 
 export interface RunOptions {
   /** Where each host's records go, in this order (the store first). */
@@ -35,6 +37,8 @@ export interface RunOptions {
   source?: AsyncIterable<WorkItem> | Iterable<WorkItem>;
   /** Hosts in flight under their deadlines (the caller may list them, e.g. on SIGUSR1). */
   watch?: HostWatch;
+  /** Where RDAP answers are kept across runs (the store's), when the scan looks abuse contacts up. */
+  rdapCache?: RdapCacheStore;
 }
 
 export function newScanId(now = new Date()): string {
@@ -52,6 +56,8 @@ const POOL_FROM_HOSTS = 1024n;
 const BATCH_CONNECTS = 2048;
 /** A streamed source that has said nothing for this long gets its partial batch swept. */
 const IDLE_FLUSH_MS = 20;
+/** Hosts probed and waiting for their attribution (an RDAP answer) beyond --concurrency; then the walk waits. */
+const HELD_FOR_ATTRIBUTION = 1024;
 /** A failed sweep batch is tried this many more times. */
 const SWEEP_RETRIES = 2;
 
@@ -108,6 +114,8 @@ export interface RunResult {
 export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
   const started = performance.now();
   const a = plan.args;
+  // the user's files were checked when the scan was planned; parsed again here (resume, workers)
+  const attributor = new Attributor(a.attribution, { log: o.log, cache: o.rdapCache ?? null, timeoutMs: a.timeoutMs });
   const rate = new RateLimiter(a.rate);
   const connectTimeoutMs = a.connectTimeoutMs ?? a.timeoutMs;
   const inFlight = sweepInFlight(a.rate, connectTimeoutMs, fdLimit());
@@ -135,7 +143,12 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
   const batchHosts = Math.max(1, Math.min(256, Math.floor(batchConnects / Math.max(1, a.ports.length))));
   const maxBatches = Math.max(2 * Math.max(1, threads), Math.ceil(inFlight / batchConnects) + threads);
   const sweeping = new Set<Promise<void>>();
+  /** Hosts being probed (--concurrency counts them)… */
   const probing = new Set<Promise<void>>();
+  /** …and every host until its records are kept (attribution, which may wait for RDAP, holds no probe slot). */
+  const finishing = new Set<Promise<void>>();
+  /** No new host while --concurrency are probed, or too many wait for their attribution (RDAP at its pace). */
+  const full = (): boolean => probing.size >= a.concurrency || finishing.size >= a.concurrency + HELD_FOR_ATTRIBUTION;
   // one association per host at a time, even when a sweeper lists the same host once per port
   const busy = new Map<string, Promise<void>>();
   // whoever waits for a probe or a sweep to end (the walk, and swept hosts waiting for a probe slot)
@@ -147,9 +160,14 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
 
   const probeHost = (item: WorkItem, open: number[]): void => {
     const previous = busy.get(item.host) ?? Promise.resolve();
+    const probed = (): void => {
+      if (probing.delete(p)) freed();
+    };
     const p: Promise<void> = previous
       .then(() => probeOpenPorts(item.host, open, plan, rate, watch, o.log, item.open !== true))
-      .then(async (records) => {
+      .then(async (found) => {
+        probed();
+        const records = await attributor.attribute(found);
         // the store first: a host whose records did not reach it stays pending
         const [first, ...rest] = o.sinks;
         await first?.host(records, snapshot(item.idx));
@@ -161,10 +179,12 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
       .catch((e: unknown) => o.log.error(`${item.host}: ${e instanceof Error ? e.name : 'error'}`))
       .finally(() => {
         probing.delete(p);
+        finishing.delete(p);
         if (busy.get(item.host) === p) busy.delete(item.host);
         freed();
       });
     probing.add(p);
+    finishing.add(p);
     busy.set(item.host, p);
   };
 
@@ -195,7 +215,7 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
     // no more than --concurrency hosts probed at once, however many of a batch are open; once
     // stopped, an open host is left pending for --resume: nothing new is started
     for (const [item, ports] of open) {
-      while (probing.size >= a.concurrency && !stopped) await anEnd();
+      while (full() && !stopped) await anEnd();
       if (!stopped) probeHost(item, ports);
     }
   };
@@ -243,7 +263,7 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
         break;
       }
       // the sweep waits for the probes: open hosts never pile up faster than they are probed
-      while (probing.size >= a.concurrency || sweeping.size >= maxBatches) await anEnd();
+      while (full() || sweeping.size >= maxBatches) await anEnd();
       unfinished.add(item.idx);
       if (item.next !== undefined) state.step = item.next;
       if (item.open === true) probeHost(item, item.ports);
@@ -261,8 +281,11 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
   // stopped or not, what is under way ends on its own timeouts and is saved (Ctrl-C again quits at once)
   await Promise.all([...sweeping]);
   await Promise.all([...probing]);
+  await Promise.all([...finishing]);
   await saveProgress();
   await pool.close();
+  await attributor.close();
+  if (attributor.rdapQueries > 0) o.log.info(`RDAP: ${attributor.rdapQueries} queries`);
   progress.end();
   if (failure !== null) throw failure;
   // hosts that could not be finished (a sweep that failed again and again) keep the scan resumable

@@ -67,6 +67,11 @@ export interface NetworkRecord {
   abuseSource: 'contacts' | 'rdap' | null;
 }
 
+/** How reports and the overview name a network: "AS64500 Name", or "unknown" (no data covers it, or an older record). */
+export function networkLabel(asn: number | null, asName: string | null): string {
+  return asn === null ? 'unknown' : `AS${asn}${asName !== null && asName !== '' ? ` ${asName}` : ''}`;
+}
+
 export interface ServiceRecord {
   type: 'service';
   host: string;

@@ -140,6 +140,7 @@ export async function runWorker(o: WorkerOptions, id = workerId()): Promise<{ sl
       shouldStop: o.stopNow,
       progress: false,
       source: sliceItems(loaded.plan, slice.from, slice.to),
+      rdapCache: store.rdap,
     });
     // stopped at once, or hosts whose records could not be stored: the slice goes back whole
     if (status !== 'done') {

@@ -74,6 +74,8 @@ ${bars('Findings by severity', m.bySeverity, 'c-severity')}
 ${bars('Exposed services by product', m.byProduct, 'c-product')}
 ${bars('Exposed services by port', m.byPort, 'c-port')}
 ${bars('Exposed services by country', m.byCountry, 'c-country')}
+${bars('Exposed services by network', m.byNetwork, 'c-network')}
+${bars('Patients by network', m.byNetworkPatients, 'c-network-patients')}
 </div>
 <h2>Services</h2>
 <table id="services"><thead><tr><th>host</th><th>port</th><th>protocol</th><th>product</th><th>access</th><th>patients</th><th>studies</th><th>identifying attributes</th><th>top finding</th></tr></thead>

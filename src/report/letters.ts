@@ -4,40 +4,10 @@
  * subjects, the categories of data (what a GDPR art. 33 notification needs), and the fixes.
  */
 import type { ServiceRecord } from '../output/records.js';
-import { parseTarget, contains, TargetSyntaxError, type TargetSpec } from '../targets/spec.js';
+import { type Contact, contactFor } from '../attribution/contacts.js';
 import { esc } from './html.js';
 import { isExposedRecord } from '../output/records.js';
 import { hostExposure, type ReportModel } from './model.js';
-import { InputError } from '../util/errors.js';
-
-export interface Owner {
-  scope: TargetSpec;
-  organisation: string;
-  contact: string;
-}
-
-export class OwnersFileError extends InputError {
-  override readonly name = 'OwnersFileError';
-}
-
-/** `CIDR-or-address, organisation, contact` per line; `#` comments. */
-export function parseOwners(file: string, text: string): Owner[] {
-  const out: Owner[] = [];
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.replace(/#.*$/, '').trim();
-    if (line === '') return;
-    const [scope, organisation, contact] = line.split(',').map((x) => x.trim());
-    if (scope === undefined || organisation === undefined || organisation === '')
-      throw new OwnersFileError(`${file}:${i + 1}: expected "CIDR, organisation, contact"`);
-    try {
-      out.push({ scope: parseTarget(scope), organisation, contact: contact ?? '' });
-    } catch (e) {
-      if (e instanceof TargetSyntaxError) throw new OwnersFileError(`${file}:${i + 1}: ${e.message}`);
-      throw e;
-    }
-  });
-  return out;
-}
 
 export interface Letter {
   slug: string;
@@ -49,14 +19,16 @@ export interface Letter {
   fixes: string[];
 }
 
-export function letters(m: ReportModel, owners: readonly Owner[]): Letter[] {
+/** Owners from a contacts file (attribution/contacts.ts: its own lines or the older owners lines). */
+export function letters(m: ReportModel, owners: readonly Contact[]): Letter[] {
   const groups = new Map<string, { organisation: string; contact: string; services: ServiceRecord[] }>();
   for (const s of m.services.filter(isExposedRecord)) {
-    const owner = owners.find((o) => contains(o.scope, s.host));
-    const k = owner?.organisation ?? `host ${s.host}`;
+    const owner = contactFor(owners, s.host, s.network?.asn ?? null);
+    const organisation = owner === null ? null : (owner.name ?? owner.emails[0] ?? owner.scope.text);
+    const k = organisation ?? `host ${s.host}`;
     const g = groups.get(k) ?? {
-      organisation: owner?.organisation ?? `Operator of ${s.host}`,
-      contact: owner?.contact ?? '',
+      organisation: organisation ?? `Operator of ${s.host}`,
+      contact: owner?.emails.join(', ') ?? '',
       services: [],
     };
     g.services.push(s);

@@ -3,7 +3,7 @@
  * figures, breakdowns, hosts and findings with their remediation. Formats render this model only.
  */
 import { CATALOGUE, type FindingId, type Severity } from '../findings/catalogue.js';
-import { type ServiceRecord, counted, isExposedRecord } from '../output/records.js';
+import { type ServiceRecord, counted, isExposedRecord, networkLabel } from '../output/records.js';
 import type { NoteState, ScanRow, Store } from '../store/store.js';
 import { collect } from '../util/async.js';
 import { countryOf } from './country.js';
@@ -43,6 +43,10 @@ export interface ReportModel {
   byProduct: Array<[string, number]>;
   byPort: Array<[string, number]>;
   byCountry: Array<[string, number]>;
+  /** Top networks ("AS64500 Name", or "unknown") by exposed services… */
+  byNetwork: Array<[string, number]>;
+  /** …and by patients (each host once, honeypots' bait left out). */
+  byNetworkPatients: Array<[string, number]>;
   services: ServiceRecord[];
   findings: FindingGroup[];
 }
@@ -88,6 +92,21 @@ export function hostExposure(
     });
   }
   return byHost;
+}
+
+/** How many networks the breakdowns list. */
+const TOP_NETWORKS = 10;
+
+const networkOf = (s: ServiceRecord): string => networkLabel(s.network?.asn ?? null, s.network?.asName ?? null);
+
+function patientsByNetwork(exposed: readonly ServiceRecord[]): Array<[string, number]> {
+  const label = new Map(exposed.map((s) => [s.host, networkOf(s)]));
+  const m = new Map<string, number>();
+  for (const [host, e] of hostExposure(exposed)) {
+    const k = label.get(host) ?? 'unknown';
+    m.set(k, (m.get(k) ?? 0) + e.patients);
+  }
+  return [...m].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }
 
 export async function buildModel(store: Store, scanId: string): Promise<ReportModel | null> {
@@ -148,6 +167,8 @@ export async function buildModel(store: Store, scanId: string): Promise<ReportMo
     byProduct: tally(exposed.map((s) => s.product ?? 'unidentified')),
     byPort: tally(exposed.map((s) => String(s.port))),
     byCountry: tally(exposed.map((s) => countryOf(s.host))),
+    byNetwork: tally(exposed.filter(counted).map(networkOf)).slice(0, TOP_NETWORKS),
+    byNetworkPatients: patientsByNetwork(exposed).slice(0, TOP_NETWORKS),
     services,
     findings: [...groups.values()].sort((a, b) => rank(a.severity) - rank(b.severity) || a.id.localeCompare(b.id)),
   };

@@ -34,6 +34,7 @@ export function toMarkdown(m: ReportModel): string {
     `By severity: ${m.bySeverity.map(([s, c]) => `${s} ${c}`).join(', ')}.`,
     `Exposed services by product: ${m.byProduct.map(([p, c]) => `${p} ${c}`).join(', ') || 'none'}.`,
     `By port: ${m.byPort.map(([p, c]) => `${p} ${c}`).join(', ') || 'none'}. By country: ${m.byCountry.map(([p, c]) => `${p} ${c}`).join(', ') || 'none'}.`,
+    `By network (exposed services): ${m.byNetwork.map(([p, c]) => `${p} ${c}`).join(', ') || 'none'}. By network (patients): ${m.byNetworkPatients.map(([p, c]) => `${p} ${c}`).join(', ') || 'none'}.`,
     '',
     '## Services',
     '',

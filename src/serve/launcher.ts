@@ -13,9 +13,10 @@ import type { Logger } from '../util/log.js';
 import { SCAN_DEFAULTS } from '../cli/defaults.js';
 import type { Io } from '../cli/io.js';
 import { planArgs, type ScanCliOptions } from '../cli/scanOptions.js';
+import type { AttributionCliOptions } from '../cli/attributionOptions.js';
 
-/** What the server applies to every scan it starts (serve's options). */
-export interface LaunchPolicy {
+/** What the server applies to every scan it starts (serve's options, its attribution options among them). */
+export interface LaunchPolicy extends AttributionCliOptions {
   exclude?: string;
   excludeFile?: string;
   rate: string;
@@ -44,6 +45,13 @@ const NO_STDIN: Io = {
   stdinLines: async function* () {},
 };
 
+function attributionOf(p: AttributionCliOptions): AttributionCliOptions {
+  const { asnData, contacts, rdap, rdapUrl, rdapTtl, rdapRate } = p;
+  return Object.fromEntries(
+    Object.entries({ asnData, contacts, rdap, rdapUrl, rdapTtl, rdapRate }).filter(([, v]) => v !== undefined),
+  );
+}
+
 export function scanArgs(r: ScanRequest, policy: LaunchPolicy): PlanArgs {
   const o: ScanCliOptions = {
     ...SCAN_DEFAULTS,
@@ -52,6 +60,7 @@ export function scanArgs(r: ScanRequest, policy: LaunchPolicy): PlanArgs {
     rate: policy.rate,
     concurrency: policy.concurrency,
     timeout: policy.timeout,
+    ...attributionOf(policy),
     ...(r.ports !== undefined ? { ports: r.ports } : {}),
     depth: r.depth ?? SCAN_DEFAULTS.depth,
   };

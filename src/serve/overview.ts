@@ -1,6 +1,6 @@
 /**
  * The overview's figures: the latest finished scan's headline and breakdowns (severity, product,
- * port, country), counted by the store (the records are not read); and the trend of the headline
+ * port, country, network), counted by the store (the records are not read); and the trend of the headline
  * across scans. A finished scan does not change, so its figures are kept (a few).
  */
 import { SEVERITIES } from '../report/model.js';
@@ -13,6 +13,8 @@ export interface Overview {
   byProduct: Array<[string, number]>;
   byPort: Array<[string, number]>;
   byCountry: Array<[string, number]>;
+  byNetwork: Array<[string, number]>;
+  byNetworkPatients: Array<[string, number]>;
   trend: Array<{ id: string; started: string; services: number; exposed: number; patients: number; studies: number }>;
 }
 
@@ -37,6 +39,8 @@ async function breakdowns(store: Store, scanId: string): Promise<Omit<Overview, 
     byProduct: top(new Map(t.byProduct)),
     byPort: top(new Map(t.byPort)),
     byCountry: top(country),
+    byNetwork: top(new Map(t.byNetwork)),
+    byNetworkPatients: top(new Map(t.byNetworkPatients.filter(([, n]) => n > 0))),
   };
   cache.set(scanId, b);
   while (cache.size > KEEP) cache.delete(cache.keys().next().value as string);
@@ -54,7 +58,17 @@ export async function overview(store: Store): Promise<Overview> {
     studies: r.studies,
   }));
   const done = rows.filter((r) => r.status === 'done').at(-1);
-  if (done === undefined) return { latest: null, bySeverity: [], byProduct: [], byPort: [], byCountry: [], trend };
+  if (done === undefined)
+    return {
+      latest: null,
+      bySeverity: [],
+      byProduct: [],
+      byPort: [],
+      byCountry: [],
+      byNetwork: [],
+      byNetworkPatients: [],
+      trend,
+    };
   const { args: _args, ...latest } = done;
   return { latest, ...(await breakdowns(store, done.id)), trend: trend.slice(-30) };
 }

@@ -5,6 +5,7 @@
  * dashboard asks for them on every page) until this store writes to that scan again. A worker
  * elsewhere that writes a finished scan again (a slice run twice) writes the same records.
  */
+import { networkLabel } from '../output/records.js';
 import type { SqlRunner } from './runner.js';
 import type { ScanRow, Tallies } from './store.js';
 
@@ -76,7 +77,25 @@ export class ScanRows {
       byProduct: await pairs(`SELECT product AS k, COUNT(*) AS n ${EXPOSED} GROUP BY product`),
       byPort: await pairs(`SELECT port AS k, COUNT(*) AS n ${EXPOSED} GROUP BY port`),
       byHost: await pairs(`SELECT host AS k, COUNT(*) AS n ${EXPOSED} GROUP BY host`),
+      byNetwork: await this.networks(
+        `SELECT asn, as_name AS "asName", COUNT(*) AS n ${EXPOSED} GROUP BY asn, as_name`,
+        id,
+      ),
+      // a host's patients once (its largest exposure), whatever number of its ports show them
+      byNetworkPatients: await this.networks(
+        `SELECT asn, "asName", SUM(p) AS n FROM (SELECT host, asn, as_name AS "asName", MAX(patients) AS p ${EXPOSED}
+           GROUP BY host, asn, as_name) hosts GROUP BY asn, "asName"`,
+        id,
+      ),
     };
+  }
+
+  /** [label, n] by AS: "AS64500 Name", or "unknown" (no data covers the address, or a record older than attribution). */
+  private async networks(sql: string, id: string): Promise<Array<[string, number]>> {
+    const rows = await this.q.read<{ asn: number | string | null; asName: string | null; n: number | string }>(sql, [
+      id,
+    ]);
+    return rows.map((r) => [networkLabel(r.asn === null ? null : Number(r.asn), r.asName), Number(r.n)]);
   }
 
   private async with(rows: Base[]): Promise<ScanRow[]> {

@@ -116,6 +116,24 @@ CREATE INDEX IF NOT EXISTS services_columns ON services
     sql: `
 CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);`,
   },
+  {
+    version: 9,
+    why: "RDAP answers kept per network (its range as fixed-width hex, compared in byte order), so a rerun asks the registries nothing until they age out (--rdap-ttl); each service's AS in columns, for the overview's breakdown by network",
+    sql: {
+      sqlite: `
+ALTER TABLE services ADD COLUMN asn INTEGER;
+ALTER TABLE services ADD COLUMN as_name TEXT;
+CREATE TABLE IF NOT EXISTS rdap_networks (
+  family INTEGER NOT NULL, first TEXT NOT NULL, last TEXT NOT NULL, abuse TEXT NOT NULL,
+  fetched INTEGER NOT NULL, PRIMARY KEY (family, first, last));`,
+      postgres: `
+ALTER TABLE services ADD COLUMN asn INTEGER;
+ALTER TABLE services ADD COLUMN as_name TEXT;
+CREATE TABLE IF NOT EXISTS rdap_networks (
+  family INTEGER NOT NULL, first TEXT COLLATE "C" NOT NULL, last TEXT COLLATE "C" NOT NULL, abuse TEXT NOT NULL,
+  fetched INTEGER NOT NULL, PRIMARY KEY (family, first, last));`,
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

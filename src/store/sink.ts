@@ -16,7 +16,7 @@ function storeSink(store: Store, scanId: string): ScanSink {
 
 /** Run the scan with the store as its first sink, then record how it ended (done or interrupted) and its targets. */
 export async function runIntoStore(store: Store, scanId: string, plan: Plan, o: RunOptions): Promise<RunResult> {
-  const r = await runScan(plan, { ...o, sinks: [storeSink(store, scanId), ...o.sinks] });
+  const r = await runScan(plan, { rdapCache: store.rdap, ...o, sinks: [storeSink(store, scanId), ...o.sinks] });
   const targets = plan.args.stream === true ? await store.inputCount(scanId) : Number(plan.total);
   await store.finishScan(scanId, r.status, targets, r.elapsedMs);
   return r;

@@ -9,16 +9,18 @@ import type { SqlDriver } from './driver.js';
 import { SqlAccounts } from './accounts.js';
 import { SqlSlices } from './jobs.js';
 import { SqlMonitors, SqlNotes } from './monitors.js';
+import { SqlRdapCache } from './rdapCache.js';
 import { SqlInputs } from './journal.js';
 import { PAGE, SqlRunner } from './runner.js';
 import { ScanRows } from './scanRows.js';
 import type { SqlValue } from './driver.js';
 import type { ScanRow, ScanState, ServiceFilter, Store, StoredLine, Tallies } from './store.js';
 
-const UPSERT_SERVICE = `INSERT INTO services (scan_id, host, port, protocol, product, exposed, patients, studies, instances, honeypot, record)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scan_id, host, port) DO UPDATE SET protocol = excluded.protocol,
+const UPSERT_SERVICE = `INSERT INTO services (scan_id, host, port, protocol, product, exposed, patients, studies, instances, honeypot, record, asn, as_name)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scan_id, host, port) DO UPDATE SET protocol = excluded.protocol,
   product = excluded.product, exposed = excluded.exposed, patients = excluded.patients, studies = excluded.studies,
-  instances = excluded.instances, honeypot = excluded.honeypot, record = excluded.record`;
+  instances = excluded.instances, honeypot = excluded.honeypot, record = excluded.record, asn = excluded.asn,
+  as_name = excluded.as_name`;
 const UPSERT_PROGRESS = `INSERT INTO progress (scan_id, step, pending, hosts_done) VALUES (?, ?, ?, ?)
   ON CONFLICT (scan_id) DO UPDATE SET step = excluded.step, pending = excluded.pending, hosts_done = excluded.hosts_done`;
 
@@ -28,6 +30,7 @@ export class SqlStore implements Store {
   readonly accounts: SqlAccounts;
   readonly monitors: SqlMonitors;
   readonly notes: SqlNotes;
+  readonly rdap: SqlRdapCache;
   private readonly rows: ScanRows;
 
   private constructor(private readonly q: SqlRunner) {
@@ -36,6 +39,7 @@ export class SqlStore implements Store {
     this.accounts = new SqlAccounts(q);
     this.monitors = new SqlMonitors(q);
     this.notes = new SqlNotes(q);
+    this.rdap = new SqlRdapCache(q);
     this.rows = new ScanRows(q);
   }
 
@@ -140,6 +144,8 @@ export class SqlStore implements Store {
       e?.instances ?? 0,
       counted(r) ? 0 : 1, // a suspected honeypot's bait is in its record, never in a total
       JSON.stringify(r),
+      r.network?.asn ?? null,
+      r.network?.asName ?? null,
     ]);
     // written again, a port's findings are the new ones only
     await this.q.db.run('DELETE FROM findings WHERE scan_id = ? AND host = ? AND port = ?', [scanId, r.host, r.port]);

@@ -98,6 +98,10 @@ export interface Tallies {
   byProduct: Array<[string, number]>;
   byPort: Array<[string, number]>;
   byHost: Array<[string, number]>;
+  /** Exposed services by network ("AS64500 Name", or "unknown"). */
+  byNetwork: Array<[string, number]>;
+  /** Patients by network, each host counted once. */
+  byNetworkPatients: Array<[string, number]>;
 }
 
 export const SERVICE_SORTS = ['host', 'port', 'product', 'patients', 'studies'] as const;
@@ -178,6 +182,23 @@ export interface NoteStore {
   forHosts(hosts: readonly string[]): Promise<NoteRow[]>;
 }
 
+/** A registry's answer about a network, as the store keeps it (attribution/rdap.ts): its range and abuse addresses. */
+export interface RdapNetworkRow {
+  family: 4 | 6;
+  first: bigint;
+  last: bigint;
+  abuse: string[];
+  /** When it was asked (ms since the epoch). */
+  fetched: number;
+}
+
+/** RDAP answers kept across runs (rdapCache.ts). */
+export interface RdapCacheStore {
+  /** The most specific network kept that covers the address, asked at or after `notBefore`. */
+  find(family: 4 | 6, address: bigint, notBefore: number): Promise<RdapNetworkRow | null>;
+  put(row: RdapNetworkRow): Promise<void>;
+}
+
 export interface Store {
   /** What it is, for messages: a file path, or a PostgreSQL URL without its password. */
   readonly where: string;
@@ -226,6 +247,7 @@ export interface Store {
   readonly accounts: AccountStore;
   readonly monitors: MonitorStore;
   readonly notes: NoteStore;
+  readonly rdap: RdapCacheStore;
   close(): Promise<void>;
 }
 

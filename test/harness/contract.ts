@@ -54,6 +54,21 @@ export function assertServiceRecord(r: Record<string, unknown>): void {
       `${where} exposure.phi holds attribute keywords`,
     );
   }
+  // attribution (issue 21): who announces the address and whom to tell; nulls where nothing covers it
+  const net = r['network'] as Record<string, unknown> | undefined;
+  assert.ok(net !== undefined && net !== null, `${where}: network`);
+  assert.ok(net['asn'] === null || Number.isInteger(net['asn']), `${where} network.asn`);
+  for (const k of ['asName', 'prefix', 'cc']) assert.ok(isNullableString(net[k]), `${where} network.${k}`);
+  assert.ok(
+    Array.isArray(net['abuse']) && (net['abuse'] as unknown[]).every((m) => typeof m === 'string' && m.includes('@')),
+    `${where} network.abuse`,
+  );
+  assert.ok([null, 'contacts', 'rdap'].includes(net['abuseSource'] as string | null), `${where} network.abuseSource`);
+  assert.equal(
+    (net['abuse'] as unknown[]).length > 0,
+    net['abuseSource'] !== null,
+    `${where}: a source exactly when a contact`,
+  );
   assert.ok(Array.isArray(r['findings']), where);
   for (const f of r['findings'] as Array<Record<string, unknown>>) {
     assert.match(String(f['id']), /^[a-z0-9-]+$/, where);
