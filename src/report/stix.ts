@@ -140,7 +140,7 @@ function serviceObjects(s: ServiceRecord, scan: ReportModel['scan'], created: st
     type: 'note',
     id: sdoId('note', key),
     ...common,
-    abstract: `${s.host}:${s.port}: ${findings[0]?.title ?? ''}`,
+    abstract: `${addr?.family === 6 ? `[${addr.text}]` : s.host}:${s.port}: ${findings[0]?.title ?? ''}`,
     content: noteContent(s),
     authors: ['opendoor'],
     labels: [readsPatientData(s) ? 'information-disclosure' : 'vulnerable-system', ...findings.map((f) => f.id)],
