@@ -297,6 +297,12 @@ describe('feeds', () => {
     assert.equal(hostile?.accepted_ae, "'@SUM(A1)");
     assert.equal(hostile?.implementation_version_name, "'+cmd|x");
     for (const r of rows) for (const v of Object.values(r)) assert.doesNotMatch(v, /^[=+\-@]/);
+    // the one cell function: the people's CSV report is guarded alike
+    const report = csvObjects(render('csv')).find((r) => r.host === '203.0.113.20' && r.kind === 'service');
+    assert.deepEqual(
+      [report?.product, report?.version, report?.calledAe],
+      [hostile?.device_model, "'-1+2", "'@SUM(A1)"],
+    );
   });
 
   test('stix: one bundle valid under the OASIS schemas; address, traffic, software and a note per service', () => {
