@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { DicomRecord, NetworkRecord, ServiceRecord } from '../src/output/records.js';
+import type { ServiceRecord } from '../src/output/records.js';
 import { reportFormat, REPORT_FORMATS } from '../src/report/formats.js';
 import { buildModel, type ReportModel } from '../src/report/model.js';
 import { OPENDOOR_NAMESPACE, uuidv5 } from '../src/report/stix.js';
@@ -15,43 +15,7 @@ import { openStore } from '../src/store/store.js';
 import { runCli } from './harness/cli.js';
 import { csvObjects, errorsOf, intelmqValidator, parseCsv, stixErrors } from './harness/feeds.js';
 import { removeDir, tempDir } from './harness/procs.js';
-import { exposure, finding, serviceRecord } from './harness/records.js';
-
-const dicom = (over: Partial<DicomRecord> = {}): DicomRecord => ({
-  implementationClassUid: '1.2.276.0.7230010.3.0.3.6.7',
-  implementationVersionName: 'OFFIS_DCMTK_367',
-  toolkit: 'DCMTK',
-  calledAe: 'ORTHANC',
-  calledAeSource: 'dictionary',
-  recognisedCalledAe: null,
-  anyCalledAe: false,
-  anyCallingAe: true,
-  rejection: null,
-  rejectedAe: null,
-  rejectionProfile: null,
-  echo: true,
-  find: true,
-  findRefusal: null,
-  retrieve: null,
-  storageAccepted: true,
-  getAccepted: true,
-  moveAccepted: true,
-  findModels: ['study-root'],
-  honeypotSuspect: false,
-  maxPduLength: 16384,
-  associationAttempts: 1,
-  ...over,
-});
-
-const net = (over: Partial<NetworkRecord>): NetworkRecord => ({
-  asn: null,
-  asName: null,
-  prefix: null,
-  cc: null,
-  abuse: [],
-  abuseSource: null,
-  ...over,
-});
+import { dicomRecord as dicom, exposure, finding, networkRecord as net, serviceRecord } from './harness/records.js';
 
 /** Every case a feed meets: networks of both families, none, half-known; honeypot; nothing to report; hostile strings. */
 const RECORDS: ServiceRecord[] = [

@@ -99,8 +99,12 @@ function row(s: ServiceRecord, at: string): Array<string | number | null> {
   ];
 }
 
-/** The header row, then one row a service. */
+/** The header row, then one row for each of these services (of that scan). */
+export function shadowserverCsv(services: readonly ServiceRecord[], scan: ReportModel['scan']): string {
+  const at = timestamp(observedWindow(scan).last);
+  return csvRows([[...SHADOWSERVER_COLUMNS], ...services.map((s) => row(s, at))]);
+}
+
 export function toShadowserver(m: ReportModel, o: FeedOptions): string {
-  const at = timestamp(observedWindow(m.scan).last);
-  return csvRows([[...SHADOWSERVER_COLUMNS], ...feedServices(m, o).map((s) => row(s, at))]);
+  return shadowserverCsv(feedServices(m, o), m.scan);
 }
