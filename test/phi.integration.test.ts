@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { REPORT_FORMATS } from '../src/report/formats.js';
 import { runCli, type CliRun } from './harness/cli.js';
 import { FLEET_RANGE, startFleet, type Fleet } from './harness/fleet.js';
 import { removeDir, tempDir } from './harness/procs.js';
@@ -66,6 +67,15 @@ describe('PHI marker', () => {
       runs.push(human);
     }
     assert.ok(sawPhi > 0, 'the scans did read identifying attributes');
+    // every report format of the last scan (the feeds with honeypots kept too), into files searched below
+    for (const f of REPORT_FORMATS)
+      for (const extra of f.honeypotOption ? [[], ['--include-honeypots']] : [[]]) {
+        const file = path.join(work, `report-${f.name}${extra.length > 0 ? '-all' : ''}.${f.extension}`);
+        const r = await runCli(['report', '--format', f.name, '-o', file, ...extra], undefined, env);
+        assert.equal(r.code, 0, r.stderr);
+        assert.ok(statSync(file).size > 0, file);
+        runs.push(r);
+      }
     const written = [
       ...runs.flatMap((r) => [r.stdout, r.stderr]),
       ...filesUnder(work).map((f) => readFileSync(f, 'latin1')),

@@ -8,9 +8,12 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { SummaryRecord } from '../src/output/records.js';
+import { REPORT_FORMATS } from '../src/report/formats.js';
+import { SHADOWSERVER_COLUMNS } from '../src/report/shadowserver.js';
 import { launchChromium } from './harness/browser.js';
 import { runCli } from './harness/cli.js';
 import { FLEET, FLEET_RANGE, LOCKED_ORTHANC_DICOM, startFleet, type Fleet } from './harness/fleet.js';
+import { csvObjects, errorsOf, intelmqValidator, parseCsv, stixErrors } from './harness/feeds.js';
 import { removeDir, tempDir } from './harness/procs.js';
 import { startOrthanc } from './harness/servers.js';
 import { PHI_MARKER } from './harness/studies.js';
@@ -111,6 +114,40 @@ describe('reports, letters and diff', () => {
     );
   });
 
+  test('feeds of the real scan: IntelMQ harmonization, Shadowserver layout, OASIS STIX; each twice the same', async () => {
+    const feed = async (format: string) => {
+      const a = await runCli(['report', before1.scanId, '--db', db, '--format', format]);
+      const b = await runCli(['report', before1.scanId, '--db', db, '--format', format]);
+      assert.equal(a.code, 0, a.stderr);
+      assert.equal(a.stdout, b.stdout, `${format}: two exports of one scan are byte-equal`);
+      return a.stdout;
+    };
+    const events = (await feed('intelmq'))
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const validate = intelmqValidator();
+    for (const e of events) assert.ok(validate(e), errorsOf(validate));
+    const open = events.find((e) => e['source.ip'] === FLEET.orthancOpen && e['source.port'] === 4242);
+    assert.equal(open?.['classification.identifier'], 'dicom-open-query');
+    assert.equal(open?.['classification.type'], 'information-disclosure');
+    assert.equal(open?.['protocol.application'], 'dicom');
+    assert.ok(Number(open?.['extra.patients']) > 0);
+    assert.ok(((open?.['extra.phi_attributes'] ?? []) as string[]).includes('PatientName'));
+    assert.ok(events.length >= before1.exposedServices, 'every exposed service is an event');
+    const csv = await feed('shadowserver');
+    assert.deepEqual(parseCsv(csv)[0], [...SHADOWSERVER_COLUMNS]);
+    const rows = csvObjects(csv);
+    assert.deepEqual(
+      rows.map((r) => `${r.ip}:${r.port}`),
+      events.map((e) => `${e['source.ip']}:${e['source.port']}`),
+      'one row a service, as the events',
+    );
+    const bundle = JSON.parse(await feed('stix')) as { objects: Array<{ type: string }> };
+    assert.deepEqual(stixErrors(bundle), []);
+    assert.equal(bundle.objects.filter((o) => o.type === 'observed-data').length, events.length);
+  });
+
   test('HTML report in Chromium: no console errors, figures equal the database, screenshot kept', async () => {
     const file = path.join(dir, 'report.html');
     const r = await runCli(['report', before1.scanId, '--db', db, '--format', 'html', '-o', file]);
@@ -171,8 +208,16 @@ describe('reports, letters and diff', () => {
         readFileSync(path.join(dir, 'letters-html', f), 'utf8'),
       ),
     ];
-    for (const format of ['md', 'csv', 'json', 'html'])
-      everything.push((await runCli(['report', before1.scanId, '--db', db, '--format', format])).stdout);
+    const reports: string[] = [];
+    for (const f of REPORT_FORMATS) {
+      const extra = f.honeypotOption ? ['--include-honeypots'] : [];
+      reports.push((await runCli(['report', before1.scanId, '--db', db, '--format', f.name, ...extra])).stdout);
+    }
+    assert.ok(
+      reports.every((t) => t.length > 0),
+      'every format wrote something',
+    );
+    everything.push(...reports);
     assert.ok(everything.every((t) => !t.includes(PHI_MARKER)));
     const bad = await runCli(['letters', '--db', db, '--owners', owners.replace('owners', 'nope'), '-o', out]);
     assert.equal(bad.code, 2);

@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { REPORT_FORMATS } from '../src/report/formats.js';
 import { ROUTES } from '../src/serve/routes.js';
 import { openStore } from '../src/store/store.js';
 import type { Page } from 'playwright-core';
@@ -94,6 +95,22 @@ describe('opendoor serve', () => {
     assert.ok(r.stdout.includes(JSON.stringify(HOSTILE.server).slice(1, -1)), 'the Server header, as sent');
     assert.ok(r.stdout.includes(HOSTILE.certificate), "the certificate's subject");
     assert.ok(r.stdout.includes(HOSTILE.versionName), 'the implementation version name');
+  });
+
+  test('the scan page offers every report format of the one table; each download is what `report` writes', async () => {
+    const page = await (await api(`/scans/${scanned}`, { token: viewerToken })).text();
+    for (const f of REPORT_FORMATS) {
+      assert.ok(page.includes(`href="/scans/${encodeURIComponent(scanned)}/report.${f.name}">${f.label}</a>`), f.name);
+      const r = await api(`/scans/${scanned}/report.${f.name}`, { token: viewerToken });
+      assert.equal(r.status, 200, f.name);
+      assert.equal(r.headers.get('content-type'), f.mediaType);
+      assert.equal(r.headers.get('content-disposition'), `attachment; filename="opendoor-${scanned}.${f.extension}"`);
+      const cli = await runCli(['report', scanned, '--db', db, '--format', f.name]);
+      assert.equal(await r.text(), cli.stdout, `${f.name}: the download is the CLI's report`);
+    }
+    const events = await (await api(`/scans/${scanned}/report.intelmq`, { token: viewerToken })).text();
+    assert.ok(events.includes('"source.ip":"127.0.91.3"'), "the hostile record's open query is an event");
+    assert.equal((await api(`/scans/${scanned}/report.misp`, { token: viewerToken })).status, 400);
   });
 
   test('API: 401 without a session or token, JSON body; a token reads; every list paged', async () => {

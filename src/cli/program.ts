@@ -35,7 +35,11 @@ const EXAMPLES: Record<string, string[]> = {
     'opendoor scan 10.0.0.0/8 --shard 2/4 --db part2.db   # on each of four machines',
     'opendoor merge part*.db --db all.db',
   ],
-  report: ['opendoor report --format html -o report.html', 'opendoor report SCAN_ID --format csv'],
+  report: [
+    'opendoor report --format html -o report.html',
+    'opendoor report SCAN_ID --format csv',
+    'opendoor report --format intelmq -o /var/lib/intelmq/opendoor/scan.jsonl   # IntelMQ file collector',
+  ],
   diff: ['opendoor diff SCAN_A SCAN_B', 'opendoor diff SCAN_A SCAN_B --json'],
   serve: [
     'opendoor user add alice --role admin < password.txt   # first, an account',
@@ -150,11 +154,21 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('render one scan (the latest by default) for people')
     .argument('[scanId]')
     .addOption(dbOption())
-    .addOption(new Option('--format <format>', 'html | md | csv | json').default('md'))
+    .addOption(
+      new Option('--format <format>', 'html | md | csv | json | intelmq | shadowserver | stix (CERT feeds)').default(
+        'md',
+      ),
+    )
     .option('-o, --output <file>', 'write to FILE instead of stdout')
-    .action(async (scanId: string | undefined, options: { db?: string; format: string; output?: string }) => {
-      setExit(await (await import('./reportCommands.js')).reportCommand(scanId, options, io));
-    });
+    .option('--include-honeypots', 'keep suspected honeypots in the feeds (intelmq, shadowserver, stix)')
+    .action(
+      async (
+        scanId: string | undefined,
+        options: { db?: string; format: string; output?: string; includeHoneypots?: boolean },
+      ) => {
+        setExit(await (await import('./reportCommands.js')).reportCommand(scanId, options, io));
+      },
+    );
   program
     .command('diff')
     .addHelpText('after', examples('diff'))

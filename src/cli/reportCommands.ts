@@ -2,16 +2,13 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { diffStored, diffText } from '../report/diff.js';
-import { toHtml } from '../report/html.js';
+import { REPORT_FORMATS, reportFormat } from '../report/formats.js';
 import { letterHtml, letterMarkdown, letters } from '../report/letters.js';
 import { type Contact, parseContacts } from '../attribution/contacts.js';
 import { buildModel, type ReportModel } from '../report/model.js';
-import { toCsv, toJson, toMarkdown } from '../report/text.js';
 import { type Store, openStore } from '../store/store.js';
 import { makeDirs } from '../util/fs.js';
 import { UsageError, readText, type Io } from './io.js';
-
-const FORMATS = { html: toHtml, md: toMarkdown, csv: toCsv, json: toJson } as const;
 
 async function model(store: Store, scanId: string | undefined): Promise<ReportModel> {
   const id = scanId ?? (await store.latestScanId());
@@ -45,14 +42,21 @@ function write(file: string | undefined, text: string, io: Io): void {
 
 export async function reportCommand(
   scanId: string | undefined,
-  o: { db?: string; format: string; output?: string },
+  o: { db?: string; format: string; output?: string; includeHoneypots?: boolean },
   io: Io,
 ): Promise<number> {
-  const render = (FORMATS as Record<string, ((m: ReportModel) => string) | undefined>)[o.format];
-  if (render === undefined)
-    throw new UsageError(`--format must be one of ${Object.keys(FORMATS).join(', ')}, got "${o.format}"`);
+  const format = reportFormat(o.format);
+  if (format === undefined)
+    throw new UsageError(`--format must be one of ${REPORT_FORMATS.map((f) => f.name).join(', ')}, got "${o.format}"`);
+  const includeHoneypots = o.includeHoneypots === true;
+  if (includeHoneypots && !format.honeypotOption)
+    throw new UsageError(
+      `--include-honeypots applies to ${REPORT_FORMATS.filter((f) => f.honeypotOption)
+        .map((f) => f.name)
+        .join(', ')} only`,
+    );
   const m = await reading(o.db, (store) => model(store, scanId));
-  write(o.output, render(m), io);
+  write(o.output, format.render(m, { includeHoneypots }), io);
   return 0;
 }
 

@@ -63,9 +63,21 @@ export function toMarkdown(m: ReportModel): string {
   return `${out.join('\n')}\n`;
 }
 
-function csvCell(v: string | number | null): string {
-  const t = v === null ? '' : String(v);
-  return /[",\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
+/**
+ * One CSV cell (RFC 4180: quoted when it holds a quote, comma or line break). A text a spreadsheet
+ * would run as a formula (first character `=`, `+`, `-`, `@`, tab or CR; OWASP "CSV injection") gets
+ * a leading `'`: servers choose their banners, titles and AE titles. Numbers are written as numbers.
+ */
+export function csvCell(v: string | number | null): string {
+  if (typeof v === 'number') return String(v);
+  const raw = v ?? '';
+  const t = /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw;
+  return /[",\r\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
+}
+
+/** Rows as CSV text, one line each. */
+export function csvRows(rows: ReadonlyArray<ReadonlyArray<string | number | null>>): string {
+  return `${rows.map((r) => r.map(csvCell).join(',')).join('\n')}\n`;
 }
 
 /** One row a service, then one row a finding (kind column tells them apart). */
@@ -146,7 +158,7 @@ export function toCsv(m: ReportModel): string {
         notes.get(`${s.host} ${s.port} ${f.id}`) ?? null,
       ]);
   }
-  return `${rows.map((r) => r.map(csvCell).join(',')).join('\n')}\n`;
+  return csvRows(rows);
 }
 
 export function toJson(m: ReportModel): string {

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { serviceChanges } from '../report/diff.js';
+import { REPORT_FORMATS } from '../report/formats.js';
 import { DEPTHS } from '../probes/types.js';
 import { NOTE_STATES, SERVICE_SORTS, type Store } from '../store/store.js';
 import { InputError } from '../util/errors.js';
@@ -126,6 +127,7 @@ export function registerPages(app: FastifyInstance, store: Store, launcher: Scan
       const notes = Object.fromEntries(noted.map((n) => [`${n.host} ${n.port} ${n.finding}`, n.state]));
       return render(req, reply, 'scan', {
         scan: row,
+        downloads: REPORT_FORMATS.map((f) => ({ name: f.name, label: f.label })),
         page,
         notes,
         q,

@@ -1,25 +1,18 @@
 /**
  * What people do with results: notes on a finding of a host and port (acknowledged, accepted risk,
- * open again) that outlive rescans; the diff of any two scans; downloads of a scan's report (HTML,
- * Markdown, CSV, JSON) and its owner letters (Markdown, one file).
+ * open again) that outlive rescans; the diff of any two scans; downloads of a scan's report in every
+ * format of the one table (src/report/formats.ts: HTML, Markdown, CSV, JSON and the CERT feeds) and its
+ * owner letters (Markdown, one file).
  */
 import type { FastifyInstance } from 'fastify';
 import { diffStored } from '../report/diff.js';
-import { toHtml } from '../report/html.js';
+import { REPORT_FORMATS, reportFormat } from '../report/formats.js';
 import { letterMarkdown, letters } from '../report/letters.js';
-import { buildModel, type ReportModel } from '../report/model.js';
-import { toCsv, toJson, toMarkdown } from '../report/text.js';
+import { buildModel } from '../report/model.js';
 import type { Store } from '../store/store.js';
 
 import { noteBody, saveNote } from './monitorApi.js';
 import { render } from './render.js';
-
-const DOWNLOADS: Record<string, { render: (m: ReportModel) => string; type: string }> = {
-  html: { render: toHtml, type: 'text/html; charset=utf-8' },
-  md: { render: toMarkdown, type: 'text/markdown; charset=utf-8' },
-  csv: { render: toCsv, type: 'text/csv; charset=utf-8' },
-  json: { render: toJson, type: 'application/json; charset=utf-8' },
-};
 
 const scanId = { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' } as const;
 
@@ -47,19 +40,19 @@ export function registerResultPages(app: FastifyInstance, store: Store): void {
       schema: {
         params: {
           type: 'object',
-          properties: { id: scanId, format: { type: 'string', enum: Object.keys(DOWNLOADS) } },
+          properties: { id: scanId, format: { type: 'string', enum: REPORT_FORMATS.map((f) => f.name) } },
         },
       },
     },
     async (req, reply) => {
       const { id, format } = req.params as { id: string; format: string };
       const m = await buildModel(store, id);
-      const d = DOWNLOADS[format];
-      if (m === null || d === undefined) return reply.code(404).send({ error: 'no such scan' });
+      const f = reportFormat(format);
+      if (m === null || f === undefined) return reply.code(404).send({ error: 'no such scan' });
       return reply
-        .type(d.type)
-        .header('content-disposition', `attachment; filename="opendoor-${id}.${format}"`)
-        .send(d.render(m));
+        .type(f.mediaType)
+        .header('content-disposition', `attachment; filename="opendoor-${id}.${f.extension}"`)
+        .send(f.render(m, { includeHoneypots: false }));
     },
   );
 
