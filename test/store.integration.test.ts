@@ -67,7 +67,7 @@ for (const backend of BACKENDS) {
       const db = await backend.fresh();
       await withStore(db, async (s) => {
         await s.beginScan('a', { targets: [] });
-        const state = { step: 3n, pending: [], hostsDone: 2 };
+        const state = { step: 3n, pending: [], hostsDone: 2, optedOut: 0 };
         const h1 = [
           record('127.0.0.1', 104, { patients: 10, findings: ['dicom-open-query'] }),
           record('127.0.0.1', 8042, { patients: 12 }),
@@ -180,15 +180,15 @@ for (const backend of BACKENDS) {
         for (let i = 0; i < n; i++) await journal.addInput(`127.0.${i >> 8}.${i & 255}`, [104], false);
         assert.equal(await journal.addInput('127.0.0.0', [104], false), null, 'the same host and ports once');
         const seen: bigint[] = [];
-        for await (const item of s.inputs('s', { step: 7n, pending: [3n, 5n], hostsDone: 0 })) {
+        for await (const item of s.inputs('s', { step: 7n, pending: [3n, 5n], hostsDone: 0, optedOut: 0 })) {
           seen.push(item.idx);
           // what the scan does between items: progress and a host's records, on the same connection
-          await s.saveProgress('s', { step: item.next ?? 0n, pending: [], hostsDone: seen.length });
-          await s.recordHost('s', [], { step: item.next ?? 0n, pending: [], hostsDone: seen.length });
+          await s.saveProgress('s', { step: item.next ?? 0n, pending: [], hostsDone: seen.length, optedOut: 0 });
+          await s.recordHost('s', [], { step: item.next ?? 0n, pending: [], hostsDone: seen.length, optedOut: 0 });
         }
         assert.deepEqual(seen, [3n, 5n, ...Array.from({ length: n - 7 }, (_, i) => BigInt(i + 7))]);
         assert.equal(await s.inputCount('s'), n);
-        assert.deepEqual(await s.progress('s'), { step: BigInt(n), pending: [], hostsDone: n - 5 });
+        assert.deepEqual(await s.progress('s'), { step: BigInt(n), pending: [], hostsDone: n - 5, optedOut: 0 });
       });
     });
 
@@ -259,15 +259,15 @@ describe('the store: SQLite files of earlier releases', () => {
       );
     old.close();
     await withStore(file, async (s) => {
-      assert.deepEqual(await s.progress('old'), { step: 77n, pending: [70n, 75n], hostsDone: 75 });
+      assert.deepEqual(await s.progress('old'), { step: 77n, pending: [70n, 75n], hostsDone: 75, optedOut: 0 });
       const row = await s.scan('old');
       assert.equal(row?.hostsDone, 75);
       assert.equal(row?.patients, 0);
       assert.equal(row?.honeypotPatients, 7);
-      await s.saveProgress('old', { step: 80n, pending: [], hostsDone: 80 });
+      await s.saveProgress('old', { step: 80n, pending: [], hostsDone: 80, optedOut: 0 });
     });
     await withStore(file, async (s) => {
-      assert.deepEqual(await s.progress('old'), { step: 80n, pending: [], hostsDone: 80 });
+      assert.deepEqual(await s.progress('old'), { step: 80n, pending: [], hostsDone: 80, optedOut: 0 });
     });
   });
 });

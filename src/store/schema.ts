@@ -116,6 +116,16 @@ CREATE INDEX IF NOT EXISTS services_columns ON services
     sql: `
 CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);`,
   },
+  // 9 is attribution's (another branch); the versions need not be consecutive: a step runs when above the database's
+  {
+    version: 10,
+    why: 'the standing opt-out list (scopes no scan touches), and how many targets it left out of each scan and slice',
+    sql: `
+CREATE TABLE IF NOT EXISTS optouts (
+  scope TEXT PRIMARY KEY, reason TEXT NOT NULL, added_by TEXT NOT NULL, created TEXT NOT NULL);
+ALTER TABLE progress ADD COLUMN opted_out INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN opted_out INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];
 
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -1,10 +1,13 @@
 /**
  * The store as a scan sink (each host's records and the progress that counts it done, in one
  * transaction), and a scan run into it to its end: what `opendoor scan` and the dashboard share.
+ * Every run reads the opt-out list as it starts (readOptOuts), the worker's slices too.
  */
 import type { Plan } from '../engine/plan.js';
 import { type RunOptions, type RunResult, runScan } from '../engine/scan.js';
 import type { ScanSink } from '../output/sink.js';
+import { type AsRanges, NO_AS_DATA, type OptOutSet, canonicalScope, optOutSet } from '../targets/optout.js';
+import type { Logger } from '../util/log.js';
 import type { Store } from './store.js';
 
 function storeSink(store: Store, scanId: string): ScanSink {
@@ -14,10 +17,33 @@ function storeSink(store: Store, scanId: string): ScanSink {
   };
 }
 
-/** Run the scan with the store as its first sink, then record how it ended (done or interrupted) and its targets. */
-export async function runIntoStore(store: Store, scanId: string, plan: Plan, o: RunOptions): Promise<RunResult> {
-  const r = await runScan(plan, { ...o, sinks: [storeSink(store, scanId), ...o.sinks] });
+/**
+ * The opt-out list in force now. AS scopes apply through `asRanges` (AS number → its address
+ * ranges); without AS data they are kept and listed but leave nothing out, and each run says so.
+ */
+export async function readOptOuts(store: Store, log: Logger, asRanges: AsRanges = NO_AS_DATA): Promise<OptOutSet> {
+  const set = optOutSet(
+    (await store.optouts.list()).map((r) => canonicalScope(r.scope)),
+    asRanges,
+  );
+  if (set.unapplied.length > 0)
+    log.warn(`opt-outs by AS number not applied (no AS data for them): ${set.unapplied.join(', ')}`);
+  return set;
+}
+
+/**
+ * Run the scan with the store as its first sink, the opt-out list read now, then record how it
+ * ended (done or interrupted) and its targets (those the opt-outs left out are not targets).
+ */
+export async function runIntoStore(
+  store: Store,
+  scanId: string,
+  plan: Plan,
+  o: Omit<RunOptions, 'optOuts'>,
+): Promise<RunResult> {
+  const optOuts = await readOptOuts(store, o.log);
+  const r = await runScan(plan, { ...o, optOuts, sinks: [storeSink(store, scanId), ...o.sinks] });
   const targets = plan.args.stream === true ? await store.inputCount(scanId) : Number(plan.total);
-  await store.finishScan(scanId, r.status, targets, r.elapsedMs);
+  await store.finishScan(scanId, r.status, targets - r.optedOut, r.elapsedMs);
   return r;
 }

@@ -10,6 +10,7 @@ import { SqlAccounts } from './accounts.js';
 import { SqlSlices } from './jobs.js';
 import { SqlMonitors, SqlNotes } from './monitors.js';
 import { SqlInputs } from './journal.js';
+import { SqlOptOuts } from './optouts.js';
 import { PAGE, SqlRunner } from './runner.js';
 import { ScanRows } from './scanRows.js';
 import type { SqlValue } from './driver.js';
@@ -19,8 +20,9 @@ const UPSERT_SERVICE = `INSERT INTO services (scan_id, host, port, protocol, pro
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scan_id, host, port) DO UPDATE SET protocol = excluded.protocol,
   product = excluded.product, exposed = excluded.exposed, patients = excluded.patients, studies = excluded.studies,
   instances = excluded.instances, honeypot = excluded.honeypot, record = excluded.record`;
-const UPSERT_PROGRESS = `INSERT INTO progress (scan_id, step, pending, hosts_done) VALUES (?, ?, ?, ?)
-  ON CONFLICT (scan_id) DO UPDATE SET step = excluded.step, pending = excluded.pending, hosts_done = excluded.hosts_done`;
+const UPSERT_PROGRESS = `INSERT INTO progress (scan_id, step, pending, hosts_done, opted_out) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (scan_id) DO UPDATE SET step = excluded.step, pending = excluded.pending, hosts_done = excluded.hosts_done,
+  opted_out = excluded.opted_out`;
 
 export class SqlStore implements Store {
   private readonly inputsOf: SqlInputs;
@@ -28,6 +30,7 @@ export class SqlStore implements Store {
   readonly accounts: SqlAccounts;
   readonly monitors: SqlMonitors;
   readonly notes: SqlNotes;
+  readonly optouts: SqlOptOuts;
   private readonly rows: ScanRows;
 
   private constructor(private readonly q: SqlRunner) {
@@ -36,6 +39,7 @@ export class SqlStore implements Store {
     this.accounts = new SqlAccounts(q);
     this.monitors = new SqlMonitors(q);
     this.notes = new SqlNotes(q);
+    this.optouts = new SqlOptOuts(q);
     this.rows = new ScanRows(q);
   }
 
@@ -100,21 +104,23 @@ export class SqlStore implements Store {
       state.step.toString(),
       JSON.stringify(state.pending.map(String)),
       state.hostsDone,
+      state.optedOut,
     ]);
   }
 
   async progress(scanId: string): Promise<ResumeState> {
     const row = (
-      await this.q.read<{ step: string; pending: string; hostsDone: number }>(
-        'SELECT step, pending, hosts_done AS "hostsDone" FROM progress WHERE scan_id = ?',
+      await this.q.read<{ step: string; pending: string; hostsDone: number; optedOut: number }>(
+        'SELECT step, pending, hosts_done AS "hostsDone", opted_out AS "optedOut" FROM progress WHERE scan_id = ?',
         [scanId],
       )
     )[0];
-    if (row === undefined) return { step: 0n, pending: [], hostsDone: 0 };
+    if (row === undefined) return { step: 0n, pending: [], hostsDone: 0, optedOut: 0 };
     return {
       step: BigInt(row.step),
       pending: (JSON.parse(row.pending) as string[]).map((x) => BigInt(x)),
       hostsDone: row.hostsDone,
+      optedOut: row.optedOut,
     };
   }
 
@@ -244,6 +250,7 @@ export class SqlStore implements Store {
       type: 'summary',
       scanId,
       targets: r?.targets ?? 0,
+      optedOut: r?.optedOut ?? 0,
       services: r?.services ?? 0,
       exposedServices: r?.exposed ?? 0,
       patients: r?.patients ?? 0,
