@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { NO_AS_DATA, canonicalScope, optOutEntry, optOutSet } from '../src/targets/optout.js';
 import { InputError } from '../src/util/errors.js';
+import { ipv4Number } from '../src/targets/address.js';
 
 test('one spelling per scope: an address, an aligned block as CIDR, any other block as a full range, AS numbers', () => {
   for (const [written, canonical] of [
@@ -61,4 +62,24 @@ test('membership: blocks of both families; AS scopes through the expansion given
   assert.equal(withAs.has('198.51.100.7'), true);
   assert.equal(withAs.has('198.51.101.7'), false);
   assert.deepEqual(withAs.unapplied, ['AS64501']);
+});
+
+test('ipv4Number (the fast parse the list uses on every item) agrees with the strict dotted-quad grammar (property)', () => {
+  const STRICT = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+  const text = fc.oneof(
+    fc.stringMatching(/^[0-9.]{0,17}$/),
+    fc
+      .tuple(...Array.from({ length: 4 }, () => fc.integer({ min: 0, max: 300 })), fc.constantFrom('', '0', ' ', 'x'))
+      .map(([a, b, c, d, pad]) => `${pad}${a}.${b}.${c}.${d}`),
+  );
+  fc.assert(
+    fc.property(text, (t) => {
+      const n = ipv4Number(t);
+      if (!STRICT.test(t)) return n === null;
+      return n === t.split('.').reduce((acc, p) => acc * 256 + Number(p), 0);
+    }),
+    { numRuns: 20_000 },
+  );
+  assert.equal(ipv4Number('255.255.255.255'), 0xffffffff);
+  assert.equal(ipv4Number('01.2.3.4'), null);
 });
