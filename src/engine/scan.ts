@@ -254,14 +254,14 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
         stopped = true;
         break;
       }
-      // the sweep waits for the probes: open hosts never pile up faster than they are probed
       if (o.optOuts.has(item.host)) {
-        // no packet, no record: counted only (saved with the step that passes it)
+        // opted out: no packet, no record; counted only (saved with the step that passes it)
         if (item.next !== undefined) state.step = item.next;
         state.optedOut++;
         progress.skip(1);
         continue;
       }
+      // the sweep waits for the probes: open hosts never pile up faster than they are probed
       while (probing.size >= a.concurrency || sweeping.size >= maxBatches) await anEnd();
       unfinished.add(item.idx);
       if (item.next !== undefined) state.step = item.next;

@@ -17,17 +17,22 @@ function storeSink(store: Store, scanId: string): ScanSink {
   };
 }
 
+/** The AS scopes this process last said it could not apply (a worker reads the list for every slice: said once). */
+let unappliedSaid = '';
+
 /**
  * The opt-out list in force now. AS scopes apply through `asRanges` (AS number → its address
- * ranges); without AS data they are kept and listed but leave nothing out, and each run says so.
+ * ranges); without AS data they are kept and listed but leave nothing out, and the run says so.
  */
 export async function readOptOuts(store: Store, log: Logger, asRanges: AsRanges = NO_AS_DATA): Promise<OptOutSet> {
   const set = optOutSet(
     (await store.optouts.list()).map((r) => canonicalScope(r.scope)),
     asRanges,
   );
-  if (set.unapplied.length > 0)
-    log.warn(`opt-outs by AS number not applied (no AS data for them): ${set.unapplied.join(', ')}`);
+  const unapplied = set.unapplied.join(', ');
+  if (unapplied !== '' && unapplied !== unappliedSaid)
+    log.warn(`opt-outs by AS number not applied (no AS data for them): ${unapplied}`);
+  unappliedSaid = unapplied;
   return set;
 }
 
