@@ -29,7 +29,7 @@ async function writeRate(db: string): Promise<number> {
     await store.beginScan('bench', {});
     const started = performance.now();
     for (let i = 0; i < RECORDS; i++)
-      await store.recordHost('bench', [record(i)], { step: BigInt(i + 1), pending: [], hostsDone: i + 1 });
+      await store.recordHost('bench', [record(i)], { step: BigInt(i + 1), pending: [], hostsDone: i + 1, optedOut: 0 });
     return RECORDS / ((performance.now() - started) / 1000);
   } finally {
     await store.close();

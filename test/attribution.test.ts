@@ -10,7 +10,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { AsnDataError, builtInLoaded, builtInTable, parseAsnCsv, rangeText } from '../src/attribution/asnData.js';
+import {
+  AsnDataError,
+  builtInAsRanges,
+  builtInLoaded,
+  builtInTable,
+  parseAsnCsv,
+  rangeText,
+} from '../src/attribution/asnData.js';
 import { Attributor } from '../src/attribution/attribute.js';
 import { ContactsFileError, contactFor, parseContacts } from '../src/attribution/contacts.js';
 import { RdapClient, registryFor } from '../src/attribution/rdap.js';
@@ -95,6 +102,18 @@ describe('the built-in ASN data (offline: lookups only, no traffic)', () => {
     assert.deepEqual(builtInLoaded(), [4, 6]);
     const v4 = await builtInTable(4);
     assert.ok((v4?.size ?? 0) > 100_000, 'the whole IPv4 table');
+  });
+
+  test('an AS opt-out covers the ranges the built-in data gives that AS, in both families', async () => {
+    const ranges = await builtInAsRanges([15169, 4294967295]);
+    const google = ranges(15169);
+    const covers = (host: string) => {
+      const a = addr(host);
+      return google.some((r) => r.family === a.family && r.first <= a.value && a.value <= r.last);
+    };
+    assert.ok(covers('8.8.8.8') && covers('2001:4860:4860::8888'));
+    assert.ok(!covers('1.1.1.1'));
+    assert.deepEqual(ranges(4294967295), [], 'an AS the data does not know covers nothing');
   });
 
   test("the user's data is asked first, also for public addresses", async () => {

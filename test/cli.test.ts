@@ -1,7 +1,7 @@
 /** Bad user input: one clear line on stderr, exit status 2, no probe sent. Output channels. */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { boundedLines } from '../src/cli/input.js';
 import http from 'node:http';
 import { runCli, runCliOnTty, startCli } from './harness/cli.js';
+import { countingServer } from './harness/counting.js';
 import { NATIVE_SKIP } from './harness/native.js';
 import { SOURCE_DIR } from './harness/procs.js';
 import { startSilentPort } from './harness/silent.js';
@@ -112,29 +113,6 @@ test('--ae-titles: an invalid title is a usage error naming the line', async () 
   assert.equal(r.code, 2);
   assert.match(r.stderr, /aes\.txt:2: not a valid AE title/);
 });
-
-/** A listener on a loopback address that counts the connections it is given (and drops them). */
-async function countingServer(
-  host: string,
-): Promise<{ port: number; touched: () => number; reset: () => void; close: () => void }> {
-  let touched = 0;
-  const srv = net.createServer((s) => {
-    touched++;
-    // closed a moment after the connect completed: closed at once, a connect could race with the
-    // close and read as refused (which is asked again), and the counts would depend on the race
-    s.on('error', () => undefined);
-    setTimeout(() => s.destroy(), 50);
-  });
-  await new Promise<void>((r) => srv.listen(0, host, () => r()));
-  return {
-    port: (srv.address() as net.AddressInfo).port,
-    touched: () => touched,
-    reset: () => {
-      touched = 0;
-    },
-    close: () => void srv.close(),
-  };
-}
 
 test('-iL - reads targets from stdin; excluded targets are never touched', async () => {
   const srv = await countingServer('127.0.79.2');

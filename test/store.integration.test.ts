@@ -67,7 +67,7 @@ for (const backend of BACKENDS) {
       const db = await backend.fresh();
       await withStore(db, async (s) => {
         await s.beginScan('a', { targets: [] });
-        const state = { step: 3n, pending: [], hostsDone: 2 };
+        const state = { step: 3n, pending: [], hostsDone: 2, optedOut: 0 };
         const h1 = [
           record('127.0.0.1', 104, { patients: 10, findings: ['dicom-open-query'] }),
           record('127.0.0.1', 8042, { patients: 12 }),
@@ -180,15 +180,15 @@ for (const backend of BACKENDS) {
         for (let i = 0; i < n; i++) await journal.addInput(`127.0.${i >> 8}.${i & 255}`, [104], false);
         assert.equal(await journal.addInput('127.0.0.0', [104], false), null, 'the same host and ports once');
         const seen: bigint[] = [];
-        for await (const item of s.inputs('s', { step: 7n, pending: [3n, 5n], hostsDone: 0 })) {
+        for await (const item of s.inputs('s', { step: 7n, pending: [3n, 5n], hostsDone: 0, optedOut: 0 })) {
           seen.push(item.idx);
           // what the scan does between items: progress and a host's records, on the same connection
-          await s.saveProgress('s', { step: item.next ?? 0n, pending: [], hostsDone: seen.length });
-          await s.recordHost('s', [], { step: item.next ?? 0n, pending: [], hostsDone: seen.length });
+          await s.saveProgress('s', { step: item.next ?? 0n, pending: [], hostsDone: seen.length, optedOut: 0 });
+          await s.recordHost('s', [], { step: item.next ?? 0n, pending: [], hostsDone: seen.length, optedOut: 0 });
         }
         assert.deepEqual(seen, [3n, 5n, ...Array.from({ length: n - 7 }, (_, i) => BigInt(i + 7))]);
         assert.equal(await s.inputCount('s'), n);
-        assert.deepEqual(await s.progress('s'), { step: BigInt(n), pending: [], hostsDone: n - 5 });
+        assert.deepEqual(await s.progress('s'), { step: BigInt(n), pending: [], hostsDone: n - 5, optedOut: 0 });
       });
     });
 
@@ -264,6 +264,55 @@ for (const backend of BACKENDS) {
       });
     });
 
+    test('the opt-out list (add, again, list, remove); opted-out counts with progress and slices, out of targets', async () => {
+      const db = await backend.fresh();
+      await withStore(db, async (s) => {
+        assert.equal(await s.optouts.add('192.0.2.0/24', 'asked', 'cli'), 'added');
+        await sleep(2);
+        assert.equal(await s.optouts.add('AS64500', '', 'alice'), 'added');
+        assert.equal(await s.optouts.add('192.0.2.0/24', 'ticket 4711', 'bob'), 'updated');
+        const list = await s.optouts.list();
+        assert.deepEqual(
+          list.map((r) => [r.scope, r.reason, r.by]),
+          [
+            ['192.0.2.0/24', 'ticket 4711', 'cli'],
+            ['AS64500', '', 'alice'],
+          ],
+        );
+        assert.ok(list.every((r) => !Number.isNaN(Date.parse(r.created))));
+        assert.equal(await s.optouts.remove('192.0.2.0/24'), true);
+        assert.equal(await s.optouts.remove('192.0.2.0/24'), false);
+        assert.deepEqual(
+          (await s.optouts.list()).map((r) => r.scope),
+          ['AS64500'],
+        );
+        // one machine: the count is kept with the step that passed it
+        await s.beginScan('one', {});
+        await s.saveProgress('one', { step: 9n, pending: [4n], hostsDone: 5, optedOut: 3 });
+        assert.deepEqual(await s.progress('one'), { step: 9n, pending: [4n], hostsDone: 5, optedOut: 3 });
+        await s.finishScan('one', 'done', 10 - 3, 5);
+        const one = await s.summary('one');
+        assert.deepEqual([one.targets, one.optedOut], [7, 3]);
+        // slices: each keeps its own (a slice run again counts from 0), the scan's targets are net of their sum
+        await s.beginScan('queued', {}, 'queued');
+        await s.slices.add('queued', [
+          { from: 0n, to: 4n },
+          { from: 4n, to: 8n },
+        ]);
+        await s.slices.hold('queued', 0, 'w1', 'j0');
+        await s.slices.progress('queued', 0, 1, 3);
+        await s.slices.hold('queued', 0, 'w2', 'j0'); // w1 died: run again
+        await s.slices.progress('queued', 0, 2, 2);
+        assert.equal(await s.slices.done('queued', 0, { targets: 8, elapsedMs: 1 }), 1);
+        await s.slices.hold('queued', 1, 'w2', 'j1');
+        await s.slices.progress('queued', 1, 3, 1);
+        assert.equal(await s.slices.done('queued', 1, { targets: 8, elapsedMs: 2 }), 0);
+        const row = await s.scan('queued');
+        assert.deepEqual([row?.status, row?.targets, row?.optedOut, row?.hostsDone], ['done', 5, 3, 5]);
+        assert.equal((await s.summary('queued')).optedOut, 3);
+      });
+    });
+
     test('a database of a newer release is refused with one line, exit 1', async () => {
       const db = await backend.fresh();
       await withStore(db, async () => undefined);
@@ -315,15 +364,15 @@ describe('the store: SQLite files of earlier releases', () => {
       );
     old.close();
     await withStore(file, async (s) => {
-      assert.deepEqual(await s.progress('old'), { step: 77n, pending: [70n, 75n], hostsDone: 75 });
+      assert.deepEqual(await s.progress('old'), { step: 77n, pending: [70n, 75n], hostsDone: 75, optedOut: 0 });
       const row = await s.scan('old');
       assert.equal(row?.hostsDone, 75);
       assert.equal(row?.patients, 0);
       assert.equal(row?.honeypotPatients, 7);
-      await s.saveProgress('old', { step: 80n, pending: [], hostsDone: 80 });
+      await s.saveProgress('old', { step: 80n, pending: [], hostsDone: 80, optedOut: 0 });
     });
     await withStore(file, async (s) => {
-      assert.deepEqual(await s.progress('old'), { step: 80n, pending: [], hostsDone: 80 });
+      assert.deepEqual(await s.progress('old'), { step: 80n, pending: [], hostsDone: 80, optedOut: 0 });
     });
   });
 });

@@ -11,6 +11,8 @@ import { type Address, type Family, bits, formatAddress, parseAddress } from '..
 import { TargetSyntaxError, parseTarget } from '../targets/spec.js';
 import { InputError } from '../util/errors.js';
 
+import type { Interval } from '../targets/space.js';
+
 export class AsnDataError extends InputError {
   override readonly name = 'AsnDataError';
 }
@@ -94,6 +96,15 @@ class FamilyTable {
       asName: idx === 0 ? null : (this.names[idx] ?? null),
       prefix: rangeText(this.family, first, last),
     };
+  }
+
+  /** Every range this AS announces here (a linear pass: asked once per AS opt-out per run). */
+  rangesOf(asn: number): Interval[] {
+    const out: Interval[] = [];
+    for (let i = 0; i < this.size; i++)
+      if (this.asn[i] === asn)
+        out.push({ family: this.family, first: this.at(this.first, i), last: this.at(this.last, i) });
+    return out;
   }
 
   lookup(v: bigint): AsnHit | null {
@@ -337,6 +348,17 @@ export function builtInTable(family: Family): Promise<FamilyTable | null> {
         );
   builtIn[family] = p;
   return p;
+}
+
+/**
+ * What the opt-out list's AS scopes cover, from the built-in data (both families, loaded only when
+ * an AS is asked for): AS number → its address ranges, empty when the data knows none.
+ */
+export async function builtInAsRanges(asns: readonly number[]): Promise<(asn: number) => readonly Interval[]> {
+  if (asns.length === 0) return () => [];
+  const tables = (await Promise.all([builtInTable(4), builtInTable(6)])).filter((t) => t !== null);
+  const ranges = new Map(asns.map((asn) => [asn, tables.flatMap((t) => t.rangesOf(asn))]));
+  return (asn) => ranges.get(asn) ?? [];
 }
 
 export type { FamilyTable };

@@ -27,7 +27,12 @@ export async function mergeCommand(inputs: string[], o: { db?: string }, io: Io)
       }
     }
     const allDone = parts.every((p) => p.status === 'done');
-    await out.saveProgress(id, { step: 0n, pending: [], hostsDone: parts.reduce((a, p) => a + p.hostsDone, 0) });
+    await out.saveProgress(id, {
+      step: 0n,
+      pending: [],
+      hostsDone: parts.reduce((a, p) => a + p.hostsDone, 0),
+      optedOut: parts.reduce((a, p) => a + p.optedOut, 0),
+    });
     await out.finishScan(
       id,
       allDone ? 'done' : 'interrupted',

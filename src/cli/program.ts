@@ -51,6 +51,12 @@ const EXAMPLES: Record<string, string[]> = {
     'printf \'%s\\n\' "$PASSWORD" | opendoor user add bob --role viewer',
     'opendoor user token alice                        # printed once',
   ],
+  optout: [
+    'opendoor optout add 192.0.2.0/24 --reason "asked by their CERT, ticket 4711"',
+    'opendoor optout add AS64500 --reason "the whole network asked"',
+    'opendoor optout list --json',
+    'opendoor optout remove 192.0.2.0/24',
+  ],
   letters: ['opendoor letters --owners owners.txt -o letters/', 'opendoor letters SCAN_ID --format html -o letters/'],
 };
 
@@ -237,6 +243,36 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(dbOption())
     .action(async (name: string, options: { db?: string }) => {
       setExit(await (await import('./userCommand.js')).userTokenCommand(name, options, io));
+    });
+  const optout = program
+    .command('optout')
+    .addHelpText('after', examples('optout'))
+    .description('the standing opt-out list: networks no scan, worker, monitor or dashboard scan sends a packet to');
+  const scopeArg = 'an address, CIDR (192.0.2.0/24), range (192.0.2.1-40) or AS number (AS64500)';
+  optout
+    .command('add')
+    .description('add a scope to the list (again: a new reason)')
+    .argument('<scope>', scopeArg)
+    .option('--reason <text>', 'why (who asked, a ticket): one line')
+    .addOption(dbOption())
+    .action(async (scope: string, options: { db?: string; reason?: string }) => {
+      setExit(await (await import('./optoutCommand.js')).optoutAddCommand(scope, options, io));
+    });
+  optout
+    .command('list')
+    .description('the scopes on the list')
+    .option('--json', 'JSON Lines instead of a table')
+    .addOption(dbOption())
+    .action(async (options: { db?: string; json?: boolean }) => {
+      setExit(await (await import('./optoutCommand.js')).optoutListCommand(options, io));
+    });
+  optout
+    .command('remove')
+    .description('take a scope off the list (written as it was added, or any spelling of the same block)')
+    .argument('<scope>', scopeArg)
+    .addOption(dbOption())
+    .action(async (scope: string, options: { db?: string }) => {
+      setExit(await (await import('./optoutCommand.js')).optoutRemoveCommand(scope, options, io));
     });
   return program;
 }

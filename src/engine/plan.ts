@@ -202,7 +202,7 @@ export function planSteps(plan: Plan): bigint {
 
 /** The work items at steps [from, to) of the plan's sequence: one slice of a queued scan. */
 export function* sliceItems(plan: Plan, from: bigint, to: bigint): Generator<WorkItem> {
-  for (const item of workItems(plan, { step: from, pending: [], hostsDone: 0 })) {
+  for (const item of workItems(plan, { step: from, pending: [], hostsDone: 0, optedOut: 0 })) {
     if ((item.next ?? to + 1n) > to) return;
     yield item;
   }

@@ -14,6 +14,7 @@ import { type AeHint, hintsFrom } from '../probes/dicom/aeTitles.js';
 import { WEB_FIRST_PORTS } from '../probes/classify.js';
 import { probeService, serviceBoundMs, type ServiceResult } from '../probes/service.js';
 import type { Logger } from '../util/log.js';
+import type { OptOutSet } from '../targets/optout.js';
 import type { ResumeState, WorkItem } from '../types/work.js';
 import { workItems, type Plan } from './plan.js';
 import { cutShort, hostRecords } from './hostRecords.js';
@@ -39,6 +40,12 @@ export interface RunOptions {
   watch?: HostWatch;
   /** Where RDAP answers are kept across runs (the store's), when the scan looks abuse contacts up. */
   rdapCache?: RdapCacheStore;
+  /**
+   * The opt-out list as read when this run (a scan, a resume, a worker's slice) starts: its
+   * addresses are left out like exclusions, whatever the source (before any sweep or probe), and
+   * counted. Read at each start, so a list changed after a scan was planned applies to what is left.
+   */
+  optOuts: OptOutSet;
 }
 
 export function newScanId(now = new Date()): string {
@@ -108,6 +115,8 @@ async function probeOpenPorts(
 export interface RunResult {
   status: 'done' | 'interrupted';
   elapsedMs: number;
+  /** Items the opt-out list left out, this run and the runs it resumes. */
+  optedOut: number;
 }
 
 /** Runs (or resumes) a scan; says whether it finished or was interrupted (the caller records which). */
@@ -127,15 +136,19 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
   );
   const watch = o.watch ?? new HostWatch();
   const progress = new Progress(o.source === undefined ? plan.total : null, o.progress, watch);
-  progress.skip(o.from?.hostsDone ?? 0);
+  progress.skip((o.from?.hostsDone ?? 0) + (o.from?.optedOut ?? 0));
   // where the scan stands: every item before `step` is done, except those dispatched and not finished
-  const state = { step: o.from?.step ?? 0n, hostsDone: o.from?.hostsDone ?? 0 };
+  const state = { step: o.from?.step ?? 0n, hostsDone: o.from?.hostsDone ?? 0, optedOut: o.from?.optedOut ?? 0 };
   const unfinished = new Set<bigint>();
   /** Where the scan stands; with `finishing`, as it will once that item is done. */
   const snapshot = (finishing?: bigint): ResumeState =>
     finishing === undefined
       ? { ...state, pending: [...unfinished] }
-      : { step: state.step, hostsDone: state.hostsDone + 1, pending: [...unfinished].filter((x) => x !== finishing) };
+      : {
+          ...state,
+          hostsDone: state.hostsDone + 1,
+          pending: [...unfinished].filter((x) => x !== finishing),
+        };
   const batchConnects =
     Number.isFinite(a.rate) && a.rate > 0
       ? Math.max(64, Math.min(BATCH_CONNECTS, Math.floor(a.rate / 4)))
@@ -262,6 +275,13 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
         stopped = true;
         break;
       }
+      if (o.optOuts.has(item.host)) {
+        // opted out: no packet, no record; counted only (saved with the step that passes it)
+        if (item.next !== undefined) state.step = item.next;
+        state.optedOut++;
+        progress.skip(1);
+        continue;
+      }
       // the sweep waits for the probes: open hosts never pile up faster than they are probed
       while (full() || sweeping.size >= maxBatches) await anEnd();
       unfinished.add(item.idx);
@@ -294,5 +314,6 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
   return {
     status: stopped || unfinished.size > 0 ? 'interrupted' : 'done',
     elapsedMs: Math.round(performance.now() - started),
+    optedOut: state.optedOut,
   };
 }

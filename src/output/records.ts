@@ -8,7 +8,7 @@ import type { Honeypot } from '../fingerprint/honeypot.js';
 import type { RejectionProfile } from '../probes/dicom/closedDoor.js';
 import type { FingerprintBasis, Identification } from '../fingerprint/host.js';
 import type { HttpObservation, Protocol, ServiceObservation, Transport } from '../probes/types.js';
-import type { ScanRow, ScanState } from '../store/store.js';
+import type { OptOutRow, ScanRow, ScanState } from '../store/store.js';
 
 export interface DicomRecord {
   implementationClassUid: string | null;
@@ -99,7 +99,10 @@ export interface ServiceRecord {
 export interface SummaryRecord {
   type: 'summary';
   scanId: string;
+  /** Targets scanned: in scope, less exclusions and opt-outs. */
   targets: number;
+  /** Targets the standing opt-out list left out (no packet sent): the count only, never which. */
+  optedOut: number;
   services: number;
   exposedServices: number;
   patients: number;
@@ -200,4 +203,25 @@ export function serviceRecord(
 export function scanRecord(row: ScanRow): Omit<ScanRow, 'args'> & { type: 'scan'; state: ScanState } {
   const { args: _args, ...rest } = row;
   return { type: 'scan', ...rest, state: row.status };
+}
+
+/** One opt-out as `optout list --json` and GET /api/v1/optouts give it (its scope in its one spelling). */
+export interface OptOutRecord {
+  type: 'optout';
+  scope: string;
+  kind: 'block' | 'asn';
+  reason: string;
+  by: string;
+  created: string;
+}
+
+export function optOutRecord(r: OptOutRow): OptOutRecord {
+  return {
+    type: 'optout',
+    scope: r.scope,
+    kind: /^AS\d/.test(r.scope) ? 'asn' : 'block',
+    reason: r.reason,
+    by: r.by,
+    created: r.created,
+  };
 }

@@ -62,5 +62,7 @@ export function renderTable(unsorted: Iterable<ServiceRecord>, summary: SummaryR
     '',
     `scan ${summary.scanId}: ${summary.targets} targets, ${summary.services} services, ${summary.exposedServices} exposed${readable}, ${secs} s`,
   );
+  if (summary.optedOut > 0)
+    lines.push(`${summary.optedOut} targets left out by the opt-out list (opendoor optout list): nothing sent to them`);
   return `${lines.join('\n')}\n`;
 }

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { buildPlan, sliceItems, type Plan, type PlanArgs } from '../engine/plan.js';
 import { runScan } from '../engine/scan.js';
 import type { ScanSink } from '../output/sink.js';
+import { readOptOuts } from '../store/sink.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../util/log.js';
 import type { SliceJob, WorkQueue } from './queue.js';
@@ -129,16 +130,19 @@ export async function runWorker(o: WorkerOptions, id = workerId()): Promise<{ sl
     const sink: ScanSink = {
       host: async (records, state) => {
         await store.recordHost(job.scanId, records, null);
-        await store.slices.progress(job.scanId, job.slice, state.hostsDone);
+        await store.slices.progress(job.scanId, job.slice, state.hostsDone, state.optedOut);
       },
-      progress: (state) => store.slices.progress(job.scanId, job.slice, state.hostsDone),
+      progress: (state) => store.slices.progress(job.scanId, job.slice, state.hostsDone, state.optedOut),
     };
+    // read as each slice starts: an opt-out added after the scan was queued applies to the slices left
+    const optOuts = await patiently('reading the opt-out list', () => readOptOuts(store, log));
     const { status } = await runScan(loaded.plan, {
       sinks: [sink],
       log,
       from: null,
       shouldStop: o.stopNow,
       progress: false,
+      optOuts,
       source: sliceItems(loaded.plan, slice.from, slice.to),
       rdapCache: store.rdap,
     });

@@ -2,7 +2,7 @@
  * Every route of the dashboard and who may use it, in one table. The server refuses to start with a
  * route that is not here (server.ts, onRoute), and puts each route's guard on from this table: a
  * route cannot be added without saying who may call it. Every POST also needs the form's CSRF
- * token, unless it is an API call with a Bearer token (no cookie to abuse).
+ * token (and every DELETE), unless it is an API call with a Bearer token (no cookie to abuse).
  */
 export type Access = 'public' | 'viewer' | 'admin';
 
@@ -23,6 +23,9 @@ export const ROUTES: Readonly<Record<string, Access>> = {
   'GET /monitors': 'viewer',
   'POST /monitors': 'admin',
   'POST /notes': 'admin',
+  'GET /optouts': 'viewer',
+  'POST /optouts': 'admin',
+  'POST /optouts/remove': 'admin',
   'GET /api/v1/scans': 'viewer',
   'POST /api/v1/scans': 'admin',
   'GET /api/v1/scans/:id': 'viewer',
@@ -34,6 +37,9 @@ export const ROUTES: Readonly<Record<string, Access>> = {
   'POST /api/v1/monitors/:name/run': 'admin',
   'GET /api/v1/alerts': 'viewer',
   'POST /api/v1/notes': 'admin',
+  'GET /api/v1/optouts': 'viewer',
+  'POST /api/v1/optouts': 'admin',
+  'DELETE /api/v1/optouts': 'admin',
 };
 
 /** Who may use a route (HEAD as its GET); undefined for a route not in the table. */

@@ -22,6 +22,7 @@ import type { ScanLauncher } from './launcher.js';
 import { registerMonitorApi } from './monitorApi.js';
 import { registerMonitorPages } from './monitorPages.js';
 import type { Monitors } from './monitors.js';
+import { registerOptOuts } from './optouts.js';
 import { registerPages } from './pages.js';
 import { registerResultPages } from './resultPages.js';
 import { accessOf } from './routes.js';
@@ -67,7 +68,7 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
       if (access === undefined) throw new Error(`route ${method} ${route.url} is not in serve/routes.ts`);
       const guards = [
         ...(access === 'public' ? [] : [requireRole(access === 'admin' ? 'admin' : 'any')]),
-        ...(method === 'POST' ? [csrfUnlessToken(app)] : []),
+        ...(method === 'POST' || method === 'DELETE' ? [csrfUnlessToken(app)] : []),
       ];
       // before the schema is checked: a stranger learns nothing from a 400
       route.preValidation = [...guards, ...[route.preValidation ?? []].flat()];
@@ -117,5 +118,6 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   registerPages(app, o.store, o.launcher);
   registerMonitorPages(app, o.store, o.monitors);
   registerResultPages(app, o.store);
+  registerOptOuts(app, o.store);
   return app;
 }

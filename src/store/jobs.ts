@@ -33,7 +33,7 @@ export class SqlSlices {
   async hold(scanId: string, slice: number, worker: string, queueId: string): Promise<void> {
     await this.q.write(async () => {
       await this.q.db.run(
-        "UPDATE jobs SET state = 'running', worker = ?, queue_id = ?, beat = ?, hosts_done = 0 WHERE scan_id = ? AND slice = ?",
+        "UPDATE jobs SET state = 'running', worker = ?, queue_id = ?, beat = ?, hosts_done = 0, opted_out = 0 WHERE scan_id = ? AND slice = ?",
         [worker, queueId, Date.now(), scanId, slice],
       );
       await this.q.db.run("UPDATE scans SET status = 'running' WHERE id = ? AND status = 'queued'", [scanId]);
@@ -46,9 +46,14 @@ export class SqlSlices {
     );
   }
 
-  async progress(scanId: string, slice: number, hostsDone: number): Promise<void> {
+  async progress(scanId: string, slice: number, hostsDone: number, optedOut = 0): Promise<void> {
     await this.q.write(() =>
-      this.q.db.run('UPDATE jobs SET hosts_done = ? WHERE scan_id = ? AND slice = ?', [hostsDone, scanId, slice]),
+      this.q.db.run('UPDATE jobs SET hosts_done = ?, opted_out = ? WHERE scan_id = ? AND slice = ?', [
+        hostsDone,
+        optedOut,
+        scanId,
+        slice,
+      ]),
     );
   }
 
@@ -105,10 +110,12 @@ export class SqlSlices {
     await this.q.write(() => this.finish(id, targets, elapsedMs));
   }
 
+  /** `targets`: the plan's; those its slices' opt-outs left out are not targets. */
   private async finish(id: string, targets: number, elapsedMs: number): Promise<void> {
     await this.q.db.run(
-      "UPDATE scans SET status = 'done', finished = ?, targets = ?, elapsed_ms = ? WHERE id = ? AND status <> 'done'",
-      [new Date().toISOString(), targets, elapsedMs, id],
+      `UPDATE scans SET status = 'done', finished = ?, elapsed_ms = ?,
+        targets = ? - COALESCE((SELECT SUM(opted_out) FROM jobs WHERE scan_id = ?), 0) WHERE id = ? AND status <> 'done'`,
+      [new Date().toISOString(), elapsedMs, targets, id, id],
     );
   }
 }

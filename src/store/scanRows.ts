@@ -15,6 +15,7 @@ type Totals = Omit<ScanRow, keyof Base>;
 const BASE = 'SELECT id, started, finished, status, args, targets, elapsed_ms AS "elapsedMs" FROM scans';
 const ZERO: Totals = {
   hostsDone: 0,
+  optedOut: 0,
   services: 0,
   exposed: 0,
   patients: 0,
@@ -41,9 +42,9 @@ const totalsSql = (n: number) => `SELECT scan_id AS "scanId", SUM(n) AS services
         FROM services WHERE scan_id IN (${list(n)}) GROUP BY scan_id, host) h
   GROUP BY scan_id`;
 
-const doneSql = (n: number) => `SELECT scan_id AS "scanId", SUM(hosts_done) AS "hostsDone"
-  FROM (SELECT scan_id, hosts_done FROM progress WHERE scan_id IN (${list(n)})
-        UNION ALL SELECT scan_id, hosts_done FROM jobs WHERE scan_id IN (${list(n)})) u
+const doneSql = (n: number) => `SELECT scan_id AS "scanId", SUM(hosts_done) AS "hostsDone", SUM(opted_out) AS "optedOut"
+  FROM (SELECT scan_id, hosts_done, opted_out FROM progress WHERE scan_id IN (${list(n)})
+        UNION ALL SELECT scan_id, hosts_done, opted_out FROM jobs WHERE scan_id IN (${list(n)})) u
   GROUP BY scan_id`;
 
 const EXPOSED = 'FROM services WHERE scan_id = ? AND exposed = 1 AND honeypot = 0';
@@ -104,10 +105,13 @@ export class ScanRows {
     for (let i = 0; i < missing.length; i += BATCH) {
       const ids = missing.slice(i, i + BATCH);
       const sums = await this.q.read<Partial<Totals> & { scanId: string }>(totalsSql(ids.length), ids);
-      const done = await this.q.read<{ scanId: string; hostsDone: number }>(doneSql(ids.length), [...ids, ...ids]);
+      const done = await this.q.read<{ scanId: string; hostsDone: number; optedOut: number }>(doneSql(ids.length), [
+        ...ids,
+        ...ids,
+      ]);
       for (const id of ids) fresh.set(id, { ...ZERO });
       for (const { scanId, ...t } of sums) Object.assign(fresh.get(scanId) ?? {}, t);
-      for (const d of done) Object.assign(fresh.get(d.scanId) ?? {}, { hostsDone: d.hostsDone });
+      for (const d of done) Object.assign(fresh.get(d.scanId) ?? {}, { hostsDone: d.hostsDone, optedOut: d.optedOut });
     }
     return rows.map((r) => {
       const t = this.finished.get(r.id) ?? fresh.get(r.id) ?? ZERO;

@@ -134,6 +134,15 @@ CREATE TABLE IF NOT EXISTS rdap_networks (
   fetched INTEGER NOT NULL, PRIMARY KEY (family, first, last));`,
     },
   },
+  {
+    version: 10,
+    why: 'the standing opt-out list (scopes no scan touches), and how many targets it left out of each scan and slice',
+    sql: `
+CREATE TABLE IF NOT EXISTS optouts (
+  scope TEXT PRIMARY KEY, reason TEXT NOT NULL, added_by TEXT NOT NULL, created TEXT NOT NULL);
+ALTER TABLE progress ADD COLUMN opted_out INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN opted_out INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];
 
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -11,6 +11,7 @@ import { SqlSlices } from './jobs.js';
 import { SqlMonitors, SqlNotes } from './monitors.js';
 import { SqlRdapCache } from './rdapCache.js';
 import { SqlInputs } from './journal.js';
+import { SqlOptOuts } from './optouts.js';
 import { PAGE, SqlRunner } from './runner.js';
 import { ScanRows } from './scanRows.js';
 import type { SqlValue } from './driver.js';
@@ -21,8 +22,9 @@ const UPSERT_SERVICE = `INSERT INTO services (scan_id, host, port, protocol, pro
   product = excluded.product, exposed = excluded.exposed, patients = excluded.patients, studies = excluded.studies,
   instances = excluded.instances, honeypot = excluded.honeypot, record = excluded.record, asn = excluded.asn,
   as_name = excluded.as_name`;
-const UPSERT_PROGRESS = `INSERT INTO progress (scan_id, step, pending, hosts_done) VALUES (?, ?, ?, ?)
-  ON CONFLICT (scan_id) DO UPDATE SET step = excluded.step, pending = excluded.pending, hosts_done = excluded.hosts_done`;
+const UPSERT_PROGRESS = `INSERT INTO progress (scan_id, step, pending, hosts_done, opted_out) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (scan_id) DO UPDATE SET step = excluded.step, pending = excluded.pending, hosts_done = excluded.hosts_done,
+  opted_out = excluded.opted_out`;
 
 export class SqlStore implements Store {
   private readonly inputsOf: SqlInputs;
@@ -31,6 +33,7 @@ export class SqlStore implements Store {
   readonly monitors: SqlMonitors;
   readonly notes: SqlNotes;
   readonly rdap: SqlRdapCache;
+  readonly optouts: SqlOptOuts;
   private readonly rows: ScanRows;
 
   private constructor(private readonly q: SqlRunner) {
@@ -40,6 +43,7 @@ export class SqlStore implements Store {
     this.monitors = new SqlMonitors(q);
     this.notes = new SqlNotes(q);
     this.rdap = new SqlRdapCache(q);
+    this.optouts = new SqlOptOuts(q);
     this.rows = new ScanRows(q);
   }
 
@@ -104,21 +108,23 @@ export class SqlStore implements Store {
       state.step.toString(),
       JSON.stringify(state.pending.map(String)),
       state.hostsDone,
+      state.optedOut,
     ]);
   }
 
   async progress(scanId: string): Promise<ResumeState> {
     const row = (
-      await this.q.read<{ step: string; pending: string; hostsDone: number }>(
-        'SELECT step, pending, hosts_done AS "hostsDone" FROM progress WHERE scan_id = ?',
+      await this.q.read<{ step: string; pending: string; hostsDone: number; optedOut: number }>(
+        'SELECT step, pending, hosts_done AS "hostsDone", opted_out AS "optedOut" FROM progress WHERE scan_id = ?',
         [scanId],
       )
     )[0];
-    if (row === undefined) return { step: 0n, pending: [], hostsDone: 0 };
+    if (row === undefined) return { step: 0n, pending: [], hostsDone: 0, optedOut: 0 };
     return {
       step: BigInt(row.step),
       pending: (JSON.parse(row.pending) as string[]).map((x) => BigInt(x)),
       hostsDone: row.hostsDone,
+      optedOut: row.optedOut,
     };
   }
 
@@ -250,6 +256,7 @@ export class SqlStore implements Store {
       type: 'summary',
       scanId,
       targets: r?.targets ?? 0,
+      optedOut: r?.optedOut ?? 0,
       services: r?.services ?? 0,
       exposedServices: r?.exposed ?? 0,
       patients: r?.patients ?? 0,

@@ -24,6 +24,8 @@ export interface ScanRow {
   targets: number;
   /** Hosts finished so far (all of them once the scan is done). */
   hostsDone: number;
+  /** Targets the opt-out list left out so far (not in `targets`). */
+  optedOut: number;
   elapsedMs: number;
   services: number;
   exposed: number;
@@ -57,7 +59,7 @@ export interface SliceStore {
   get(scanId: string, slice: number): Promise<SliceRow | null>;
   hold(scanId: string, slice: number, worker: string, queueId: string): Promise<void>;
   beat(worker: string): Promise<void>;
-  progress(scanId: string, slice: number, hostsDone: number): Promise<void>;
+  progress(scanId: string, slice: number, hostsDone: number, optedOut?: number): Promise<void>;
   /** The slice is done; the last one also finishes its scan, in the same transaction. Answers how many are left. */
   done(scanId: string, slice: number, scan: { targets: number; elapsedMs: number }): Promise<number>;
   release(scanId: string, slice: number, worker: string): Promise<void>;
@@ -199,6 +201,23 @@ export interface RdapCacheStore {
   put(row: RdapNetworkRow): Promise<void>;
 }
 
+/** One scope of the standing opt-out list: its one spelling (targets/optout.ts canonicalScope), why, who added it, when. */
+export interface OptOutRow {
+  scope: string;
+  reason: string;
+  by: string;
+  created: string;
+}
+
+/** The standing opt-out list (optouts.ts): scopes no scan touches. */
+export interface OptOutStore {
+  /** Add a scope, or give one already there a new reason. */
+  add(scope: string, reason: string, by: string): Promise<'added' | 'updated'>;
+  list(): Promise<OptOutRow[]>;
+  /** False when the scope was not on the list. */
+  remove(scope: string): Promise<boolean>;
+}
+
 export interface Store {
   /** What it is, for messages: a file path, or a PostgreSQL URL without its password. */
   readonly where: string;
@@ -248,6 +267,7 @@ export interface Store {
   readonly monitors: MonitorStore;
   readonly notes: NoteStore;
   readonly rdap: RdapCacheStore;
+  readonly optouts: OptOutStore;
   close(): Promise<void>;
 }
 

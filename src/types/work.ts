@@ -18,6 +18,8 @@ export interface ResumeState {
   step: bigint;
   pending: bigint[];
   hostsDone: number;
+  /** Items the opt-out list left out so far (none of them got a packet). */
+  optedOut: number;
 }
 
 /** Where streamed input is kept as it arrives, so a resumed scan has it all. */

@@ -80,6 +80,15 @@ export function assertServiceRecord(r: Record<string, unknown>): void {
 export function assertSummaryRecord(r: Record<string, unknown>): void {
   assert.equal(r['type'], 'summary');
   assert.equal(typeof r['scanId'], 'string');
-  for (const k of ['targets', 'services', 'exposedServices', 'patients', 'studies', 'instances', 'elapsedMs'])
+  for (const k of [
+    'targets',
+    'optedOut',
+    'services',
+    'exposedServices',
+    'patients',
+    'studies',
+    'instances',
+    'elapsedMs',
+  ])
     assert.ok(Number.isInteger(r[k]), `summary.${k}`);
 }
