@@ -1,5 +1,5 @@
 /**
- * The JSON API under /api/v1 (../shared/contract.md): the same records as the CLI's JSON Lines,
+ * The JSON API under /api/v1 (docs/api.md): the same records as the CLI's JSON Lines,
  * every list paged ({items, total, limit, offset}), a scan's progress as server-sent events,
  * starting a scan for admins. Requests are validated by Fastify's schemas before a handler runs.
  */
