@@ -5,12 +5,14 @@
  * explain.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { Command } from 'commander';
 import { SCAN_DEFAULTS } from '../src/cli/defaults.js';
 import { buildProgram } from '../src/cli/program.js';
+import { VERSION } from '../src/cli/version.js';
 import { ROUTES } from '../src/serve/routes.js';
 import { DEFAULT_PORTS } from '../src/targets/ports.js';
 import { runCli } from './harness/cli.js';
@@ -96,6 +98,21 @@ test('docs/api.md: every /api/ route of the route table, with who may call it', 
     assert.ok(row.includes(`| ${access} |`), `docs/api.md: ${shown} is for ${access}`);
   }
   assert.match(doc, /every\*\* path under `\/api\/`, unknown ones included/);
+});
+
+test('`npx opendoor` in the checkout runs the command it builds (main.js executable after every build)', async () => {
+  const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+    const child = spawn('npx', ['--no-install', 'opendoor', '--version'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    child.on('close', (code) => resolve({ code, out }));
+  });
+  assert.equal(r.code, 0, r.out);
+  assert.equal(r.out.trim(), VERSION);
 });
 
 test('the README: the two commands first, the command before its examples, links that stay in the clone', () => {

@@ -5,7 +5,7 @@
  * replaces process.dlopen, so the test needs no second Node.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -38,7 +38,11 @@ test('a SQLite driver built for another Node: one line with the rebuild command,
     assert.equal(lines.length, 1, r.stderr);
     assert.match(
       lines[0] ?? '',
-      /^opendoor: the SQLite driver \(better-sqlite3\) was built for another Node \(module version 115; Node [\d.]+ needs 137\): rebuild it with `npm rebuild better-sqlite3` in \//,
+      /^opendoor: the SQLite driver \(better-sqlite3\) was built for another Node \(module version 115; Node [\d.]+ needs 137\): rebuild it with `npm rebuild better-sqlite3(?: --nodedir=\/\S*)?` in \//,
     );
+    // against the running Node's own headers, whatever nodedir npm is configured with
+    const prefix = path.resolve(process.execPath, '../..');
+    if (existsSync(path.join(prefix, 'include', 'node', 'node_api.h')))
+      assert.ok(lines[0]?.includes(`rebuild better-sqlite3 --nodedir=${prefix}\``), lines[0]);
   }
 });

@@ -56,7 +56,7 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
     logger: false,
     bodyLimit: 64 * 1024,
     // a host name is at most 253 characters: a longer path parameter names nothing (routerRefusal)
-    maxParamLength: 256,
+    routerOptions: { maxParamLength: 256 },
     frameworkErrors: routerRefusal(o.store.accounts),
     trustProxy: false,
     // on shutdown every connection goes, progress streams too (they would wait for their scan)

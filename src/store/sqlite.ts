@@ -71,7 +71,9 @@ ALTER TABLE scans DROP COLUMN resume_step; ALTER TABLE scans DROP COLUMN resume_
  * command that rebuilds it where it is installed.
  */
 export function driverLoadError(e: Error): StoreError {
-  const abi = /NODE_MODULE_VERSION (\d+)\.\s+This version of Node\.js requires\s+NODE_MODULE_VERSION (\d+)/.exec(e.message);
+  const abi = /NODE_MODULE_VERSION (\d+)\.\s+This version of Node\.js requires\s+NODE_MODULE_VERSION (\d+)/.exec(
+    e.message,
+  );
   let where = '';
   try {
     const pkg = createRequire(import.meta.url).resolve('better-sqlite3/package.json');
@@ -83,8 +85,11 @@ export function driverLoadError(e: Error): StoreError {
     abi !== null
       ? `built for another Node (module version ${abi[1]}; Node ${process.versions.node} needs ${abi[2]})`
       : `not loadable by Node ${process.versions.node}`;
+  // against this Node's own headers: an npm configured with another nodedir (/usr) would build for that one
+  const prefix = path.resolve(process.execPath, '../..');
+  const nodedir = existsSync(path.join(prefix, 'include', 'node', 'node_api.h')) ? ` --nodedir=${prefix}` : '';
   return new StoreError(
-    `the SQLite driver (better-sqlite3) was ${built}: rebuild it with \`npm rebuild better-sqlite3\`${where}`,
+    `the SQLite driver (better-sqlite3) was ${built}: rebuild it with \`npm rebuild better-sqlite3${nodedir}\`${where}`,
   );
 }
 

@@ -43,6 +43,7 @@ export async function startApp(): Promise<TestApp> {
       started.push(id);
       return id;
     },
+    running: () => [],
     stop: async () => undefined,
   };
   const monitors = new Monitors(store, launcher, POLICY, log);
