@@ -73,7 +73,10 @@ test('HTML, Markdown and the CLI say the same: instances, retrieval not tested, 
     assert.doesNotMatch(md, /AE \(any\)/);
     const table = renderTable([open], await store.summary('count-1'));
     assert.match(table, /any called AE; echo,find/);
-    assert.match(table, /: 1 target, 3 services, 1 exposed; readable by strangers: 2 patients, 4 studies, 16 instances/);
+    assert.match(
+      table,
+      /: 1 target, 3 services, 1 exposed; readable by strangers: 2 patients, 4 studies, 16 instances/,
+    );
     // at --depth retrieve the figure is a measurement, 0 included
     await scanIn(store, 'retrieve-1', 'retrieve', 3, [titled]);
     const r = await buildModel(store, 'retrieve-1');
