@@ -18,6 +18,7 @@ import { toMarkdown } from '../src/report/text.js';
 import { overview } from '../src/serve/overview.js';
 import { type Store, openStore } from '../src/store/store.js';
 import { runCli } from './harness/cli.js';
+import { startApp } from './harness/app.js';
 import { exposure, finding, serviceRecord } from './harness/records.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'opendoor-wording-'));
@@ -106,5 +107,19 @@ test('every target excluded: "0 targets after exclusions", exit 0, and the overv
     );
   } finally {
     await store.close();
+  }
+});
+
+test('the dashboard\'s scan and host pages say "any called AE" too, never the made-up title', async () => {
+  const t = await startApp();
+  try {
+    for (const url of [`/scans/${t.scanId}`, '/hosts/127.0.0.7']) {
+      const r = await t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${t.tokens.viewer}` } });
+      assert.equal(r.statusCode, 200, url);
+      assert.match(r.body, /<td>any called AE<\/td>/, url);
+      assert.ok(!r.body.includes('OPENDOOR-NOSUCH'), url);
+    }
+  } finally {
+    await t.close();
   }
 });

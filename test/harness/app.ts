@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { newScanId } from '../../src/engine/scan.js';
+import type { ServiceRecord } from '../../src/output/records.js';
 import { type ScanLauncher, scanArgs } from '../../src/serve/launcher.js';
 import { Monitors } from '../../src/serve/monitors.js';
 import { newToken, sha256 } from '../../src/serve/secrets.js';
@@ -54,6 +55,8 @@ export async function startApp(): Promise<TestApp> {
     [
       serviceRecord('127.0.0.7', 104, {
         product: 'Orthanc',
+        // a made-up called AE title was accepted: "any called AE"
+        dicom: { calledAe: 'OPENDOOR-NOSUCH', anyCalledAe: true } as ServiceRecord['dicom'],
         exposure: exposure(3),
         findings: [finding('dicom-open-query')],
       }),
