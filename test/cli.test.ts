@@ -196,7 +196,7 @@ test('human summary on stdout, JSON Lines in -o, diagnostics never on stdout', a
   const r = await runCli(['scan', '127.0.79.9', '-p', '9', '-o', out, '--timeout', '300', '--debug']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^HOST\s+PORT/);
-  assert.match(r.stdout, /scan \d{8}-\d{6}Z-[0-9a-f]{6}: 1 targets, 0 services, 0 exposed/);
+  assert.match(r.stdout, /scan \d{8}-\d{6}Z-[0-9a-f]{6}: 1 target, 0 services, 0 exposed/);
   const lines = readFileSync(out, 'utf8').trim().split('\n');
   assert.equal(lines.length, 1);
   assert.equal((JSON.parse(lines[0] ?? '{}') as { type: string }).type, 'summary');

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { isLoopback, parseListen } from '../src/cli/serveCommand.js';
+import { isLoopback, parseListen, stopping } from '../src/cli/serveCommand.js';
 import { said, title, SAID_MAX } from '../src/probes/http/fingerprint.js';
 import type { ScanDiff } from '../src/report/diff.js';
 import { safeNext } from '../src/serve/auth.js';
@@ -13,6 +13,7 @@ import { openStore, type NoteRow } from '../src/store/store.js';
 import { ProgressHub } from '../src/serve/progressHub.js';
 import { hashPassword, sha256, verifyPassword } from '../src/serve/secrets.js';
 import { runCli } from './harness/cli.js';
+import { startServe } from './harness/serve.js';
 
 test('--listen: HOST:PORT and [IPv6]:PORT; loopback is 127/8, ::1 and localhost', () => {
   assert.deepEqual(parseListen('127.0.0.1:8750'), { host: '127.0.0.1', port: 8750 });
@@ -152,4 +153,39 @@ test('progress streams: one store read a tick per followed scan, whatever the nu
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('serve on a store without accounts says how to add one; stopping mentions scans only when one runs', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'opendoor-serve-'));
+  try {
+    const db = path.join(dir, 'empty.db');
+    const serve = await startServe('127.0.0.1', ['--db', db]);
+    await serve.stop();
+    const said = serve.stderr();
+    assert.match(
+      said,
+      /no account yet, so nobody can sign in: add one with `opendoor user add NAME --role admin` and the same --db/,
+    );
+    assert.match(said, /opendoor: stopping\n$/);
+    assert.doesNotMatch(said, /running scan|--resume/);
+    assert.equal(serve.child.exitCode, 0);
+    // with an account, nothing about accounts
+    assert.equal(
+      (await runCli(['user', 'add', 'alice', '--role', 'admin', '--db', db], 'a long enough password\n')).code,
+      0,
+    );
+    const again = await startServe('127.0.0.1', ['--db', db]);
+    await again.stop();
+    assert.doesNotMatch(again.stderr(), /no account/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.equal(
+    stopping(['20261206-a1']),
+    'opendoor: stopping: the running scan stops taking hosts (resume with opendoor scan --resume 20261206-a1)\n',
+  );
+  assert.match(
+    stopping(['a', 'b']),
+    /^opendoor: stopping: 2 running scans stop taking hosts \(resume with opendoor scan --resume a, opendoor scan --resume b\)/,
+  );
 });

@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '../util/errors.js';
 import type { Io } from './io.js';
 import { VERSION } from './version.js';
+import { DEFAULT_PORTS } from '../targets/ports.js';
 import { SCAN_DEFAULTS, SERVE_LISTEN } from './defaults.js';
 import type { ScanCliOptions } from './scanOptions.js';
 import { addAttributionOptions } from './attributionOptions.js';
@@ -95,7 +96,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--input-list <file>', 'targets from FILE (- for stdin); also spelled -iL')
     .option('--exclude <list>', 'never touch these targets (comma separated)')
     .option('--exclude-file <file>', 'never touch the targets listed in FILE')
-    .option('-p, --ports <list>', 'ports to try (default: 104,11112,4242,2761,2762,8042,80,443,8080)')
+    .option('-p, --ports <list>', `ports to try (default: ${DEFAULT_PORTS.join(',')})`)
     .addOption(new Option('--depth <level>', 'detect | access | count | retrieve').default(SCAN_DEFAULTS.depth))
     .option('--json', 'JSON Lines on stdout instead of the human summary')
     .option('-o, --output <file>', 'also write the JSON Lines to FILE')

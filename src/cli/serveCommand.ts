@@ -50,6 +50,18 @@ function readPem(file: string, what: string): Buffer {
   }
 }
 
+/** Said at start on a store without accounts: nobody can sign in yet. */
+export function noAccount(ownDb: boolean): string {
+  return `opendoor: no account yet, so nobody can sign in: add one with \`opendoor user add NAME --role admin\`${ownDb ? ' and the same --db' : ''} (its password one line on stdin), then sign in\n`;
+}
+
+/** Said on SIGTERM/SIGINT: which scans it leaves resumable, when it runs any. */
+export function stopping(running: readonly string[]): string {
+  if (running.length === 0) return 'opendoor: stopping\n';
+  const resume = running.map((id) => `opendoor scan --resume ${id}`).join(', ');
+  return `opendoor: stopping: ${running.length === 1 ? 'the running scan stops' : `${running.length} running scans stop`} taking hosts (resume with ${resume})\n`;
+}
+
 export async function serveCommand(o: ServeCliOptions, io: Io): Promise<number> {
   const { host, port } = parseListen(o.listen);
   if ((o.tlsCert === undefined) !== (o.tlsKey === undefined))
@@ -81,6 +93,12 @@ export async function serveCommand(o: ServeCliOptions, io: Io): Promise<number> 
   const log = createLogger(o.verbose === true ? 'info' : o.quiet === true ? 'error' : 'warn', io.stderr);
   const store = await openStore(o.db);
   const db = o.db ?? store.where;
+  // from here on a signal stops it in order (the store closed, scans left resumable)
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+  const accounts = await store.accounts.userCount();
   const launcher = await openLauncher(store, db, policy, log, parallel);
   const { Monitors } = await import('../serve/monitors.js');
   const monitors = new Monitors(store, launcher, policy, log);
@@ -104,11 +122,9 @@ export async function serveCommand(o: ServeCliOptions, io: Io): Promise<number> 
   const shown = typeof address === 'object' && address !== null ? address.port : port;
   const where = `${tls !== undefined ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${shown}/`;
   io.stderr(`opendoor: serving ${where} (database ${store.where}); stop with Ctrl-C\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', () => resolve());
-    process.once('SIGINT', () => resolve());
-  });
-  io.stderr('opendoor: stopping: the running scan stops taking hosts (resume it with scan --resume)\n');
+  if (accounts === 0) io.stderr(noAccount(o.db !== undefined));
+  await stopped;
+  io.stderr(stopping(launcher.running()));
   await shutdown();
   return 0;
 }

@@ -1,5 +1,6 @@
 /** The human summary: one row a service, then the scan totals. Plain text, stdout. */
 import type { ServiceRecord, SummaryRecord } from './records.js';
+import { calledAeText, count, targetsText } from './wording.js';
 
 function row(cells: string[], widths: number[]): string {
   return cells
@@ -12,7 +13,7 @@ function accessOf(r: ServiceRecord): string {
   const d = r.dicom;
   if (d !== null) {
     if (d.calledAe === null) return d.rejection !== null ? `rejected (${d.rejection.meaning})` : '-';
-    const ae = d.anyCalledAe === true ? 'any called AE' : `AE ${d.calledAe}`;
+    const ae = calledAeText(d);
     const ops = [
       d.echo === true ? 'echo' : null,
       d.find === true ? 'find' : null,
@@ -60,7 +61,7 @@ export function renderTable(unsorted: Iterable<ServiceRecord>, summary: SummaryR
       : '';
   lines.push(
     '',
-    `scan ${summary.scanId}: ${summary.targets} targets, ${summary.services} services, ${summary.exposedServices} exposed${readable}, ${secs} s`,
+    `scan ${summary.scanId}: ${targetsText(summary.targets)}, ${count(summary.services, 'service')}, ${summary.exposedServices} exposed${readable}, ${secs} s`,
   );
   if (summary.optedOut > 0)
     lines.push(`${summary.optedOut} targets left out by the opt-out list (opendoor optout list): nothing sent to them`);

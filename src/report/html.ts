@@ -2,6 +2,7 @@
  * The HTML report: one self-contained file (inline CSS and SVG charts, no script, no network at
  * view time). Every string that came from a server is escaped.
  */
+import { NOT_TESTED, accessText, targetsText } from '../output/wording.js';
 import { type ReportModel, noteText } from './model.js';
 
 export function esc(v: unknown): string {
@@ -33,12 +34,12 @@ function bars(title: string, data: ReadonlyArray<readonly [string, number]>, id:
 
 export function toHtml(m: ReportModel): string {
   const h = m.headline;
-  const figure = (id: string, label: string, value: number) =>
-    `<div class="fig"><div class="v" id="${id}">${n(value)}</div><div class="l">${esc(label)}</div></div>`;
+  const figure = (id: string, label: string, value: number | string) =>
+    `<div class="fig"><div class="v" id="${id}">${typeof value === 'number' ? n(value) : esc(value)}</div><div class="l">${esc(label)}</div></div>`;
   const services = m.services
     .map((s) => {
       const top = s.findings[0];
-      return `<tr><td>${esc(s.host)}</td><td>${s.port}</td><td>${esc(s.protocol)}${s.transport === 'tls' ? '/tls' : ''}</td><td>${esc([s.product, s.version].filter((x) => x !== null).join(' ') || '-')}</td><td>${esc(s.dicom?.calledAe ?? s.http?.auth ?? '-')}</td><td class="num">${s.exposure?.patients ?? '-'}</td><td class="num">${s.exposure?.studies ?? '-'}</td><td>${esc(s.exposure?.phi.join(', ') || '-')}</td><td>${top !== undefined ? `<span class="sev ${esc(top.severity)}">${esc(top.severity)}</span> ${esc(top.id)}` : '-'}</td></tr>`;
+      return `<tr><td>${esc(s.host)}</td><td>${s.port}</td><td>${esc(s.protocol)}${s.transport === 'tls' ? '/tls' : ''}</td><td>${esc([s.product, s.version].filter((x) => x !== null).join(' ') || '-')}</td><td>${esc(accessText(s))}</td><td class="num">${s.exposure?.patients ?? '-'}</td><td class="num">${s.exposure?.studies ?? '-'}</td><td>${esc(s.exposure?.phi.join(', ') || '-')}</td><td>${top !== undefined ? `<span class="sev ${esc(top.severity)}">${esc(top.severity)}</span> ${esc(top.id)}` : '-'}</td></tr>`;
     })
     .join('\n');
   const findings = m.findings
@@ -63,9 +64,9 @@ table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border-bottom:1p
 </style></head>
 <body>
 <h1>opendoor report</h1>
-<p class="meta">Scan <code id="scan-id">${esc(m.scan.id)}</code>, started ${esc(m.scan.started)}, ${esc(m.scan.status)}, ${n(m.scan.targets)} targets. No patient data appears in this report: only counts and the names of the attributes a stranger can read.</p>
+<p class="meta">Scan <code id="scan-id">${esc(m.scan.id)}</code>, started ${esc(m.scan.started)}, ${esc(m.scan.status)}, ${esc(targetsText(m.scan.targets))}. No patient data appears in this report: only counts and the names of the attributes a stranger can read.</p>
 <div class="figs">
-${figure('h-services', 'services', h.services)}${figure('h-exposed', 'exposed services', h.exposedServices)}${figure('h-patients', 'patients', h.patients)}${figure('h-studies', 'studies', h.studies)}${figure('h-linked', 'linked images', h.linkedImages)}${figure('h-retrievable', 'retrievable services', h.retrievable)}
+${figure('h-services', 'services', h.services)}${figure('h-exposed', 'exposed services', h.exposedServices)}${figure('h-patients', 'patients', h.patients)}${figure('h-studies', 'studies', h.studies)}${figure('h-instances', 'instances', h.instances)}${figure('h-linked', 'linked images', h.linkedImages)}${figure('h-retrievable', 'retrievable services', h.retrieveTested ? h.retrievable : NOT_TESTED)}
 </div>
 ${h.honeypotServices > 0 ? `<p class="meta" id="honeypots">${n(h.honeypotServices)} service(s) on suspected honeypots: what they claim to hold is in no figure above.</p>` : ''}
 <h2>Exposure</h2>

@@ -36,6 +36,8 @@ export interface ReportModel {
     instances: number;
     linkedImages: number;
     retrievable: number;
+    /** Whether retrieval was tried (`--depth retrieve`): when not, `retrievable` says nothing and is shown as "not tested". */
+    retrieveTested: boolean;
     /** Suspected honeypots' services: their patients and studies are in no figure above. */
     honeypotServices: number;
   };
@@ -109,10 +111,20 @@ function patientsByNetwork(exposed: readonly ServiceRecord[]): Array<[string, nu
   return [...m].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }
 
+/** The depth a scan was run at, from its stored arguments (null when they do not say). */
+function depthOf(args: string): string | null {
+  try {
+    const depth = (JSON.parse(args) as { depth?: unknown }).depth;
+    return typeof depth === 'string' ? depth : null;
+  } catch {
+    return null;
+  }
+}
+
 export async function buildModel(store: Store, scanId: string): Promise<ReportModel | null> {
   const row = await store.scan(scanId);
   if (row === null) return null;
-  const { args: _args, ...scan } = row;
+  const { args, ...scan } = row;
   const services = await collect(store.services(scanId));
   const exposed = services.filter(isExposedRecord);
   const totals = [...hostExposure(services).values()];
@@ -159,6 +171,7 @@ export async function buildModel(store: Store, scanId: string): Promise<ReportMo
       instances: sum('instances'),
       linkedImages: sum('linkedImages'),
       retrievable: services.filter((s) => s.dicom?.retrieve === true || s.http?.retrieve === true).length,
+      retrieveTested: depthOf(args) === 'retrieve',
     },
     bySeverity: SEVERITIES.map((sev) => [
       sev,

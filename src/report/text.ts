@@ -1,27 +1,20 @@
 /** Markdown, CSV and JSON renderings of a report model (no patient values exist in the model). */
-import type { ServiceRecord } from '../output/records.js';
 import { type ReportModel, noteText, notesOf } from './model.js';
 import { countryOf } from './country.js';
+import { NOT_TESTED, accessText, targetsText } from '../output/wording.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
-
-function access(s: ServiceRecord): string {
-  if (s.dicom !== null)
-    return s.dicom.calledAe !== null ? `AE ${s.dicom.anyCalledAe === true ? '(any)' : s.dicom.calledAe}` : 'refused';
-  if (s.http !== null) return `HTTP auth ${s.http.auth ?? '?'}`;
-  return s.tls?.clientCertRequired === true ? 'client cert required' : '-';
-}
 
 export function toMarkdown(m: ReportModel): string {
   const h = m.headline;
   const out = [
     `# opendoor report — scan ${m.scan.id}`,
     '',
-    `Started ${m.scan.started}, ${m.scan.status}; ${n(m.scan.targets)} targets.`,
+    `Started ${m.scan.started}, ${m.scan.status}; ${targetsText(m.scan.targets)}.`,
     '',
     '| services | exposed services | patients | studies | instances | linked images | retrievable |',
     '|---:|---:|---:|---:|---:|---:|---:|',
-    `| ${n(h.services)} | ${n(h.exposedServices)} | ${n(h.patients)} | ${n(h.studies)} | ${n(h.instances)} | ${n(h.linkedImages)} | ${n(h.retrievable)} |`,
+    `| ${n(h.services)} | ${n(h.exposedServices)} | ${n(h.patients)} | ${n(h.studies)} | ${n(h.instances)} | ${n(h.linkedImages)} | ${h.retrieveTested ? n(h.retrievable) : NOT_TESTED} |`,
     '',
     ...(h.honeypotServices > 0
       ? [
@@ -41,7 +34,7 @@ export function toMarkdown(m: ReportModel): string {
     '| host | port | protocol | product | access | patients | studies | identifying attributes | top finding |',
     '|---|---:|---|---|---|---:|---:|---|---|',
     ...m.services.map((s) =>
-      `| ${s.host} | ${s.port} | ${s.protocol}${s.transport === 'tls' ? '/tls' : ''} | ${[s.product, s.version].filter((x) => x !== null).join(' ') || '-'} | ${access(s)} | ${s.exposure?.patients ?? '-'} | ${s.exposure?.studies ?? '-'} | ${s.exposure?.phi.join(', ') || '-'} | ${s.findings[0] !== undefined ? `${s.findings[0].severity}: ${s.findings[0].id}` : '-'} |`.replace(
+      `| ${s.host} | ${s.port} | ${s.protocol}${s.transport === 'tls' ? '/tls' : ''} | ${[s.product, s.version].filter((x) => x !== null).join(' ') || '-'} | ${accessText(s)} | ${s.exposure?.patients ?? '-'} | ${s.exposure?.studies ?? '-'} | ${s.exposure?.phi.join(', ') || '-'} | ${s.findings[0] !== undefined ? `${s.findings[0].severity}: ${s.findings[0].id}` : '-'} |`.replace(
         /\n/g,
         ' ',
       ),

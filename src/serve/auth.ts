@@ -42,7 +42,10 @@ export function sessionStore(accounts: AccountStore): SessionStore {
   };
 }
 
-const isApi = (req: FastifyRequest) => req.url.startsWith('/api/');
+/** A path of the JSON API: every one, known or not, answers a stranger 401. */
+export const isApi = (req: FastifyRequest) => req.url.startsWith('/api/');
+/** What a stranger is told on any `/api/` path. */
+export const SIGN_IN_FIRST = { error: 'sign in, or send Authorization: Bearer TOKEN' } as const;
 
 function bearer(req: FastifyRequest): string | null {
   const h = req.headers.authorization;
@@ -52,15 +55,35 @@ function bearer(req: FastifyRequest): string | null {
 
 export function registerAuth(app: FastifyInstance, accounts: AccountStore): void {
   app.decorateRequest('user', null);
-  app.addHook('preValidation', async (req) => {
+  // first of all (after the session is read): every /api/ path, known or not, answers a stranger
+  // 401 before its body is parsed or its route is known — no 400, 404 or 415 tells them anything
+  app.addHook('onRequest', async (req, reply) => {
     const token = bearer(req);
-    if (token !== null) {
-      req.user = await accounts.userByToken(sha256(token));
-      return;
+    if (token !== null) req.user = await accounts.userByToken(sha256(token));
+    else {
+      const name = req.session.user;
+      req.user = name !== undefined ? await accounts.user(name) : null;
     }
-    const name = req.session.user;
-    req.user = name !== undefined ? await accounts.user(name) : null;
+    if (req.user === null && isApi(req)) return reply.code(401).send(SIGN_IN_FIRST);
   });
+}
+
+/**
+ * What the router itself refuses, before any hook (a URL with bad %-escapes, a path parameter over
+ * the longest name anything can have): on /api/ a stranger still gets 401 — only a Bearer token can
+ * be checked this early, the session is not read yet — otherwise 400 or 404, never the path echoed.
+ */
+export function routerRefusal(accounts: AccountStore) {
+  return (e: Error & { code?: string }, req: FastifyRequest, reply: FastifyReply): void => {
+    const token = bearer(req);
+    void (token !== null ? accounts.userByToken(sha256(token)) : Promise.resolve(null))
+      .catch(() => null)
+      .then(async (user) => {
+        if (user === null && isApi(req)) return reply.code(401).send(SIGN_IN_FIRST);
+        if (e.code === 'FST_ERR_MAX_PARAM_LENGTH') return reply.code(404).send({ error: 'not found' });
+        return reply.code(400).send({ error: 'bad request: malformed URL' });
+      });
+  };
 }
 
 /** Route guard: signed in (and, for `admin`, an admin); otherwise 401/redirect, or 403. */
@@ -68,7 +91,7 @@ export function requireRole(role: Role | 'any') {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (req.user === null) {
       if (isApi(req)) {
-        await reply.code(401).send({ error: 'sign in, or send Authorization: Bearer TOKEN' });
+        await reply.code(401).send(SIGN_IN_FIRST);
         return;
       }
       await reply.redirect(`/login?next=${encodeURIComponent(req.url)}`);

@@ -33,7 +33,9 @@ export interface ScanRequest {
 export interface ScanLauncher {
   /** Validate (an InputError when the scope or an option is bad) and start or queue the scan (under `id`, or a new one): its id. */
   start(r: ScanRequest, id?: string): Promise<string>;
-  /** The running scan stops taking new hosts (it stays resumable); nothing new starts. */
+  /** The scans this process is running now (their ids; none where workers run them). */
+  running(): string[];
+  /** The running scans stop taking new hosts (they stay resumable); nothing new starts. */
   stop(): Promise<void>;
 }
 
@@ -83,11 +85,13 @@ export async function openLauncher(
         await enqueueScan(id, args, await buildPlan(args, log), store, db, log);
         return id;
       },
+      running: () => [],
       stop: async () => undefined,
     };
   }
   const waiting = (await store.listScans()).filter((s) => s.status === 'queued').map((s) => s.id);
   const running = new Set<Promise<void>>();
+  const ids = new Set<string>();
   let stopping = false;
   const run = async (id: string): Promise<void> => {
     const row = await store.scan(id);
@@ -100,6 +104,7 @@ export async function openLauncher(
     while (running.size < parallel && !stopping) {
       const id = waiting.shift();
       if (id === undefined) return;
+      ids.add(id);
       const one: Promise<void> = run(id)
         .catch(async (e: unknown) => {
           log.error(`scan ${id}: ${e instanceof Error ? e.message : 'failed'}`);
@@ -107,6 +112,7 @@ export async function openLauncher(
         })
         .finally(() => {
           running.delete(one);
+          ids.delete(id);
           next();
         });
       running.add(one);
@@ -121,6 +127,7 @@ export async function openLauncher(
       next();
       return id;
     },
+    running: () => [...ids],
     stop: async () => {
       stopping = true;
       await Promise.allSettled([...running]);

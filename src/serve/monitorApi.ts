@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { NOTE_STATES, type NoteState, type Store } from '../store/store.js';
 import { InputError } from '../util/errors.js';
-import { pagingQuery } from './api.js';
+import { int, pagingQuery } from './api.js';
 
 import type { MonitorRequest, Monitors } from './monitors.js';
 
@@ -26,7 +26,7 @@ export const noteBody = {
   required: ['host', 'port', 'finding', 'state'],
   properties: {
     host: { type: 'string', maxLength: 255 },
-    port: { type: 'integer', minimum: 0, maximum: 65535 },
+    port: int(0, 65535),
     finding: { type: 'string', maxLength: 64 },
     state: { type: 'string', enum: [...NOTE_STATES] },
     note: { type: 'string', maxLength: 4000, default: '' },

@@ -1,6 +1,7 @@
 /**
- * The overview's figures: the latest finished scan's headline and breakdowns (severity, product,
- * port, country, network), counted by the store (the records are not read); and the trend of the headline
+ * The overview's figures: the latest finished scan's headline (of scans that probed something) and
+ * breakdowns (severity, product, port, country, network), counted by the store (the records are not
+ * read); and the trend of the headline
  * across scans. A finished scan does not change, so its figures are kept (a few).
  */
 import { SEVERITIES } from '../report/model.js';
@@ -48,7 +49,8 @@ async function breakdowns(store: Store, scanId: string): Promise<Omit<Overview, 
 }
 
 export async function overview(store: Store): Promise<Overview> {
-  const rows = await store.listScans();
+  // a scan whose every target was excluded probed nothing: its zeros are no figure of the network
+  const rows = (await store.listScans()).filter((r) => r.targets > 0 || r.status !== 'done');
   const trend = rows.map((r) => ({
     id: r.id,
     started: r.started,

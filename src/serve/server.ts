@@ -17,7 +17,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../util/log.js';
 import { registerApi } from './api.js';
-import { IDLE_MS, csrfUnlessToken, registerAuth, requireRole, sessionStore } from './auth.js';
+import { IDLE_MS, csrfUnlessToken, registerAuth, requireRole, routerRefusal, sessionStore } from './auth.js';
 import type { ScanLauncher } from './launcher.js';
 import { registerMonitorApi } from './monitorApi.js';
 import { registerMonitorPages } from './monitorPages.js';
@@ -56,6 +56,9 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: false,
     bodyLimit: 64 * 1024,
+    // a host name is at most 253 characters: a longer path parameter names nothing (routerRefusal)
+    routerOptions: { maxParamLength: 256 },
+    frameworkErrors: routerRefusal(o.store.accounts),
     trustProxy: false,
     // on shutdown every connection goes, progress streams too (they would wait for their scan)
     forceCloseConnections: true,
@@ -66,12 +69,11 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
     for (const method of [route.method].flat()) {
       const access = accessOf(method, route.url);
       if (access === undefined) throw new Error(`route ${method} ${route.url} is not in serve/routes.ts`);
-      const guards = [
-        ...(access === 'public' ? [] : [requireRole(access === 'admin' ? 'admin' : 'any')]),
-        ...(method === 'POST' || method === 'DELETE' ? [csrfUnlessToken(app)] : []),
-      ];
-      // before the schema is checked: a stranger learns nothing from a 400
-      route.preValidation = [...guards, ...[route.preValidation ?? []].flat()];
+      // the role before the body is even parsed: a stranger or a viewer learns nothing from a 400
+      if (access !== 'public')
+        route.onRequest = [requireRole(access === 'admin' ? 'admin' : 'any'), ...[route.onRequest ?? []].flat()];
+      // the CSRF token is in the form's body: checked once it is parsed, before the schema
+      if (method === 'POST' || method === 'DELETE') route.preValidation = [csrfUnlessToken(app), ...[route.preValidation ?? []].flat()];
     }
   });
   await app.register(fastifyHelmet, {
@@ -105,6 +107,16 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifyStatic, { root: path.join(ASSETS, 'static'), prefix: '/static/', index: false });
   registerAuth(app, o.store.accounts);
+  // JSON as Fastify parses it (prototype poisoning refused), and an empty body as none: what
+  // `curl -X POST -H 'Content-Type: application/json'` sends to a route that takes no body
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (body.length === 0) done(null, undefined);
+    else json(req, String(body), done);
+  });
+  // (a stranger never gets here on an /api/ path: auth.ts answered 401 first)
+  app.setNotFoundHandler(async (_req, reply) => reply.code(404).type('application/json').send({ error: 'not found' }));
   app.setErrorHandler(async (e: Error & { statusCode?: number; code?: string; validation?: unknown }, req, reply) => {
     const status = e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500 ? e.statusCode : 500;
     if (status === 500) o.log.error(`serve: ${req.method} ${req.routeOptions.url ?? ''}: ${e.name}`);

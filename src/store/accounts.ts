@@ -36,6 +36,10 @@ export class SqlAccounts implements AccountStore {
     return (await this.q.read<UserRow>(`${USER} WHERE name = ?`, [name]))[0] ?? null;
   }
 
+  async userCount(): Promise<number> {
+    return Number((await this.q.read<{ n: number | string }>('SELECT COUNT(*) AS n FROM users'))[0]?.n ?? 0);
+  }
+
   async addToken(idHash: string, userName: string): Promise<void> {
     await this.q.write(() =>
       this.q.db.run('INSERT INTO tokens (id, user_name, created) VALUES (?, ?, ?)', [

@@ -4,11 +4,12 @@
  */
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { makeDirs } from '../util/fs.js';
 import type { SqlDriver, SqlValue } from './driver.js';
 import { SqlStore } from './sql.js';
-import { DatabaseFileError, type OpenOptions, type Store } from './store.js';
+import { DatabaseFileError, type OpenOptions, type Store, StoreError } from './store.js';
 
 class SqliteDriver implements SqlDriver {
   readonly dialect = 'sqlite' as const;
@@ -64,6 +65,34 @@ ALTER TABLE scans DROP COLUMN resume_step; ALTER TABLE scans DROP COLUMN resume_
   }
 }
 
+/**
+ * better-sqlite3's native driver would not load: built for another Node (a checkout installed under
+ * Node 20, run with Node 24) or damaged. Not the user's input (exit 1): one line saying so and the
+ * command that rebuilds it where it is installed.
+ */
+export function driverLoadError(e: Error): StoreError {
+  const abi = /NODE_MODULE_VERSION (\d+)\.\s+This version of Node\.js requires\s+NODE_MODULE_VERSION (\d+)/.exec(
+    e.message,
+  );
+  let where = '';
+  try {
+    const pkg = createRequire(import.meta.url).resolve('better-sqlite3/package.json');
+    where = ` in ${path.resolve(path.dirname(pkg), '../..')}`;
+  } catch {
+    // not resolvable: the command alone
+  }
+  const built =
+    abi !== null
+      ? `built for another Node (module version ${abi[1]}; Node ${process.versions.node} needs ${abi[2]})`
+      : `not loadable by Node ${process.versions.node}`;
+  // against this Node's own headers: an npm configured with another nodedir (/usr) would build for that one
+  const prefix = path.resolve(process.execPath, '../..');
+  const nodedir = existsSync(path.join(prefix, 'include', 'node', 'node_api.h')) ? ` --nodedir=${prefix}` : '';
+  return new StoreError(
+    `the SQLite driver (better-sqlite3) was ${built}: rebuild it with \`npm rebuild better-sqlite3${nodedir}\`${where}`,
+  );
+}
+
 export async function openSqlite(file: string, o: OpenOptions): Promise<Store> {
   if (o.readOnly === true && !existsSync(file)) throw new DatabaseFileError(`no database at ${file}`);
   let db: Database.Database;
@@ -73,6 +102,7 @@ export async function openSqlite(file: string, o: OpenOptions): Promise<Store> {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_DLOPEN_FAILED') throw driverLoadError(e as Error);
     // a path the user gave that is no database (or where none can be made): their input, exit 2
     const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
     throw new DatabaseFileError(`cannot open database ${file}: ${why}`);

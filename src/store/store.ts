@@ -84,6 +84,8 @@ export interface AccountStore {
   /** Add a user, or set the role and password of one (then every session of theirs ends). */
   putUser(name: string, role: Role, passwordHash: string): Promise<'added' | 'updated'>;
   user(name: string): Promise<UserRow | null>;
+  /** How many users there are (none: nobody can sign in to the dashboard). */
+  userCount(): Promise<number>;
   addToken(idHash: string, userName: string): Promise<void>;
   userByToken(idHash: string): Promise<UserRow | null>;
   /** A session's data while it has not expired (ms since the epoch). */
