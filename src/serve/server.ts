@@ -73,7 +73,8 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
       if (access !== 'public')
         route.onRequest = [requireRole(access === 'admin' ? 'admin' : 'any'), ...[route.onRequest ?? []].flat()];
       // the CSRF token is in the form's body: checked once it is parsed, before the schema
-      if (method === 'POST' || method === 'DELETE') route.preValidation = [csrfUnlessToken(app), ...[route.preValidation ?? []].flat()];
+      if (method === 'POST' || method === 'DELETE')
+        route.preValidation = [csrfUnlessToken(app), ...[route.preValidation ?? []].flat()];
     }
   });
   await app.register(fastifyHelmet, {
