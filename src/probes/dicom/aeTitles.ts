@@ -111,10 +111,10 @@ export const PRODUCT_DEFAULT_AE_TITLES: readonly ProductTitles[] = [
   },
   {
     product: 'PixelMed',
-    titles: ['PIXELMED'],
+    titles: ['STORESCP'],
     source:
-      'none fixed: fedorov/pixelmed com/pixelmed/network/NetworkDefaultValues.java:51-60 makes it from the host ' +
-      'name and port (HOST_104); its name in capitals',
+      'fedorov/pixelmed com/pixelmed/network/StorageSOPClassSCPDispatcher.java:599-600 (its command-line SCP ' +
+      'without a properties file); NetworkDefaultValues.java:51-60 otherwise makes it from the host name and port',
   },
   {
     product: 'pacs_system',
