@@ -57,7 +57,7 @@ export const REJECTION_ROWS: readonly RejectionRow[] = [
     source:
       'jodogne/OrthancMirror OrthancFramework/Sources/DicomNetworking/Internals/CommandDispatcher.cpp:582-589 ' +
       '(context), 602-610 (IsMyAETitle), 617-625 (IsAllowedConnection); DCMTK/dcmtk dcmnet/apps/storescp.cc:1510-1517; ' +
-      'observed on Orthanc 1.10 and storescp 3.6.7',
+      'observed on Orthanc 1.10 (test/closedDoors.integration.test.ts) and storescp 3.6.7',
   },
   {
     toolkit: 'dcm4che',
@@ -120,7 +120,8 @@ export const REJECTION_ROWS: readonly RejectionRow[] = [
     applicationContext: 'first',
     source:
       'fedorov/pixelmed com/pixelmed/network/AssociationAcceptor.java:131-134; ' +
-      'AssociateRequestAcceptPDU.java:883, 895-899 (version and context read, never checked)',
+      'AssociateRequestAcceptPDU.java:883, 895-899 (version and context read, never checked); ' +
+      'observed on PixelMed 20220618 (Debian libpixelmed-java)',
   },
   {
     toolkit: 'fo-dicom',
@@ -154,7 +155,7 @@ export const REJECTION_ROWS: readonly RejectionRow[] = [
     applicationContext: 'first',
     source:
       'PantelisGeorgiadis/dcmjs-dimse src/Network.js:140-146, src/Pdu.js:885-889 (defaults: permanent, service user, no reason given); ' +
-      'observed: dcmjs-dimse 0.3 accepts both requests when its SCP does',
+      'observed: dcmjs-dimse 0.3 accepts both requests when its SCP does, refuses all three with its 1/1/7',
   },
 ];
 
