@@ -40,9 +40,9 @@ export interface ProductTitles {
 
 /**
  * Products of the fingerprint table that run as a server, with their default called AE titles.
- * Order: the products seen most on real archives first (Orthanc, DCMTK, dcm4chee-arc, Conquest);
- * ../shared/fingerprints.md has no per-product counts, so the rest follow by how widely each is
- * deployed as a server. Left out: toolkits that ship no server of their own (fo-dicom, Odil,
+ * Order: Orthanc, DCMTK, dcm4chee-arc, Conquest first, as the dictionary had them; the surveys
+ * ../shared/fingerprints.md cites give no per-product counts, so the order is a judgement of how
+ * widely each is deployed as a server, not a measurement. Left out: toolkits that ship no server of their own (fo-dicom, Odil,
  * dcmjs-dimse, GDCM, ruby-dicom, MergeCOM-3, LEADTOOLS, DicomObjects, go-netdicom, DVTk, mdcm),
  * CTN (simple_storage.c:649: no title, any called AE accepted) and vendors' devices (titles set per
  * site); a page or association that names one still gets its name in capitals (productHints).
