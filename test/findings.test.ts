@@ -237,7 +237,8 @@ test('one host, one story: Orthanc REST names the DCMTK-speaking DICOM port too'
 test('closed doors: a toolkit from how it refuses, only where the pattern is unique', () => {
   const dcmtk = { calledAe: 'RJ 1/1/7', protocolVersion: 'RJ 1/2/2', applicationContext: 'RJ 2/1/2' };
   assert.equal(toolkitFromRejections(dcmtk), 'DCMTK');
-  assert.equal(toolkitFromRejections({ ...dcmtk, applicationContext: 'RJ 1/1/2' }), 'DCMTK');
+  // Orthanc's permanent refusal of the context is dcm4che's too (AssociationHandler.java): no name
+  assert.equal(toolkitFromRejections({ ...dcmtk, applicationContext: 'RJ 1/1/2' }), null);
   // Odil and dcmjs-dimse accept both variants: no pattern, no name
   assert.equal(toolkitFromRejections({ calledAe: 'RJ 1/1/7', protocolVersion: 'AC', applicationContext: 'AC' }), null);
   assert.equal(toolkitFromRejections({ ...dcmtk, protocolVersion: 'abort' }), null);

@@ -169,3 +169,43 @@ export async function startEndlessFindPeer(
   state.stop = peer.stop;
   return state;
 }
+
+/** What a scripted acceptor reads of an A-ASSOCIATE-RQ (PS3.8 9.3.2). */
+export interface RqFacts {
+  protocolVersion: number;
+  calledAe: string;
+  callingAe: string;
+  applicationContext: string;
+}
+
+export function rqFacts(rq: Buffer): RqFacts {
+  let applicationContext = '';
+  for (let at = 74; at + 4 <= rq.length; ) {
+    const length = rq.readUInt16BE(at + 2);
+    if (rq[at] === 0x10) applicationContext = rq.toString('latin1', at + 4, at + 4 + length).replace(/\0+$/, '');
+    at += 4 + length;
+  }
+  return {
+    protocolVersion: rq.readUInt16BE(6),
+    calledAe: rq.toString('latin1', 10, 26).trim(),
+    callingAe: rq.toString('latin1', 26, 42).trim(),
+    applicationContext,
+  };
+}
+
+/** An A-ASSOCIATE-RJ PDU. */
+export function associateRj(result: number, source: number, reason: number): Buffer {
+  return Buffer.from([0x03, 0, 0, 0, 0, 4, 0, result, source, reason]);
+}
+
+/** A peer that refuses every association as `refuse` says (or accepts where it returns null), then closes. */
+export async function startRefusingPeer(
+  host: string,
+  port: number,
+  refuse: (rq: RqFacts) => Buffer | null,
+): Promise<{ stop(): Promise<void> }> {
+  return serveScp(host, port, {
+    associate: (rq) => refuse(rqFacts(rq)) ?? acceptAll(),
+    message: () => undefined,
+  });
+}
