@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-PKGS="orthanc orthanc-dicomweb dcmtk odil python3-odil python3-aiosmtpd postgresql nmap gcc g++ make python3 libc6-dev openssl ca-certificates chromium time"
+PKGS="orthanc orthanc-dicomweb dcmtk odil python3-odil python3-aiosmtpd libpixelmed-java default-jre-headless postgresql nmap gcc g++ make python3 libc6-dev openssl ca-certificates chromium time"
 missing=""
 for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then
