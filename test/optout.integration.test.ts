@@ -136,7 +136,7 @@ describe('the opt-out list', () => {
     reset();
     const human = await runCli(['scan', SCOPE, '-p', String(port), ...FAST, ...db]);
     assert.equal(human.code, 0, human.stderr);
-    assert.match(human.stdout, /: 4 targets, 1 services/);
+    assert.match(human.stdout, /: 4 targets, 1 service,/);
     assert.match(human.stdout, /\n4 targets left out by the opt-out list/);
     assert.equal(out.touched(), 0);
     // ports a sweeper reported open are probed without a sweep: still nothing
