@@ -32,6 +32,8 @@ export interface RunOptions {
   progress: boolean;
   /** Work arriving from stdin (or its stored copy, on resume) instead of the plan's permuted space. */
   source?: AsyncIterable<WorkItem> | Iterable<WorkItem>;
+  /** How many items `source` yields at most, when known (a worker's slices): the sweep is sized as for a plan of that many. */
+  sourceSize?: bigint;
   /** Hosts in flight under their deadlines (the caller may list them, e.g. on SIGUSR1). */
   watch?: HostWatch;
 }
@@ -110,8 +112,9 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
   const rate = new RateLimiter(a.rate);
   const connectTimeoutMs = a.connectTimeoutMs ?? a.timeoutMs;
   const inFlight = sweepInFlight(a.rate, connectTimeoutMs, fdLimit());
-  const threads = o.source !== undefined || plan.total >= POOL_FROM_HOSTS ? sweepThreads() : 0;
-  const connects = o.source === undefined ? plan.total * BigInt(a.ports.length) : null;
+  const size = o.source === undefined ? plan.total : (o.sourceSize ?? null);
+  const threads = size === null || size >= POOL_FROM_HOSTS ? sweepThreads() : 0;
+  const connects = size === null ? null : size * BigInt(a.ports.length);
   const pool = openSweeper({ rate, timeoutMs: connectTimeoutMs, inFlight, parallel: threads, connects });
   o.log.debug(
     `sweep: ${pool.kind}, ${Math.max(1, threads)} ${pool.kind === 'native' ? 'helper(s)' : 'thread(s)'}, ${inFlight} connects in flight`,
