@@ -32,8 +32,11 @@ export interface RunOptions {
   progress: boolean;
   /** Work arriving from stdin (or its stored copy, on resume) instead of the plan's permuted space. */
   source?: AsyncIterable<WorkItem> | Iterable<WorkItem>;
-  /** How many items `source` yields at most, when known (a worker's slices): the sweep is sized as for a plan of that many. */
-  sourceSize?: bigint;
+  /**
+   * Told of items as they leave the run: done (the first sink has their results) or given up (a
+   * sweep that failed again and again, records the store refused: they stay unfinished).
+   */
+  settled?: (items: readonly bigint[], done: boolean) => void;
   /** Hosts in flight under their deadlines (the caller may list them, e.g. on SIGUSR1). */
   watch?: HostWatch;
 }
@@ -112,9 +115,8 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
   const rate = new RateLimiter(a.rate);
   const connectTimeoutMs = a.connectTimeoutMs ?? a.timeoutMs;
   const inFlight = sweepInFlight(a.rate, connectTimeoutMs, fdLimit());
-  const size = o.source === undefined ? plan.total : (o.sourceSize ?? null);
-  const threads = size === null || size >= POOL_FROM_HOSTS ? sweepThreads() : 0;
-  const connects = size === null ? null : size * BigInt(a.ports.length);
+  const threads = o.source !== undefined || plan.total >= POOL_FROM_HOSTS ? sweepThreads() : 0;
+  const connects = o.source === undefined ? plan.total * BigInt(a.ports.length) : null;
   const pool = openSweeper({ rate, timeoutMs: connectTimeoutMs, inFlight, parallel: threads, connects });
   o.log.debug(
     `sweep: ${pool.kind}, ${Math.max(1, threads)} ${pool.kind === 'native' ? 'helper(s)' : 'thread(s)'}, ${inFlight} connects in flight`,
@@ -157,10 +159,14 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
         await first?.host(records, snapshot(item.idx));
         unfinished.delete(item.idx);
         state.hostsDone++;
+        o.settled?.([item.idx], true);
         for (const s of rest) await s.host(records, snapshot());
         progress.host(records.length, records.filter(isExposedRecord).length);
       })
-      .catch((e: unknown) => o.log.error(`${item.host}: ${e instanceof Error ? e.name : 'error'}`))
+      .catch((e: unknown) => {
+        o.log.error(`${item.host}: ${e instanceof Error ? e.name : 'error'}`);
+        if (unfinished.has(item.idx)) o.settled?.([item.idx], false);
+      })
       .finally(() => {
         probing.delete(p);
         if (busy.get(item.host) === p) busy.delete(item.host);
@@ -179,7 +185,7 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
     for (const sink of o.sinks) await sink.progress(s);
   };
   const swept = async (items: WorkItem[], results: SweepResult[]): Promise<void> => {
-    let closed = 0;
+    const closed: bigint[] = [];
     const open: Array<[WorkItem, number[]]> = [];
     for (const [i, item] of items.entries()) {
       const r = results[i] ?? { open: [], slow: [] };
@@ -190,10 +196,13 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
       }
       unfinished.delete(item.idx);
       state.hostsDone++;
-      closed++;
+      closed.push(item.idx);
       progress.host(0, 0);
     }
-    if (closed > 0) await saveProgress();
+    if (closed.length > 0) {
+      await saveProgress();
+      o.settled?.(closed, true);
+    }
     // no more than --concurrency hosts probed at once, however many of a batch are open; once
     // stopped, an open host is left pending for --resume: nothing new is started
     for (const [item, ports] of open) {
@@ -219,6 +228,10 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
             return attempt(left - 1);
           }
           o.log.error(`sweep of ${items.length} hosts failed (${why}); they stay open for --resume`);
+          o.settled?.(
+            items.map((i) => i.idx),
+            false,
+          );
         },
       );
     const p: Promise<void> = attempt(SWEEP_RETRIES)

@@ -56,12 +56,6 @@ export class SqlSlices {
     );
   }
 
-  async progress(scanId: string, slice: number, hostsDone: number): Promise<void> {
-    await this.q.write(() =>
-      this.q.db.run('UPDATE jobs SET hosts_done = ? WHERE scan_id = ? AND slice = ?', [hostsDone, scanId, slice]),
-    );
-  }
-
   /**
    * Slices done, each with its hosts, in one transaction; the last of its scan also finishes the
    * scan. Answers how many of the scan's slices are left.

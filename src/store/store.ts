@@ -59,7 +59,6 @@ export interface SliceStore {
   /** A worker takes these slices (one transaction). */
   hold(scanId: string, slices: ReadonlyArray<{ slice: number; queueId: string }>, worker: string): Promise<void>;
   beat(worker: string): Promise<void>;
-  progress(scanId: string, slice: number, hostsDone: number): Promise<void>;
   /** Slices done, each with its hosts; the last one also finishes its scan, in the same transaction. Answers how many are left. */
   done(
     scanId: string,
