@@ -3,7 +3,7 @@
  * arrives a few slices at a time. More slices are taken from the queue as soon as the hosts in
  * flight no longer fill the scan's concurrency (so the worker never waits between slices, and
  * takes no more than it can start: other workers get the rest); how many at once adapts so that a
- * take lasts about TAKE_MS (quick slices many at a time, slow ones one by one). A slice is done
+ * take lasts about TAKE_MS from being taken to done (quick slices many at a time, slow ones one by one). A slice is done
  * once its every host is: the slices done meanwhile are written together, one transaction.
  */
 import { sliceItems, type Plan } from '../engine/plan.js';
@@ -50,8 +50,16 @@ export interface SliceRunOptions {
   patiently: <T>(what: string, fn: () => Promise<T>) => Promise<T>;
 }
 
+/** Slices taken together: when they were taken, how many, how many are not finished. */
+interface Take {
+  at: number;
+  slices: number;
+  left: number;
+}
+
 interface Part {
   held: Held;
+  take: Take;
   /** Its items yielded and not settled. */
   left: number;
   hosts: number;
@@ -62,7 +70,7 @@ interface Part {
   finished: boolean;
 }
 
-/** Slices to take next: as many as fill TAKE_MS at the last take's pace, at most twice as many as it took, 1 to MAX_TAKE. */
+/** Slices to take next: as many as fill TAKE_MS at the pace of the last take finished, at most twice as many as it took, 1 to MAX_TAKE. */
 export function nextTake(took: number, ms: number): number {
   const perSlice = Math.max(1, ms / Math.max(1, took));
   return Math.max(1, Math.min(MAX_TAKE, 2 * took, Math.floor(TAKE_MS / perSlice)));
@@ -82,6 +90,8 @@ export async function runSlices(o: SliceRunOptions): Promise<number> {
     if (!p.entered || p.left > 0 || p.failed || p.finished) return;
     p.finished = true;
     ready.push(p);
+    // the slices' pace: how long the last take took from being taken to its last slice done
+    if (--p.take.left === 0) o.take.n = nextTake(p.take.slices, performance.now() - p.take.at);
   };
   const onSettled = (items: readonly bigint[], ok: boolean): void => {
     for (const idx of items) {
@@ -127,10 +137,10 @@ export async function runSlices(o: SliceRunOptions): Promise<number> {
   async function* source(): AsyncGenerator<WorkItem> {
     let batch = o.first;
     for (;;) {
-      const takenAt = performance.now();
       let items = 0;
+      const take: Take = { at: performance.now(), slices: batch.length, left: batch.length };
       const taken = batch.map(
-        (held): Part => ({ held, left: 0, hosts: 0, entered: false, failed: false, finished: false }),
+        (held): Part => ({ held, take, left: 0, hosts: 0, entered: false, failed: false, finished: false }),
       );
       parts.push(...taken);
       for (const p of taken) {
@@ -148,7 +158,6 @@ export async function runSlices(o: SliceRunOptions): Promise<number> {
       await room(Math.max(plan.args.concurrency, Math.floor(items / 2)));
       if (o.draining() || o.stopNow()) return;
       await flush();
-      o.take.n = nextTake(batch.length, performance.now() - takenAt);
       batch = await o.more(o.take.n);
       if (batch.length === 0) return;
     }

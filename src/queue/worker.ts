@@ -20,8 +20,9 @@ export const BEAT_MS = 5000;
 export const STALE_MS = 30_000;
 /** How often each worker looks for dead workers' slices. */
 const REAP_MS = 10_000;
-/** Pause between asking an empty queue again. */
+/** Pause between asking an empty queue again; with --until-idle, while other workers finish the last slices, shorter (it exits as soon as they are done). */
 const POLL_MS = 1000;
+const LAST_SLICES_POLL_MS = 250;
 /** Pauses before trying a queue or store operation again when the database is away (about a minute in all). */
 const BACKOFF_MS: readonly number[] = [500, 1000, 2000, 4000, 8000, 16_000, 30_000];
 
@@ -153,7 +154,7 @@ export async function runWorker(o: WorkerOptions, id = workerId()): Promise<{ sl
       const scanId = stash[0]?.job.scanId;
       if (scanId === undefined) {
         if (o.untilIdle && (await patiently('counting open slices', () => store.slices.open())) === 0) break;
-        for (let t = 0; t < POLL_MS && !o.draining(); t += 250) await sleep(250);
+        for (let t = 0; t < (o.untilIdle ? LAST_SLICES_POLL_MS : POLL_MS) && !o.draining(); t += 250) await sleep(250);
         continue;
       }
       const first = stash.filter((h) => h.job.scanId === scanId);
