@@ -122,9 +122,10 @@ export async function runSlices(o: SliceRunOptions): Promise<number> {
     const what = batch.length === 1 ? `slice ${batch[0]?.held.job.slice}` : `${batch.length} slices`;
     log.info(`${what} of scan ${scanId} done; ${left} left`);
   };
-  /** Until the hosts in flight are fewer than `want`, or the worker stops taking work. */
+  /** Until the hosts in flight are fewer than `want`, or the worker stops taking work; slices done meanwhile are written. */
   const room = async (want: number): Promise<void> => {
-    while (yielded - settled >= want && !o.draining() && !o.stopNow())
+    while (yielded - settled >= want && !o.draining() && !o.stopNow()) {
+      await flush();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, RECHECK_MS);
         wake = () => {
@@ -132,6 +133,7 @@ export async function runSlices(o: SliceRunOptions): Promise<number> {
           resolve();
         };
       });
+    }
     wake = null;
   };
   async function* source(): AsyncGenerator<WorkItem> {
