@@ -8,8 +8,8 @@
  *   `--concurrency 4` (the hosts a process or a worker probes at once): one process, one worker,
  *   two workers.
  *
- * Runs alternate (process, 1 worker, 2 workers, again), medians of BENCH_RUNS; a worker's time is
- * from `--enqueue` to the last worker's exit.
+ * Runs alternate (process, 1 worker, 2 workers, again), medians of BENCH_RUNS; the workers' time is
+ * from their start to the last one's exit (the ratios), and with the `--enqueue` before it.
  */
 import { runCli } from '../test/harness/cli.js';
 import { startMuteHosts } from '../test/harness/mute.js';
@@ -29,6 +29,8 @@ async function timedCli(args: string[]): Promise<number> {
 interface Figures {
   process: number[];
   workers: Map<number, number[]>;
+  /** The same runs with their `scan --enqueue`. */
+  withEnqueue: Map<number, number[]>;
   services: Map<string, string>;
 }
 
@@ -40,17 +42,23 @@ async function counts(db: string): Promise<string> {
 }
 
 async function compare(pg: Postgres, scan: string[], workers: readonly number[]): Promise<Figures> {
-  const f: Figures = { process: [], workers: new Map(workers.map((n) => [n, []])), services: new Map() };
+  const f: Figures = {
+    process: [],
+    workers: new Map(workers.map((n) => [n, []])),
+    withEnqueue: new Map(workers.map((n) => [n, []])),
+    services: new Map(),
+  };
   for (let i = 0; i < RUNS; i++) {
     const one = await pg.database();
     f.process.push(await timedCli(['scan', ...scan, '--db', one, '--json', '--quiet']));
     f.services.set('process', await counts(one));
     for (const n of workers) {
       const db = await pg.database();
+      const enqueue = await timedCli(['scan', ...scan, '--db', db, '--enqueue', '--quiet']);
       const started = performance.now();
-      await timedCli(['scan', ...scan, '--db', db, '--enqueue', '--quiet']);
       await Promise.all(Array.from({ length: n }, () => timedCli(['worker', '--db', db, '--until-idle', '--quiet'])));
       f.workers.get(n)?.push(performance.now() - started);
+      f.withEnqueue.get(n)?.push(performance.now() - started + enqueue);
       f.services.set(`${n} worker${n > 1 ? 's' : ''}`, await counts(db));
     }
   }
@@ -59,13 +67,21 @@ async function compare(pg: Postgres, scan: string[], workers: readonly number[])
 
 function rows(f: Figures): string[][] {
   const p = median(f.process);
-  const out = [['run', 'ms (median)', 'speed vs one process', 'speed vs one worker', 'stored']];
-  out.push(['one process (scan)', p.toFixed(0), '1.00', '', f.services.get('process') ?? '']);
+  const out = [['run', 'ms (median)', 'with --enqueue', 'speed vs one process', 'speed vs one worker', 'stored']];
+  out.push(['one process (scan)', p.toFixed(0), '', '1.00', '', f.services.get('process') ?? '']);
   const w1 = median(f.workers.get(1) ?? []);
   for (const [n, ms] of f.workers) {
     const m = median(ms);
     const name = `${n} worker${n > 1 ? 's' : ''}`;
-    out.push([name, m.toFixed(0), (p / m).toFixed(2), (w1 / m).toFixed(2), f.services.get(name) ?? '']);
+    const e = median(f.withEnqueue.get(n) ?? []);
+    out.push([
+      name,
+      m.toFixed(0),
+      `${e.toFixed(0)} (${(p / e).toFixed(2)}x)`,
+      (p / m).toFixed(2),
+      (w1 / m).toFixed(2),
+      f.services.get(name) ?? '',
+    ]);
   }
   return out;
 }
