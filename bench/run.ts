@@ -11,7 +11,8 @@ import { countBench } from './count.js';
 import { startBench } from './start.js';
 import { memoryBench, sweepBench } from './sweep.js';
 import { resumeBench } from './resume.js';
-import { storeBench, workerMemoryBench, workersBench } from './store.js';
+import { storeBench, workerMemoryBench } from './store.js';
+import { workersBench, workersSweepBench } from './workers.js';
 import { dashboardBench } from './dashboard.js';
 import { auditBench } from './audit.js';
 
@@ -88,7 +89,7 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')).join('\n');
 }
 
-/** BENCH_ONLY=start,detect,audit,resume,sweep,store,workers,memory,count,capped,dashboard runs those parts only (default: all but memory). */
+/** BENCH_ONLY=start,detect,audit,resume,sweep,store,workers,workers-sweep,memory,count,capped,dashboard runs those parts only (default: all but memory). */
 const ONLY = new Set((process.env['BENCH_ONLY'] ?? '').split(',').filter((x) => x !== ''));
 const part = (name: string): boolean =>
   ONLY.size === 0 ? name !== 'memory' || process.env['BENCH_MEMORY'] === '1' : ONLY.has(name);
@@ -99,6 +100,12 @@ async function main(): Promise<void> {
       `\nStart-up: medians of 11 interleaved runs, Node ${process.version}\n\n${table(startBench())}\n`,
     );
   if (['detect', 'audit', 'resume', 'sweep', 'store', 'workers'].some(part)) await withFleet();
+  if (part('workers-sweep')) {
+    process.stderr.write('bench: one process, one worker, two workers over 131,072 closed targets ...\n');
+    process.stdout.write(
+      `\nWorkers, sweep-heavy: 131,072 targets, closed port 9, PostgreSQL store; median of ${RUNS}\n\n${table(await workersSweepBench())}\n`,
+    );
+  }
   if (part('memory')) {
     process.stderr.write('bench: memory (131,072, 524,288, 1,048,576 targets; a minute) ...\n');
     process.stdout.write(
@@ -165,9 +172,9 @@ async function withFleet(): Promise<void> {
       process.stdout.write(`\nStore: SQLite vs PostgreSQL (a local server)\n\n${table(await storeBench(r))}\n`);
     }
     if (part('workers')) {
-      process.stderr.write('bench: one worker vs two on the fleet ...\n');
+      process.stderr.write('bench: one process, one worker, two workers on network-bound work ...\n');
       process.stdout.write(
-        `\nWorkers: the fleet's archives (default depth: counting), queued, then 1 or 2 workers\n\n${table(await workersBench('127.0.77.2-10'))}\n`,
+        `\nWorkers, network-bound: the fleet's archives (default depth: counting) among 40 mute servers, --timeout 500, --concurrency 4; median of ${RUNS}\n\n${table(await workersBench('127.0.77.2-10'))}\n`,
       );
     }
   } finally {

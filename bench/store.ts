@@ -1,7 +1,6 @@
 /**
  * The store and the queue: records written per second through the Store interface on SQLite and on
- * PostgreSQL (a real server started here), a /16 sweep with the fleet inside written to each, one
- * worker against two on the fleet's archives, and (BENCH_MEMORY=1) the peak RSS of one worker
+ * PostgreSQL (a real server started here), a /16 sweep with the fleet inside written to each, and (BENCH_MEMORY=1) the peak RSS of one worker
  * running a 1,048,576-target scan.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -66,27 +65,6 @@ export async function storeBench(range: string): Promise<string[][]> {
   } finally {
     await pg.stop();
     rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** One worker against two on the fleet's archives at the default depth (counting), queued once each. */
-export async function workersBench(targets: string): Promise<string[][]> {
-  const pg = await startPostgres('127.0.88.10');
-  try {
-    const rows = [['workers', 'ms (enqueue to done)', 'ratio to one']];
-    let one = 0;
-    for (const n of [1, 2]) {
-      const db = await pg.database();
-      const started = performance.now();
-      await timedCli(['scan', targets, '--db', db, '--enqueue', '--quiet']);
-      await Promise.all(Array.from({ length: n }, () => timedCli(['worker', '--db', db, '--until-idle', '--quiet'])));
-      const ms = performance.now() - started;
-      if (n === 1) one = ms;
-      rows.push([String(n), ms.toFixed(0), (one / ms).toFixed(2)]);
-    }
-    return rows;
-  } finally {
-    await pg.stop();
   }
 }
 

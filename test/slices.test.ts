@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { buildPlan, planArgsFrom, planSteps, sliceItems, workItems } from '../src/engine/plan.js';
 import { MAX_SLICES, cutSlices, sliceSize } from '../src/queue/enqueue.js';
+import { nextTake } from '../src/queue/sliceRun.js';
 import { parseTarget } from '../src/targets/spec.js';
 import { silentLogger } from '../src/util/log.js';
 import { PLAN_BASE } from './harness/plan.js';
@@ -53,4 +54,18 @@ test('the items of all slices are the items of the whole walk, each once (with e
     assert.equal(new Set(parts).size, parts.length);
     assert.ok(!parts.some((p) => p.startsWith('192.0.2.5:')), 'an excluded host is in no slice');
   }
+});
+
+test('a worker takes quick slices many at a time (about 2 s of work at the last pace, at most twice the last take, up to 256), slow ones one by one', () => {
+  assert.equal(nextTake(1, 40), 2, '40 ms a slice: twice as many');
+  assert.equal(nextTake(32, 32 * 40), 50, 'then as many as fill 2 s');
+  assert.equal(nextTake(200, 200), 256, 'never more than 256');
+  assert.equal(nextTake(1, 1200), 1, 'a slice of 1.2 s: one at a time');
+  assert.equal(nextTake(8, 8 * 5000), 1, 'slower than 2 s a slice: back to one');
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 256 }), fc.double({ min: 0, max: 1e7, noNaN: true }), (took, ms) => {
+      const n = nextTake(took, ms);
+      assert.ok(Number.isInteger(n) && n >= 1 && n <= 256 && n <= 2 * took);
+    }),
+  );
 });

@@ -299,14 +299,17 @@ for (const backend of BACKENDS) {
           { from: 0n, to: 4n },
           { from: 4n, to: 8n },
         ]);
-        await s.slices.hold('queued', 0, 'w1', 'j0');
-        await s.slices.progress('queued', 0, 1, 3);
-        await s.slices.hold('queued', 0, 'w2', 'j0'); // w1 died: run again
-        await s.slices.progress('queued', 0, 2, 2);
-        assert.equal(await s.slices.done('queued', 0, { targets: 8, elapsedMs: 1 }), 1);
-        await s.slices.hold('queued', 1, 'w2', 'j1');
-        await s.slices.progress('queued', 1, 3, 1);
-        assert.equal(await s.slices.done('queued', 1, { targets: 8, elapsedMs: 2 }), 0);
+        await s.slices.hold('queued', [{ slice: 0, queueId: 'j0' }], 'w1');
+        await s.slices.hold('queued', [{ slice: 0, queueId: 'j0' }], 'w2'); // w1 died: run again, from 0
+        assert.equal(
+          await s.slices.done('queued', [{ slice: 0, hostsDone: 2, optedOut: 2 }], { targets: 8, elapsedMs: 1 }),
+          1,
+        );
+        await s.slices.hold('queued', [{ slice: 1, queueId: 'j1' }], 'w2');
+        assert.equal(
+          await s.slices.done('queued', [{ slice: 1, hostsDone: 3, optedOut: 1 }], { targets: 8, elapsedMs: 2 }),
+          0,
+        );
         const row = await s.scan('queued');
         assert.deepEqual([row?.status, row?.targets, row?.optedOut, row?.hostsDone], ['done', 5, 3, 5]);
         assert.equal((await s.summary('queued')).optedOut, 3);

@@ -36,6 +36,12 @@ export interface RunOptions {
   progress: boolean;
   /** Work arriving from stdin (or its stored copy, on resume) instead of the plan's permuted space. */
   source?: AsyncIterable<WorkItem> | Iterable<WorkItem>;
+  /**
+   * Told of items as they leave the run: done (the first sink has their results; `optedOut`: left
+   * out by the opt-out list, no packet sent) or given up (a sweep that failed again and again,
+   * records the store refused: they stay unfinished).
+   */
+  settled?: (items: readonly bigint[], done: boolean, optedOut?: boolean) => void;
   /** Hosts in flight under their deadlines (the caller may list them, e.g. on SIGUSR1). */
   watch?: HostWatch;
   /** Where RDAP answers are kept across runs (the store's), when the scan looks abuse contacts up. */
@@ -186,10 +192,14 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
         await first?.host(records, snapshot(item.idx));
         unfinished.delete(item.idx);
         state.hostsDone++;
+        o.settled?.([item.idx], true);
         for (const s of rest) await s.host(records, snapshot());
         progress.host(records.length, records.filter(isExposedRecord).length);
       })
-      .catch((e: unknown) => o.log.error(`${item.host}: ${e instanceof Error ? e.name : 'error'}`))
+      .catch((e: unknown) => {
+        o.log.error(`${item.host}: ${e instanceof Error ? e.name : 'error'}`);
+        if (unfinished.has(item.idx)) o.settled?.([item.idx], false);
+      })
       .finally(() => {
         probing.delete(p);
         finishing.delete(p);
@@ -210,7 +220,7 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
     for (const sink of o.sinks) await sink.progress(s);
   };
   const swept = async (items: WorkItem[], results: SweepResult[]): Promise<void> => {
-    let closed = 0;
+    const closed: bigint[] = [];
     const open: Array<[WorkItem, number[]]> = [];
     for (const [i, item] of items.entries()) {
       const r = results[i] ?? { open: [], slow: [] };
@@ -221,10 +231,13 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
       }
       unfinished.delete(item.idx);
       state.hostsDone++;
-      closed++;
+      closed.push(item.idx);
       progress.host(0, 0);
     }
-    if (closed > 0) await saveProgress();
+    if (closed.length > 0) {
+      await saveProgress();
+      o.settled?.(closed, true);
+    }
     // no more than --concurrency hosts probed at once, however many of a batch are open; once
     // stopped, an open host is left pending for --resume: nothing new is started
     for (const [item, ports] of open) {
@@ -250,6 +263,10 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
             return attempt(left - 1);
           }
           o.log.error(`sweep of ${items.length} hosts failed (${why}); they stay open for --resume`);
+          o.settled?.(
+            items.map((i) => i.idx),
+            false,
+          );
         },
       );
     const p: Promise<void> = attempt(SWEEP_RETRIES)
@@ -280,6 +297,7 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
         if (item.next !== undefined) state.step = item.next;
         state.optedOut++;
         progress.skip(1);
+        o.settled?.([item.idx], true, true);
         continue;
       }
       // the sweep waits for the probes: open hosts never pile up faster than they are probed

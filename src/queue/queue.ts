@@ -24,11 +24,13 @@ export interface SliceJob {
 export interface WorkQueue {
   /** Queue slices 0…count-1 of a scan. */
   send(scanId: string, count: number): Promise<void>;
-  /** The next slice for this worker, or null when none waits. */
+  /** Up to `max` slices for this worker, in queue order (none when none waits). */
+  take(max: number): Promise<SliceJob[]>;
+  /** The next slice for this worker, or null when none waits (take(1)). */
   fetch(): Promise<SliceJob | null>;
-  complete(id: string): Promise<void>;
+  complete(ids: string | string[]): Promise<void>;
   /** Back to the queue, to be handed out again. */
-  retry(id: string): Promise<void>;
+  retry(ids: string | string[]): Promise<void>;
   /**
    * Jobs handed out more than `olderThanMs` ago and still not completed nor failed (the database's
    * clock): a worker that died between taking one and holding its slice leaves such a job behind.
@@ -61,6 +63,10 @@ export async function openQueue(url: string, log: Logger): Promise<WorkQueue> {
     const why = e instanceof Error ? ((e as NodeJS.ErrnoException).code ?? e.message.split('\n')[0]) : 'error';
     throw new StoreError(`cannot use the queue in ${redactUrl(url)}: ${why}`);
   }
+  const take = async (max: number): Promise<SliceJob[]> => {
+    const jobs = await boss.fetch<{ scanId: string; slice: number }>(QUEUE, { batchSize: Math.max(1, max) });
+    return jobs.map((j) => ({ id: j.id, scanId: j.data.scanId, slice: j.data.slice }));
+  };
   return {
     send: async (scanId, count) => {
       const jobs = Array.from({ length: count }, (_, slice) => ({
@@ -72,15 +78,15 @@ export async function openQueue(url: string, log: Logger): Promise<WorkQueue> {
       }));
       for (let i = 0; i < jobs.length; i += 1000) await boss.insert(jobs.slice(i, i + 1000));
     },
-    fetch: async () => {
-      const [job] = await boss.fetch<{ scanId: string; slice: number }>(QUEUE, { batchSize: 1 });
-      return job === undefined ? null : { id: job.id, scanId: job.data.scanId, slice: job.data.slice };
+    take,
+    fetch: async () => (await take(1))[0] ?? null,
+    complete: async (ids) => {
+      if (typeof ids === 'string') await boss.complete(QUEUE, ids);
+      else if (ids.length > 0) await boss.complete(QUEUE, ids);
     },
-    complete: async (id) => {
-      await boss.complete(QUEUE, id);
-    },
-    retry: async (id) => {
-      await boss.fail(QUEUE, id, { reason: 'worker gone' });
+    retry: async (ids) => {
+      if (typeof ids === 'string') await boss.fail(QUEUE, ids, { reason: 'worker gone' });
+      else if (ids.length > 0) await boss.fail(QUEUE, ids);
     },
     // pg-boss 10 has no listing of active jobs: its own table, read only (pgboss.job, plans.js)
     stranded: async (olderThanMs) => {

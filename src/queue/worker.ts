@@ -1,19 +1,18 @@
 /**
- * A worker: takes slices of queued scans from the queue, one at a time, and runs each through the
- * same engine as `opendoor scan` (the scan's own targets, exclusions, depth, rate and timeouts),
- * its records into the shared store. While it holds a slice it says so every BEAT_MS; every
- * worker looks for slices whose holder went silent for STALE_MS and hands them out again.
+ * A worker: takes slices of queued scans from the queue and runs them through the same engine as
+ * `opendoor scan` (the scan's own targets, exclusions, depth, rate and timeouts), its records into
+ * the shared store: the slices of one scan as one run that takes more as it has room for them
+ * (sliceRun.ts). While it holds slices it says so every BEAT_MS; every worker looks for slices
+ * whose holder went silent for STALE_MS and hands them out again.
  */
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buildPlan, sliceItems, type Plan, type PlanArgs } from '../engine/plan.js';
-import { runScan } from '../engine/scan.js';
-import type { ScanSink } from '../output/sink.js';
-import { readOptOuts } from '../store/sink.js';
+import { buildPlan, type Plan, type PlanArgs } from '../engine/plan.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../util/log.js';
 import type { SliceJob, WorkQueue } from './queue.js';
+import { type Held, runSlices } from './sliceRun.js';
 
 /** A worker holding a slice says so this often… */
 export const BEAT_MS = 5000;
@@ -21,8 +20,9 @@ export const BEAT_MS = 5000;
 export const STALE_MS = 30_000;
 /** How often each worker looks for dead workers' slices. */
 const REAP_MS = 10_000;
-/** Pause between asking an empty queue again. */
+/** Pause between asking an empty queue again; with --until-idle, while other workers finish the last slices, shorter (it exits as soon as they are done). */
 const POLL_MS = 1000;
+const LAST_SLICES_POLL_MS = 250;
 /** Pauses before trying a queue or store operation again when the database is away (about a minute in all). */
 const BACKOFF_MS: readonly number[] = [500, 1000, 2000, 4000, 8000, 16_000, 30_000];
 
@@ -30,13 +30,13 @@ export interface WorkerOptions {
   store: Store;
   queue: WorkQueue;
   log: Logger;
-  /** Hosts probed at once within a slice (default: the scan's own --concurrency). */
+  /** Hosts probed at once (default: the scan's own --concurrency). */
   concurrency?: number;
   /** Exit once no slice of any scan is queued or held. */
   untilIdle: boolean;
-  /** Take no new slice (first SIGTERM/SIGINT): the one held is finished. */
+  /** Take no new slice (first SIGTERM/SIGINT): those held are finished. */
   draining: () => boolean;
-  /** Start no new host (a second signal): the slice goes back to the queue. */
+  /** Start no new host (a second signal): the slices held go back to the queue. */
   stopNow: () => boolean;
 }
 
@@ -75,7 +75,7 @@ export async function runWorker(o: WorkerOptions, id = workerId()): Promise<{ sl
       if (s.queueId !== null) await queue.retry(s.queueId);
     }
     for (const job of await queue.stranded(STALE_MS)) {
-      const s = await store.slices.get(job.scanId, job.slice);
+      const [s] = await store.slices.get(job.scanId, [job.slice]);
       if (s?.state === 'running') continue; // held: its heartbeat decides
       if (s?.state === 'queued') {
         log.warn(`slice ${s.slice} of scan ${s.scanId}: taken by a worker that went silent; queued again`);
@@ -97,68 +97,104 @@ export async function runWorker(o: WorkerOptions, id = workerId()): Promise<{ sl
     }
     throw new Error('unreachable');
   };
+  /** Up to `max` slices from the queue, held in the store (jobs whose slice it does not have are dropped). */
+  const takeAndHold = async (max: number): Promise<Held[]> => {
+    const jobs = await patiently('asking the queue', () => queue.take(max));
+    const out: Held[] = [];
+    for (const [scanId, group] of byScan(jobs)) {
+      const rows = await patiently('reading slices', () =>
+        store.slices.get(
+          scanId,
+          group.map((j) => j.slice),
+        ),
+      );
+      const held: Held[] = [];
+      for (const job of group) {
+        const r = rows.find((x) => x.slice === job.slice);
+        if (r !== undefined && !held.some((h) => h.job.slice === job.slice)) held.push({ job, from: r.from, to: r.to });
+      }
+      const dropped = group.filter((j) => !held.some((h) => h.job === j));
+      for (const j of dropped) log.warn(`slice ${j.slice} of scan ${scanId}: not in the store; dropped`);
+      if (dropped.length > 0) await patiently('completing jobs', () => queue.complete(dropped.map((j) => j.id)));
+      if (held.length === 0) continue;
+      const hold = held.map((h) => ({ slice: h.job.slice, queueId: h.job.id }));
+      await patiently('taking slices', () => store.slices.hold(scanId, hold, id));
+      out.push(...held);
+    }
+    return out;
+  };
+  /** Held slices not run (stopped at once): back to the queue. */
+  const giveBack = async (held: readonly Held[]): Promise<void> => {
+    for (const [scanId, group] of byScan(held.map((h) => h.job))) {
+      await patiently('giving slices back', () =>
+        store.slices.release(
+          scanId,
+          group.map((j) => j.slice),
+          id,
+        ),
+      );
+      await patiently('giving jobs back', () => queue.retry(group.map((j) => j.id)));
+    }
+  };
   const beat = setInterval(() => void store.slices.beat(id).catch(warn('heartbeat')), BEAT_MS);
   const reaper = setInterval(() => void reap().catch(warn('looking for dead workers')), REAP_MS);
   let slices = 0;
+  // slices held and not yet run (taken with another scan's), and how many to take at once
+  let stash: Held[] = [];
+  const take = { n: 1 };
   try {
     await patiently('looking for dead workers', reap);
-    while (!o.draining()) {
-      const job = await patiently('asking the queue', () => queue.fetch());
-      if (job === null) {
+    // draining: what is held is finished, nothing new is taken
+    while (stash.length > 0 || !o.draining()) {
+      if (o.stopNow()) {
+        await giveBack(stash);
+        break;
+      }
+      if (stash.length === 0) stash = await takeAndHold(take.n);
+      const scanId = stash[0]?.job.scanId;
+      if (scanId === undefined) {
         if (o.untilIdle && (await patiently('counting open slices', () => store.slices.open())) === 0) break;
-        for (let t = 0; t < POLL_MS && !o.draining(); t += 250) await sleep(250);
+        for (let t = 0; t < (o.untilIdle ? LAST_SLICES_POLL_MS : POLL_MS) && !o.draining(); t += 250) await sleep(250);
         continue;
       }
-      await runSlice(job);
-      slices++;
+      const first = stash.filter((h) => h.job.scanId === scanId);
+      stash = stash.filter((h) => h.job.scanId !== scanId);
+      const loaded = await patiently('reading its scan', () => planFor(scanId));
+      if (loaded === null) {
+        log.warn(`scan ${scanId}: not in the store; its ${first.length} slice(s) dropped`);
+        await patiently('completing jobs', () => queue.complete(first.map((h) => h.job.id)));
+        continue;
+      }
+      slices += await runSlices({
+        store,
+        queue,
+        log,
+        worker: id,
+        scanId,
+        ...loaded,
+        first,
+        take,
+        draining: o.draining,
+        stopNow: o.stopNow,
+        patiently,
+        // more of this scan; another scan's slices taken meanwhile wait for their own run
+        more: async (max) => {
+          const got = await takeAndHold(max);
+          stash.push(...got.filter((h) => h.job.scanId !== scanId));
+          return got.filter((h) => h.job.scanId === scanId);
+        },
+      });
     }
   } finally {
     clearInterval(beat);
     clearInterval(reaper);
   }
   return { slices };
+}
 
-  async function runSlice(job: SliceJob): Promise<void> {
-    const slice = await patiently('reading a slice', () => store.slices.get(job.scanId, job.slice));
-    const loaded = slice === null ? null : await patiently('reading its scan', () => planFor(job.scanId));
-    if (slice === null || loaded === null) {
-      log.warn(`slice ${job.slice} of scan ${job.scanId}: not in the store; dropped`);
-      await patiently('completing a job', () => queue.complete(job.id));
-      return;
-    }
-    await patiently('taking a slice', () => store.slices.hold(job.scanId, job.slice, id, job.id));
-    const sink: ScanSink = {
-      host: async (records, state) => {
-        await store.recordHost(job.scanId, records, null);
-        await store.slices.progress(job.scanId, job.slice, state.hostsDone, state.optedOut);
-      },
-      progress: (state) => store.slices.progress(job.scanId, job.slice, state.hostsDone, state.optedOut),
-    };
-    // read as each slice starts: an opt-out added after the scan was queued applies to the slices left
-    const optOuts = await patiently('reading the opt-out list', () => readOptOuts(store, log));
-    const { status } = await runScan(loaded.plan, {
-      sinks: [sink],
-      log,
-      from: null,
-      shouldStop: o.stopNow,
-      progress: false,
-      optOuts,
-      source: sliceItems(loaded.plan, slice.from, slice.to),
-      rdapCache: store.rdap,
-    });
-    // stopped at once, or hosts whose records could not be stored: the slice goes back whole
-    if (status !== 'done') {
-      await patiently('giving a slice back', () => store.slices.release(job.scanId, job.slice, id));
-      await patiently('giving a job back', () => queue.retry(job.id));
-      return;
-    }
-    const left = await patiently('finishing a slice', () =>
-      store.slices.done(job.scanId, job.slice, {
-        targets: Number(loaded.plan.total),
-        elapsedMs: Date.now() - loaded.started,
-      }),
-    );
-    await patiently('completing a job', () => queue.complete(job.id));
-    log.info(`slice ${job.slice} of scan ${job.scanId} done; ${left} left`);
-  }
+/** Jobs grouped by scan, in the order taken. */
+function byScan(jobs: readonly SliceJob[]): Map<string, SliceJob[]> {
+  const groups = new Map<string, SliceJob[]>();
+  for (const j of jobs) groups.set(j.scanId, [...(groups.get(j.scanId) ?? []), j]);
+  return groups;
 }

@@ -24,18 +24,28 @@ export class SqlSlices {
     });
   }
 
-  async get(scanId: string, slice: number): Promise<SliceRow | null> {
-    const r = (await this.q.read<Row>(`${SELECT} WHERE scan_id = ? AND slice = ?`, [scanId, slice]))[0];
-    return r === undefined ? null : toSlice(r);
+  /** These slices of a scan, in slice order (those not in the store left out). */
+  async get(scanId: string, slices: readonly number[]): Promise<SliceRow[]> {
+    if (slices.length === 0) return [];
+    const rows = await this.q.read<Row>(
+      `${SELECT} WHERE scan_id = ? AND slice IN (${slices.map(() => '?').join(', ')}) ORDER BY slice`,
+      [scanId, ...slices],
+    );
+    return rows.map(toSlice);
   }
 
-  /** A worker takes a slice: running, its heartbeat now, its hosts counted again from 0 (a slice run again replaces its records). */
-  async hold(scanId: string, slice: number, worker: string, queueId: string): Promise<void> {
+  /**
+   * A worker takes slices, in one transaction: running, their heartbeat now, their hosts counted
+   * again from 0 (a slice run again replaces its records).
+   */
+  async hold(scanId: string, slices: ReadonlyArray<{ slice: number; queueId: string }>, worker: string): Promise<void> {
     await this.q.write(async () => {
-      await this.q.db.run(
-        "UPDATE jobs SET state = 'running', worker = ?, queue_id = ?, beat = ?, hosts_done = 0, opted_out = 0 WHERE scan_id = ? AND slice = ?",
-        [worker, queueId, Date.now(), scanId, slice],
-      );
+      const now = Date.now();
+      for (const s of slices)
+        await this.q.db.run(
+          "UPDATE jobs SET state = 'running', worker = ?, queue_id = ?, beat = ?, hosts_done = 0, opted_out = 0 WHERE scan_id = ? AND slice = ?",
+          [worker, s.queueId, now, scanId, s.slice],
+        );
       await this.q.db.run("UPDATE scans SET status = 'running' WHERE id = ? AND status = 'queued'", [scanId]);
     });
   }
@@ -46,23 +56,21 @@ export class SqlSlices {
     );
   }
 
-  async progress(scanId: string, slice: number, hostsDone: number, optedOut = 0): Promise<void> {
-    await this.q.write(() =>
-      this.q.db.run('UPDATE jobs SET hosts_done = ?, opted_out = ? WHERE scan_id = ? AND slice = ?', [
-        hostsDone,
-        optedOut,
-        scanId,
-        slice,
-      ]),
-    );
-  }
-
-  async done(scanId: string, slice: number, scan: { targets: number; elapsedMs: number }): Promise<number> {
+  /**
+   * Slices done, each with its hosts, in one transaction; the last of its scan also finishes the
+   * scan. Answers how many of the scan's slices are left.
+   */
+  async done(
+    scanId: string,
+    slices: ReadonlyArray<{ slice: number; hostsDone: number; optedOut: number }>,
+    scan: { targets: number; elapsedMs: number },
+  ): Promise<number> {
     return this.q.write(async () => {
-      await this.q.db.run("UPDATE jobs SET state = 'done', worker = NULL WHERE scan_id = ? AND slice = ?", [
-        scanId,
-        slice,
-      ]);
+      for (const s of slices)
+        await this.q.db.run(
+          "UPDATE jobs SET state = 'done', worker = NULL, hosts_done = ?, opted_out = ? WHERE scan_id = ? AND slice = ?",
+          [s.hostsDone, s.optedOut, scanId, s.slice],
+        );
       const left = await this.q.db.all<{ n: number }>(
         "SELECT COUNT(*) AS n FROM jobs WHERE scan_id = ? AND state <> 'done'",
         [scanId],
@@ -73,15 +81,15 @@ export class SqlSlices {
     });
   }
 
-  /** Back to the queue: a slice its worker gave up (stopped at once). */
-  async release(scanId: string, slice: number, worker: string): Promise<void> {
-    await this.q.write(() =>
-      this.q.db.run("UPDATE jobs SET state = 'queued', worker = NULL WHERE scan_id = ? AND slice = ? AND worker = ?", [
-        scanId,
-        slice,
-        worker,
-      ]),
-    );
+  /** Back to the queue: slices their worker gave up (stopped at once). */
+  async release(scanId: string, slices: readonly number[], worker: string): Promise<void> {
+    await this.q.write(async () => {
+      for (const slice of slices)
+        await this.q.db.run(
+          "UPDATE jobs SET state = 'queued', worker = NULL WHERE scan_id = ? AND slice = ? AND worker = ?",
+          [scanId, slice, worker],
+        );
+    });
   }
 
   /** Slices whose worker has not said it lives since `before` (ms since the epoch): back to queued, and returned so the queue retries them. */

@@ -56,13 +56,18 @@ export interface SliceRow {
 /** The slices of queued scans (`scan --enqueue`, `worker`): see jobs.ts. */
 export interface SliceStore {
   add(scanId: string, slices: ReadonlyArray<{ from: bigint; to: bigint }>): Promise<void>;
-  get(scanId: string, slice: number): Promise<SliceRow | null>;
-  hold(scanId: string, slice: number, worker: string, queueId: string): Promise<void>;
+  /** These slices of a scan, in slice order. */
+  get(scanId: string, slices: readonly number[]): Promise<SliceRow[]>;
+  /** A worker takes these slices (one transaction). */
+  hold(scanId: string, slices: ReadonlyArray<{ slice: number; queueId: string }>, worker: string): Promise<void>;
   beat(worker: string): Promise<void>;
-  progress(scanId: string, slice: number, hostsDone: number, optedOut?: number): Promise<void>;
-  /** The slice is done; the last one also finishes its scan, in the same transaction. Answers how many are left. */
-  done(scanId: string, slice: number, scan: { targets: number; elapsedMs: number }): Promise<number>;
-  release(scanId: string, slice: number, worker: string): Promise<void>;
+  /** Slices done, each with its hosts; the last one also finishes its scan, in the same transaction. Answers how many are left. */
+  done(
+    scanId: string,
+    slices: ReadonlyArray<{ slice: number; hostsDone: number; optedOut: number }>,
+    scan: { targets: number; elapsedMs: number },
+  ): Promise<number>;
+  release(scanId: string, slices: readonly number[], worker: string): Promise<void>;
   releaseStale(before: number): Promise<SliceRow[]>;
   open(): Promise<number>;
   completeScan(id: string, targets: number, elapsedMs: number): Promise<void>;
