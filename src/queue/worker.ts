@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildPlan, sliceItems, type Plan, type PlanArgs } from '../engine/plan.js';
 import { runScan } from '../engine/scan.js';
+import { judgeClusters, newPrintKey } from '../engine/clusters.js';
 import type { ScanSink } from '../output/sink.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../util/log.js';
@@ -127,14 +128,17 @@ export async function runWorker(o: WorkerOptions, id = workerId()): Promise<{ sl
     }
     await patiently('taking a slice', () => store.slices.hold(job.scanId, job.slice, id, job.id));
     const sink: ScanSink = {
-      host: async (records, state) => {
-        await store.recordHost(job.scanId, records, null);
+      host: async (records, state, prints) => {
+        const host = records[0]?.host;
+        await store.recordHost(job.scanId, records, null, host !== undefined ? { host, prints } : undefined);
         await store.slices.progress(job.scanId, job.slice, state.hostsDone);
       },
       progress: (state) => store.slices.progress(job.scanId, job.slice, state.hostsDone),
     };
+    const printKey = await patiently('reading the print key', () => store.clusters.printKey(job.scanId, newPrintKey));
     const { status } = await runScan(loaded.plan, {
       sinks: [sink],
+      printKey: Buffer.from(printKey, 'base64url'),
       log,
       from: null,
       shouldStop: o.stopNow,
@@ -153,6 +157,8 @@ export async function runWorker(o: WorkerOptions, id = workerId()): Promise<{ sl
         elapsedMs: Date.now() - loaded.started,
       }),
     );
+    // the last slice finished the scan: every host is in, and its clusters are judged from the store
+    if (left === 0) await patiently('judging clusters', () => judgeClusters(store, job.scanId));
     await patiently('completing a job', () => queue.complete(job.id));
     log.info(`slice ${job.slice} of scan ${job.scanId} done; ${left} left`);
   }

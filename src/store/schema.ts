@@ -116,6 +116,18 @@ CREATE INDEX IF NOT EXISTS services_columns ON services
     sql: `
 CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);`,
   },
+  {
+    version: 12,
+    why: "clusters of hosts that answered alike: while a scan runs its print key and hosts' prints (keyed digests, erased once judged), then its clusters",
+    sql: `
+CREATE TABLE IF NOT EXISTS scan_keys (scan_id TEXT PRIMARY KEY, print_key TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS host_prints (
+  scan_id TEXT NOT NULL, host TEXT NOT NULL, basis TEXT NOT NULL, print TEXT NOT NULL,
+  PRIMARY KEY (scan_id, host, basis));
+CREATE TABLE IF NOT EXISTS clusters (
+  scan_id TEXT NOT NULL, id TEXT NOT NULL, size INTEGER NOT NULL, basis TEXT NOT NULL,
+  fleet INTEGER NOT NULL, hosts TEXT NOT NULL, PRIMARY KEY (scan_id, id));`,
+  },
 ];
 
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -6,7 +6,9 @@
 import { type ServiceRecord, type SummaryRecord, counted, isExposedRecord } from '../output/records.js';
 import type { InputJournal, ResumeState, WorkItem } from '../types/work.js';
 import type { SqlDriver } from './driver.js';
+import type { HostPrints } from '../fingerprint/cluster.js';
 import { SqlAccounts } from './accounts.js';
+import { SqlClusters, writePrints } from './clusters.js';
 import { SqlSlices } from './jobs.js';
 import { SqlMonitors, SqlNotes } from './monitors.js';
 import { SqlInputs } from './journal.js';
@@ -28,6 +30,7 @@ export class SqlStore implements Store {
   readonly accounts: SqlAccounts;
   readonly monitors: SqlMonitors;
   readonly notes: SqlNotes;
+  readonly clusters: SqlClusters;
   private readonly rows: ScanRows;
 
   private constructor(private readonly q: SqlRunner) {
@@ -36,6 +39,7 @@ export class SqlStore implements Store {
     this.accounts = new SqlAccounts(q);
     this.monitors = new SqlMonitors(q);
     this.notes = new SqlNotes(q);
+    this.clusters = new SqlClusters(q);
     this.rows = new ScanRows(q);
   }
 
@@ -118,9 +122,15 @@ export class SqlStore implements Store {
     };
   }
 
-  async recordHost(scanId: string, records: readonly ServiceRecord[], state: ResumeState | null): Promise<void> {
+  async recordHost(
+    scanId: string,
+    records: readonly ServiceRecord[],
+    state: ResumeState | null,
+    prints?: { host: string; prints: HostPrints },
+  ): Promise<void> {
     await this.q.write(async () => {
       for (const r of records) await this.insertRecord(scanId, r);
+      if (prints !== undefined) await writePrints(this.q.db, scanId, prints.host, prints.prints);
       if (state !== null) await this.storeProgress(scanId, state);
     });
     this.rows.forget(scanId);
@@ -254,6 +264,12 @@ export class SqlStore implements Store {
         patients: r?.honeypotPatients ?? 0,
         studies: r?.honeypotStudies ?? 0,
       },
+      clusters: (await this.clusters.list(scanId)).map((c) => ({
+        id: c.id,
+        size: c.size,
+        basis: c.basis,
+        fleet: c.fleet,
+      })),
       elapsedMs: r?.elapsedMs ?? 0,
     };
   }
