@@ -1,6 +1,6 @@
 /** Markdown, CSV and JSON renderings of a report model (no patient values exist in the model). */
 import type { ServiceRecord } from '../output/records.js';
-import { type ReportModel, noteText, notesOf } from './model.js';
+import { type ReportModel, clusterText, noteText, notesOf } from './model.js';
 import { countryOf } from './country.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
@@ -29,6 +29,7 @@ export function toMarkdown(m: ReportModel): string {
           '',
         ]
       : []),
+    ...(m.clusters.length > 0 ? ['## Clusters', '', ...m.clusters.map((c) => `- ${clusterText(c)}`), ''] : []),
     '## Exposure',
     '',
     `By severity: ${m.bySeverity.map(([s, c]) => `${s} ${c}`).join(', ')}.`,
