@@ -7,17 +7,20 @@
  * patient values once the scan is over: the print key and the prints are gone, no value is stored.
  */
 import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { ClusterRecord, ServiceRecord, SummaryRecord } from '../src/output/records.js';
 import { openStore } from '../src/store/store.js';
 import { collect } from '../src/util/async.js';
-import { runCli } from './harness/cli.js';
+import { runCli, startCli } from './harness/cli.js';
 import { assertServiceRecord, assertSummaryRecord } from './harness/contract.js';
 import { OPEN_ORTHANC } from './harness/fleet.js';
 import { QUIET_DCMTK, startPersona } from './harness/personas.js';
+import { startPostgres } from './harness/postgres.js';
 import { removeDir, tempDir } from './harness/procs.js';
 import { startOrthanc, type TestServer } from './harness/servers.js';
 import { makeArchive, makeStudyFiles } from './harness/studies.js';
@@ -166,4 +169,66 @@ test('a fleet of tell-less personas is judged honeypots, a mirrored pair of real
       ['c2', false],
     ],
   );
+});
+
+test('the same fleet probed by two workers (each with its own counting key): judged when the last slice ends', async (t) => {
+  const server = await startPostgres(`${NET}.100`);
+  t.after(() => server.stop());
+  const db = await server.database();
+  const started: ChildProcess[] = [];
+  t.after(() => {
+    for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  });
+  const worker = (extra: string[]) => {
+    const child = startCli(['worker', '--db', db, '-v', ...extra]);
+    started.push(child);
+    let stderr = '';
+    child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    return { exited, stderr: () => stderr, stop: () => child.kill('SIGTERM') };
+  };
+  const first = worker([]);
+  const q = await runCli([
+    'scan',
+    RANGE,
+    '-p',
+    '4242,8042,11112',
+    '--timeout',
+    '1500',
+    '--seed',
+    '24',
+    '--db',
+    db,
+    '--enqueue',
+    '--json',
+  ]);
+  assert.equal(q.code, 0, q.stderr);
+  const { scanId, slices } = JSON.parse(q.stdout) as { scanId: string; slices: number };
+  assert.ok(slices >= 2, `${slices} slices`);
+  const store = await openStore(db);
+  t.after(() => store.close());
+  // the first worker finishes the slice it holds, then drains; what it printed is in the store
+  for (const until = Date.now() + 30_000; !/ done; \d+ left/.test(first.stderr()); await sleep(20))
+    assert.ok(Date.now() < until, first.stderr());
+  first.stop();
+  assert.equal(await first.exited, 0, first.stderr());
+  const byFirst = (await store.clusters.prints(scanId)).map((p) => p.host);
+  // a second process, with its own counting key, does the rest
+  const second = worker(['--until-idle']);
+  assert.equal(await second.exited, 0, second.stderr());
+  assert.equal((await store.scan(scanId))?.status, 'done');
+  const split = [FLEET.filter((h) => byFirst.includes(h)), FLEET.filter((h) => !byFirst.includes(h))];
+  t.diagnostic(`fleet hosts probed by the first worker: ${split[0]?.join(' ')}; by the second: ${split[1]?.join(' ')}`);
+  assert.ok(
+    split.every((hosts) => hosts.length > 0),
+    'the fleet was probed by both workers',
+  );
+  const summary = await store.summary(scanId);
+  assert.deepEqual(summary.clusters, [
+    { id: 'c1', size: 6, basis: ['association', 'data'], fleet: true },
+    { id: 'c2', size: 2, basis: ['association', 'data', 'web'], fleet: false },
+  ]);
+  assert.equal(summary.patients, want.single.patients + 2 * want.mirror.patients);
+  assert.deepEqual(summary.honeypots, { services: 6, patients: 18, studies: 18 });
+  assert.deepEqual(await store.clusters.prints(scanId), []);
 });
