@@ -21,6 +21,7 @@ import { assertServiceRecord, assertSummaryRecord } from './harness/contract.js'
 import { OPEN_ORTHANC } from './harness/fleet.js';
 import { QUIET_DCMTK, startPersona } from './harness/personas.js';
 import { startPostgres } from './harness/postgres.js';
+import { addAccounts, startServe } from './harness/serve.js';
 import { removeDir, tempDir } from './harness/procs.js';
 import { startOrthanc, type TestServer } from './harness/servers.js';
 import { makeArchive, makeStudyFiles } from './harness/studies.js';
@@ -169,6 +170,27 @@ test('a fleet of tell-less personas is judged honeypots, a mirrored pair of real
       ['c2', false],
     ],
   );
+
+  // the dashboard's scan page lists them, and marks the fleet's hosts
+  const { viewer } = await addAccounts(db, 'Fleet-Dashboard-24!');
+  const serve = await startServe(`${NET}.1`, ['--db', db]);
+  try {
+    const page = await serve.api(`/scans/${encodeURIComponent(summary.scanId)}?host=${NET}.11`, { token: viewer });
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    assert.match(
+      html,
+      /<li data-cluster="c1"><b>c1<\/b>: 6 hosts, same association, data — <em>fleet, judged honeypots<\/em>/,
+    );
+    assert.match(
+      html,
+      /<li data-cluster="c2"><b>c2<\/b>: 2 hosts, same association, data, web \(127\.0\.103\.3, 127\.0\.103\.4\)/,
+    );
+    assert.match(html, /<em>\(suspected honeypot\)<\/em> <small>cluster c1<\/small>/);
+    assert.match(html, new RegExp(`<b>${want.single.patients + 2 * want.mirror.patients}</b> patients`));
+  } finally {
+    await serve.stop();
+  }
 });
 
 test('the same fleet probed by two workers (each with its own counting key): judged when the last slice ends', async (t) => {

@@ -126,6 +126,7 @@ export function registerPages(app: FastifyInstance, store: Store, launcher: Scan
       const notes = Object.fromEntries(noted.map((n) => [`${n.host} ${n.port} ${n.finding}`, n.state]));
       return render(req, reply, 'scan', {
         scan: row,
+        clusters: await store.clusters.list(id),
         page,
         notes,
         q,
