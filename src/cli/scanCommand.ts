@@ -12,6 +12,7 @@ import type { WorkItem } from '../types/work.js';
 import { InputFileError, LineParser } from '../targets/inputFile.js';
 import { HostWatch } from '../engine/hostWatch.js';
 import { newScanId } from '../engine/scan.js';
+import { clusterRecord } from '../output/records.js';
 import { renderTable } from '../output/table.js';
 import { createLogger, type LogLevel } from '../util/log.js';
 import { UsageError, type Io } from './io.js';
@@ -104,7 +105,7 @@ export async function scanCommand(targetArgs: string[], o: ScanCliOptions, io: I
     const watch = new HostWatch();
     const onSigusr1 = () => io.stderr(watch.describe());
     process.on('SIGUSR1', onSigusr1);
-    const { status } = await runIntoStore(store, scanId, plan, {
+    const { status, clusters } = await runIntoStore(store, scanId, plan, {
       sinks: [jsonLinesSink(write)],
       log,
       from,
@@ -122,6 +123,8 @@ export async function scanCommand(targetArgs: string[], o: ScanCliOptions, io: I
         process.off('SIGINT', onSigint);
         process.off('SIGUSR1', onSigusr1);
       });
+    // clusters are known once every host is in: their records, then the summary (which counts a fleet as honeypots)
+    for (const c of clusters) write(`${JSON.stringify(clusterRecord(scanId, c))}\n`);
     const summary = await store.summary(scanId);
     write(`${JSON.stringify(summary)}\n`);
     if (o.json !== true) io.stdout(renderTable(await collect(store.services(scanId)), summary));

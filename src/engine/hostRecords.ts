@@ -3,12 +3,14 @@
  * honeypot judgement from all their tells, then each service judged and recorded. Ports the host
  * deadline cut short still get a record, saying where the probe stood.
  */
+import { CLUSTER_BASES, type ClusterBasis, type HostPrints } from '../fingerprint/cluster.js';
 import { type Identification, identifyHost } from '../fingerprint/host.js';
 import { honeypotTells, judgeHost } from '../fingerprint/honeypot.js';
 import { judgeService } from '../findings/judge.js';
 import type { HostActivity } from '../net/hostScope.js';
 import { type ServiceRecord, serviceRecord } from '../output/records.js';
 import type { ServiceResult } from '../probes/service.js';
+import type { ServiceObservation } from '../probes/types.js';
 
 const UNIDENTIFIED: Identification = {
   product: null,
@@ -36,7 +38,26 @@ export function cutShort(host: string, port: number, at: HostActivity, deadlineM
   return { observation, product: null, version: null };
 }
 
-export function hostRecords(results: readonly ServiceResult[]): ServiceRecord[] {
+/** One host's records, and what it answered as prints for the scan's clusters (kept by the store, never in a record). */
+export interface HostOutcome {
+  records: ServiceRecord[];
+  prints: HostPrints;
+}
+
+/** A host's prints: each basis from all its services (two DICOM ports that answer alike are one print). */
+export function hostPrints(observations: readonly ServiceObservation[]): HostPrints {
+  const seen: Record<ClusterBasis, Set<string>> = { association: new Set(), data: new Set(), web: new Set() };
+  for (const o of observations) {
+    if (o.dicom?.acceptPrint !== undefined) seen.association.add(o.dicom.acceptPrint);
+    if (o.exposure?.print !== undefined) seen.data.add(o.exposure.print);
+    if (o.http?.pagePrint !== undefined) seen.web.add(o.http.pagePrint);
+  }
+  const prints: HostPrints = {};
+  for (const b of CLUSTER_BASES) if (seen[b].size > 0) prints[b] = [...seen[b]].sort().join(',');
+  return prints;
+}
+
+export function hostRecords(results: readonly ServiceResult[]): HostOutcome {
   // a port a list reported open may have closed since: refused at once, it is no service (our own
   // sweep's ports are never dropped: probeService records them closed-after-sweep)
   const found = results.filter(
@@ -46,8 +67,9 @@ export function hostRecords(results: readonly ServiceResult[]): ServiceRecord[] 
     found.map((r) => ({ observation: r.observation, httpProduct: r.product, httpVersion: r.version })),
   );
   const honeypot = judgeHost(found.map((r, i) => honeypotTells(r.observation, (ids[i] ?? UNIDENTIFIED).fingerprint)));
-  return found.map((r, i) => {
+  const records = found.map((r, i) => {
     const id = ids[i] ?? UNIDENTIFIED;
     return serviceRecord(r.observation, id, judgeService(r.observation, id.product, new Date(), honeypot), honeypot);
   });
+  return { records, prints: hostPrints(found.map((r) => r.observation)) };
 }

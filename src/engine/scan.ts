@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { fdLimit, sweepInFlight, sweepThreads, type SweepResult } from '../sweep/connectSweep.js';
-import { type ServiceRecord, isExposedRecord } from '../output/records.js';
+import { isExposedRecord } from '../output/records.js';
 import type { ScanSink } from '../output/sink.js';
 import { currentScope } from '../net/hostScope.js';
 import { type AeHint, hintsFrom } from '../probes/dicom/aeTitles.js';
@@ -17,7 +17,7 @@ import type { Logger } from '../util/log.js';
 import type { OptOutSet } from '../targets/optout.js';
 import type { ResumeState, WorkItem } from '../types/work.js';
 import { workItems, type Plan } from './plan.js';
-import { cutShort, hostRecords } from './hostRecords.js';
+import { cutShort, type HostOutcome, hostRecords } from './hostRecords.js';
 import { HOST_DEADLINE_SLACK_MS, HostWatch } from './hostWatch.js';
 import { Progress } from './progress.js';
 import { RateLimiter } from '../sweep/rate.js';
@@ -52,6 +52,8 @@ export interface RunOptions {
    * counted. Read at each start, so a list changed after a scan was planned applies to what is left.
    */
   optOuts: OptOutSet;
+  /** The scan's print key (the store's, shared by its workers): hosts' answers are printed for clusters. */
+  printKey?: Buffer;
 }
 
 export function newScanId(now = new Date()): string {
@@ -83,7 +85,8 @@ async function probeOpenPorts(
   log: Logger,
   /** The ports were seen open by our own sweep (not reported by a list): a refusal now is asked again. */
   sweptOpen: boolean,
-): Promise<ServiceRecord[]> {
+  printKey: Buffer | undefined,
+): Promise<HostOutcome> {
   const a = plan.args;
   const opts = {
     timeoutMs: a.timeoutMs,
@@ -92,6 +95,7 @@ async function probeOpenPorts(
     maxQueries: a.maxQueries,
     countBudgetMs: a.countBudgetMs,
     log,
+    ...(printKey !== undefined ? { printKey } : {}),
   };
   const throttle = async (): Promise<void> => {
     const waitStarted = performance.now();
@@ -183,17 +187,17 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
       if (probing.delete(p)) freed();
     };
     const p: Promise<void> = previous
-      .then(() => probeOpenPorts(item.host, open, plan, rate, watch, o.log, item.open !== true))
-      .then(async (found) => {
+      .then(() => probeOpenPorts(item.host, open, plan, rate, watch, o.log, item.open !== true, o.printKey))
+      .then(async ({ records: found, prints }) => {
         probed();
         const records = await attributor.attribute(found);
         // the store first: a host whose records did not reach it stays pending
         const [first, ...rest] = o.sinks;
-        await first?.host(records, snapshot(item.idx));
+        await first?.host(records, snapshot(item.idx), prints);
         unfinished.delete(item.idx);
         state.hostsDone++;
         o.settled?.([item.idx], true);
-        for (const s of rest) await s.host(records, snapshot());
+        for (const s of rest) await s.host(records, snapshot(), prints);
         progress.host(records.length, records.filter(isExposedRecord).length);
       })
       .catch((e: unknown) => {

@@ -147,21 +147,26 @@ export function judgeService(
   now = new Date(),
   honeypot: Honeypot | null = null,
 ): Finding[] {
-  if (honeypot?.suspect === true) {
-    return [
-      finding(
-        'honeypot-suspected',
-        product,
-        `tells: ${honeypot.reasons.join(', ')}${s.exposure !== null ? `; its ${s.exposure.patients} patients and ${s.exposure.studies} studies are left out of every total` : ''}`,
-      ),
-    ];
-  }
+  if (honeypot?.suspect === true) return [honeypotFinding(product, honeypot, s.exposure)];
   const out = [...dicomFindings(s, product), ...tlsFindings(s, product, now)];
   if (s.protocol === 'dicom' && s.transport === 'tcp' && s.dicom?.calledAe !== null) {
     out.push(finding('dicom-no-tls', product, 'DICOM upper layer answered on plain TCP'));
   }
   out.push(...httpFindings(s, product));
   return out.sort((a, b) => ORDER[a.severity] - ORDER[b.severity]);
+}
+
+/** A suspected honeypot's one finding: its tells, and that what it claims to hold is in no total. */
+export function honeypotFinding(
+  product: string | null,
+  honeypot: Honeypot,
+  exposure: { patients: number; studies: number } | null,
+): Finding {
+  const left =
+    exposure !== null
+      ? `; its ${exposure.patients} patients and ${exposure.studies} studies are left out of every total`
+      : '';
+  return finding('honeypot-suspected', product, `tells: ${honeypot.reasons.join(', ')}${left}`);
 }
 
 /** A service is exposed when a stranger can do more than knock. */

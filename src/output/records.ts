@@ -5,6 +5,7 @@
 import type { TlsFacts } from '../net/connect.js';
 import { type Finding, isExposed } from '../findings/judge.js';
 import type { Honeypot } from '../fingerprint/honeypot.js';
+import type { Cluster, ClusterBasis, ClusterRef } from '../fingerprint/cluster.js';
 import type { RejectionProfile } from '../probes/dicom/closedDoor.js';
 import type { FingerprintBasis, Identification } from '../fingerprint/host.js';
 import type { HttpObservation, Protocol, ServiceObservation, Transport } from '../probes/types.js';
@@ -84,6 +85,8 @@ export interface ServiceRecord {
   fingerprint: FingerprintBasis;
   /** The host's honeypot judgement (every service of a host shares it); absent in older records. */
   honeypot?: Honeypot;
+  /** The cluster of hosts that answered alike, when its host belongs to one (set when the scan ends); absent otherwise. */
+  cluster?: ClusterRef;
   /** Who announces the address and whom to tell (src/attribution); absent in older records. */
   network?: NetworkRecord;
   dicom: DicomRecord | null;
@@ -110,7 +113,37 @@ export interface SummaryRecord {
   instances: number;
   /** Suspected honeypots, apart: their services and the patients and studies they claim, in no total above. */
   honeypots: { services: number; patients: number; studies: number };
+  /** Clusters of hosts that answered alike, largest first; a fleet's hosts are suspected honeypots (in `honeypots`). */
+  clusters: ClusterSummary[];
   elapsedMs: number;
+}
+
+/** A cluster as the summary and reports list it. */
+export interface ClusterSummary {
+  id: string;
+  size: number;
+  basis: ClusterBasis[];
+  fleet: boolean;
+}
+
+/**
+ * One cluster, written when the scan ends (its hosts' service records were streamed before it was
+ * known): the hosts named, and whether they were judged a fleet (then the stored records say so too).
+ */
+export interface ClusterRecord extends ClusterSummary {
+  type: 'cluster';
+  scanId: string;
+  hosts: string[];
+}
+
+export function clusterRecord(scanId: string, c: Cluster): ClusterRecord {
+  return { type: 'cluster', scanId, id: c.id, size: c.size, basis: c.basis, fleet: c.fleet, hosts: c.hosts };
+}
+
+/** What the page answered is for clusters only: no record carries its print. */
+function withoutPrint(h: HttpObservation): HttpObservation {
+  const { pagePrint: _print, ...rest } = h;
+  return rest;
 }
 
 /** A record with a finding that exposes something. */
@@ -184,7 +217,7 @@ export function serviceRecord(
             maxPduLength: d.maxPduLength,
             associationAttempts: d.attempts.length,
           },
-    http: s.protocol === 'http' ? s.http : null,
+    http: s.protocol === 'http' && s.http !== null ? withoutPrint(s.http) : null,
     tls: s.tls,
     exposure,
     findings: findings.map((f) => ({

@@ -55,3 +55,18 @@ export function keyedDigest(...parts: string[]): string {
 export function patientKey(patientId: string, issuer: string, name: string, birthDate: string): string {
   return patientId !== '' ? keyedDigest('patient', patientId, issuer) : keyedDigest('patient-noid', name, birthDate);
 }
+
+/**
+ * A digest of what a host answered, for grouping hosts that answer alike (fingerprint/cluster.ts):
+ * keyed with the scan's print key, which every worker of the scan shares and the store erases with
+ * the prints once the scan's clusters are judged, so a print cannot be tested against guesses
+ * afterwards nor linked to another scan's.
+ */
+export function answerPrint(key: Buffer, ...parts: string[]): string {
+  return createHmac('sha256', key).update(parts.join('\u0000')).digest('base64url').slice(0, 22);
+}
+
+/** One print for a set of prints, whatever the order they were seen in. */
+export function setPrint(key: Buffer, prints: Iterable<string>): string {
+  return answerPrint(key, 'set', ...[...prints].sort());
+}

@@ -34,6 +34,8 @@ export interface ProbeOptions {
   maxQueries: number;
   countBudgetMs: number;
   log: Logger;
+  /** The scan's print key (phi.ts answerPrint): with it, probes note digests of what the host answered, for clusters. */
+  printKey?: Buffer;
 }
 
 /** The bounds of one exposure count, whatever the protocol (--max-queries, --count-budget). */
@@ -115,6 +117,8 @@ export interface DicomObservation {
   /** How the server refused, behind a closed door (null: the door was open, or --depth detect). */
   rejectionProfile: RejectionProfile | null;
   attempts: AssociationAttempt[];
+  /** Digest of the accepted A-ASSOCIATE-AC, every field the codec reads (a protocol fact, not keyed); for clusters. */
+  acceptPrint?: string;
 }
 
 export interface ServiceObservation {
@@ -153,6 +157,8 @@ export interface HttpObservation {
   aeTitles: string[];
   /** Where those titles were read (`orthanc-system`, `dcm4chee-arc-aets`), null when none. */
   aeTitlesFrom: string | null;
+  /** The front page's body as a keyed digest (phi.ts answerPrint), when a print key was given; for clusters, never in a record. */
+  pagePrint?: string;
 }
 
 /** What a stranger can read from one service: counts and attribute names, never values. */
@@ -175,4 +181,6 @@ export interface ExposureObservation {
   splits: string[];
   /** Through which interface the count was made. */
   model: 'study-root' | 'patient-root' | 'orthanc-rest' | 'qido-rs' | 'html-list';
+  /** The studies and their patients as one keyed digest (phi.ts setPrint), when a print key was given; for clusters. */
+  print?: string;
 }

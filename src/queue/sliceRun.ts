@@ -7,6 +7,7 @@
  * once its every host is: the slices done meanwhile are written together, one transaction.
  */
 import { sliceItems, type Plan } from '../engine/plan.js';
+import { judgeClusters, newPrintKey } from '../engine/clusters.js';
 import { runScan } from '../engine/scan.js';
 import type { ScanSink } from '../output/sink.js';
 import { readOptOuts } from '../store/sink.js';
@@ -121,6 +122,8 @@ export async function runSlices(o: SliceRunOptions): Promise<number> {
         { targets: Number(plan.total), elapsedMs: Date.now() - o.started },
       ),
     );
+    // the last slice finished the scan: every host is in, and its clusters are judged from the store
+    if (left === 0) await o.patiently('judging clusters', () => judgeClusters(store, scanId));
     await o.patiently('completing jobs', () => queue.complete(batch.map((p) => p.held.job.id)));
     done += batch.length;
     const what = batch.length === 1 ? `slice ${batch[0]?.held.job.slice}` : `${batch.length} slices`;
@@ -180,10 +183,15 @@ export async function runSlices(o: SliceRunOptions): Promise<number> {
     }
   }
   const sink: ScanSink = {
-    host: (records) => store.recordHost(scanId, records, null),
+    host: async (records, _state, prints) => {
+      const host = records[0]?.host;
+      await store.recordHost(scanId, records, null, host !== undefined ? { host, prints } : undefined);
+    },
     progress: async () => undefined, // closed hosts are counted when their slice is done
   };
   let optOuts = await o.patiently('reading the opt-out list', () => readOptOuts(store, log));
+  // the scan's print key, the same for every worker of it (clusters are judged over all its hosts)
+  const printKey = await o.patiently('reading the print key', () => store.clusters.printKey(scanId, newPrintKey));
   await runScan(plan, {
     sinks: [sink],
     log,
@@ -195,6 +203,7 @@ export async function runSlices(o: SliceRunOptions): Promise<number> {
     // the list as last read (at each take)
     optOuts: { has: (host) => optOuts.has(host), unapplied: [] },
     rdapCache: store.rdap,
+    printKey: Buffer.from(printKey, 'base64url'),
   });
   await flush();
   // stopped at once, or hosts whose records could not be stored: those slices go back whole

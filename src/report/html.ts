@@ -3,7 +3,7 @@
  * view time). Every string that came from a server is escaped.
  */
 import { NOT_TESTED, accessText, targetsText } from '../output/wording.js';
-import { type ReportModel, noteText } from './model.js';
+import { type ReportModel, clusterText, noteText } from './model.js';
 
 export function esc(v: unknown): string {
   return String(v ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -69,6 +69,7 @@ table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border-bottom:1p
 ${figure('h-services', 'services', h.services)}${figure('h-exposed', 'exposed services', h.exposedServices)}${figure('h-patients', 'patients', h.patients)}${figure('h-studies', 'studies', h.studies)}${figure('h-instances', 'instances', h.instances)}${figure('h-linked', 'linked images', h.linkedImages)}${figure('h-retrievable', 'retrievable services', h.retrieveTested ? h.retrievable : NOT_TESTED)}
 </div>
 ${h.honeypotServices > 0 ? `<p class="meta" id="honeypots">${n(h.honeypotServices)} service(s) on suspected honeypots: what they claim to hold is in no figure above.</p>` : ''}
+${m.clusters.length > 0 ? `<h2>Clusters</h2>\n<ul id="clusters">${m.clusters.map((c) => `<li>${esc(clusterText(c))}</li>`).join('')}</ul>` : ''}
 <h2>Exposure</h2>
 <div class="charts">
 ${bars('Findings by severity', m.bySeverity, 'c-severity')}

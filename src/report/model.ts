@@ -2,6 +2,7 @@
  * The report model: one scan read back from the store and aggregated for people — headline
  * figures, breakdowns, hosts and findings with their remediation. Formats render this model only.
  */
+import type { Cluster } from '../fingerprint/cluster.js';
 import { CATALOGUE, type FindingId, type Severity } from '../findings/catalogue.js';
 import { type ServiceRecord, counted, isExposedRecord, networkLabel } from '../output/records.js';
 import type { NoteState, ScanRow, Store } from '../store/store.js';
@@ -51,6 +52,13 @@ export interface ReportModel {
   byNetworkPatients: Array<[string, number]>;
   services: ServiceRecord[];
   findings: FindingGroup[];
+  /** Hosts that answered alike, largest first; a fleet's hosts are suspected honeypots. */
+  clusters: Cluster[];
+}
+
+/** One line on a cluster: "c1: 6 hosts answered alike (association, data): a fleet, judged honeypots". */
+export function clusterText(c: Cluster): string {
+  return `${c.id}: ${c.size} hosts answered alike (${c.basis.join(', ')})${c.fleet ? ': a fleet, judged honeypots' : ''} — ${c.hosts.join(', ')}`;
 }
 
 /** A note as a line of a report: "acknowledged: the vendor patches in May — dpo". */
@@ -184,5 +192,6 @@ export async function buildModel(store: Store, scanId: string): Promise<ReportMo
     byNetworkPatients: patientsByNetwork(exposed).slice(0, TOP_NETWORKS),
     services,
     findings: [...groups.values()].sort((a, b) => rank(a.severity) - rank(b.severity) || a.id.localeCompare(b.id)),
+    clusters: await store.clusters.list(scanId),
   };
 }

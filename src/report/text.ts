@@ -1,5 +1,5 @@
 /** Markdown, CSV and JSON renderings of a report model (no patient values exist in the model). */
-import { type ReportModel, noteText, notesOf } from './model.js';
+import { type ReportModel, clusterText, noteText, notesOf } from './model.js';
 import { countryOf } from './country.js';
 import { NOT_TESTED, accessText, targetsText } from '../output/wording.js';
 
@@ -22,6 +22,7 @@ export function toMarkdown(m: ReportModel): string {
           '',
         ]
       : []),
+    ...(m.clusters.length > 0 ? ['## Clusters', '', ...m.clusters.map((c) => `- ${clusterText(c)}`), ''] : []),
     '## Exposure',
     '',
     `By severity: ${m.bySeverity.map(([s, c]) => `${s} ${c}`).join(', ')}.`,

@@ -128,6 +128,7 @@ export function registerPages(app: FastifyInstance, store: Store, launcher: Scan
       return render(req, reply, 'scan', {
         scan: row,
         downloads: REPORT_FORMATS.map((f) => ({ name: f.name, label: f.label })),
+        clusters: await store.clusters.list(id),
         page,
         notes,
         q,

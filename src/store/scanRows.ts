@@ -2,7 +2,9 @@
  * Scans with their totals: per host the largest counts (a DICOM port and the REST API of one
  * archive are the same patients), honeypots' bait apart, hosts done from the scan's progress or
  * its slices. Totals are summed for the scans asked only; a finished scan's totals are kept (the
- * dashboard asks for them on every page) until this store writes to that scan again. A worker
+ * dashboard asks for them on every page) once its clusters are judged too (its print key gone:
+ * the judgement rewrites a fleet's records, maybe in another process), until this store writes to
+ * that scan again. A worker
  * elsewhere that writes a finished scan again (a slice run twice) writes the same records.
  */
 import { networkLabel } from '../output/records.js';
@@ -11,8 +13,11 @@ import type { ScanRow, Tallies } from './store.js';
 
 type Base = Pick<ScanRow, 'id' | 'started' | 'finished' | 'status' | 'args' | 'targets' | 'elapsedMs'>;
 type Totals = Omit<ScanRow, keyof Base>;
+type Row = Base & { judging: number };
 
-const BASE = 'SELECT id, started, finished, status, args, targets, elapsed_ms AS "elapsedMs" FROM scans';
+// a scan whose print key is still there has its clusters to judge (engine/clusters.ts): its records may change yet
+const BASE = `SELECT id, started, finished, status, args, targets, elapsed_ms AS "elapsedMs",
+  (SELECT COUNT(*) FROM scan_keys k WHERE k.scan_id = scans.id) AS judging FROM scans`;
 const ZERO: Totals = {
   hostsDone: 0,
   optedOut: 0,
@@ -59,12 +64,17 @@ export class ScanRows {
     this.finished.delete(id);
   }
 
+  /** Kept once done and its clusters judged (by whichever process): its records change no more. */
+  private static final(r: Row): boolean {
+    return r.status === 'done' && Number(r.judging) === 0;
+  }
+
   async one(id: string): Promise<ScanRow | null> {
-    return (await this.with(await this.q.read<Base>(`${BASE} WHERE id = ?`, [id])))[0] ?? null;
+    return (await this.with(await this.q.read<Row>(`${BASE} WHERE id = ?`, [id])))[0] ?? null;
   }
 
   async all(): Promise<ScanRow[]> {
-    return this.with(await this.q.read<Base>(`${BASE} ORDER BY started, id`));
+    return this.with(await this.q.read<Row>(`${BASE} ORDER BY started, id`));
   }
 
   async tallies(id: string): Promise<Tallies> {
@@ -99,8 +109,8 @@ export class ScanRows {
     return rows.map((r) => [networkLabel(r.asn === null ? null : Number(r.asn), r.asName), Number(r.n)]);
   }
 
-  private async with(rows: Base[]): Promise<ScanRow[]> {
-    const missing = rows.filter((r) => !(r.status === 'done' && this.finished.has(r.id))).map((r) => r.id);
+  private async with(rows: Row[]): Promise<ScanRow[]> {
+    const missing = rows.filter((r) => !(ScanRows.final(r) && this.finished.has(r.id))).map((r) => r.id);
     const fresh = new Map<string, Totals>();
     for (let i = 0; i < missing.length; i += BATCH) {
       const ids = missing.slice(i, i + BATCH);
@@ -113,9 +123,10 @@ export class ScanRows {
       for (const { scanId, ...t } of sums) Object.assign(fresh.get(scanId) ?? {}, t);
       for (const d of done) Object.assign(fresh.get(d.scanId) ?? {}, { hostsDone: d.hostsDone, optedOut: d.optedOut });
     }
-    return rows.map((r) => {
-      const t = this.finished.get(r.id) ?? fresh.get(r.id) ?? ZERO;
-      if (r.status === 'done' && !this.finished.has(r.id) && this.finished.size < KEEP) this.finished.set(r.id, t);
+    return rows.map(({ judging, ...r }) => {
+      const final = ScanRows.final({ ...r, judging });
+      const t = (final ? this.finished.get(r.id) : undefined) ?? fresh.get(r.id) ?? ZERO;
+      if (final && !this.finished.has(r.id) && this.finished.size < KEEP) this.finished.set(r.id, t);
       return { ...r, ...t };
     });
   }

@@ -143,6 +143,18 @@ CREATE TABLE IF NOT EXISTS optouts (
 ALTER TABLE progress ADD COLUMN opted_out INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN opted_out INTEGER NOT NULL DEFAULT 0;`,
   },
+  {
+    version: 12,
+    why: "clusters of hosts that answered alike: while a scan runs its print key and hosts' prints (keyed digests, erased once judged), then its clusters",
+    sql: `
+CREATE TABLE IF NOT EXISTS scan_keys (scan_id TEXT PRIMARY KEY, print_key TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS host_prints (
+  scan_id TEXT NOT NULL, host TEXT NOT NULL, basis TEXT NOT NULL, print TEXT NOT NULL,
+  PRIMARY KEY (scan_id, host, basis));
+CREATE TABLE IF NOT EXISTS clusters (
+  scan_id TEXT NOT NULL, id TEXT NOT NULL, size INTEGER NOT NULL, basis TEXT NOT NULL,
+  fleet INTEGER NOT NULL, hosts TEXT NOT NULL, PRIMARY KEY (scan_id, id));`,
+  },
 ];
 
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -9,11 +9,19 @@ import type { ScanSink } from '../output/sink.js';
 import { builtInAsRanges } from '../attribution/asnData.js';
 import { type AsRanges, NO_AS_DATA, type OptOutSet, canonicalScope, optOutSet } from '../targets/optout.js';
 import type { Logger } from '../util/log.js';
+import { judgeClusters, newPrintKey } from '../engine/clusters.js';
+import type { Cluster } from '../fingerprint/cluster.js';
 import type { Store } from './store.js';
 
 function storeSink(store: Store, scanId: string): ScanSink {
   return {
-    host: (records, state) => store.recordHost(scanId, records, state),
+    host: (records, state, prints) =>
+      store.recordHost(
+        scanId,
+        records,
+        state,
+        records[0] !== undefined ? { host: records[0].host, prints } : undefined,
+      ),
     progress: (state) => store.saveProgress(scanId, state),
   };
 }
@@ -42,20 +50,25 @@ export async function readOptOuts(store: Store, log: Logger, asRanges?: AsRanges
  * Run the scan with the store as its first sink, the opt-out list read now, then record how it
  * ended (done or interrupted) and its targets (those the opt-outs left out are not targets).
  */
+/** Run the scan with the store as its first sink, then record how it ended (done or interrupted) and its targets. */
 export async function runIntoStore(
   store: Store,
   scanId: string,
   plan: Plan,
   o: Omit<RunOptions, 'optOuts'>,
-): Promise<RunResult> {
+): Promise<RunResult & { clusters: Cluster[] }> {
   const optOuts = await readOptOuts(store, o.log);
+  const printKey = Buffer.from(await store.clusters.printKey(scanId, newPrintKey), 'base64url');
   const r = await runScan(plan, {
     rdapCache: store.rdap,
     ...o,
     optOuts,
+    printKey,
     sinks: [storeSink(store, scanId), ...o.sinks],
   });
   const targets = plan.args.stream === true ? await store.inputCount(scanId) : Number(plan.total);
   await store.finishScan(scanId, r.status, targets - r.optedOut, r.elapsedMs);
-  return r;
+  // every host is in: which of them answered alike (an interrupted scan is judged when it is resumed to its end)
+  const clusters = r.status === 'done' ? await judgeClusters(store, scanId) : [];
+  return { ...r, clusters };
 }

@@ -6,7 +6,9 @@
 import { type ServiceRecord, type SummaryRecord, counted, isExposedRecord } from '../output/records.js';
 import type { InputJournal, ResumeState, WorkItem } from '../types/work.js';
 import type { SqlDriver } from './driver.js';
+import type { HostPrints } from '../fingerprint/cluster.js';
 import { SqlAccounts } from './accounts.js';
+import { SqlClusters, writePrints } from './clusters.js';
 import { SqlSlices } from './jobs.js';
 import { SqlMonitors, SqlNotes } from './monitors.js';
 import { SqlRdapCache } from './rdapCache.js';
@@ -34,6 +36,7 @@ export class SqlStore implements Store {
   readonly notes: SqlNotes;
   readonly rdap: SqlRdapCache;
   readonly optouts: SqlOptOuts;
+  readonly clusters: SqlClusters;
   private readonly rows: ScanRows;
 
   private constructor(private readonly q: SqlRunner) {
@@ -44,6 +47,7 @@ export class SqlStore implements Store {
     this.notes = new SqlNotes(q);
     this.rdap = new SqlRdapCache(q);
     this.optouts = new SqlOptOuts(q);
+    this.clusters = new SqlClusters(q);
     this.rows = new ScanRows(q);
   }
 
@@ -128,9 +132,15 @@ export class SqlStore implements Store {
     };
   }
 
-  async recordHost(scanId: string, records: readonly ServiceRecord[], state: ResumeState | null): Promise<void> {
+  async recordHost(
+    scanId: string,
+    records: readonly ServiceRecord[],
+    state: ResumeState | null,
+    prints?: { host: string; prints: HostPrints },
+  ): Promise<void> {
     await this.q.write(async () => {
       for (const r of records) await this.insertRecord(scanId, r);
+      if (prints !== undefined) await writePrints(this.q.db, scanId, prints.host, prints.prints);
       if (state !== null) await this.storeProgress(scanId, state);
     });
     this.rows.forget(scanId);
@@ -267,6 +277,12 @@ export class SqlStore implements Store {
         patients: r?.honeypotPatients ?? 0,
         studies: r?.honeypotStudies ?? 0,
       },
+      clusters: (await this.clusters.list(scanId)).map((c) => ({
+        id: c.id,
+        size: c.size,
+        basis: c.basis,
+        fleet: c.fleet,
+      })),
       elapsedMs: r?.elapsedMs ?? 0,
     };
   }

@@ -8,6 +8,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import type { Cluster, HostPrints } from '../fingerprint/cluster.js';
 import type { ServiceRecord, SummaryRecord } from '../output/records.js';
 import type { InputJournal, ResumeState, WorkItem } from '../types/work.js';
 import { InputError } from '../util/errors.js';
@@ -225,6 +226,18 @@ export interface OptOutStore {
   remove(scope: string): Promise<boolean>;
 }
 
+/** A scan's clusters (clusters.ts): its print key and hosts' prints while it runs, then the clusters judged from them. */
+export interface ClusterStore {
+  /** The scan's print key: made once (by `make`), the same for every worker of the scan, until `judged` erases it. */
+  printKey(scanId: string, make: () => string): Promise<string>;
+  /** Every host's prints, as written with its records. */
+  prints(scanId: string): Promise<Array<{ host: string; prints: HostPrints }>>;
+  /** Keep the scan's clusters and erase its prints and print key, in one transaction. */
+  judged(scanId: string, clusters: readonly Cluster[]): Promise<void>;
+  /** The clusters judged, largest first. */
+  list(scanId: string): Promise<Cluster[]>;
+}
+
 export interface Store {
   /** What it is, for messages: a file path, or a PostgreSQL URL without its password. */
   readonly where: string;
@@ -242,7 +255,12 @@ export interface Store {
    * leaves half a host. Written again (a job run twice), they replace what was there: keyed on
    * scan, host and port, findings likewise, so totals never double.
    */
-  recordHost(scanId: string, records: readonly ServiceRecord[], state: ResumeState | null): Promise<void>;
+  recordHost(
+    scanId: string,
+    records: readonly ServiceRecord[],
+    state: ResumeState | null,
+    prints?: { host: string; prints: HostPrints },
+  ): Promise<void>;
   /** Copy records into a scan (merge); returns how many. */
   addServices(scanId: string, records: AsyncIterable<ServiceRecord>): Promise<number>;
   /** Service records of a scan in host/port order, read a page at a time. */
@@ -275,6 +293,7 @@ export interface Store {
   readonly notes: NoteStore;
   readonly rdap: RdapCacheStore;
   readonly optouts: OptOutStore;
+  readonly clusters: ClusterStore;
   close(): Promise<void>;
 }
 

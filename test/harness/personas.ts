@@ -61,6 +61,24 @@ export const QEEQBOX: Persona = {
   studies: [{ uid: '1.3.6.1.4.1.5962.1.2.1.20040119072730.12322', patientId: '1CT1', name: 'CompressedSamples^CT1' }],
 };
 
+/**
+ * A honeypot with no tell of its own: stock DCMTK's identity and PDU length (as Orthanc sends),
+ * nothing for the study that cannot exist, made-up SOP classes refused, studies that look like a
+ * hospital's. Only running many of it gives it away (a fleet, fingerprint/cluster.ts).
+ */
+export const QUIET_DCMTK: Persona = {
+  implementationClassUid: '1.2.276.0.7230010.3.0.3.6.7',
+  implementationVersionName: 'OFFIS_DCMTK_367',
+  maxPduLength: 16384,
+  acceptsUnknown: false,
+  honestFindTest: true,
+  studies: [1, 2, 3].map((i) => ({
+    uid: `1.2.840.113619.2.55.3.2831164355.${700 + i}.1719914371.${400 + i}`,
+    patientId: `MRN${48210 + i}`,
+    name: `NIELSEN^KAREN${i}`,
+  })),
+};
+
 function element(group: number, elem: number, value: string): Buffer {
   const v = Buffer.from(value.length % 2 === 0 ? value : `${value} `, 'latin1');
   const h = Buffer.alloc(8);

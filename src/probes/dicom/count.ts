@@ -21,7 +21,7 @@ import { SopClass } from '../../dicom/uids.js';
 import type { Logger } from '../../util/log.js';
 import type { CountBounds, ExposureObservation } from '../types.js';
 import { isCanned } from './canned.js';
-import { PHI_ATTRIBUTES, PHI_STUDY_KEYS, keyedDigest, patientKey, phiInOrder } from '../phi.js';
+import { PHI_ATTRIBUTES, PHI_STUDY_KEYS, answerPrint, keyedDigest, patientKey, phiInOrder, setPrint } from '../phi.js';
 import {
   WHOLE,
   describePart,
@@ -42,6 +42,8 @@ interface Study {
   reportedInstances: number | null;
   /** Kept in memory only while its counts are missing, to ask for them. */
   uid: string | null;
+  /** Its keyed print (study UID, patient ID and issuer), when the scan gave a print key. */
+  print: string | null;
 }
 
 class BoundReached extends Error {}
@@ -92,6 +94,7 @@ export class StudyCounter {
     private readonly context: AcceptedContext,
     private readonly bounds: CountBounds,
     private readonly log: Logger,
+    private readonly printKey: Buffer | null = null,
   ) {}
 
   private checkBounds(): void {
@@ -165,6 +168,10 @@ export class StudyCounter {
       const instances = num(ds, 'NumberOfStudyRelatedInstances');
       this.studies.set(key, {
         patient,
+        print:
+          this.printKey === null
+            ? null
+            : answerPrint(this.printKey, 'study', uid, ds.text('PatientID'), ds.text('IssuerOfPatientID')),
         series,
         instances,
         reportedInstances: instances,
@@ -339,10 +346,11 @@ export async function countExposure(
   assoc: Association,
   bounds: CountBounds,
   log: Logger,
+  printKey: Buffer | null = null,
 ): Promise<ExposureObservation | null> {
   const ctx = assoc.contextFor(SopClass.StudyRootFind) ?? assoc.contextFor(SopClass.PatientRootFind);
   if (ctx === null) return null;
-  const counter = new StudyCounter(assoc, ctx, bounds, log);
+  const counter = new StudyCounter(assoc, ctx, bounds, log, printKey);
   let reason: string | null = null;
   try {
     await counter.enumerate();
@@ -366,5 +374,13 @@ export async function countExposure(
     splits: [...counter.splits],
     cannedStudies: counter.canned,
     model: ctx.abstractSyntax === SopClass.StudyRootFind ? 'study-root' : 'patient-root',
+    ...(printKey !== null && studies.length > 0
+      ? {
+          print: setPrint(
+            printKey,
+            studies.map((s) => s.print ?? ''),
+          ),
+        }
+      : {}),
   };
 }

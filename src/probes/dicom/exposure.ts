@@ -63,7 +63,7 @@ export async function measureExposure(
       return { ...none, failure: { kind: 'protocol-error', detail: 'counting association rejected' } };
     }
     assoc = new Association(channel, rq, answer);
-    const exposure = await countExposure(assoc, countBounds(opts), opts.log);
+    const exposure = await countExposure(assoc, countBounds(opts), opts.log, opts.printKey ?? null);
     let retrieve: boolean | null = null;
     const findCtx = assoc.contextFor(SopClass.StudyRootFind);
     const getCtx = assoc.contextFor(SopClass.StudyRootGet);

@@ -2,6 +2,7 @@
  * The DICOM probe: is this port a DICOM upper layer, who implements it, and what does it let a
  * stranger do (AE-title policy, offered services)? One association at a time, released politely.
  */
+import { createHash } from 'node:crypto';
 import type { AssociateAc } from '../../dicom/pdu.js';
 import { NONEXISTENT_SOP_CLASS, STORAGE_SOP_CLASSES, SopClass } from '../../dicom/uids.js';
 import type { UpperLayerError } from '../../dicom/channel.js';
@@ -73,6 +74,7 @@ function fromAccepted(
   obs.implementationClassUid = ac.implementationClassUid;
   obs.implementationVersionName = ac.implementationVersionName;
   obs.maxPduLength = ac.maxPduLength;
+  obs.acceptPrint = createHash('sha256').update(JSON.stringify(ac)).digest('base64url').slice(0, 22);
   const accepted = new Set(ac.presentationContexts.filter((pc) => pc.result === 0).map((pc) => offered.get(pc.id)));
   obs.echo = accepted.has(SopClass.Verification) ? echoStatus === 0 : false;
   obs.findModels = [SopClass.StudyRootFind, SopClass.PatientRootFind].filter((uid) => accepted.has(uid));

@@ -9,6 +9,7 @@ import { WEB_ADAPTERS } from './adapters.js';
 import { HttpClient, type HttpFailure } from './client.js';
 import { DEFAULT_CREDENTIALS, DICOMWEB_ROOTS, recognise, said, title } from './fingerprint.js';
 import type { GuessControl } from '../race.js';
+import { answerPrint } from '../phi.js';
 
 export type HttpProbeResult =
   | {
@@ -108,6 +109,9 @@ export async function probeHttp(
       retrieveVia: null,
       aeTitles: [...new Set(found.flatMap((f) => f.aeTitles ?? []))],
       aeTitlesFrom: found.find((f) => (f.aeTitles ?? []).length > 0)?.aeSource ?? null,
+      ...(opts.printKey !== undefined
+        ? { pagePrint: answerPrint(opts.printKey, 'page', String(root.status), text) }
+        : {}),
     };
     if (depthAtLeast(opts.depth, 'retrieve')) {
       // the counting adapter first, where it counted objects; then any that can fetch an object it was shown
