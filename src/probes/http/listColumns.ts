@@ -62,7 +62,7 @@ const HEADERS: ReadonlyArray<[RegExp, string, 1 | 2]> = [
     2,
   ],
   [
-    /^((study|exam) ?(description|desc)|description|beschreibung|untersuchung|examen|procedure|descripcion|descrizione|study description|studienbeschreibung)$/,
+    /^((study|exam) ?(description|desc)|description|beschreibung|untersuchung|examen|procedure|descripcion|descrizione|study description|study name|studienbeschreibung)$/,
     'StudyDescription',
     2,
   ],
@@ -106,6 +106,7 @@ const MODALITIES = new Set(
   ),
 );
 const ID = /^[A-Za-z0-9][A-Za-z0-9_\-/.]{1,23}$/;
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
 /** A date's year, when the text is a date in a form archives write (DICOM, ISO, European, US). */
 export function dateYear(v: string): number | null {
@@ -143,7 +144,10 @@ function kindsOf(vs: string[]): { kinds: Set<Kind>; years: number[] } {
   if (
     !kinds.has('date') &&
     !kinds.has('uid') &&
-    share(vs, (v) => ID.test(v) && /\d/.test(v) && !/^\d+[.,]\d{1,2}$/.test(v) && !/^\d{1,3}$/.test(v)) &&
+    share(
+      vs,
+      (v) => ID.test(v) && /\d/.test(v) && !/^\d+[.,]\d{1,2}$/.test(v) && !/^\d{1,3}$/.test(v) && !IPV4.test(v),
+    ) &&
     distinct >= vs.length * 0.8
   ) {
     const shapes = new Map<string, number>();

@@ -26,6 +26,7 @@ const ENDPOINT_WORDS =
 /** The leading path of a string literal in a script (a template literal up to its first `${`). */
 const PATH_LITERAL = /["'`](\.{0,2}\/?[A-Za-z0-9_\-.~%/]*[A-Za-z0-9_\-~%/](?:\?[A-Za-z0-9_\-.~%=&+]*)?)(?=["'`]|\$\{)/g;
 const MAX_ENDPOINTS = 10;
+const DICOMWEB_ROOT = /(dicom-?web|\/rs|\/qido(-rs)?)\/?$/i;
 
 function resolve(raw: string, base: string, origin: string): string | null {
   try {
@@ -44,7 +45,8 @@ export function scriptEndpoints(code: string, base: string, origin: string): str
   for (const m of code.matchAll(PATH_LITERAL)) {
     const s = m[1] as string;
     if (!/[/?]|\.json$/.test(s) || MIME.test(s) || s.startsWith('//') || !ENDPOINT_WORDS.test(s)) continue;
-    const p = resolve(s, base, origin);
+    // a DICOMweb root a viewer's configuration names: its study list is `{root}/studies` (QIDO-RS)
+    const p = resolve(DICOMWEB_ROOT.test(s) ? `${s.replace(/\/$/, '')}/studies` : s, base, origin);
     if (p !== null && !out.includes(p)) out.push(p);
     if (out.length >= MAX_ENDPOINTS) break;
   }

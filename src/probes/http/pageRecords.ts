@@ -112,7 +112,8 @@ function leaves(el: El, out: Cell[] = []): Cell[] {
     if (c.text !== '' || c.hrefs.length > 0) out.push(c.hint === null ? { ...c, hint: el.attrs['class'] ?? null } : c);
     return out;
   }
-  for (const k of kids) leaves(k, out);
+  // a list or table inside a record is a record set of its own, not cells of this one
+  for (const k of kids) if (!NOT_GRID.has(k.tag)) leaves(k, out);
   return out;
 }
 

@@ -139,7 +139,9 @@ export async function listingExposure(
     for (const n of next) {
       if (visited.has(n.path)) continue;
       visited.add(n.path);
-      (n.hot ? hot : cold).push({ path: n.path, depth: from.depth + 1, kind: n.kind, parsed: null });
+      // a page's scripts are part of it, not a click further
+      const depth = n.kind === 'script' ? from.depth : from.depth + 1;
+      (n.hot ? hot : cold).push({ path: n.path, depth, kind: n.kind, parsed: null });
     }
   };
   const base = (path: string) => new URL(path, client.origin).href;
@@ -201,12 +203,13 @@ const MENTIONS_IMAGING =
  */
 export const patientList: WebAdapter = {
   name: 'patient list',
-  async detect({ client, root, opts, found }) {
+  async detect({ client, root, opts, found, product }) {
     if (found.some((f) => f.count !== undefined)) return null;
     const page: ListingPage = { status: root.status, contentType: root.headers['content-type'] ?? '', body: root.body };
     const parsed = parse(page, `${client.origin}/`);
     const listed = parsed.columns.length > 0;
-    if (!listed && !MENTIONS_IMAGING.test(root.text)) return null;
+    // a page that names an imaging product (fingerprint.ts) or speaks of imaging is followed; any other costs nothing more
+    if (!listed && product === null && !MENTIONS_IMAGING.test(root.text)) return null;
     const self: WebFound = {
       api: listed ? 'patient-list' : null,
       auth: root.status === 401 ? 'required' : 'none',
