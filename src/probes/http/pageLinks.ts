@@ -101,7 +101,8 @@ export function nextRequests(root: El, base: string, origin: string): NextReques
     } else if (e.tag === 'frame' || e.tag === 'iframe') {
       if (e.attrs['src'] !== undefined) add(resolve(e.attrs['src'], base, origin), 'page', true);
     } else if (e.tag === 'form') {
-      add(formRequest(e, base, origin), 'page', HOT.test(`${e.attrs['action'] ?? ''} ${textOf(e)}`));
+      const says = findAll(e, (x) => x.tag === 'input').map((x) => x.attrs['value'] ?? '');
+      add(formRequest(e, base, origin), 'page', HOT.test(`${e.attrs['action'] ?? ''} ${textOf(e)} ${says.join(' ')}`));
     } else if (e.attrs['src'] !== undefined) {
       const p = resolve(e.attrs['src'], base, origin);
       if (p !== null && /\.m?js(\?|$)/i.test(p)) add(p, 'script', false);

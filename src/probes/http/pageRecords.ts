@@ -24,7 +24,7 @@ export interface RecordSet {
 }
 
 const MAX_SETS = 200;
-const MAX_ROWS = 5000;
+const MAX_ROWS = 50_000;
 const MAX_WIDTH = 40;
 
 const hrefsOf = (el: El): string[] =>

@@ -70,23 +70,31 @@ export function decodeEntities(s: string): string {
 const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13 || c === 12;
 const isNameStart = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 
-/** One start or end tag read from `i` (at '<'): its name, attributes and where it ends. */
-function readTag(
-  html: string,
-  i: number,
-): { name: string; attrs: Record<string, string>; end: number; close: boolean } | null {
+interface Tag {
+  name: string;
+  attrs: Record<string, string>;
+  end: number;
+  close: boolean;
+}
+
+/**
+ * One start or end tag read from `i` (at '<'): its name, attributes and where it ends; or, when it is
+ * no tag, how far it was read (that much is text: each character is read once, whatever the page).
+ */
+function readTag(html: string, i: number): Tag | { text: number } {
   let j = i + 1;
   const close = html.charCodeAt(j) === 47;
   if (close) j++;
-  if (!isNameStart(html.charCodeAt(j))) return null;
+  if (!isNameStart(html.charCodeAt(j))) return { text: i + 1 };
   const start = j;
   while (j < html.length && !isSpace(html.charCodeAt(j)) && html[j] !== '>' && html[j] !== '/') j++;
   const name = html.slice(start, j).toLowerCase();
   const attrs: Record<string, string> = {};
   while (j < html.length) {
     while (j < html.length && (isSpace(html.charCodeAt(j)) || html[j] === '/')) j++;
-    if (j >= html.length) return null;
+    if (j >= html.length) return { text: j };
     if (html[j] === '>') return { name, attrs, end: j + 1, close };
+    if (html[j] === '<') return { text: j };
     const a = j;
     while (j < html.length && !isSpace(html.charCodeAt(j)) && html[j] !== '=' && html[j] !== '>') j++;
     const key = html.slice(a, j).toLowerCase();
@@ -98,7 +106,7 @@ function readTag(
       const q = html[j];
       if (q === '"' || q === "'") {
         const e = html.indexOf(q, j + 1);
-        if (e < 0) return null;
+        if (e < 0) return { text: j + 1 };
         value = html.slice(j + 1, e);
         j = e + 1;
       } else {
@@ -109,7 +117,7 @@ function readTag(
     }
     if (key !== '' && !(key in attrs)) attrs[key] = decodeEntities(value);
   }
-  return null;
+  return { text: j };
 }
 
 /** Close the nearest open `tags` above the nearest `stop` (the implicit end tags of HTML). */
@@ -173,9 +181,10 @@ export function parseHtml(html: string): El {
       continue;
     }
     const tag = readTag(html, lt);
-    if (tag === null) {
-      cur.kids.push('<');
-      i = lt + 1;
+    if ('text' in tag) {
+      cur.kids.push(decodeEntities(html.slice(lt, tag.text)));
+      nodes++;
+      i = tag.text;
       continue;
     }
     i = tag.end;
