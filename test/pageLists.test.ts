@@ -65,7 +65,7 @@ test('what a person would click: query-string links, frames, GET forms untouched
   );
 });
 
-test('a plain page that speaks of nothing imaging costs no request of the patient-list adapter', async () => {
+test('a plain page that speaks of nothing imaging costs no request of the patient-list adapter', async (t) => {
   let requests = 0;
   const client = {
     origin: 'http://127.0.0.1:8080',
@@ -92,6 +92,13 @@ test('a plain page that speaks of nothing imaging costs no request of the patien
     found: [],
   };
   assert.equal(await patientList.detect(ctx), null);
+  assert.equal(requests, 0);
+  // a 256 KiB plain page (what the probe reads of `/`) is not even parsed: nothing on it looks like patient data
+  const big = `<html><body>${'<div class="post"><h2>News</h2><p>Our shop opens at nine. <a href="/more">More</a></p></div>'.repeat(3000)}</body></html>`;
+  const started = performance.now();
+  const plain = await patientList.detect({ ...ctx, root: { ...ctx.root, body: Buffer.from(big), text: big } });
+  t.diagnostic(`${Math.round(big.length / 1024)} KiB plain page: ${(performance.now() - started).toFixed(1)} ms`);
+  assert.equal(plain, null);
   assert.equal(requests, 0);
 });
 

@@ -27,8 +27,15 @@ const MAX_SETS = 200;
 const MAX_ROWS = 50_000;
 const MAX_WIDTH = 40;
 
-const hrefsOf = (el: El): string[] =>
-  findAll(el, (e) => e.tag === 'a' && e.attrs['href'] !== undefined).map((a) => a.attrs['href'] as string);
+function hrefsOf(el: El, out: string[] = []): string[] {
+  for (const k of el.kids) {
+    if (typeof k === 'string') continue;
+    const href = k.tag === 'a' ? k.attrs['href'] : undefined;
+    if (href !== undefined) out.push(href);
+    if (k.kids.length > 0) hrefsOf(k, out);
+  }
+  return out;
+}
 
 function cellOf(el: El, hint: string | null = null): Cell {
   const text = textOf(el);

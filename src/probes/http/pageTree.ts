@@ -221,6 +221,9 @@ export function parseHtml(html: string): El {
 
 /** The element's text, white space folded (inline elements joined without a space). */
 export function textOf(el: El): string {
+  const only = el.kids.length === 1 ? el.kids[0] : undefined;
+  if (typeof only === 'string')
+    return /^\S[^\n\t\r]*\S$|^\S$/.test(only) && !only.includes('  ') ? only : only.replace(/\s+/g, ' ').trim();
   const parts: string[] = [];
   const walk = (e: El) => {
     for (const k of e.kids) {

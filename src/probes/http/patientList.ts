@@ -197,6 +197,15 @@ const MENTIONS_IMAGING =
   /patient|pacien|pazien|pacs|dicom|radiolog|study|studies|étude|studie|estudio|studio|examen|untersuchung|worklist|imaging|imagerie|röntgen|befund|modalit|accession/i;
 
 /**
+ * What a list of patients cannot do without, in a plain page's text: a DICOM person name, a date, or a
+ * header word of the vocabulary (listColumns.ts). A page with none of these is not parsed at all.
+ */
+const LOOKS_LISTED =
+  /(19|20)\d\d(-?)[01]\d\2[0-3]\d|\d[./][01]?\d[./](19|20)\d\d|birth|dob|geb|naissance|nacimiento|nascita|accession|mrn|gender|sex/i;
+const looksListed = (text: string): boolean =>
+  (text.includes('^') && /\p{L}\^\p{L}/u.test(text)) || LOOKS_LISTED.test(text);
+
+/**
  * Plain pages (or JSON) that list patients or studies: the door the press articles describe. Read
  * only where no imaging API that counts was found; a page that only mentions imaging is followed
  * from --depth count, and is a patient list once a listing is found behind it.
@@ -206,10 +215,13 @@ export const patientList: WebAdapter = {
   async detect({ client, root, opts, found, product }) {
     if (found.some((f) => f.count !== undefined)) return null;
     const page: ListingPage = { status: root.status, contentType: root.headers['content-type'] ?? '', body: root.body };
+    // a page that names an imaging product (fingerprint.ts) or speaks of imaging is read and followed; any
+    // other is read only when something on it looks like patient data, and costs no request
+    const speaks = product !== null || MENTIONS_IMAGING.test(root.text);
+    if (!speaks && !looksListed(root.text)) return null;
     const parsed = parse(page, `${client.origin}/`);
     const listed = parsed.columns.length > 0;
-    // a page that names an imaging product (fingerprint.ts) or speaks of imaging is followed; any other costs nothing more
-    if (!listed && product === null && !MENTIONS_IMAGING.test(root.text)) return null;
+    if (!listed && !speaks) return null;
     const self: WebFound = {
       api: listed ? 'patient-list' : null,
       auth: root.status === 401 ? 'required' : 'none',
