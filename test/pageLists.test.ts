@@ -116,7 +116,8 @@ test('classifying a 1 MiB page: a patient table found in it, within a bound', (t
   t.diagnostic(`1 MiB table page (${rows.length} rows): ${Math.round(ms)} ms`);
   assert.equal(parsed.rows.length, rows.length);
   assert.deepEqual(parsed.columns, ['PatientName', 'PatientID', 'PatientBirthDate', 'PatientSex', 'StudyDate']);
-  assert.ok(ms < 3000, `${Math.round(ms)} ms`);
+  // 0.87 s to 1.9 s measured on the shared 2-core machine (load 2 to 11); the bound leaves room for load
+  assert.ok(ms < 6000, `${Math.round(ms)} ms`);
   // hostile shapes of the same size: deep nesting, endless tags, a script of unbalanced literals
   for (const [name, hostile] of [
     ['nested divs', '<div>'.repeat(200_000)],
@@ -128,6 +129,6 @@ test('classifying a 1 MiB page: a patient table found in it, within a bound', (t
     parse(page(hostile as string), 'http://127.0.0.1/');
     const took = performance.now() - s;
     t.diagnostic(`1 MiB ${name}: ${Math.round(took)} ms`);
-    assert.ok(took < 3000, `${name}: ${Math.round(took)} ms`);
+    assert.ok(took < 6000, `${name}: ${Math.round(took)} ms`);
   }
 });

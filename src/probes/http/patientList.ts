@@ -43,11 +43,6 @@ interface ParsedPage {
   next: NextRequest[];
 }
 
-/** Is this page (or JSON) a list of patients? Only column names are returned. */
-export function listingColumns(page: ListingPage): string[] {
-  return parse(page, 'http://page.invalid/').columns;
-}
-
 /** The lists a page shows (values in memory only) and what a person would ask next from it. */
 export function parse(page: ListingPage, url: string): ParsedPage {
   const out: ParsedPage = { columns: [], rows: [], next: [] };
@@ -66,7 +61,7 @@ export function parse(page: ListingPage, url: string): ParsedPage {
     const v = classify(s);
     if (v === null) continue;
     for (const c of v.columns) columns.add(c);
-    out.rows.push(...v.rows);
+    for (const r of v.rows) out.rows.push(r);
   }
   out.columns = [...columns];
   return out;
@@ -76,7 +71,6 @@ interface Pending {
   path: string;
   depth: number;
   kind: NextRequest['kind'];
-  parsed: ParsedPage | null;
 }
 
 /** Counts patients and studies from rows, by keyed digests in memory. */
@@ -141,14 +135,14 @@ export async function listingExposure(
       visited.add(n.path);
       // a page's scripts are part of it, not a click further
       const depth = n.kind === 'script' ? from.depth : from.depth + 1;
-      (n.hot ? hot : cold).push({ path: n.path, depth, kind: n.kind, parsed: null });
+      (n.hot ? hot : cold).push({ path: n.path, depth, kind: n.kind });
     }
   };
   const base = (path: string) => new URL(path, client.origin).href;
   const parsedRoot = firstParsed ?? parse(first, base(firstPath));
   pages++;
   tally.add(parsedRoot);
-  enqueue({ path: firstPath, depth: 0, kind: 'page', parsed: parsedRoot }, parsedRoot.next);
+  enqueue({ path: firstPath, depth: 0, kind: 'page' }, parsedRoot.next);
   for (let next = hot.shift() ?? cold.shift(); next !== undefined; next = hot.shift() ?? cold.shift()) {
     if (pages >= bounds.maxPages || bytes >= bounds.maxBytes || performance.now() - started > bounds.budgetMs) {
       incomplete = `stopped after ${pages} pages (${Math.round(bytes / 1024)} KiB) with links left`;
