@@ -1,46 +1,21 @@
 /**
  * Web pages that list patients: many exposed PACS front ends are neither Orthanc nor DICOMweb but a
- * plain page (or JSON) with a table of patients or studies. A table is recognised by its column
- * headers (or a JSON list by its keys) in English, French, German, Spanish and Italian; the page's
- * own links on the same origin are followed within bounds (pages, bytes, depth; GET only, never a
- * link that reads like a change), and patients and studies are counted from the rows: values are
- * hashed in memory and dropped, only counts and attribute names leave.
+ * plain page (or JSON) with a list of patients or studies. The records a page shows in any layout
+ * (pageRecords.ts: tables, definition lists, div grids, JSON, inline script state) are judged by
+ * their values and headers (listColumns.ts); what a person would click next (pageLinks.ts: links,
+ * frames, GET forms, the JSON endpoints scripts name) is followed on the same origin within bounds
+ * (pages, bytes, depth; GET only, never a request that reads like a change), and patients and
+ * studies are counted from the rows: values are hashed in memory and dropped, only counts and
+ * attribute names leave.
  */
 import type { ExposureObservation } from '../types.js';
 import { PHI_ATTRIBUTES, keyedDigest, phiInOrder } from '../phi.js';
 import type { WebAdapter, WebFound } from './adapter.js';
 import { json, type HttpClient } from './client.js';
-
-/** Column headers and JSON keys (lower case, accents kept) → the DICOM attribute they hold. */
-const COLUMNS: ReadonlyArray<[RegExp, string]> = [
-  [
-    /^(patient(en)?[\s_-]?name|name|nom( du patient)?|nom patient|nombre( del paciente)?|nome( paziente)?|cognome|paciente|patient)$/,
-    'PatientName',
-  ],
-  [
-    /^(patient[\s_-]?id|pid|mrn|id patient|n° patient|patienten[\s_-]?id|identificador|id paziente|nhc|ipp)$/,
-    'PatientID',
-  ],
-  [
-    /^(birth[\s_-]?date|date of birth|dob|patient[\s_-]?birth[\s_-]?date|date de naissance|geburtsdatum|fecha de nacimiento|data di nascita)$/,
-    'PatientBirthDate',
-  ],
-  [/^(sex|gender|sexe|geschlecht|sexo|sesso|patient[\s_-]?sex)$/, 'PatientSex'],
-  [
-    /^(accession|accession[\s_-]?(number|no|nr)|n° d'examen|numéro d'examen|auftragsnummer|número de acceso|numero di accesso)$/,
-    'AccessionNumber',
-  ],
-  [
-    /^(study[\s_-]?date|date( de l'examen| d'étude)?|untersuchungsdatum|studiendatum|datum|fecha( del estudio)?|data( dello studio)?)$/,
-    'StudyDate',
-  ],
-  [/^(study[\s_-]?(uid|instance[\s_-]?uid)|studyinstanceuid)$/, 'StudyInstanceUID'],
-  [
-    /^(referring[\s_-]?physician|médecin( prescripteur)?|überweiser|médico remitente|medico richiedente)$/,
-    'ReferringPhysicianName',
-  ],
-];
-const IDENTIFYING = new Set(['PatientName', 'PatientID', 'PatientBirthDate', 'AccessionNumber']);
+import { classify, type ListRow } from './listColumns.js';
+import { type NextRequest, nextRequests, scriptEndpoints } from './pageLinks.js';
+import { htmlSets, jsonSets, type RecordSet, scriptSets } from './pageRecords.js';
+import { parseHtml } from './pageTree.js';
 
 export interface ListingBounds {
   maxPages: number;
@@ -56,178 +31,154 @@ export const DEFAULT_LISTING_BOUNDS: ListingBounds = {
   budgetMs: 60_000,
 };
 
-function attributeOf(header: string): string | null {
-  const h = header.trim().toLowerCase().replace(/\s+/g, ' ').replace(/[:*]$/, '');
-  return COLUMNS.find(([re]) => re.test(h))?.[1] ?? null;
-}
-
-const text = (html: string): string =>
-  html
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ')
-    .trim();
-
-/** Rows of every table whose header row names identifying columns: attribute → cell text. */
-function htmlRows(html: string): { columns: string[]; rows: Array<Record<string, string>> } {
-  const columns = new Set<string>();
-  const rows: Array<Record<string, string>> = [];
-  for (const table of html.match(/<table[\s\S]*?<\/table>/gi) ?? []) {
-    const trs = table.match(/<tr[\s\S]*?<\/tr>/gi) ?? [];
-    const cells = (tr: string) => (tr.match(/<t[hd][^>]*>[\s\S]*?<\/t[hd]>/gi) ?? []).map(text);
-    const header = trs[0] === undefined ? [] : cells(trs[0]).map(attributeOf);
-    if (header.filter((a) => a !== null && IDENTIFYING.has(a)).length < 2 && !header.includes('PatientName')) continue;
-    if (header.filter((a) => a !== null).length < 2) continue;
-    for (const a of header) if (a !== null) columns.add(a);
-    for (const tr of trs.slice(1)) {
-      const row: Record<string, string> = {};
-      cells(tr).forEach((v, i) => {
-        const a = header[i];
-        if (a !== null && a !== undefined) row[a] = v;
-      });
-      if (Object.values(row).some((v) => v !== '')) rows.push(row);
-    }
-  }
-  return { columns: [...columns], rows };
-}
-
-/** Objects of a JSON list (top level or under one key) whose keys name identifying attributes. */
-function jsonRows(body: unknown): { columns: string[]; rows: Array<Record<string, string>> } {
-  const list = Array.isArray(body)
-    ? body
-    : typeof body === 'object' && body !== null
-      ? Object.values(body).find(Array.isArray)
-      : undefined;
-  const out = { columns: [] as string[], rows: [] as Array<Record<string, string>> };
-  if (!Array.isArray(list)) return out;
-  const columns = new Set<string>();
-  for (const item of list) {
-    if (typeof item !== 'object' || item === null) continue;
-    const row: Record<string, string> = {};
-    for (const [k, v] of Object.entries(item as Record<string, unknown>)) {
-      const a = attributeOf(k.replace(/([a-z])([A-Z])/g, '$1 $2'));
-      if (a !== null && (typeof v === 'string' || typeof v === 'number')) row[a] = String(v);
-    }
-    const named = Object.keys(row);
-    if (named.filter((a) => IDENTIFYING.has(a)).length < 2 && !named.includes('PatientName')) continue;
-    for (const a of named) columns.add(a);
-    out.rows.push(row);
-  }
-  out.columns = [...columns];
-  return out;
-}
-
-/** Same-origin links a page offers, never one that reads like a change (GET is all we send, but some apps change state on GET). */
-function links(html: string, base: string, origin: string): string[] {
-  const out: string[] = [];
-  for (const m of html.matchAll(/<a\s[^>]*href\s*=\s*["']([^"'#]+)["']/gi)) {
-    try {
-      const u = new URL((m[1] as string).replace(/&amp;/g, '&'), base);
-      if (
-        u.origin !== origin ||
-        /delete|remove|logout|logoff|signout|drop|purge|edit|update|upload|send|move|action=/i.test(
-          u.pathname + u.search,
-        )
-      )
-        continue;
-      out.push(u.pathname + u.search);
-    } catch {
-      // not a URL
-    }
-  }
-  return out;
-}
-
 export interface ListingPage {
   status: number;
   contentType: string;
   body: Buffer;
 }
 
-/** Is this page (or JSON) a list of patients? Only column names are returned. */
-export function listingColumns(page: ListingPage): string[] {
-  const { columns } = parse(page);
-  return columns;
+interface ParsedPage {
+  columns: string[];
+  rows: ListRow[];
+  next: NextRequest[];
 }
 
-function parse(page: ListingPage): { columns: string[]; rows: Array<Record<string, string>> } {
-  if (page.status !== 200) return { columns: [], rows: [] };
-  if (/json/i.test(page.contentType)) return jsonRows(json(page.body));
-  if (/html|^$/i.test(page.contentType)) return htmlRows(page.body.toString('utf8'));
-  return { columns: [], rows: [] };
+/** The lists a page shows (values in memory only) and what a person would ask next from it. */
+export function parse(page: ListingPage, url: string): ParsedPage {
+  const out: ParsedPage = { columns: [], rows: [], next: [] };
+  if (page.status !== 200) return out;
+  let sets: RecordSet[] = [];
+  const type = page.contentType;
+  const body = page.body.toString('utf8');
+  if (/json/i.test(type) || (type === '' && /^\s*[[{]/.test(body))) sets = jsonSets(json(page.body));
+  else if (/html|^$/i.test(type)) {
+    const tree = parseHtml(body);
+    sets = [...htmlSets(tree), ...scriptSets(tree)];
+    out.next = nextRequests(tree, url, new URL(url).origin);
+  } else return out;
+  const columns = new Set<string>();
+  for (const s of sets) {
+    const v = classify(s);
+    if (v === null) continue;
+    for (const c of v.columns) columns.add(c);
+    for (const r of v.rows) out.rows.push(r);
+  }
+  out.columns = [...columns];
+  return out;
+}
+
+interface Pending {
+  path: string;
+  depth: number;
+  kind: NextRequest['kind'];
+}
+
+/** Counts patients and studies from rows, by keyed digests in memory. */
+class Tally {
+  readonly patients = new Set<string>();
+  readonly studies = new Set<string>();
+  readonly phi = new Set<string>();
+  rows = 0;
+
+  add({ columns, rows }: ParsedPage): void {
+    for (const c of columns) if (PHI_ATTRIBUTES.includes(c)) this.phi.add(c);
+    for (const { values: row, studyUid } of rows) {
+      const p = row['PatientID'] ?? '';
+      const name = row['PatientName'] ?? '';
+      if (
+        p === '' &&
+        name === '' &&
+        studyUid === null &&
+        row['StudyInstanceUID'] === undefined &&
+        row['AccessionNumber'] === undefined
+      )
+        continue;
+      this.rows++;
+      // a row names a patient only where the list has a patient column (a study list may have none)
+      if (p !== '' || name !== '')
+        this.patients.add(keyedDigest('list-patient', p !== '' ? p : `${name}\u0000${row['PatientBirthDate'] ?? ''}`));
+      // a row is a study only where the listing has a study column (a plain patient list has none)
+      const study =
+        row['StudyInstanceUID'] ??
+        studyUid ??
+        row['AccessionNumber'] ??
+        (row['StudyDate'] !== undefined ? `${p}\u0000${name}\u0000${row['StudyDate']}` : null);
+      if (study !== null) this.studies.add(keyedDigest('list-study', study));
+    }
+  }
 }
 
 /**
- * Count the patients and studies the listing shows, following the page's links on the same origin
- * within the bounds. Complete only when every link found was followed.
+ * Count the patients and studies the listing shows, following what a person would click on the
+ * same origin within the bounds (the requests that speak of lists first). Complete only when every
+ * request found was made.
  */
 export async function listingExposure(
   client: HttpClient,
   first: ListingPage,
   firstPath: string,
   bounds: ListingBounds = DEFAULT_LISTING_BOUNDS,
+  firstParsed: ParsedPage | null = null,
 ): Promise<ExposureObservation | null> {
   const started = performance.now();
-  const patients = new Set<string>();
-  const studies = new Set<string>();
-  const phi = new Set<string>();
-  let rowsSeen = 0;
+  const tally = new Tally();
   let pages = 0;
-  let bytes = 0;
+  let bytes = first.body.length;
   let incomplete: string | null = null;
-  const queue: Array<{ path: string; depth: number; page: ListingPage | null }> = [
-    { path: firstPath, depth: 0, page: first },
-  ];
+  const hot: Pending[] = [];
+  const cold: Pending[] = [];
   const visited = new Set<string>([firstPath]);
-  while (queue.length > 0) {
-    const next = queue.shift() as { path: string; depth: number; page: ListingPage | null };
+  const enqueue = (from: Pending, next: readonly NextRequest[]) => {
+    if (from.depth >= bounds.maxDepth) return;
+    for (const n of next) {
+      if (visited.has(n.path)) continue;
+      visited.add(n.path);
+      // a page's scripts are part of it, not a click further
+      const depth = n.kind === 'script' ? from.depth : from.depth + 1;
+      (n.hot ? hot : cold).push({ path: n.path, depth, kind: n.kind });
+    }
+  };
+  const base = (path: string) => new URL(path, client.origin).href;
+  const parsedRoot = firstParsed ?? parse(first, base(firstPath));
+  pages++;
+  tally.add(parsedRoot);
+  enqueue({ path: firstPath, depth: 0, kind: 'page' }, parsedRoot.next);
+  for (let next = hot.shift() ?? cold.shift(); next !== undefined; next = hot.shift() ?? cold.shift()) {
     if (pages >= bounds.maxPages || bytes >= bounds.maxBytes || performance.now() - started > bounds.budgetMs) {
       incomplete = `stopped after ${pages} pages (${Math.round(bytes / 1024)} KiB) with links left`;
       break;
     }
-    let page = next.page;
-    if (page === null) {
-      const r = await client.get(next.path, { accept: 'text/html, application/json' }, 1024 * 1024);
-      if (!r.ok) continue;
-      page = { status: r.status, contentType: r.headers['content-type'] ?? '', body: r.body };
-    }
+    const r = await client.get(next.path, { accept: 'text/html, application/json, */*;q=0.5' }, 1024 * 1024);
+    if (!r.ok) continue;
     pages++;
-    bytes += page.body.length;
-    const { columns, rows } = parse(page);
-    for (const c of columns) if (PHI_ATTRIBUTES.includes(c)) phi.add(c);
-    for (const row of rows) {
-      rowsSeen++;
-      const p = row['PatientID'] ?? '';
-      patients.add(
-        keyedDigest('list-patient', p !== '' ? p : `${row['PatientName'] ?? ''}\u0000${row['PatientBirthDate'] ?? ''}`),
+    bytes += r.body.length;
+    if (next.kind === 'script') {
+      if (r.status !== 200) continue;
+      const found = scriptEndpoints(r.body.toString('utf8'), base(next.path), client.origin);
+      enqueue(
+        next,
+        found.map((path) => ({ path, kind: 'page', hot: true })),
       );
-      // a row is a study only where the listing has a study column (a plain patient list has none)
-      const study =
-        row['StudyInstanceUID'] ??
-        row['AccessionNumber'] ??
-        (row['StudyDate'] !== undefined ? `${p}\u0000${row['PatientName'] ?? ''}\u0000${row['StudyDate']}` : null);
-      if (study !== null) studies.add(keyedDigest('list-study', study));
+      continue;
     }
-    if (next.depth < bounds.maxDepth && /html/i.test(page.contentType)) {
-      for (const l of links(page.body.toString('utf8'), new URL(next.path, client.origin).href, client.origin)) {
-        if (visited.has(l)) continue;
-        visited.add(l);
-        queue.push({ path: l, depth: next.depth + 1, page: null });
-      }
-    }
+    const parsed = parse(
+      { status: r.status, contentType: r.headers['content-type'] ?? '', body: r.body },
+      base(next.path),
+    );
+    tally.add(parsed);
+    enqueue(next, parsed.next);
   }
-  if (rowsSeen === 0) return null;
+  if (tally.rows === 0) return null;
   return {
-    patients: patients.size,
-    studies: studies.size,
+    patients: tally.patients.size,
+    studies: tally.studies.size,
     series: 0,
     instances: 0,
     linkedImages: 0,
     complete: incomplete === null,
     incompleteReason: incomplete,
     capped: false,
-    phi: phiInOrder(phi),
+    phi: phiInOrder(tally.phi),
     queries: pages,
     splits: [],
     cannedStudies: 0,
@@ -236,7 +187,17 @@ export async function listingExposure(
 }
 
 /** A page that speaks of patients or imaging (five languages): worth following its links for a listing. */
-const MENTIONS_IMAGING = /patient|pacs|dicom|radiolog|study|studies|étude|studie|estudio|studio|examen|untersuchung/i;
+const MENTIONS_IMAGING =
+  /patient|pacien|pazien|pacs|dicom|radiolog|study|studies|étude|studie|estudio|studio|examen|untersuchung|worklist|imaging|imagerie|röntgen|befund|modalit|accession/i;
+
+/**
+ * What a list of patients cannot do without, in a plain page's text: a DICOM person name, a date, or a
+ * header word of the vocabulary (listColumns.ts). A page with none of these is not parsed at all.
+ */
+const LOOKS_LISTED =
+  /(19|20)\d\d(-?)[01]\d\2[0-3]\d|\d[./][01]?\d[./](19|20)\d\d|birth|dob|geb|naissance|nacimiento|nascita|accession|mrn|gender|sex/i;
+const looksListed = (text: string): boolean =>
+  (text.includes('^') && /\p{L}\^\p{L}/u.test(text)) || LOOKS_LISTED.test(text);
 
 /**
  * Plain pages (or JSON) that list patients or studies: the door the press articles describe. Read
@@ -245,19 +206,22 @@ const MENTIONS_IMAGING = /patient|pacs|dicom|radiolog|study|studies|étude|studi
  */
 export const patientList: WebAdapter = {
   name: 'patient list',
-  async detect({ client, root, opts, found }) {
+  async detect({ client, root, opts, found, product }) {
     if (found.some((f) => f.count !== undefined)) return null;
     const page: ListingPage = { status: root.status, contentType: root.headers['content-type'] ?? '', body: root.body };
-    const listed = listingColumns(page).length > 0;
-    if (!listed && !MENTIONS_IMAGING.test(root.text)) return null;
+    // a page that names an imaging product (fingerprint.ts) or speaks of imaging is read and followed; any
+    // other is read only when something on it looks like patient data, and costs no request
+    const speaks = product !== null || MENTIONS_IMAGING.test(root.text);
+    if (!speaks && !looksListed(root.text)) return null;
+    const parsed = parse(page, `${client.origin}/`);
+    const listed = parsed.columns.length > 0;
+    if (!listed && !speaks) return null;
     const self: WebFound = {
       api: listed ? 'patient-list' : null,
       auth: root.status === 401 ? 'required' : 'none',
       async count() {
-        const exposure = await listingExposure(client, page, '/', {
-          ...DEFAULT_LISTING_BOUNDS,
-          budgetMs: opts.countBudgetMs,
-        });
+        const bounds = { ...DEFAULT_LISTING_BOUNDS, budgetMs: opts.countBudgetMs };
+        const exposure = await listingExposure(client, page, '/', bounds, parsed);
         if (exposure !== null) self.api = 'patient-list';
         return exposure;
       },
