@@ -3,6 +3,7 @@
  * standing opt-out list in the store, which every scan, worker slice, monitor run and dashboard
  * scan reads as it starts (store/sink.ts readOptOuts).
  */
+import { columns } from '../output/table.js';
 import { optOutRecord } from '../output/records.js';
 import { openStore } from '../store/store.js';
 import { canonicalScope, optOutEntry } from '../targets/optout.js';
@@ -45,14 +46,7 @@ export async function optoutListCommand(o: { db?: string; json?: boolean }, io: 
       ['SCOPE', 'ADDED', 'BY', 'REASON'],
       ...rows.map((r) => [r.scope, r.created.replace(/\.\d+Z$/, 'Z'), r.by, r.reason]),
     ];
-    const widths = [0, 1, 2].map((i) => Math.max(...cells.map((c) => (c[i] ?? '').length)));
-    for (const line of cells)
-      io.stdout(
-        `${line
-          .map((c, i) => c.padEnd(widths[i] ?? 0))
-          .join('  ')
-          .trimEnd()}\n`,
-      );
+    io.stdout(columns(cells));
     return 0;
   } finally {
     await store.close();

@@ -1,5 +1,6 @@
 /** `opendoor scans`: the scans in the database (id, started, status, hosts done, targets, services, exposed, counts). */
 import { scanRecord } from '../output/records.js';
+import { columns } from '../output/table.js';
 import { openStore } from '../store/store.js';
 import type { Io } from './io.js';
 
@@ -23,14 +24,7 @@ export async function scansCommand(o: { db?: string; json?: boolean }, io: Io): 
       String(r.patients),
       String(r.studies),
     ]);
-    const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
-    for (const line of [header, ...cells])
-      io.stdout(
-        `${line
-          .map((c, i) => c.padEnd(widths[i] ?? 0))
-          .join('  ')
-          .trimEnd()}\n`,
-      );
+    io.stdout(columns([header, ...cells]));
     return 0;
   } finally {
     await store.close();

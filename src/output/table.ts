@@ -9,6 +9,12 @@ function row(cells: string[], widths: number[]): string {
     .trimEnd();
 }
 
+/** Lines of cells as aligned columns (each as wide as its widest cell), one text line each. */
+export function columns(lines: readonly string[][]): string {
+  const widths = (lines[0] ?? []).map((_, i) => Math.max(...lines.map((l) => (l[i] ?? '').length)));
+  return lines.map((l) => `${row(l, widths)}\n`).join('');
+}
+
 function accessOf(r: ServiceRecord): string {
   const d = r.dicom;
   if (d !== null) {
