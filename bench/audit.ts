@@ -116,7 +116,8 @@ interface Audit {
 function timedScan(cli: string, targets: string[]): Promise<Audit> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const db = path.join(os.tmpdir(), `opendoor-bench-audit-${process.pid}.db`);
+    // one database per build: a build refuses a database a newer build has migrated
+    const db = path.join(os.tmpdir(), `opendoor-bench-audit-${process.pid}-${cli === CLI ? 'this' : 'baseline'}.db`);
     const child = spawn(
       process.execPath,
       [cli, 'scan', ...targets, '--json', '--db', db, '--timeout', `${TIMEOUT_MS}`],

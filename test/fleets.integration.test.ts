@@ -209,7 +209,8 @@ test('the same fleet probed by two workers (each with its own counting key): jud
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     return { exited, stderr: () => stderr, stop: () => child.kill('SIGTERM') };
   };
-  const first = worker([]);
+  // the first worker takes one slice, finishes it and exits
+  const first = worker(['--max-slices', '1']);
   const q = await runCli([
     'scan',
     RANGE,
@@ -229,10 +230,6 @@ test('the same fleet probed by two workers (each with its own counting key): jud
   assert.ok(slices >= 2, `${slices} slices`);
   const store = await openStore(db);
   t.after(() => store.close());
-  // the first worker finishes the slice it holds, then drains; what it printed is in the store
-  for (const until = Date.now() + 30_000; !/ done; \d+ left/.test(first.stderr()); await sleep(20))
-    assert.ok(Date.now() < until, first.stderr());
-  first.stop();
   assert.equal(await first.exited, 0, first.stderr());
   const byFirst = (await store.clusters.prints(scanId)).map((p) => p.host);
   // a second process, with its own counting key, does the rest

@@ -132,6 +132,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(dbOption('the shared database: a postgres:// URL'))
     .option('--concurrency <n>', "hosts probed at once (default: the scan's own)")
     .option('--until-idle', 'exit once no slice is queued or held')
+    .option('--max-slices <n>', 'take at most N slices, finish them and exit (a batch job)')
     .option('-v, --verbose', 'each slice on stderr')
     .option('-q, --quiet', 'only errors on stderr')
     .action(async (options: WorkerCliOptions) => {

@@ -14,6 +14,7 @@ export interface WorkerCliOptions {
   db?: string;
   concurrency?: string;
   untilIdle?: boolean;
+  maxSlices?: string;
   verbose?: boolean;
   quiet?: boolean;
 }
@@ -22,6 +23,7 @@ export async function workerCommand(o: WorkerCliOptions, io: Io): Promise<number
   if (o.db === undefined || !isPostgresUrl(o.db))
     throw new UsageError('worker needs the shared database: --db postgres://… (or OPENDOOR_DB)');
   const concurrency = o.concurrency !== undefined ? intOption('--concurrency', o.concurrency, 1, 4096) : undefined;
+  const maxSlices = o.maxSlices !== undefined ? intOption('--max-slices', o.maxSlices, 1, 1_000_000_000) : undefined;
   const log = createLogger(o.verbose === true ? 'info' : o.quiet === true ? 'error' : 'warn', io.stderr);
   const store = await openStore(o.db);
   let signals = 0;
@@ -47,6 +49,7 @@ export async function workerCommand(o: WorkerCliOptions, io: Io): Promise<number
           log,
           ...(concurrency !== undefined ? { concurrency } : {}),
           untilIdle: o.untilIdle === true,
+          ...(maxSlices !== undefined ? { maxSlices } : {}),
           draining: () => signals > 0,
           stopNow: () => signals > 1,
         },

@@ -34,6 +34,8 @@ export interface WorkerOptions {
   concurrency?: number;
   /** Exit once no slice of any scan is queued or held. */
   untilIdle: boolean;
+  /** Take at most this many slices, finish them and exit (--max-slices). */
+  maxSlices?: number;
   /** Take no new slice (first SIGTERM/SIGINT): those held are finished. */
   draining: () => boolean;
   /** Start no new host (a second signal): the slices held go back to the queue. */
@@ -97,9 +99,15 @@ export async function runWorker(o: WorkerOptions, id = workerId()): Promise<{ sl
     }
     throw new Error('unreachable');
   };
-  /** Up to `max` slices from the queue, held in the store (jobs whose slice it does not have are dropped). */
-  const takeAndHold = async (max: number): Promise<Held[]> => {
+  // slices taken from the queue (--max-slices: then it takes no more, finishes them and exits)
+  let taken = 0;
+  const draining = (): boolean => o.draining() || (o.maxSlices !== undefined && taken >= o.maxSlices);
+  /** Up to `wanted` slices from the queue, held in the store (jobs whose slice it does not have are dropped). */
+  const takeAndHold = async (wanted: number): Promise<Held[]> => {
+    const max = Math.min(wanted, (o.maxSlices ?? Number.POSITIVE_INFINITY) - taken);
+    if (max <= 0) return [];
     const jobs = await patiently('asking the queue', () => queue.take(max));
+    taken += jobs.length;
     const out: Held[] = [];
     for (const [scanId, group] of byScan(jobs)) {
       const rows = await patiently('reading slices', () =>
@@ -119,6 +127,7 @@ export async function runWorker(o: WorkerOptions, id = workerId()): Promise<{ sl
       if (held.length === 0) continue;
       const hold = held.map((h) => ({ slice: h.job.slice, queueId: h.job.id }));
       await patiently('taking slices', () => store.slices.hold(scanId, hold, id));
+      log.info(`took ${held.length === 1 ? `slice ${held[0]?.job.slice}` : `${held.length} slices`} of scan ${scanId}`);
       out.push(...held);
     }
     return out;
@@ -145,7 +154,7 @@ export async function runWorker(o: WorkerOptions, id = workerId()): Promise<{ sl
   try {
     await patiently('looking for dead workers', reap);
     // draining: what is held is finished, nothing new is taken
-    while (stash.length > 0 || !o.draining()) {
+    while (stash.length > 0 || !draining()) {
       if (o.stopNow()) {
         await giveBack(stash);
         break;
@@ -154,7 +163,7 @@ export async function runWorker(o: WorkerOptions, id = workerId()): Promise<{ sl
       const scanId = stash[0]?.job.scanId;
       if (scanId === undefined) {
         if (o.untilIdle && (await patiently('counting open slices', () => store.slices.open())) === 0) break;
-        for (let t = 0; t < (o.untilIdle ? LAST_SLICES_POLL_MS : POLL_MS) && !o.draining(); t += 250) await sleep(250);
+        for (let t = 0; t < (o.untilIdle ? LAST_SLICES_POLL_MS : POLL_MS) && !draining(); t += 250) await sleep(250);
         continue;
       }
       const first = stash.filter((h) => h.job.scanId === scanId);
@@ -174,7 +183,7 @@ export async function runWorker(o: WorkerOptions, id = workerId()): Promise<{ sl
         ...loaded,
         first,
         take,
-        draining: o.draining,
+        draining,
         stopNow: o.stopNow,
         patiently,
         // more of this scan; another scan's slices taken meanwhile wait for their own run
