@@ -143,6 +143,22 @@ CREATE TABLE IF NOT EXISTS optouts (
 ALTER TABLE progress ADD COLUMN opted_out INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN opted_out INTEGER NOT NULL DEFAULT 0;`,
   },
+  {
+    version: 13,
+    why: 'notification campaigns: their notices (ticket, contact, delivery state), what each notified (service and finding: a rerun sends nothing twice), and each notified service as it was then and as rechecked',
+    sql: `
+CREATE TABLE IF NOT EXISTS campaigns (
+  name TEXT PRIMARY KEY, depth TEXT NOT NULL, scan_id TEXT NOT NULL, created TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS notices (
+  ticket TEXT PRIMARY KEY, campaign TEXT NOT NULL, contact TEXT NOT NULL, scan_id TEXT NOT NULL,
+  created TEXT NOT NULL, state TEXT NOT NULL, error TEXT, sent TEXT);
+CREATE TABLE IF NOT EXISTS notice_items (
+  campaign TEXT NOT NULL, host TEXT NOT NULL, port INTEGER NOT NULL, finding TEXT NOT NULL, ticket TEXT NOT NULL,
+  PRIMARY KEY (campaign, host, port, finding));
+CREATE TABLE IF NOT EXISTS campaign_services (
+  campaign TEXT NOT NULL, host TEXT NOT NULL, port INTEGER NOT NULL, ticket TEXT NOT NULL, asn INTEGER, as_name TEXT,
+  cc TEXT, record TEXT NOT NULL, state TEXT, checked TEXT, closed TEXT, PRIMARY KEY (campaign, host, port));`,
+  },
 ];
 
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

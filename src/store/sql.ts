@@ -12,6 +12,7 @@ import { SqlMonitors, SqlNotes } from './monitors.js';
 import { SqlRdapCache } from './rdapCache.js';
 import { SqlInputs } from './journal.js';
 import { SqlOptOuts } from './optouts.js';
+import { SqlCampaigns } from './campaigns.js';
 import { PAGE, SqlRunner } from './runner.js';
 import { ScanRows } from './scanRows.js';
 import type { SqlValue } from './driver.js';
@@ -34,6 +35,7 @@ export class SqlStore implements Store {
   readonly notes: SqlNotes;
   readonly rdap: SqlRdapCache;
   readonly optouts: SqlOptOuts;
+  readonly campaigns: SqlCampaigns;
   private readonly rows: ScanRows;
 
   private constructor(private readonly q: SqlRunner) {
@@ -44,6 +46,7 @@ export class SqlStore implements Store {
     this.notes = new SqlNotes(q);
     this.rdap = new SqlRdapCache(q);
     this.optouts = new SqlOptOuts(q);
+    this.campaigns = new SqlCampaigns(q);
     this.rows = new ScanRows(q);
   }
 
