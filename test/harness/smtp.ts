@@ -3,7 +3,7 @@
  * smtp_sink.py, which writes each message it accepts into a folder. It can answer the first DATA
  * with 451 (a passing failure) or refuse some recipients with 550. Real SMTP over TCP.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { SOURCE_DIR, removeDir, startPinned, tempDir } from './procs.js';
 
@@ -24,6 +24,8 @@ export interface Received {
 export interface SmtpSink {
   url: string;
   received(): Received[];
+  /** Whether the server has answered a DATA with 451 (mode tempfail-once). */
+  tempfailed(): boolean;
   stop(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ export async function startSmtp(host: string, port: number, mode: SmtpMode = 'ac
           >;
           return { ...env, raw: readFileSync(path.join(dir, f), 'utf8') };
         }),
+    tempfailed: () => existsSync(path.join(dir, 'tempfailed')),
     stop: async () => {
       await proc.stop();
       removeDir(dir);

@@ -47,6 +47,7 @@ class Sink:
     async def handle_DATA(self, server, session, envelope):
         if mode == "tempfail-once" and not self.failed_once:
             self.failed_once = True
+            open(os.path.join(folder, "tempfailed"), "w").close()
             return "451 4.3.0 Temporary failure, try again later"
         self.n += 1
         base = os.path.join(folder, "%04d" % self.n)
