@@ -18,6 +18,8 @@ import { startDcmqrscp, startOrthanc, type TestServer } from './harness/servers.
 import { type SmtpSink, startSmtp } from './harness/smtp.js';
 import { PHI_MARKER, makeArchive } from './harness/studies.js';
 import { OPEN_ORTHANC } from './harness/fleet.js';
+import { launchChromium } from './harness/browser.js';
+import { addAccounts, startServe } from './harness/serve.js';
 
 const A = '127.0.143.2';
 const B = '127.0.143.3';
@@ -26,6 +28,8 @@ const SMTP_OK = '127.0.143.20';
 const SMTP_FLAKY = '127.0.143.21';
 const SMTP_REFUSE = '127.0.143.22';
 const SMTP_PORT = 2525;
+const SERVE = '127.0.143.30';
+const PASSWORD = 'a long enough password';
 const A_MAIL = 'pacs@hospital-a.test';
 const B_MAIL = 'it@clinic-b.test';
 const C_MAIL = 'abuse@net-c.test';
@@ -70,6 +74,7 @@ describe('notify and campaigns', () => {
   let flaky: SmtpSink;
   let refusing: SmtpSink;
   const outputs: string[] = [];
+  let archive: ReturnType<typeof makeArchive>;
   const cli = async (args: string[]) => {
     const r = await runCli([...args, '--db', db]);
     outputs.push(r.stdout, r.stderr);
@@ -79,7 +84,7 @@ describe('notify and campaigns', () => {
     cli(['notify', '--campaign', campaign, '--json', '--mail-rate', '600', ...extra]);
 
   before(async () => {
-    const archive = makeArchive(tempDir('notify-studies'), {
+    archive = makeArchive(tempDir('notify-studies'), {
       patients: 2,
       studiesPerPatient: 1,
       seriesPerStudy: 1,
@@ -279,6 +284,116 @@ describe('notify and campaigns', () => {
         .map((l) => (JSON.parse(l) as { name: string }).name),
       ['main', 'flaky', 'refused'],
     );
+  });
+
+  test("the dashboard's campaign page: the curve, per-AS table and each notice's ticket and state; viewers read, admins recheck", async () => {
+    const tokens = await addAccounts(db, PASSWORD);
+    const serve = await startServe(SERVE, ['--db', db, '--timeout', '1500']);
+    const browser = await launchChromium();
+    try {
+      assert.equal(
+        (await serve.api('/api/v1/campaigns/main/recheck', { method: 'POST', token: tokens.viewer })).status,
+        403,
+      );
+      const api = (await (await serve.api('/api/v1/campaigns/main', { token: tokens.viewer })).json()) as {
+        closed: number;
+        services: number;
+      };
+      assert.deepEqual([api.closed, api.services], [1, 3]);
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (e) => problems.push(e.message));
+      page.on('request', (req) => {
+        if (!req.url().startsWith(serve.base)) problems.push(`request to ${req.url()}`);
+      });
+      await page.goto(`${serve.base}/campaigns/main`);
+      await page.fill('input[name=username]', 'viewer');
+      await page.fill('input[name=password]', PASSWORD);
+      await Promise.all([page.waitForURL('**/campaigns/main'), page.click('button[type=submit]')]);
+      assert.equal(await page.textContent('[data-figure=closed]'), '1');
+      assert.equal(await page.textContent('[data-figure=closed-share]'), '33.3%');
+      assert.equal(await page.locator('svg.chart polyline').count(), 1);
+      const rows = await page.$$eval('[data-table=notices] tbody tr', (trs) =>
+        trs.map((tr) => [tr.getAttribute('data-service'), tr.querySelector('.state')?.textContent ?? '']),
+      );
+      assert.deepEqual(Object.fromEntries(rows), {
+        [`${A}:4242`]: 'open',
+        [`${B}:11112`]: 'closed',
+        [`${C}:4242`]: 'partly-closed',
+      });
+      const tickets = await page.$$eval('[data-table=notices] tbody tr', (trs) =>
+        trs.map((tr) => tr.getAttribute('data-ticket')),
+      );
+      assert.ok(tickets.every((t) => /^OD-\d{8}-\d{4}$/.test(t ?? '')));
+      assert.match((await page.textContent('[data-table=by-asn]')) ?? '', /AS64510 Hospitals\s*2\s*1\s*50%/);
+      assert.equal(await page.locator('form[action$="/recheck"]').count(), 0, 'viewers get no recheck button');
+      const html = await page.content();
+      assert.ok(!html.includes(PHI_MARKER));
+      outputs.push(html);
+      await page.goto(`${serve.base}/campaigns`);
+      assert.match((await page.textContent('table.list')) ?? '', /main/);
+      assert.deepEqual(problems, []);
+    } finally {
+      await browser.close();
+      await serve.stop();
+    }
+  });
+
+  test('a monitor whose scope is the campaign e-mails its alert: clinic B is back (new), delivered to the SMTP server', async () => {
+    const serve = await startServe(SERVE, ['--db', db, '--timeout', '1500', '--smtp', ok.url, '--mail-from', FROM]);
+    const admin = (await runCli(['user', 'token', 'admin', '--db', db])).stdout.trim();
+    try {
+      const body = {
+        name: 'main-recheck',
+        campaign: 'main',
+        schedule: '0 3 * * *',
+        timezone: 'UTC',
+        email: ['noc@cert.test'],
+      };
+      const put = await serve.api('/api/v1/monitors', { method: 'POST', token: admin, body: JSON.stringify(body) });
+      assert.equal(put.status, 201, await put.text());
+      const runOnce = async () => {
+        const before = (
+          (await (await serve.api('/api/v1/monitors', { token: admin })).json()) as {
+            items: Array<{ lastScan: string | null }>;
+          }
+        ).items[0]?.lastScan;
+        assert.equal(
+          (await serve.api('/api/v1/monitors/main-recheck/run', { method: 'POST', token: admin })).status,
+          202,
+        );
+        for (let i = 0; i < 120; i++) {
+          const m = (
+            (await (await serve.api('/api/v1/monitors', { token: admin })).json()) as {
+              items: Array<{ lastScan: string | null; running: string | null }>;
+            }
+          ).items[0];
+          if (m?.running === null && m.lastScan !== before) return;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+        assert.fail('the monitor run did not finish');
+      };
+      await runOnce();
+      qrB = await startDcmqrscp({ host: B, aet: 'ARCHIVE', peers: 'ANY', files: archive.files });
+      const before = ok.received().length;
+      await runOnce();
+      let mail: ReturnType<SmtpSink['received']>[number] | undefined;
+      for (let i = 0; i < 80 && mail === undefined; i++) {
+        mail = ok
+          .received()
+          .slice(before)
+          .find((m) => m.to.includes('noc@cert.test'));
+        if (mail === undefined) await new Promise((r) => setTimeout(r, 250));
+      }
+      assert.ok(mail !== undefined, 'the alert mail arrived');
+      assert.match(mail.headers.subject ?? '', /main-recheck: 1 new, 0 fixed/);
+      assert.equal(mail.headers['auto-submitted'], 'auto-generated');
+      assert.ok((mail.text ?? '').includes(`${B} port 11112`), mail.text ?? '');
+      assert.match(mail.text ?? '', new RegExp(`${serve.base.replace(/[.]/g, '\\.')}/diff\\?a=`));
+      assert.ok(!mail.raw.includes(PHI_MARKER));
+    } finally {
+      await serve.stop();
+    }
   });
 
   test('the PHI marker is in no output', () => {

@@ -2,19 +2,13 @@
  * `opendoor campaign list | show NAME | recheck NAME`: what a notification campaign told whom, and
  * whether the doors closed (notify/campaign.ts figures, notify/recheck.ts probes).
  */
-import { type CampaignView, campaignView } from '../notify/campaign.js';
+import { type CampaignView, loadCampaign } from '../notify/campaign.js';
 import { NoSuchCampaign, recheckCampaign } from '../notify/recheck.js';
-import { type Store, openStore } from '../store/store.js';
+import { openStore } from '../store/store.js';
 import { createLogger } from '../util/log.js';
 import { UsageError, type Io } from './io.js';
 import { intOption } from './scanOptions.js';
 import { checkCampaignName } from './notifyCommand.js';
-
-export async function loadCampaign(store: Store, name: string): Promise<CampaignView | null> {
-  const c = await store.campaigns.get(name);
-  if (c === null) return null;
-  return campaignView(c, await store.campaigns.notices(name), await store.campaigns.services(name));
-}
 
 const pct = (r: number) => `${Math.round(r * 1000) / 10}%`;
 

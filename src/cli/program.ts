@@ -275,7 +275,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--timeout <ms>', 'timeout of each network step of the scans it starts', SCAN_DEFAULTS.timeout)
     .option('--scans-at-once <n>', 'scans it runs at once on SQLite (PostgreSQL: workers run them)', '1')
     .option('-v, --verbose', 'details on stderr')
-    .option('-q, --quiet', 'only errors on stderr');
+    .option('-q, --quiet', 'only errors on stderr')
+    .option('--smtp <url>', "monitors' alert mail: smtp://[user:pass@]host[:port] or smtps://…")
+    .option('--mail-from <address>', "monitors' alert mail: the sender");
   addAttributionOptions(serve).action(async (options: ServeCliOptions) => {
     setExit(await (await import('./serveCommand.js')).serveCommand(options, io));
   });

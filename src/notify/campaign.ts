@@ -1,11 +1,11 @@
 /**
  * Was the door closed? Pure judgements of a campaign: a notified service against what a recheck
  * found there, and the campaign's figures (closed share, median days from notice to closed, the
- * same by AS and by country, the remediation curve) from the store's rows.
+ * same by AS and by country, the remediation curve) from the store's rows; loadCampaign reads them.
  */
 import type { ServiceRecord } from '../output/records.js';
 import { feedFindings } from '../report/feeds.js';
-import type { CampaignServiceRow, NoticeRow, RecheckState } from '../store/store.js';
+import type { CampaignServiceRow, NoticeRow, RecheckState, Store } from '../store/store.js';
 
 /**
  * - `closed`: nothing answers (refused, filtered), or it answers and exposes nothing any more;
@@ -152,4 +152,11 @@ export function campaignView(
         })),
     })),
   };
+}
+
+/** A campaign's figures as the store holds them now, or null when there is no such campaign. */
+export async function loadCampaign(store: Store, name: string): Promise<CampaignView | null> {
+  const c = await store.campaigns.get(name);
+  if (c === null) return null;
+  return campaignView(c, await store.campaigns.notices(name), await store.campaigns.services(name));
 }

@@ -39,7 +39,7 @@ export class NoSuchCampaign extends Error {
 export async function recheckCampaign(
   store: Store,
   name: string,
-  o: { log: Logger; timeoutMs?: number; shouldStop?: () => boolean },
+  o: { log: Logger; timeoutMs?: number; shouldStop?: () => boolean; scanId?: string },
 ): Promise<RecheckResult> {
   const c = await store.campaigns.get(name);
   if (c === null) throw new NoSuchCampaign(name);
@@ -68,7 +68,7 @@ export async function recheckCampaign(
     targets,
     seed: createHash('sha256').update(JSON.stringify(targets)).digest('hex').slice(0, 16),
   };
-  const scanId = newScanId();
+  const scanId = o.scanId ?? newScanId();
   await store.beginScan(scanId, args);
   const plan = await buildPlan(args, o.log);
   await runIntoStore(store, scanId, plan, {

@@ -145,7 +145,7 @@ ALTER TABLE jobs ADD COLUMN opted_out INTEGER NOT NULL DEFAULT 0;`,
   },
   {
     version: 13,
-    why: 'notification campaigns: their notices (ticket, contact, delivery state), what each notified (service and finding: a rerun sends nothing twice), and each notified service as it was then and as rechecked',
+    why: "notification campaigns: their notices (ticket, contact, delivery state), what each notified (service and finding: a rerun sends nothing twice), and each notified service as it was then and as rechecked; monitors' e-mail recipients and each alert's mail outcome",
     sql: `
 CREATE TABLE IF NOT EXISTS campaigns (
   name TEXT PRIMARY KEY, depth TEXT NOT NULL, scan_id TEXT NOT NULL, created TEXT NOT NULL);
@@ -157,7 +157,10 @@ CREATE TABLE IF NOT EXISTS notice_items (
   PRIMARY KEY (campaign, host, port, finding));
 CREATE TABLE IF NOT EXISTS campaign_services (
   campaign TEXT NOT NULL, host TEXT NOT NULL, port INTEGER NOT NULL, ticket TEXT NOT NULL, asn INTEGER, as_name TEXT,
-  cc TEXT, record TEXT NOT NULL, state TEXT, checked TEXT, closed TEXT, PRIMARY KEY (campaign, host, port));`,
+  cc TEXT, record TEXT NOT NULL, state TEXT, checked TEXT, closed TEXT, PRIMARY KEY (campaign, host, port));
+ALTER TABLE monitors ADD COLUMN email TEXT;
+ALTER TABLE alerts ADD COLUMN mailed TEXT;
+ALTER TABLE alerts ADD COLUMN mail_error TEXT;`,
   },
 ];
 

@@ -130,6 +130,8 @@ export interface MonitorRow {
   webhook: string | null;
   /** The webhook's HMAC key. */
   secret: string | null;
+  /** Addresses the alert mail goes to (none: no mail). */
+  email: string[];
   created: string;
   /** The scan of the run in progress. */
   running: string | null;
@@ -148,6 +150,9 @@ export interface AlertRow {
   delivered: string | null;
   attempts: number;
   lastError: string | null;
+  /** When the alert mail went out; the server's reply when it failed. */
+  mailed: string | null;
+  mailError: string | null;
 }
 
 /** Monitors, their alerts and the webhook deliveries (monitors.ts). */
@@ -159,9 +164,11 @@ export interface MonitorStore {
   claim(name: string, scanId: string): Promise<boolean>;
   /** The run is over; a finished one becomes the one the next run is compared with. */
   release(name: string, scanId: string, finished: boolean): Promise<void>;
-  addAlert(a: Omit<AlertRow, 'delivered' | 'attempts' | 'lastError'>): Promise<void>;
+  addAlert(a: Omit<AlertRow, 'delivered' | 'attempts' | 'lastError' | 'mailed' | 'mailError'>): Promise<void>;
   alerts(limit: number, offset: number): Promise<{ items: AlertRow[]; total: number }>;
   delivery(id: string, attempts: number, error: string | null): Promise<void>;
+  /** The alert mail's outcome: null when it went out, else the server's reply. */
+  mailed(id: string, error: string | null): Promise<void>;
 }
 
 export const NOTE_STATES = ['open', 'acknowledged', 'accepted-risk'] as const;
