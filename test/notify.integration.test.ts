@@ -15,7 +15,7 @@ import { runCli } from './harness/cli.js';
 import { removeDir, tempDir } from './harness/procs.js';
 import { type RdapServer, startRdap } from './harness/rdap.js';
 import { startDcmqrscp, startOrthanc, type TestServer } from './harness/servers.js';
-import { type SmtpSink, startSmtp } from './harness/smtp.js';
+import { type SmtpSink, parseEml, startSmtp } from './harness/smtp.js';
 import { PHI_MARKER, makeArchive } from './harness/studies.js';
 import { OPEN_ORTHANC } from './harness/fleet.js';
 import { launchChromium } from './harness/browser.js';
@@ -157,6 +157,9 @@ describe('notify and campaigns', () => {
       assert.match(eml, /^Auto-Submitted: auto-generated/m);
       assert.match(eml, new RegExp(`^Subject: \\[${f.replace('.eml', '')}\\]`, 'm'));
       assert.ok(!eml.includes(PHI_MARKER));
+      const parsed = parseEml(path.join(emls, f));
+      assert.equal(parsed.attachments.length, 1);
+      assert.ok(!JSON.stringify(parsed).includes(PHI_MARKER));
     }
     for (const s of sinks) assert.equal(s.received().length, 0);
     // a dry run keeps nothing: the campaign does not exist
@@ -197,7 +200,7 @@ describe('notify and campaigns', () => {
       assert.match(rows[0] ?? '', /^timestamp,ip,protocol,port,hostname,tag,asn,geo,region,city,naics,sic/);
       assert.equal(rows.length, 2);
       assert.ok(rows[1]?.includes(`,${host},tcp,${n.services[0]?.port},`), rows[1]);
-      assert.ok(!mail.raw.includes(PHI_MARKER));
+      assert.ok(!JSON.stringify(mail).includes(PHI_MARKER), 'decoded parts and raw bytes');
     }
     const again = await notify('main', '--send', '--smtp', ok.url, '--from', FROM);
     assert.equal(again.code, 0, again.stderr);
@@ -390,7 +393,7 @@ describe('notify and campaigns', () => {
       assert.equal(mail.headers['auto-submitted'], 'auto-generated');
       assert.ok((mail.text ?? '').includes(`${B} port 11112`), mail.text ?? '');
       assert.match(mail.text ?? '', new RegExp(`${serve.base.replace(/[.]/g, '\\.')}/diff\\?a=`));
-      assert.ok(!mail.raw.includes(PHI_MARKER));
+      assert.ok(!JSON.stringify(mail).includes(PHI_MARKER), 'decoded parts and raw bytes');
     } finally {
       await serve.stop();
     }

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { SOURCE_DIR, removeDir, startPinned, tempDir } from './procs.js';
+import { SOURCE_DIR, removeDir, run, startPinned, tempDir } from './procs.js';
 
 export type SmtpMode = 'accept' | 'tempfail-once' | { refuse: string[] };
 
@@ -57,4 +57,12 @@ export async function startSmtp(host: string, port: number, mode: SmtpMode = 'ac
       removeDir(dir);
     },
   };
+}
+
+/** An .eml file as Python's email package reads it (parts decoded): what a mail client would show. */
+export function parseEml(file: string): Omit<Received, 'from' | 'to' | 'raw'> {
+  return JSON.parse(run('/usr/bin/python3', [path.join(SOURCE_DIR, 'smtp_sink.py'), '--parse', file])) as Omit<
+    Received,
+    'from' | 'to' | 'raw'
+  >;
 }

@@ -2,7 +2,7 @@
 to DIR as N.eml, and N.json holds the envelope and the message as Python's email package parses
 it (headers, text and HTML bodies, attachments decoded): a MIME parser independent of the sender. Modes: "accept"; "tempfail-once" (answers the first DATA
 with 451, then accepts); "refuse:ADDR[,ADDR]" (550 to RCPT TO of those recipients).
-Usage: smtp_sink.py HOST PORT DIR MODE."""
+Usage: smtp_sink.py HOST PORT DIR MODE; or smtp_sink.py --parse FILE: that .eml parsed, as JSON on stdout."""
 import asyncio
 import email
 import email.policy
@@ -12,8 +12,6 @@ import sys
 
 from aiosmtpd.controller import Controller
 
-host, port, folder, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-refused = set(mode[len("refuse:"):].lower().split(",")) if mode.startswith("refuse:") else set()
 
 
 def parse(raw):
@@ -59,6 +57,12 @@ class Sink:
         return "250 Message accepted for delivery"
 
 
+if sys.argv[1] == "--parse":
+    with open(sys.argv[2], "rb") as f:
+        print(json.dumps(parse(f.read())))
+    sys.exit(0)
+host, port, folder, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+refused = set(mode[len("refuse:"):].lower().split(",")) if mode.startswith("refuse:") else set()
 controller = Controller(Sink(), hostname=host, port=port)
 controller.start()
 print("listening", flush=True)
