@@ -53,13 +53,10 @@ interface SummaryOut {
 }
 
 const lines = (stdout: string) =>
-  stdout
-    .trim()
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as NoticeOut | SummaryOut);
+  stdout.split('\n').flatMap((l) => (l === '' ? [] : [JSON.parse(l) as NoticeOut | SummaryOut]));
 const noticesOf = (stdout: string) => lines(stdout).filter((l): l is NoticeOut => l.type === 'notice');
 const summaryOf = (stdout: string) => lines(stdout).find((l): l is SummaryOut => l.type === 'notify-summary');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('notify and campaigns', () => {
   const dir = tempDir('notify');
@@ -355,24 +352,20 @@ describe('notify and campaigns', () => {
       };
       const put = await serve.api('/api/v1/monitors', { method: 'POST', token: admin, body: JSON.stringify(body) });
       assert.equal(put.status, 201, await put.text());
-      const runOnce = async () => {
-        const before = (
+      const monitor = async () =>
+        (
           (await (await serve.api('/api/v1/monitors', { token: admin })).json()) as {
-            items: Array<{ lastScan: string | null }>;
+            items: Array<{ lastScan: string | null; running: string | null }>;
           }
-        ).items[0]?.lastScan;
-        assert.equal(
-          (await serve.api('/api/v1/monitors/main-recheck/run', { method: 'POST', token: admin })).status,
-          202,
-        );
+        ).items[0];
+      const runOnce = async () => {
+        const before = (await monitor())?.lastScan;
+        const run = await serve.api('/api/v1/monitors/main-recheck/run', { method: 'POST', token: admin });
+        assert.equal(run.status, 202);
         for (let i = 0; i < 120; i++) {
-          const m = (
-            (await (await serve.api('/api/v1/monitors', { token: admin })).json()) as {
-              items: Array<{ lastScan: string | null; running: string | null }>;
-            }
-          ).items[0];
+          const m = await monitor();
           if (m?.running === null && m.lastScan !== before) return;
-          await new Promise((r) => setTimeout(r, 250));
+          await sleep(250);
         }
         assert.fail('the monitor run did not finish');
       };
@@ -386,7 +379,7 @@ describe('notify and campaigns', () => {
           .received()
           .slice(before)
           .find((m) => m.to.includes('noc@cert.test'));
-        if (mail === undefined) await new Promise((r) => setTimeout(r, 250));
+        if (mail === undefined) await sleep(250);
       }
       assert.ok(mail !== undefined, 'the alert mail arrived');
       assert.match(mail.headers.subject ?? '', /main-recheck: 1 new, 0 fixed/);

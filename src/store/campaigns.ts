@@ -54,28 +54,26 @@ export class SqlCampaigns implements CampaignStore {
     return new Set(rows.map((r) => `${r.host} ${r.port} ${r.finding}`));
   }
 
-  private async taken(prefix: string): Promise<number> {
-    const rows = await this.q.db.all<{ ticket: string }>('SELECT ticket FROM notices WHERE substr(ticket, 1, ?) = ?', [
-      prefix.length,
-      prefix,
-    ]);
+  /** The highest number taken today (0: none), read inside a write's transaction or alone. */
+  private async taken(prefix: string, inWrite: boolean): Promise<number> {
+    const sql = 'SELECT ticket FROM notices WHERE substr(ticket, 1, ?) = ?';
+    const params = [prefix.length, prefix];
+    const rows = inWrite
+      ? await this.q.db.all<{ ticket: string }>(sql, params)
+      : await this.q.read<{ ticket: string }>(sql, params);
     return rows.reduce((max, r) => Math.max(max, Number(r.ticket.slice(prefix.length)) || 0), 0);
   }
 
   async nextTickets(day: Date, n: number): Promise<string[]> {
     const prefix = dayPrefix(day);
-    const last = await this.q.read<{ ticket: string }>('SELECT ticket FROM notices WHERE substr(ticket, 1, ?) = ?', [
-      prefix.length,
-      prefix,
-    ]);
-    const max = last.reduce((m, r) => Math.max(m, Number(r.ticket.slice(prefix.length)) || 0), 0);
+    const max = await this.taken(prefix, false);
     return Array.from({ length: n }, (_, i) => ticketOf(prefix, max + i + 1));
   }
 
   addNotice(n: NewNotice, day: Date): Promise<string> {
     return this.q.write(async () => {
       const prefix = dayPrefix(day);
-      const ticket = ticketOf(prefix, (await this.taken(prefix)) + 1);
+      const ticket = ticketOf(prefix, (await this.taken(prefix, true)) + 1);
       const now = new Date().toISOString();
       await this.q.db.run(
         'INSERT INTO notices (ticket, campaign, contact, scan_id, created, state) VALUES (?, ?, ?, ?, ?, ?)',
