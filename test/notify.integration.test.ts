@@ -101,21 +101,8 @@ describe('notify and campaigns', () => {
     writeFileSync(asn, '127.0.143.0,127.0.143.3,64510,Hospitals\n127.0.143.4,127.0.143.7,64511,Net C\n');
     const contacts = path.join(dir, 'contacts.txt');
     writeFileSync(contacts, `${A} ${A_MAIL} Hospital A\n${B} ${B_MAIL} Clinic B\n`);
-    const r = await cli([
-      'scan',
-      `${A}-${C}`,
-      '-p',
-      '4242,11112',
-      '--json',
-      '--timeout',
-      '1500',
-      '--asn-data',
-      asn,
-      '--contacts',
-      contacts,
-      '--rdap-url',
-      rdap.url,
-    ]);
+    const scan = `scan ${A}-${C} -p 4242,11112 --json --timeout 1500 --asn-data ${asn} --contacts ${contacts}`;
+    const r = await cli([...scan.split(' '), '--rdap-url', rdap.url]);
     assert.equal(r.code, 0, r.stderr);
   });
   after(async () => {
@@ -392,7 +379,18 @@ describe('notify and campaigns', () => {
     }
   });
 
-  test('the PHI marker is in no output', () => {
-    for (const o of outputs) assert.ok(!o.includes(PHI_MARKER));
+  test('a recheck honours the opt-out list: that service is not probed and keeps its state', async () => {
+    assert.equal((await cli(['optout', 'add', C, '--reason', 'asked by Net C'])).code, 0);
+    const r = await cli(['campaign', 'recheck', 'main', '--json']);
+    const states = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { host: string; state: string });
+    assert.deepEqual(states.find((x) => x.host === C)?.state, 'opted-out');
+    const show = JSON.parse((await cli(['campaign', 'show', 'main', '--json'])).stdout) as {
+      items: Array<{ services: Array<{ host: string; state: string }> }>;
+    };
+    assert.equal(show.items.flatMap((n) => n.services).find((x) => x.host === C)?.state, 'partly-closed');
+    for (const o of outputs) assert.ok(!o.includes(PHI_MARKER), 'the PHI marker is in no output');
   });
 });
