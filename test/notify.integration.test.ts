@@ -27,8 +27,7 @@ const C = '127.0.143.4';
 const SMTP_OK = '127.0.143.20';
 const SMTP_FLAKY = '127.0.143.21';
 const SMTP_REFUSE = '127.0.143.22';
-const SMTP_PORT = 2525;
-const SERVE = '127.0.143.30';
+const [SMTP_PORT, SERVE] = [2525, '127.0.143.30'];
 const PASSWORD = 'a long enough password';
 const A_MAIL = 'pacs@hospital-a.test';
 const B_MAIL = 'it@clinic-b.test';
@@ -43,14 +42,10 @@ interface NoticeOut {
   state: string;
   error?: string;
 }
-interface SummaryOut {
-  type: 'notify-summary';
-  notices: number;
-  services: number;
-  unattributed: number;
-  sent: number;
-  failed: number;
-}
+type SummaryOut = { type: 'notify-summary' } & Record<
+  'notices' | 'services' | 'unattributed' | 'sent' | 'failed',
+  number
+>;
 
 const lines = (stdout: string) =>
   stdout.split('\n').flatMap((l) => (l === '' ? [] : [JSON.parse(l) as NoticeOut | SummaryOut]));
@@ -146,8 +141,7 @@ describe('notify and campaigns', () => {
       assert.ok(!JSON.stringify(parsed).includes(PHI_MARKER));
     }
     for (const s of sinks) assert.equal(s.received().length, 0);
-    // a dry run keeps nothing: the campaign does not exist
-    assert.equal((await cli(['campaign', 'show', 'dry'])).code, 2);
+    assert.equal((await cli(['campaign', 'show', 'dry'])).code, 2, 'a dry run keeps nothing');
   });
 
   test('--send delivers exactly one mail per contact with only its services, its ticket and its CSV; a rerun sends none', async () => {
@@ -320,6 +314,15 @@ describe('notify and campaigns', () => {
       await page.goto(`${serve.base}/campaigns`);
       assert.match((await page.textContent('table.list')) ?? '', /main/);
       assert.deepEqual(problems, []);
+      const checked = async () =>
+        ((await (await serve.api('/api/v1/campaigns/main', { token: tokens.admin })).json()) as { lastChecked: string })
+          .lastChecked;
+      const was = await checked();
+      const post = await serve.api('/api/v1/campaigns/main/recheck', { method: 'POST', token: tokens.admin });
+      assert.deepEqual([post.status, await post.json()], [202, { campaign: 'main', started: true }]);
+      let now = was;
+      for (let i = 0; i < 120 && now === was; i++, await sleep(250)) now = await checked();
+      assert.ok(now > was, 'a recheck an admin started ran in serve and dated the campaign');
     } finally {
       await browser.close();
       await serve.stop();
