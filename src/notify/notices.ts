@@ -99,25 +99,19 @@ export function noticeText(
   const n = d.services.length;
   const subject = `[${o.ticket}] Medical imaging ${n === 1 ? 'service' : 'services'} on your network open to anyone (${n})`;
   const when = o.scanFinished !== null ? ` on ${o.scanFinished.slice(0, 10)}` : '';
+  const one = n === 1;
   const text = [
     'Hello,',
     '',
-    `You receive this as the abuse contact for the addresses below. During a survey of medical imaging`,
-    `archives reachable from the internet${when}, we found ${n} ${n === 1 ? 'service' : 'services'} on your network that answer`,
-    'anyone who connects, without a password. Such archives (PACS, DICOM servers) usually hold X-rays,',
-    'CT and MRI scans with the names and birth dates of patients.',
+    `You receive this as the abuse contact for the addresses below. During a survey of medical imaging archives reachable from the internet${when}, we found ${n} ${one ? 'service' : 'services'} on your network that ${one ? 'answers' : 'answer'} anyone who connects, without a password. Such archives (PACS, DICOM servers) usually hold X-rays, CT and MRI scans with the names and birth dates of patients.`,
     '',
-    'We did not copy any patient data: the survey counts records in memory and keeps only counts and the',
-    'names of the data fields returned. The attached CSV lists the same services in the Shadowserver layout.',
+    'We did not copy any patient data: the survey counts records in memory and keeps only counts and the names of the data fields returned. The attached CSV lists the same services in the Shadowserver layout.',
     '',
     ...d.services.flatMap((s, i) => [...serviceLines(s, i), '']),
-    'What to do: apply the fix named under each finding, or keep the service off the internet (firewall',
-    'or VPN). If the data belongs to patients in the EU, the operator may have to notify its supervisory',
-    'authority (GDPR art. 33).',
+    'What to do: apply the fix named under each finding, or keep the service off the internet (firewall or VPN). If the data belongs to patients in the EU, the operator may have to notify its supervisory authority (GDPR art. 33).',
     '',
     `To reply, answer this mail and keep the ticket ${o.ticket} in the subject (${o.from}).`,
-    'If you do not want your network to be scanned again, reply with "opt out" and the addresses or',
-    'network: it goes on our opt-out list and gets no packet from us again.',
+    'If you do not want your network to be scanned again, reply with "opt out" and the addresses or network: it goes on our opt-out list and gets no packet from us again.',
     '',
     `Ticket: ${o.ticket}`,
     `Campaign: ${o.campaign}`,
