@@ -1,15 +1,16 @@
 /**
  * Not one byte of PHI kept: the synthetic studies carry a marker in every identifying field; full
- * scans at every depth, with every output and debug logs, and error paths, are searched for it.
+ * scans at every depth, with every output and debug logs, error paths, and notices (.eml, decoded) are searched for it.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { REPORT_FORMATS } from '../src/report/formats.js';
 import { runCli, type CliRun } from './harness/cli.js';
 import { FLEET_RANGE, startFleet, type Fleet } from './harness/fleet.js';
 import { removeDir, tempDir } from './harness/procs.js';
+import { parseEml } from './harness/smtp.js';
 import { PHI_MARKER } from './harness/studies.js';
 
 function filesUnder(dir: string): string[] {
@@ -76,6 +77,17 @@ describe('PHI marker', () => {
         assert.ok(statSync(file).size > 0, file);
         runs.push(r);
       }
+    // notices of the last scan: a dry run with every notice as an .eml (decoded too: the CSV is base64)
+    const contacts = path.join(work, 'contacts.txt');
+    writeFileSync(contacts, '127.0.77.0/24 pacs@hospital.test Test Hospital\n');
+    const eml = path.join(work, 'notices');
+    const notify = await runCli(['notify', '--campaign', 'phi', '--contacts', contacts, '-o', eml], undefined, env);
+    assert.equal(notify.code, 0, notify.stderr);
+    runs.push(notify);
+    const notices = readdirSync(eml);
+    assert.ok(notices.length > 0, 'notices written');
+    for (const f of notices)
+      writeFileSync(path.join(work, `${f}.decoded.json`), JSON.stringify(parseEml(path.join(eml, f))));
     const written = [
       ...runs.flatMap((r) => [r.stdout, r.stderr]),
       ...filesUnder(work).map((f) => readFileSync(f, 'latin1')),

@@ -316,6 +316,79 @@ for (const backend of BACKENDS) {
       });
     });
 
+    test('campaigns: tickets unique per day, what a sent notice told, a failed notice resent, rechecks dated', async () => {
+      await withStore(await backend.fresh(), async (s) => {
+        const day = new Date('2026-12-06T10:00:00Z');
+        const c = await s.campaigns.ensure('c1', 'count', 'scan-1');
+        assert.deepEqual([c.name, c.depth, c.scanId], ['c1', 'count', 'scan-1']);
+        assert.equal((await s.campaigns.ensure('c1', 'detect', 'scan-2')).depth, 'count'); // made once
+        const svc = (host: string) => ({
+          host,
+          port: 104,
+          findings: ['dicom-open-query', 'dicom-open-association'],
+          asn: 64500,
+          asName: 'N',
+          cc: 'DE',
+          record: JSON.stringify(record(host, 104)),
+        });
+        assert.deepEqual(await s.campaigns.nextTickets(day, 2), ['OD-20261206-0001', 'OD-20261206-0002']);
+        const t1 = await s.campaigns.addNotice(
+          { campaign: 'c1', contact: 'a@x.test', scanId: 'scan-1', services: [svc('10.0.0.1')] },
+          day,
+        );
+        const t2 = await s.campaigns.addNotice(
+          { campaign: 'c1', contact: 'b@x.test', scanId: 'scan-1', services: [svc('10.0.0.2')] },
+          day,
+        );
+        assert.deepEqual([t1, t2], ['OD-20261206-0001', 'OD-20261206-0002']);
+        await s.campaigns.setNoticeState(t1, 'sent', null);
+        await s.campaigns.setNoticeState(t2, 'failed', '550 5.1.1 no such user');
+        assert.deepEqual([...(await s.campaigns.notified('c1'))].sort(), [
+          '10.0.0.1 104 dicom-open-association',
+          '10.0.0.1 104 dicom-open-query',
+        ]);
+        // the failed one again: a new ticket, the service moves to it
+        const t3 = await s.campaigns.addNotice(
+          { campaign: 'c1', contact: 'b@x.test', scanId: 'scan-1', services: [svc('10.0.0.2')] },
+          day,
+        );
+        assert.equal(t3, 'OD-20261206-0003');
+        await s.campaigns.setNoticeState(t3, 'sent', null);
+        const rows = await s.campaigns.services('c1');
+        assert.deepEqual(
+          rows.map((r) => [r.host, r.port, r.ticket, r.asn]),
+          [
+            ['10.0.0.1', 104, t1, 64500],
+            ['10.0.0.2', 104, t3, 64500],
+          ],
+        );
+        const notices = await s.campaigns.notices('c1');
+        assert.deepEqual(
+          notices.map((n) => [n.ticket, n.state, n.error]),
+          [
+            [t1, 'sent', null],
+            [t2, 'failed', '550 5.1.1 no such user'],
+            [t3, 'sent', null],
+          ],
+        );
+        await s.campaigns.recheck('c1', '10.0.0.1', 104, 'closed', '2026-12-10T00:00:00.000Z');
+        await s.campaigns.recheck('c1', '10.0.0.1', 104, 'closed', '2026-12-12T00:00:00.000Z');
+        await s.campaigns.recheck('c1', '10.0.0.2', 104, 'open', '2026-12-12T00:00:00.000Z');
+        const after = await s.campaigns.services('c1');
+        assert.deepEqual(
+          after.map((r) => [r.state, r.checked, r.closed]),
+          [
+            ['closed', '2026-12-12T00:00:00.000Z', '2026-12-10T00:00:00.000Z'],
+            ['open', '2026-12-12T00:00:00.000Z', null],
+          ],
+        );
+        assert.deepEqual(
+          (await s.campaigns.list()).map((x) => x.name),
+          ['c1'],
+        );
+      });
+    });
+
     test('a database of a newer release is refused with one line, exit 1', async () => {
       const db = await backend.fresh();
       await withStore(db, async () => undefined);

@@ -58,6 +58,11 @@ const EXAMPLES: Record<string, string[]> = {
     'opendoor optout list --json',
     'opendoor optout remove 192.0.2.0/24',
   ],
+  notify: [
+    'opendoor notify --campaign 2026-12 --contacts contacts.txt -o notices/          # dry run: .eml files',
+    'opendoor notify --campaign 2026-12 --rdap --smtp smtp://relay:587 --from cert@example.org --send',
+  ],
+  campaign: ['opendoor campaign list', 'opendoor campaign recheck 2026-12', 'opendoor campaign show 2026-12 --json'],
   letters: ['opendoor letters --owners owners.txt -o letters/', 'opendoor letters SCAN_ID --format html -o letters/'],
 };
 
@@ -205,6 +210,57 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         setExit(await (await import('./reportCommands.js')).lettersCommand(scanId, options, io));
       },
     );
+  const notify = program
+    .command('notify')
+    .addHelpText('after', examples('notify'))
+    .description("one notice per abuse contact of a scan's exposed services (a dry run unless --send)")
+    .argument('[scanId]')
+    .addOption(dbOption())
+    .requiredOption('--campaign <name>', 'the campaign the notices belong to (reruns send nothing twice)')
+    .option('--smtp <url>', 'smtp://[user:pass@]host[:port] or smtps://… (STARTTLS when offered)')
+    .option('--from <address>', 'the sender and reply address')
+    .option('--send', 'send the notices (without it: a dry run, nothing sent)')
+    .option('--mail-rate <n>', 'mails a minute at most', '30')
+    .option('--json', 'JSON Lines: a notice record per contact, then a notify-summary')
+    .option('-o, --output <dir>', 'write each notice as TICKET.eml into DIR');
+  addAttributionOptions(notify).action(
+    async (scanId: string | undefined, options: import('./notifyCommand.js').NotifyCliOptions) => {
+      setExit(await (await import('./notifyCommand.js')).notifyCommand(scanId, options, io));
+    },
+  );
+  const campaign = program
+    .command('campaign')
+    .addHelpText('after', examples('campaign'))
+    .description('notification campaigns: what was told, and whether the doors closed');
+  campaign
+    .command('list')
+    .description('the campaigns, with notices, services and closed share')
+    .addOption(dbOption())
+    .option('--json', 'JSON Lines')
+    .action(async (options: { db?: string; json?: boolean }) => {
+      setExit(await (await import('./campaignCommand.js')).campaignListCommand(options, io));
+    });
+  campaign
+    .command('show')
+    .description("a campaign's notices, their services' states, closed share and days to close, by AS and country")
+    .argument('<name>')
+    .addOption(dbOption())
+    .option('--json', 'a campaign record, then its notices')
+    .action(async (name: string, options: { db?: string; json?: boolean }) => {
+      setExit(await (await import('./campaignCommand.js')).campaignShowCommand(name, options, io));
+    });
+  campaign
+    .command('recheck')
+    .description(
+      "probe the campaign's notified services again (opt-outs honoured) and record open, partly-closed, closed or changed",
+    )
+    .argument('<name>')
+    .addOption(dbOption())
+    .option('--timeout <ms>', 'timeout of each network step', SCAN_DEFAULTS.timeout)
+    .option('--json', 'JSON Lines: a recheck record per service')
+    .action(async (name: string, options: { db?: string; timeout: string; json?: boolean }) => {
+      setExit(await (await import('./campaignCommand.js')).campaignRecheckCommand(name, options, io));
+    });
   const serve = program
     .command('serve')
     .addHelpText('after', examples('serve'))
@@ -221,7 +277,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--timeout <ms>', 'timeout of each network step of the scans it starts', SCAN_DEFAULTS.timeout)
     .option('--scans-at-once <n>', 'scans it runs at once on SQLite (PostgreSQL: workers run them)', '1')
     .option('-v, --verbose', 'details on stderr')
-    .option('-q, --quiet', 'only errors on stderr');
+    .option('-q, --quiet', 'only errors on stderr')
+    .option('--smtp <url>', "monitors' alert mail: smtp://[user:pass@]host[:port] or smtps://…")
+    .option('--mail-from <address>', "monitors' alert mail: the sender");
   addAttributionOptions(serve).action(async (options: ServeCliOptions) => {
     setExit(await (await import('./serveCommand.js')).serveCommand(options, io));
   });

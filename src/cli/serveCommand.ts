@@ -10,6 +10,8 @@ import { createLogger } from '../util/log.js';
 import { UsageError, type Io } from './io.js';
 import { intOption } from './scanOptions.js';
 import type { AttributionCliOptions } from './attributionOptions.js';
+import { isEmail } from '../attribution/contacts.js';
+import { Mailer, parseSmtpUrl } from '../notify/mail.js';
 
 export interface ServeCliOptions extends AttributionCliOptions {
   db?: string;
@@ -25,6 +27,9 @@ export interface ServeCliOptions extends AttributionCliOptions {
   scansAtOnce: string;
   verbose?: boolean;
   quiet?: boolean;
+  /** Alert mail for monitors with `email`: the SMTP server and the sender. */
+  smtp?: string;
+  mailFrom?: string;
 }
 
 /** HOST:PORT, [IPv6]:PORT. */
@@ -88,6 +93,9 @@ export async function serveCommand(o: ServeCliOptions, io: Io): Promise<number> 
     ...(o.rdapRate !== undefined ? { rdapRate: o.rdapRate } : {}),
   };
   const parallel = intOption('scans-at-once', o.scansAtOnce, 1, 64);
+  if ((o.smtp === undefined) !== (o.mailFrom === undefined)) throw new UsageError('--smtp and --mail-from go together');
+  if (o.mailFrom !== undefined && !isEmail(o.mailFrom)) throw new UsageError('--mail-from must be an e-mail address');
+  const smtp = o.smtp !== undefined ? parseSmtpUrl('--smtp', o.smtp) : null;
   const { scanArgs, openLauncher } = await import('../serve/launcher.js');
   scanArgs({ targets: ['127.0.0.1'] }, policy); // the exclusions and bounds are checked now, not at the first scan
   const log = createLogger(o.verbose === true ? 'info' : o.quiet === true ? 'error' : 'warn', io.stderr);
@@ -101,7 +109,12 @@ export async function serveCommand(o: ServeCliOptions, io: Io): Promise<number> 
   const accounts = await store.accounts.userCount();
   const launcher = await openLauncher(store, db, policy, log, parallel);
   const { Monitors } = await import('../serve/monitors.js');
-  const monitors = new Monitors(store, launcher, policy, log);
+  let dashboard = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+  const mail =
+    smtp !== null && o.mailFrom !== undefined
+      ? { mailer: new Mailer(smtp), from: o.mailFrom, dashboard: () => dashboard }
+      : null;
+  const monitors = new Monitors(store, launcher, policy, log, mail);
   const { buildServer } = await import('../serve/server.js');
   const app = await buildServer({ store, launcher, monitors, log, ...(tls !== undefined ? { tls } : {}) });
   const shutdown = async () => {
@@ -109,6 +122,7 @@ export async function serveCommand(o: ServeCliOptions, io: Io): Promise<number> 
     await monitors.stop();
     await launcher.stop();
     await store.close();
+    mail?.mailer.close();
   };
   try {
     await app.listen({ host, port });
@@ -121,6 +135,7 @@ export async function serveCommand(o: ServeCliOptions, io: Io): Promise<number> 
   const address = app.server.address();
   const shown = typeof address === 'object' && address !== null ? address.port : port;
   const where = `${tls !== undefined ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${shown}/`;
+  dashboard = where;
   io.stderr(`opendoor: serving ${where} (database ${store.where}); stop with Ctrl-C\n`);
   if (accounts === 0) io.stderr(noAccount(o.db !== undefined));
   await stopped;

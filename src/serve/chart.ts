@@ -93,3 +93,23 @@ export function trendChart(
     maxPatients,
   };
 }
+
+/** A campaign's remediation curve (share closed against days since notice) as a step line's points. */
+export function curveChart(curve: ReadonlyArray<readonly [number, number]>): {
+  width: number;
+  height: number;
+  points: string;
+  maxDays: number;
+} {
+  const maxDays = Math.max(1, ...curve.map(([d]) => d));
+  const x = (d: number) => Math.round((d / maxDays) * (W - 20)) + 10;
+  const y = (share: number) => Math.round(H - 5 - share * (H - 10));
+  const pts: string[] = [];
+  let last = 0;
+  for (const [d, share] of curve) {
+    pts.push(`${x(d)},${y(last)}`, `${x(d)},${y(share)}`);
+    last = share;
+  }
+  pts.push(`${x(maxDays)},${y(last)}`);
+  return { width: W, height: H, points: pts.join(' '), maxDays };
+}

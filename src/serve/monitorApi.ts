@@ -9,10 +9,12 @@ import type { MonitorRequest, Monitors } from './monitors.js';
 export const monitorBody = {
   type: 'object',
   additionalProperties: false,
-  required: ['name', 'targets', 'schedule', 'timezone'],
+  required: ['name', 'schedule', 'timezone'],
   properties: {
     name: { type: 'string', maxLength: 64 },
     targets: { type: 'array', minItems: 1, maxItems: 10_000, items: { type: 'string', maxLength: 255 } },
+    campaign: { type: 'string', maxLength: 64 },
+    email: { type: 'array', maxItems: 20, items: { type: 'string', maxLength: 254 } },
     ports: { type: 'string', maxLength: 4096 },
     depth: { type: 'string', maxLength: 16 },
     schedule: { type: 'string', maxLength: 128 },

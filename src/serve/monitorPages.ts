@@ -15,6 +15,7 @@ interface MonitorForm {
   schedule: string;
   timezone: string;
   webhook?: string;
+  email?: string;
 }
 
 export function registerMonitorPages(app: FastifyInstance, store: Store, monitors: Monitors): void {
@@ -47,7 +48,7 @@ export function registerMonitorPages(app: FastifyInstance, store: Store, monitor
           type: 'object',
           required: ['name', 'targets', 'schedule', 'timezone'],
           properties: Object.fromEntries(
-            ['name', 'targets', 'ports', 'depth', 'schedule', 'timezone', 'webhook', '_csrf'].map((k) => [
+            ['name', 'targets', 'ports', 'depth', 'schedule', 'timezone', 'webhook', 'email', '_csrf'].map((k) => [
               k,
               { type: 'string', maxLength: k === 'targets' ? 65536 : 2048 },
             ]),
@@ -61,6 +62,7 @@ export function registerMonitorPages(app: FastifyInstance, store: Store, monitor
       const ports = opt(b.ports);
       const depth = opt(b.depth);
       const webhook = opt(b.webhook);
+      const email = (b.email ?? '').split(/[\s,]+/).filter((a) => a !== '');
       try {
         const r = await monitors.put({
           name: b.name.trim(),
@@ -70,6 +72,7 @@ export function registerMonitorPages(app: FastifyInstance, store: Store, monitor
           ...(ports !== undefined ? { ports } : {}),
           ...(depth !== undefined ? { depth } : {}),
           ...(webhook !== undefined ? { webhook } : {}),
+          ...(email.length > 0 ? { email } : {}),
         });
         return page(req, reply, { secret: r.secret === null ? null : { name: r.name, value: r.secret } });
       } catch (e) {

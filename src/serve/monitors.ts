@@ -12,6 +12,10 @@ import { type ScanDiff, diffStored } from '../report/diff.js';
 import type { MonitorRow, NoteRow, Store } from '../store/store.js';
 import { InputError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
+import { isEmail } from '../attribution/contacts.js';
+import { alertMail } from '../notify/alertMail.js';
+import { type Mailer, compose } from '../notify/mail.js';
+import { recheckCampaign } from '../notify/recheck.js';
 import { type LaunchPolicy, type ScanLauncher, type ScanRequest, scanArgs } from './launcher.js';
 import { Webhooks } from './webhook.js';
 
@@ -19,12 +23,27 @@ export class MonitorInputError extends InputError {
   override readonly name = 'MonitorInputError';
 }
 
-export interface MonitorRequest extends ScanRequest {
+export interface MonitorRequest extends Omit<ScanRequest, 'targets'> {
   name: string;
+  /** The scope: targets, or a campaign whose notified services are rechecked (`campaign recheck`). */
+  targets?: string[];
+  campaign?: string;
   schedule: string;
   timezone: string;
   webhook?: string;
+  /** Addresses the alert mail goes to (serve --smtp, --mail-from). */
+  email?: string[];
 }
+
+/** How serve sends alert mail: its SMTP server, sender, and the dashboard's address for links. */
+export interface AlertMailConfig {
+  mailer: Mailer;
+  from: string;
+  dashboard: () => string;
+}
+
+/** What a monitor stores as its request: a scan's scope, or a campaign. */
+type StoredRequest = ScanRequest | { campaign: string };
 
 /** How often a running monitor's scan is looked at. */
 const POLL_MS = 1000;
@@ -83,6 +102,7 @@ export class Monitors {
     private readonly launcher: ScanLauncher,
     private readonly policy: LaunchPolicy,
     private readonly log: Logger,
+    private readonly mail: AlertMailConfig | null = null,
   ) {
     this.webhooks = new Webhooks(store, log);
   }
@@ -100,7 +120,16 @@ export class Monitors {
         'a monitor name is 1-64 letters, digits, spaces or . _ - (starting with a letter or digit)',
       );
     cron(r.schedule, r.timezone, true).stop();
-    scanArgs(r, this.policy); // the scope and options, under exactly a scan's rules
+    if ((r.campaign === undefined) === (r.targets === undefined))
+      throw new MonitorInputError('a monitor has targets or a campaign (one of them)');
+    if (r.campaign !== undefined && (await this.store.campaigns.get(r.campaign)) === null)
+      throw new MonitorInputError(`no campaign ${r.campaign}`);
+    if (r.targets !== undefined) scanArgs({ ...r, targets: r.targets }, this.policy); // a scan's rules exactly
+    const email = r.email ?? [];
+    if (email.length > 20 || email.some((a) => !isEmail(a)))
+      throw new MonitorInputError('email must be a list of at most 20 e-mail addresses');
+    if (email.length > 0 && this.mail === null)
+      throw new MonitorInputError('alert mail needs serve --smtp URL --mail-from ADDRESS');
     if (r.webhook !== undefined && !/^https?:\/\/[^\s]+$/.test(r.webhook))
       throw new MonitorInputError('the webhook must be an http(s) URL');
     if (r.webhook !== undefined) {
@@ -112,11 +141,14 @@ export class Monitors {
     }
     const old = await this.store.monitors.get(r.name);
     const secret = r.webhook === undefined ? null : (old?.secret ?? randomBytes(32).toString('base64url'));
-    const request: ScanRequest = {
-      targets: r.targets,
-      ...(r.ports !== undefined ? { ports: r.ports } : {}),
-      ...(r.depth !== undefined ? { depth: r.depth } : {}),
-    };
+    const request: StoredRequest =
+      r.campaign !== undefined
+        ? { campaign: r.campaign }
+        : {
+            targets: r.targets ?? [],
+            ...(r.ports !== undefined ? { ports: r.ports } : {}),
+            ...(r.depth !== undefined ? { depth: r.depth } : {}),
+          };
     await this.store.monitors.put({
       name: r.name,
       request: JSON.stringify(request),
@@ -124,6 +156,7 @@ export class Monitors {
       timezone: r.timezone,
       webhook: r.webhook ?? null,
       secret,
+      email,
     });
     const row = await this.store.monitors.get(r.name);
     if (row !== null) this.schedule(row);
@@ -166,7 +199,14 @@ export class Monitors {
     }
     let finished = false;
     try {
-      await this.launcher.start(JSON.parse(m.request) as ScanRequest, scanId);
+      const request = JSON.parse(m.request) as StoredRequest;
+      if ('campaign' in request)
+        await recheckCampaign(this.store, request.campaign, {
+          log: this.log,
+          scanId,
+          shouldStop: () => this.stopping,
+        });
+      else await this.launcher.start(request, scanId);
       const state = await this.ended(scanId);
       finished = state === 'done';
       if (finished && m.lastScan !== null) await this.alert(m, m.lastScan, scanId);
@@ -206,5 +246,20 @@ export class Monitors {
       `monitor ${m.name}: alert ${id} (${rest.new.length} new, ${rest.fixed.length} fixed, ${rest.changed.length} changed)`,
     );
     if (m.webhook !== null && m.secret !== null) this.webhooks.send(id, m.webhook, m.secret, JSON.stringify(alert));
+    if (m.email.length > 0 && this.mail !== null) void this.sendMail(id, m.email, alert);
+  }
+
+  /** The alert in words to the monitor's addresses (retried as notices are); the outcome kept with the alert. */
+  private async sendMail(id: string, to: readonly string[], alert: Alert): Promise<void> {
+    const mail = this.mail as AlertMailConfig;
+    try {
+      const words = alertMail(alert, mail.dashboard());
+      const raw = await compose({ from: mail.from, to, ...words });
+      const r = await mail.mailer.send(mail.from, to, raw);
+      await this.store.monitors.mailed(id, r.error);
+      if (!r.ok) this.log.warn(`alert ${id}: mail failed after ${r.attempts} attempts: ${r.error}`);
+    } catch (e) {
+      this.log.warn(`alert ${id}: mail: ${e instanceof Error ? e.name : 'failed'}`);
+    }
   }
 }

@@ -23,6 +23,7 @@ import { registerMonitorApi } from './monitorApi.js';
 import { registerMonitorPages } from './monitorPages.js';
 import type { Monitors } from './monitors.js';
 import { registerOptOuts } from './optouts.js';
+import { registerCampaigns } from './campaigns.js';
 import { registerPages } from './pages.js';
 import { registerResultPages } from './resultPages.js';
 import { accessOf } from './routes.js';
@@ -132,5 +133,6 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   registerMonitorPages(app, o.store, o.monitors);
   registerResultPages(app, o.store);
   registerOptOuts(app, o.store);
+  registerCampaigns(app, o.store, o.log);
   return app;
 }

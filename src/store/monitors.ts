@@ -7,34 +7,40 @@ import type { SqlRunner } from './runner.js';
 import type { AlertRow, MonitorRow, MonitorStore, NoteRow, NoteStore } from './store.js';
 
 const MONITOR =
-  'SELECT name, request, schedule, timezone, webhook, secret, created, running, last_scan AS "lastScan" FROM monitors';
+  'SELECT name, request, schedule, timezone, webhook, secret, email, created, running, last_scan AS "lastScan" FROM monitors';
+const monitorOf = (r: Omit<MonitorRow, 'email'> & { email: string | null }): MonitorRow => ({
+  ...r,
+  email: r.email === null ? [] : (JSON.parse(r.email) as string[]),
+});
 const ALERT = `SELECT id, monitor, scan_id AS "scanId", previous_scan_id AS "previousScanId", payload, created, delivered,
-  attempts, last_error AS "lastError" FROM alerts`;
+  attempts, last_error AS "lastError", mailed, mail_error AS "mailError" FROM alerts`;
 
 export class SqlMonitors implements MonitorStore {
   constructor(private readonly q: SqlRunner) {}
 
   put(m: Omit<MonitorRow, 'created' | 'running' | 'lastScan'>): Promise<'added' | 'updated'> {
+    const email = m.email.length > 0 ? JSON.stringify(m.email) : null;
     return this.q.write(async () => {
       const changed = await this.q.db.run(
-        'UPDATE monitors SET request = ?, schedule = ?, timezone = ?, webhook = ?, secret = ? WHERE name = ?',
-        [m.request, m.schedule, m.timezone, m.webhook, m.secret, m.name],
+        'UPDATE monitors SET request = ?, schedule = ?, timezone = ?, webhook = ?, secret = ?, email = ? WHERE name = ?',
+        [m.request, m.schedule, m.timezone, m.webhook, m.secret, email, m.name],
       );
       if (changed === 1) return 'updated';
       await this.q.db.run(
-        'INSERT INTO monitors (name, request, schedule, timezone, webhook, secret, created) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        [m.name, m.request, m.schedule, m.timezone, m.webhook, m.secret, new Date().toISOString()],
+        'INSERT INTO monitors (name, request, schedule, timezone, webhook, secret, email, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        [m.name, m.request, m.schedule, m.timezone, m.webhook, m.secret, email, new Date().toISOString()],
       );
       return 'added';
     });
   }
 
-  list(): Promise<MonitorRow[]> {
-    return this.q.read<MonitorRow>(`${MONITOR} ORDER BY name`);
+  async list(): Promise<MonitorRow[]> {
+    return (await this.q.read<Parameters<typeof monitorOf>[0]>(`${MONITOR} ORDER BY name`)).map(monitorOf);
   }
 
   async get(name: string): Promise<MonitorRow | null> {
-    return (await this.q.read<MonitorRow>(`${MONITOR} WHERE name = ?`, [name]))[0] ?? null;
+    const row = (await this.q.read<Parameters<typeof monitorOf>[0]>(`${MONITOR} WHERE name = ?`, [name]))[0];
+    return row === undefined ? null : monitorOf(row);
   }
 
   async claim(name: string, scanId: string): Promise<boolean> {
@@ -60,7 +66,7 @@ export class SqlMonitors implements MonitorStore {
     );
   }
 
-  async addAlert(a: Omit<AlertRow, 'delivered' | 'attempts' | 'lastError'>): Promise<void> {
+  async addAlert(a: Omit<AlertRow, 'delivered' | 'attempts' | 'lastError' | 'mailed' | 'mailError'>): Promise<void> {
     await this.q.write(() =>
       this.q.db.run(
         'INSERT INTO alerts (id, monitor, scan_id, previous_scan_id, payload, created) VALUES (?, ?, ?, ?, ?, ?)',
@@ -81,6 +87,16 @@ export class SqlMonitors implements MonitorStore {
         attempts,
         error,
         error === null ? new Date().toISOString() : null,
+        id,
+      ]),
+    );
+  }
+
+  async mailed(id: string, error: string | null): Promise<void> {
+    await this.q.write(() =>
+      this.q.db.run('UPDATE alerts SET mailed = ?, mail_error = ? WHERE id = ?', [
+        error === null ? new Date().toISOString() : null,
+        error,
         id,
       ]),
     );

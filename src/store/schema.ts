@@ -155,6 +155,25 @@ CREATE TABLE IF NOT EXISTS clusters (
   scan_id TEXT NOT NULL, id TEXT NOT NULL, size INTEGER NOT NULL, basis TEXT NOT NULL,
   fleet INTEGER NOT NULL, hosts TEXT NOT NULL, PRIMARY KEY (scan_id, id));`,
   },
+  {
+    version: 13,
+    why: "notification campaigns: their notices (ticket, contact, delivery state), what each notified (service and finding: a rerun sends nothing twice), and each notified service as it was then and as rechecked; monitors' e-mail recipients and each alert's mail outcome",
+    sql: `
+CREATE TABLE IF NOT EXISTS campaigns (
+  name TEXT PRIMARY KEY, depth TEXT NOT NULL, scan_id TEXT NOT NULL, created TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS notices (
+  ticket TEXT PRIMARY KEY, campaign TEXT NOT NULL, contact TEXT NOT NULL, scan_id TEXT NOT NULL,
+  created TEXT NOT NULL, state TEXT NOT NULL, error TEXT, sent TEXT);
+CREATE TABLE IF NOT EXISTS notice_items (
+  campaign TEXT NOT NULL, host TEXT NOT NULL, port INTEGER NOT NULL, finding TEXT NOT NULL, ticket TEXT NOT NULL,
+  PRIMARY KEY (campaign, host, port, finding));
+CREATE TABLE IF NOT EXISTS campaign_services (
+  campaign TEXT NOT NULL, host TEXT NOT NULL, port INTEGER NOT NULL, ticket TEXT NOT NULL, asn INTEGER, as_name TEXT,
+  cc TEXT, record TEXT NOT NULL, state TEXT, checked TEXT, closed TEXT, PRIMARY KEY (campaign, host, port));
+ALTER TABLE monitors ADD COLUMN email TEXT;
+ALTER TABLE alerts ADD COLUMN mailed TEXT;
+ALTER TABLE alerts ADD COLUMN mail_error TEXT;`,
+  },
 ];
 
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -14,6 +14,7 @@ import { SqlMonitors, SqlNotes } from './monitors.js';
 import { SqlRdapCache } from './rdapCache.js';
 import { SqlInputs } from './journal.js';
 import { SqlOptOuts } from './optouts.js';
+import { SqlCampaigns } from './campaigns.js';
 import { PAGE, SqlRunner } from './runner.js';
 import { ScanRows } from './scanRows.js';
 import type { SqlValue } from './driver.js';
@@ -37,6 +38,7 @@ export class SqlStore implements Store {
   readonly rdap: SqlRdapCache;
   readonly optouts: SqlOptOuts;
   readonly clusters: SqlClusters;
+  readonly campaigns: SqlCampaigns;
   private readonly rows: ScanRows;
 
   private constructor(private readonly q: SqlRunner) {
@@ -48,6 +50,7 @@ export class SqlStore implements Store {
     this.rdap = new SqlRdapCache(q);
     this.optouts = new SqlOptOuts(q);
     this.clusters = new SqlClusters(q);
+    this.campaigns = new SqlCampaigns(q);
     this.rows = new ScanRows(q);
   }
 

@@ -12,6 +12,18 @@ import type { Cluster, HostPrints } from '../fingerprint/cluster.js';
 import type { ServiceRecord, SummaryRecord } from '../output/records.js';
 import type { InputJournal, ResumeState, WorkItem } from '../types/work.js';
 import { InputError } from '../util/errors.js';
+import type { CampaignStore } from './campaignTypes.js';
+
+export type {
+  CampaignRow,
+  CampaignServiceRow,
+  CampaignStore,
+  NewNotice,
+  NoticeRow,
+  NoticeState,
+  RecheckState,
+} from './campaignTypes.js';
+export { RECHECK_STATES } from './campaignTypes.js';
 
 /** A scan's state: queued (work waits for workers), running, done, interrupted (resumable). */
 export type ScanState = 'queued' | 'running' | 'interrupted' | 'done';
@@ -138,6 +150,8 @@ export interface MonitorRow {
   webhook: string | null;
   /** The webhook's HMAC key. */
   secret: string | null;
+  /** Addresses the alert mail goes to (none: no mail). */
+  email: string[];
   created: string;
   /** The scan of the run in progress. */
   running: string | null;
@@ -156,6 +170,9 @@ export interface AlertRow {
   delivered: string | null;
   attempts: number;
   lastError: string | null;
+  /** When the alert mail went out; the server's reply when it failed. */
+  mailed: string | null;
+  mailError: string | null;
 }
 
 /** Monitors, their alerts and the webhook deliveries (monitors.ts). */
@@ -167,9 +184,11 @@ export interface MonitorStore {
   claim(name: string, scanId: string): Promise<boolean>;
   /** The run is over; a finished one becomes the one the next run is compared with. */
   release(name: string, scanId: string, finished: boolean): Promise<void>;
-  addAlert(a: Omit<AlertRow, 'delivered' | 'attempts' | 'lastError'>): Promise<void>;
+  addAlert(a: Omit<AlertRow, 'delivered' | 'attempts' | 'lastError' | 'mailed' | 'mailError'>): Promise<void>;
   alerts(limit: number, offset: number): Promise<{ items: AlertRow[]; total: number }>;
   delivery(id: string, attempts: number, error: string | null): Promise<void>;
+  /** The alert mail's outcome: null when it went out, else the server's reply. */
+  mailed(id: string, error: string | null): Promise<void>;
 }
 
 export const NOTE_STATES = ['open', 'acknowledged', 'accepted-risk'] as const;
@@ -294,6 +313,7 @@ export interface Store {
   readonly rdap: RdapCacheStore;
   readonly optouts: OptOutStore;
   readonly clusters: ClusterStore;
+  readonly campaigns: CampaignStore;
   close(): Promise<void>;
 }
 
