@@ -10,7 +10,7 @@ import type net from 'node:net';
 import { readFileSync } from 'node:fs';
 import type { ServiceRecord } from '../../src/output/records.js';
 import { startPersona } from './personas.js';
-import { exposure, finding, serviceRecord } from './records.js';
+import { dicomRecord, exposure, finding, serviceRecord } from './records.js';
 import { makeCertificate } from './servers.js';
 
 /** Each sets window.__pwned, or a visible alert, if it ever runs. */
@@ -72,30 +72,18 @@ export function hostileRecord(host: string, port: number): ServiceRecord {
     product: HOSTILE.product,
     version: HOSTILE.server,
     fingerprint: { basis: 'association', confidence: 'low', contradiction: null },
-    dicom: {
+    dicom: dicomRecord({
       implementationClassUid: '1.2.3',
       implementationVersionName: HOSTILE.versionName,
       toolkit: HOSTILE.product,
       calledAe: HOSTILE.aeTitle,
-      calledAeSource: 'dictionary',
       recognisedCalledAe: HOSTILE.aeTitle,
-      anyCalledAe: false,
-      anyCallingAe: true,
-      rejection: null,
-      rejectedAe: null,
-      rejectionProfile: null,
-      echo: true,
-      find: true,
-      findRefusal: null,
-      retrieve: null,
       storageAccepted: null,
       getAccepted: null,
       moveAccepted: null,
       findModels: [],
-      honeypotSuspect: false,
-      maxPduLength: 16384,
       associationAttempts: 2,
-    },
+    }),
     exposure: exposure(7, { studies: 9, series: 9, instances: 20, linkedImages: 20 }),
     findings: [{ ...finding('dicom-open-query'), title: 'Open C-FIND', evidence: `accepted ${HOSTILE.aeTitle}` }],
     elapsedMs: 12,
