@@ -55,8 +55,9 @@ function walk(dir, out = []) {
 const files = walk(path.join(root, 'src'));
 const srcFiles = new Set(files);
 
-const IMPORT =
-  /^\s*(?:import|export)\s+(?:type\s+)?[\w$\s{},*]*?\bfrom\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm;
+// `from '…'` is only ever the end of an import or export (whatever its clause holds: lines, comments, type),
+// `import '…'` a bare one, `import('…')` a dynamic one or a type
+const IMPORT = /\bfrom\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm;
 
 /** The src file a relative specifier names ('./x.js' → x.ts), or null (a package, JSON, an asset). */
 function resolve(from, spec) {

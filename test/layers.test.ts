@@ -30,10 +30,11 @@ function check(files: Record<string, string>): { code: number | null; out: strin
 
 const layers = (known: Record<string, string[]> = {}) => JSON.stringify({ layers: ['top', 'low'], known });
 
-/** top/a.ts → low/b.ts (down) and, back up, low/b.ts → top/a.ts (type-only); low/c.ts ⇄ low/d.ts (re-export, import()). */
+/** top/a.ts → low/b.ts (down) and, back up, low/b.ts → top/a.ts (type-only, over lines); low/c.ts ⇄ low/d.ts (re-export, import()). */
 const TREE = {
   'src/top/a.ts': "import { b } from '../low/b.js';\nexport interface A {\n  b: typeof b;\n}\n",
-  'src/low/b.ts': "import type { A } from '../top/a.js';\nexport const b: A | null = null;\n",
+  'src/low/b.ts':
+    "import type {\n  A, // over lines, with a comment\n} from '../top/a.js';\nexport const b: A | null = null;\n",
   'src/low/c.ts': "export { d } from './d.js';\n",
   'src/low/d.ts':
     "/** import('./b.js') in a comment is not an import */\nexport const d = async () => (await import('./c.js')).d;\n",
