@@ -7,7 +7,9 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { isUnder } from '../src/dicom/uids.js';
 import { judgeHost } from '../src/fingerprint/honeypot.js';
+import { isCanned } from '../src/probes/dicom/canned.js';
 import { runCli } from './harness/cli.js';
 import { DICOMHAWK, DICOMPOT, QEEQBOX, startPersona } from './harness/personas.js';
 import { tempDir } from './harness/procs.js';
@@ -102,4 +104,14 @@ test('the judgement: strong tells alone suffice, a weak one needs company', () =
     'accepts-nonexistent-sop-class',
   ]);
   assert.deepEqual(judgeHost([]), { suspect: false, reasons: [] });
+});
+
+test('canned data: UID roots on component boundaries (isUnder, dicom/uids.ts), the sample patient however padded', () => {
+  assert.equal(isUnder('1.2.3', '1.2.3'), true);
+  assert.equal(isUnder('1.2.3.4', '1.2.3'), true);
+  assert.equal(isUnder('1.2.34', '1.2.3'), false);
+  assert.equal(isCanned('1.3.6.1.4.1.14519.5.2.1.6279.1', 'P1'), true);
+  assert.equal(isCanned('1.3.6.1.4.1.14519.5.2.10', 'P1'), false);
+  assert.equal(isCanned('1.2.840.1', ' 1CT1 '), true);
+  assert.equal(isCanned('1.2.840.1', 'P1'), false);
 });

@@ -34,3 +34,8 @@ export const STORAGE_SOP_CLASSES: readonly string[] = [
  * A server that accepts it accepts anything offered, which is how many honeypots behave.
  */
 export const NONEXISTENT_SOP_CLASS = `${OPENDOOR_IMPLEMENTATION_CLASS_UID}.1`;
+
+/** Is `uid` `root` or under it? Roots match on component boundaries only (PS3.5 §9): 1.2.3 holds 1.2.3.4, not 1.2.34. */
+export function isUnder(uid: string, root: string): boolean {
+  return uid === root || uid.startsWith(`${root}.`);
+}

@@ -9,6 +9,7 @@
  * row names its source. The PDU length a toolkit sends is a second signal: an identity that comes
  * with another toolkit's length is reported as contradicted, not believed.
  */
+import { isUnder } from '../dicom/uids.js';
 
 export interface ToolkitFingerprint {
   toolkit: string;
@@ -159,10 +160,6 @@ const TOOLKIT_NAMES: ReadonlyArray<[RegExp, string]> = [
   [/^fo-dicom /i, 'fo-dicom'],
   [/^Odil /, 'Odil'],
 ];
-
-export function isUnder(uid: string, root: string): boolean {
-  return uid === root || uid.startsWith(`${root}.`);
-}
 
 function matches(e: Entry, uid: string | null, name: string): boolean {
   if (e.name !== undefined && !e.name.test(name)) return false;

@@ -9,7 +9,6 @@ import type { Cluster, ClusterBasis, ClusterRef } from '../fingerprint/cluster.j
 import type { RejectionProfile } from '../probes/dicom/closedDoor.js';
 import type { FingerprintBasis, Identification } from '../fingerprint/host.js';
 import type { HttpObservation, Protocol, ServiceObservation, Transport } from '../probes/types.js';
-import type { OptOutRow, ScanRow, ScanState } from '../store/store.js';
 
 export interface DicomRecord {
   implementationClassUid: string | null;
@@ -232,8 +231,13 @@ export function serviceRecord(
   };
 }
 
-/** A scan as `scans --json` and the API list it: its row without the stored arguments, with `state`. */
-export function scanRecord(row: ScanRow): Omit<ScanRow, 'args'> & { type: 'scan'; state: ScanState } {
+/**
+ * A scan as `scans --json` and the API list it: its row (the store's ScanRow) without the stored arguments,
+ * with `state`. Typed by the fields it reads, so that this layer, below the store, needs none of its types.
+ */
+export function scanRecord<Row extends { args: unknown; status: string }>(
+  row: Row,
+): Omit<Row, 'args'> & { type: 'scan'; state: Row['status'] } {
   const { args: _args, ...rest } = row;
   return { type: 'scan', ...rest, state: row.status };
 }
@@ -248,7 +252,8 @@ export interface OptOutRecord {
   created: string;
 }
 
-export function optOutRecord(r: OptOutRow): OptOutRecord {
+/** One opt-out from its row (the store's OptOutRow: the fields read here). */
+export function optOutRecord(r: { scope: string; reason: string; by: string; created: string }): OptOutRecord {
   return {
     type: 'optout',
     scope: r.scope,

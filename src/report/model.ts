@@ -7,7 +7,7 @@ import { CATALOGUE, type FindingId, type Severity } from '../findings/catalogue.
 import { type ServiceRecord, counted, isExposedRecord, networkLabel } from '../output/records.js';
 import type { NoteState, ScanRow, Store } from '../store/store.js';
 import { collect } from '../util/async.js';
-import { countryOf } from './country.js';
+import { countryOf } from '../attribution/country.js';
 
 export interface FindingGroup {
   id: string;

@@ -5,7 +5,7 @@
  * across scans. A finished scan does not change, so its figures are kept (a few).
  */
 import { SEVERITIES } from '../report/model.js';
-import { countryOf } from '../report/country.js';
+import { countryOf } from '../attribution/country.js';
 import type { ScanRow, Store } from '../store/store.js';
 
 export interface Overview {

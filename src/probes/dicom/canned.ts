@@ -3,7 +3,7 @@
  * (../shared/fingerprints.md §4). Checked on values in memory during a count; only the number of
  * studies that match leaves (ExposureObservation.cannedStudies).
  */
-import { isUnder } from '../../fingerprint/dicom.js';
+import { isUnder } from '../../dicom/uids.js';
 
 /** UID roots of public sample data: TCIA's collections (DICOMHawk's data), pydicom's generated UIDs (its legacy build). */
 const CANNED_UID_ROOTS: readonly string[] = ['1.3.6.1.4.1.14519.5.2.1', '1.2.826.0.1.3680043.8.498'];
