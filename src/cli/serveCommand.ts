@@ -108,7 +108,7 @@ export async function serveCommand(o: ServeCliOptions, io: Io): Promise<number> 
   });
   const accounts = await store.accounts.userCount();
   const launcher = await openLauncher(store, db, policy, log, parallel);
-  const { Monitors } = await import('../serve/monitors.js');
+  const { Monitors } = await import('../monitor/monitors.js');
   let dashboard = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
   const mail =
     smtp !== null && o.mailFrom !== undefined

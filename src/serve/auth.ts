@@ -2,11 +2,18 @@
  * Who is asking: an API token (`Authorization: Bearer …`) or a signed-in browser's session (kept in
  * the store, server-side: revocable, idle expiry). Without either, pages go to /login and every
  * `/api/` path answers 401; a viewer may look but not change anything (403). Sign-in and sign-out.
+ * The auth plugin shares its decorators (the session, the CSRF token, `req.user`) with every other
+ * plugin (fastify-plugin) and puts each route's guard on from the one table (routes.ts).
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type {} from '@fastify/csrf-protection';
-import type { SessionStore } from '@fastify/session';
+import { randomBytes } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySession, { type SessionStore } from '@fastify/session';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import type { AccountStore, Role, UserRow } from '../store/store.js';
+import { accessOf } from './routes.js';
 import { dummyHash, sha256, verifyPassword } from './secrets.js';
 
 /** A session ends after this long without a request. */
@@ -53,7 +60,40 @@ function bearer(req: FastifyRequest): string | null {
   return m?.[1] ?? null;
 }
 
-export function registerAuth(app: FastifyInstance, accounts: AccountStore): void {
+export interface AuthOptions {
+  accounts: AccountStore;
+  /** Served over TLS: the session cookie only over it. */
+  secure: boolean;
+}
+
+/**
+ * Sessions, CSRF tokens and the sign-in rate limit; `req.user` on every request; every route's guard
+ * from the one table (a route not in it stops the server from starting).
+ */
+const auth: FastifyPluginAsync<AuthOptions> = async (app, { accounts, secure }) => {
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      const access = accessOf(method, route.url);
+      if (access === undefined) throw new Error(`route ${method} ${route.url} is not in serve/routes.ts`);
+      // the role before the body is even parsed: a stranger or a viewer learns nothing from a 400
+      if (access !== 'public')
+        route.onRequest = [requireRole(access === 'admin' ? 'admin' : 'any'), ...[route.onRequest ?? []].flat()];
+      // the CSRF token is in the form's body: checked once it is parsed, before the schema
+      if (method === 'POST' || method === 'DELETE')
+        route.preValidation = [csrfUnlessToken(app), ...[route.preValidation ?? []].flat()];
+    }
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifySession, {
+    secret: await accounts.cookieKey(() => randomBytes(32).toString('base64url')),
+    cookieName: 'opendoor_session',
+    store: sessionStore(accounts),
+    saveUninitialized: false,
+    rolling: true,
+    cookie: { httpOnly: true, sameSite: 'strict', secure, path: '/', maxAge: IDLE_MS },
+  });
+  await app.register(fastifyCsrf, { sessionPlugin: '@fastify/session' });
+  await app.register(fastifyRateLimit, { global: false });
   app.decorateRequest('user', null);
   // first of all (after the session is read): every /api/ path, known or not, answers a stranger
   // 401 before its body is parsed or its route is known — no 400, 404 or 415 tells them anything
@@ -66,7 +106,9 @@ export function registerAuth(app: FastifyInstance, accounts: AccountStore): void
     }
     if (req.user === null && isApi(req)) return reply.code(401).send(SIGN_IN_FIRST);
   });
-}
+};
+
+export const authPlugin = fp(auth, { name: 'opendoor-auth', fastify: '5.x' });
 
 /**
  * What the router itself refuses, before any hook (a URL with bad %-escapes, a path parameter over

@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { newScanId } from '../../src/engine/scan.js';
 import type { ServiceRecord } from '../../src/output/records.js';
 import { type ScanLauncher, scanArgs } from '../../src/serve/launcher.js';
-import { Monitors } from '../../src/serve/monitors.js';
+import { Monitors } from '../../src/monitor/monitors.js';
 import { newToken, sha256 } from '../../src/serve/secrets.js';
 import { buildServer } from '../../src/serve/server.js';
 import { type Store, openStore } from '../../src/store/store.js';

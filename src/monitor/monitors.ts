@@ -8,15 +8,15 @@
 import { randomBytes } from 'node:crypto';
 import { Cron } from 'croner';
 import { newScanId } from '../engine/scan.js';
-import { type ScanDiff, diffStored } from '../report/diff.js';
-import type { MonitorRow, NoteRow, Store } from '../store/store.js';
+import { diffStored } from '../report/diff.js';
+import type { MonitorRow, Store } from '../store/store.js';
 import { InputError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { isEmail } from '../attribution/contacts.js';
-import { alertMail } from '../notify/alertMail.js';
-import { type Mailer, compose } from '../notify/mail.js';
 import { recheckCampaign } from '../notify/recheck.js';
-import { type LaunchPolicy, type ScanLauncher, type ScanRequest, scanArgs } from './launcher.js';
+import { type LaunchPolicy, type ScanLauncher, type ScanRequest, scanArgs } from '../serve/launcher.js';
+import { type Alert, unacknowledged } from './alert.js';
+import { type AlertMailConfig, sendAlertMail } from './alertMail.js';
 import { Webhooks } from './webhook.js';
 
 export class MonitorInputError extends InputError {
@@ -35,29 +35,12 @@ export interface MonitorRequest extends Omit<ScanRequest, 'targets'> {
   email?: string[];
 }
 
-/** How serve sends alert mail: its SMTP server, sender, and the dashboard's address for links. */
-export interface AlertMailConfig {
-  mailer: Mailer;
-  from: string;
-  dashboard: () => string;
-}
-
 /** What a monitor stores as its request: a scan's scope, or a campaign. */
 type StoredRequest = ScanRequest | { campaign: string };
 
 /** How often a running monitor's scan is looked at. */
 const POLL_MS = 1000;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/;
-
-export interface Alert {
-  type: 'alert';
-  monitor: string;
-  scanId: string;
-  previousScanId: string;
-  new: ScanDiff['new'];
-  fixed: ScanDiff['fixed'];
-  changed: ScanDiff['changed'];
-}
 
 /** The check a schedule gets before it is stored: croner reads it (and the zone) or says why not. */
 function cron(schedule: string, timezone: string, paused: boolean, fn?: () => void): Cron {
@@ -70,25 +53,6 @@ function cron(schedule: string, timezone: string, paused: boolean, fn?: () => vo
       `schedule "${schedule}" in ${timezone}: ${e instanceof Error ? e.message.split('.')[0] : 'invalid'}`,
     );
   }
-}
-
-/** The diff less what is acknowledged or accepted: an item goes when every finding it names is. */
-export function unacknowledged(d: ScanDiff, notes: readonly NoteRow[]): Pick<Alert, 'new' | 'fixed' | 'changed'> {
-  const quiet = new Set(notes.filter((n) => n.state !== 'open').map((n) => `${n.host} ${n.port} ${n.finding}`));
-  const isQuiet = (host: string, port: number, f: string) => quiet.has(`${host} ${port} ${f}`);
-  return {
-    new: d.new.filter((s) => s.findings.length === 0 || !s.findings.every((f) => isQuiet(s.host, s.port, f))),
-    fixed: d.fixed,
-    changed: d.changed
-      .map((c) => ({
-        ...c,
-        changes: c.changes.filter((x) => {
-          const m = /^(?:new|resolved) finding (\S+)$/.exec(x);
-          return m?.[1] === undefined || !isQuiet(c.host, c.port, m[1]);
-        }),
-      }))
-      .filter((c) => c.changes.length > 0),
-  };
 }
 
 export class Monitors {
@@ -246,20 +210,7 @@ export class Monitors {
       `monitor ${m.name}: alert ${id} (${rest.new.length} new, ${rest.fixed.length} fixed, ${rest.changed.length} changed)`,
     );
     if (m.webhook !== null && m.secret !== null) this.webhooks.send(id, m.webhook, m.secret, JSON.stringify(alert));
-    if (m.email.length > 0 && this.mail !== null) void this.sendMail(id, m.email, alert);
-  }
-
-  /** The alert in words to the monitor's addresses (retried as notices are); the outcome kept with the alert. */
-  private async sendMail(id: string, to: readonly string[], alert: Alert): Promise<void> {
-    const mail = this.mail as AlertMailConfig;
-    try {
-      const words = alertMail(alert, mail.dashboard());
-      const raw = await compose({ from: mail.from, to, ...words });
-      const r = await mail.mailer.send(mail.from, to, raw);
-      await this.store.monitors.mailed(id, r.error);
-      if (!r.ok) this.log.warn(`alert ${id}: mail failed after ${r.attempts} attempts: ${r.error}`);
-    } catch (e) {
-      this.log.warn(`alert ${id}: mail: ${e instanceof Error ? e.name : 'failed'}`);
-    }
+    if (m.email.length > 0 && this.mail !== null)
+      void sendAlertMail(this.store, this.log, this.mail, id, m.email, alert);
   }
 }
