@@ -2,8 +2,10 @@
  * Monitors: a named scope rescanned on a cron schedule in an IANA time zone (croner). A run is
  * claimed in the store first, so one monitor never runs twice at once, in this process or another.
  * When the run's scan is done it is compared with the monitor's previous one (report/diff.ts); what
- * is new, fixed or changed — less what people acknowledged or accepted as a risk — becomes an alert,
- * listed on the page and POSTed to the monitor's webhook (the contract's JSON, signed with HMAC).
+ * is new, fixed or changed — less what people acknowledged or accepted as a risk — becomes an alert
+ * (alert.ts), kept in the store, POSTed to the monitor's webhook (webhook.ts: the contract's JSON,
+ * signed with HMAC) and mailed to its addresses (alertMail.ts). Nothing here is HTTP serving: serve
+ * starts the monitors, and anything else that holds a store and a way to start scans could.
  */
 import { randomBytes } from 'node:crypto';
 import { Cron } from 'croner';
@@ -14,7 +16,6 @@ import { InputError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { isEmail } from '../attribution/contacts.js';
 import { recheckCampaign } from '../notify/recheck.js';
-import { type LaunchPolicy, type ScanLauncher, type ScanRequest, scanArgs } from '../serve/launcher.js';
 import { type Alert, unacknowledged } from './alert.js';
 import { type AlertMailConfig, sendAlertMail } from './alertMail.js';
 import { Webhooks } from './webhook.js';
@@ -23,7 +24,24 @@ export class MonitorInputError extends InputError {
   override readonly name = 'MonitorInputError';
 }
 
-export interface MonitorRequest extends Omit<ScanRequest, 'targets'> {
+/** A scan's scope and options, as a monitor keeps them (and as the dashboard's launcher takes them). */
+export interface ScanScope {
+  targets: string[];
+  ports?: string;
+  depth?: string;
+}
+
+/**
+ * How a monitor's scans start, wherever it runs: the dashboard's launcher (serve/launcher.ts) is one.
+ * `check` applies a scan's rules exactly (an InputError when the CLI would refuse it), before a
+ * monitor is stored.
+ */
+export interface MonitorScans {
+  start(r: ScanScope, id: string): Promise<string>;
+  check(r: ScanScope): unknown;
+}
+
+export interface MonitorRequest extends Omit<ScanScope, 'targets'> {
   name: string;
   /** The scope: targets, or a campaign whose notified services are rechecked (`campaign recheck`). */
   targets?: string[];
@@ -36,7 +54,7 @@ export interface MonitorRequest extends Omit<ScanRequest, 'targets'> {
 }
 
 /** What a monitor stores as its request: a scan's scope, or a campaign. */
-type StoredRequest = ScanRequest | { campaign: string };
+type StoredRequest = ScanScope | { campaign: string };
 
 /** How often a running monitor's scan is looked at. */
 const POLL_MS = 1000;
@@ -63,8 +81,7 @@ export class Monitors {
 
   constructor(
     private readonly store: Store,
-    private readonly launcher: ScanLauncher,
-    private readonly policy: LaunchPolicy,
+    private readonly scans: MonitorScans,
     private readonly log: Logger,
     private readonly mail: AlertMailConfig | null = null,
   ) {
@@ -88,7 +105,7 @@ export class Monitors {
       throw new MonitorInputError('a monitor has targets or a campaign (one of them)');
     if (r.campaign !== undefined && (await this.store.campaigns.get(r.campaign)) === null)
       throw new MonitorInputError(`no campaign ${r.campaign}`);
-    if (r.targets !== undefined) scanArgs({ ...r, targets: r.targets }, this.policy); // a scan's rules exactly
+    if (r.targets !== undefined) this.scans.check({ ...r, targets: r.targets }); // a scan's rules exactly
     const email = r.email ?? [];
     if (email.length > 20 || email.some((a) => !isEmail(a)))
       throw new MonitorInputError('email must be a list of at most 20 e-mail addresses');
@@ -170,7 +187,7 @@ export class Monitors {
           scanId,
           shouldStop: () => this.stopping,
         });
-      else await this.launcher.start(request, scanId);
+      else await this.scans.start(request, scanId);
       const state = await this.ended(scanId);
       finished = state === 'done';
       if (finished && m.lastScan !== null) await this.alert(m, m.lastScan, scanId);

@@ -47,7 +47,7 @@ export async function startApp(): Promise<TestApp> {
     running: () => [],
     stop: async () => undefined,
   };
-  const monitors = new Monitors(store, launcher, POLICY, log);
+  const monitors = new Monitors(store, { start: launcher.start, check: (r) => scanArgs(r, POLICY) }, log);
   const scanId = 'scan-1';
   await store.beginScan(scanId, { targets: ['127.0.0.1'] });
   await store.recordHost(
