@@ -119,25 +119,31 @@ export const pageRoutes: Plugin<{ store: Store; launcher: ScanLauncher }> = asyn
     },
   );
 
-  app.get('/hosts/:address', { schema: { params: ref('hostParams') } }, async (req, reply) => {
-    const { address } = req.params;
-    const { items, total } = await store.hostRecords(address, 200, 0);
-    // each record beside what changed since the same port's previous (older) record
-    const rows = items.map((it, i) => {
-      const older = items.slice(i + 1).find((o) => o.record.port === it.record.port);
-      return { ...it, changes: older === undefined ? null : serviceChanges(older.record, it.record) };
-    });
-    // the findings of each port's newest record, with what people noted on them (it outlives rescans)
-    const notes = new Map((await store.notes.forHosts([address])).map((n) => [`${n.port} ${n.finding}`, n]));
-    const latest = new Map<number, (typeof items)[number]>();
-    for (const it of items) if (!latest.has(it.record.port)) latest.set(it.record.port, it);
-    const findings = [...latest.values()].flatMap((it) =>
-      it.record.findings.map((f) => ({
-        port: it.record.port,
-        finding: f,
-        note: notes.get(`${it.record.port} ${f.id}`) ?? null,
-      })),
-    );
-    return render(req, reply, 'host', { address, rows, total, findings, states: NOTE_STATES });
-  });
+  app.get(
+    '/hosts/:address',
+    {
+      schema: { params: ref('hostParams') },
+    },
+    async (req, reply) => {
+      const { address } = req.params;
+      const { items, total } = await store.hostRecords(address, 200, 0);
+      // each record beside what changed since the same port's previous (older) record
+      const rows = items.map((it, i) => {
+        const older = items.slice(i + 1).find((o) => o.record.port === it.record.port);
+        return { ...it, changes: older === undefined ? null : serviceChanges(older.record, it.record) };
+      });
+      // the findings of each port's newest record, with what people noted on them (it outlives rescans)
+      const notes = new Map((await store.notes.forHosts([address])).map((n) => [`${n.port} ${n.finding}`, n]));
+      const latest = new Map<number, (typeof items)[number]>();
+      for (const it of items) if (!latest.has(it.record.port)) latest.set(it.record.port, it);
+      const findings = [...latest.values()].flatMap((it) =>
+        it.record.findings.map((f) => ({
+          port: it.record.port,
+          finding: f,
+          note: notes.get(`${it.record.port} ${f.id}`) ?? null,
+        })),
+      );
+      return render(req, reply, 'host', { address, rows, total, findings, states: NOTE_STATES });
+    },
+  );
 };

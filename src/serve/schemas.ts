@@ -48,15 +48,11 @@ export const serviceQuery = {
 } as const;
 
 /** A scan's id, as `opendoor scan` makes them and the store keys them. */
-export const scanId = { $id: 'scanId', type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' } as const;
+const SCAN_ID = { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' } as const;
+export const scanId = { $id: 'scanId', ...SCAN_ID } as const;
 
-/** `/…/:id` of a scan. */
-export const scanParams = {
-  $id: 'scanParams',
-  type: 'object',
-  required: ['id'],
-  properties: { id: { $ref: 'scanId#' } },
-} as const;
+/** `/…/:id` of a scan (the id inline, not by $ref: OpenAPI generators keep a nested $ref of a $ref as it is). */
+export const scanParams = { $id: 'scanParams', type: 'object', required: ['id'], properties: { id: SCAN_ID } } as const;
 
 /** `/…/:address` of a host (a host name is at most 253 characters). */
 export const hostParams = {
