@@ -3,7 +3,8 @@
  * the store, server-side: revocable, idle expiry). Without either, pages go to /login and every
  * `/api/` path answers 401; a viewer may look but not change anything (403). Sign-in and sign-out.
  * The auth plugin shares its decorators (the session, the CSRF token, `req.user`) with every other
- * plugin (fastify-plugin) and puts each route's guard on from the one table (routes.ts).
+ * plugin (fastify-plugin); requireRole and csrfUnlessToken are the guards server.ts puts on each
+ * route from the one table (routes.ts).
  */
 import { randomBytes } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
@@ -13,7 +14,6 @@ import fastifySession, { type SessionStore } from '@fastify/session';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AccountStore, Role, UserRow } from '../store/store.js';
-import { accessOf } from './routes.js';
 import { dummyHash, sha256, verifyPassword } from './secrets.js';
 
 /** A session ends after this long without a request. */
@@ -66,23 +66,8 @@ export interface AuthOptions {
   secure: boolean;
 }
 
-/**
- * Sessions, CSRF tokens and the sign-in rate limit; `req.user` on every request; every route's guard
- * from the one table (a route not in it stops the server from starting).
- */
+/** Sessions, CSRF tokens and the sign-in rate limit; `req.user` on every request. */
 const auth: FastifyPluginAsync<AuthOptions> = async (app, { accounts, secure }) => {
-  app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) {
-      const access = accessOf(method, route.url);
-      if (access === undefined) throw new Error(`route ${method} ${route.url} is not in serve/routes.ts`);
-      // the role before the body is even parsed: a stranger or a viewer learns nothing from a 400
-      if (access !== 'public')
-        route.onRequest = [requireRole(access === 'admin' ? 'admin' : 'any'), ...[route.onRequest ?? []].flat()];
-      // the CSRF token is in the form's body: checked once it is parsed, before the schema
-      if (method === 'POST' || method === 'DELETE')
-        route.preValidation = [csrfUnlessToken(app), ...[route.preValidation ?? []].flat()];
-    }
-  });
   await app.register(fastifyCookie);
   await app.register(fastifySession, {
     secret: await accounts.cookieKey(() => randomBytes(32).toString('base64url')),

@@ -13,7 +13,7 @@ import type { Monitors } from '../monitor/monitors.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../util/log.js';
 import { apiRoutes } from './api.js';
-import { authPlugin, routerRefusal } from './auth.js';
+import { authPlugin, csrfUnlessToken, requireRole, routerRefusal } from './auth.js';
 import { campaignRoutes } from './campaigns.js';
 import type { ScanLauncher } from './launcher.js';
 import { monitorApiRoutes } from './monitorApi.js';
@@ -23,6 +23,7 @@ import { pageRoutes } from './pages.js';
 import { staticFiles } from './paths.js';
 import { progressRoutes } from './progress.js';
 import { resultPageRoutes } from './resultPages.js';
+import { accessOf } from './routes.js';
 import { addSchemas } from './schemas.js';
 
 export interface ServerOptions {
@@ -61,6 +62,19 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
     forceCloseConnections: true,
     ...(o.tls !== undefined ? { https: { key: o.tls.key, cert: o.tls.cert } } : {}),
   }) as unknown as FastifyInstance;
+  // every route's guard from the one table; a route not in it stops the server from starting
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      const access = accessOf(method, route.url);
+      if (access === undefined) throw new Error(`route ${method} ${route.url} is not in serve/routes.ts`);
+      // the role before the body is even parsed: a stranger or a viewer learns nothing from a 400
+      if (access !== 'public')
+        route.onRequest = [requireRole(access === 'admin' ? 'admin' : 'any'), ...[route.onRequest ?? []].flat()];
+      // the CSRF token is in the form's body: checked once it is parsed, before the schema
+      if (method === 'POST' || method === 'DELETE')
+        route.preValidation = [csrfUnlessToken(app), ...[route.preValidation ?? []].flat()];
+    }
+  });
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
       useDefaults: false,
@@ -78,7 +92,7 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
     hsts: o.tls !== undefined,
     referrerPolicy: { policy: 'no-referrer' },
   });
-  // sessions, CSRF, sign-in limits, `req.user` and every route's guard (shared with every plugin below)
+  // sessions, CSRF, sign-in limits and `req.user` (shared with every plugin below)
   await app.register(authPlugin, { accounts: o.store.accounts, secure: o.tls !== undefined });
   await app.register(fastifyFormbody);
   addSchemas(app);
