@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { alertMail } from '../src/notify/alertMail.js';
+import { alertMail } from '../src/monitor/alertMail.js';
 import { campaignView, recheckState } from '../src/notify/campaign.js';
 import { groupNotices, noticeText } from '../src/notify/notices.js';
 import type { CampaignServiceRow, NoticeRow } from '../src/store/store.js';

@@ -8,7 +8,7 @@ import { isLoopback, parseListen, stopping } from '../src/cli/serveCommand.js';
 import { said, title, SAID_MAX } from '../src/probes/http/fingerprint.js';
 import type { ScanDiff } from '../src/report/diff.js';
 import { safeNext } from '../src/serve/auth.js';
-import { unacknowledged } from '../src/serve/monitors.js';
+import { unacknowledged } from '../src/monitor/alert.js';
 import { openStore, type NoteRow } from '../src/store/store.js';
 import { ProgressHub } from '../src/serve/progressHub.js';
 import { hashPassword, sha256, verifyPassword } from '../src/serve/secrets.js';

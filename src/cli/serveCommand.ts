@@ -10,6 +10,7 @@ import { createLogger } from '../util/log.js';
 import { UsageError, type Io } from './io.js';
 import { intOption } from './scanOptions.js';
 import type { AttributionCliOptions } from './attributionOptions.js';
+import type { ScanRequest } from '../serve/launcher.js';
 import { isEmail } from '../attribution/contacts.js';
 import { Mailer, parseSmtpUrl } from '../notify/mail.js';
 
@@ -108,13 +109,18 @@ export async function serveCommand(o: ServeCliOptions, io: Io): Promise<number> 
   });
   const accounts = await store.accounts.userCount();
   const launcher = await openLauncher(store, db, policy, log, parallel);
-  const { Monitors } = await import('../serve/monitors.js');
+  const { Monitors } = await import('../monitor/monitors.js');
   let dashboard = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
   const mail =
     smtp !== null && o.mailFrom !== undefined
       ? { mailer: new Mailer(smtp), from: o.mailFrom, dashboard: () => dashboard }
       : null;
-  const monitors = new Monitors(store, launcher, policy, log, mail);
+  // monitors start their scans through the launcher, under serve's rules
+  const scans = {
+    start: (r: ScanRequest, id: string) => launcher.start(r, id),
+    check: (r: ScanRequest) => scanArgs(r, policy),
+  };
+  const monitors = new Monitors(store, scans, log, mail);
   const { buildServer } = await import('../serve/server.js');
   const app = await buildServer({ store, launcher, monitors, log, ...(tls !== undefined ? { tls } : {}) });
   const shutdown = async () => {

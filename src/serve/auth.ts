@@ -2,10 +2,17 @@
  * Who is asking: an API token (`Authorization: Bearer …`) or a signed-in browser's session (kept in
  * the store, server-side: revocable, idle expiry). Without either, pages go to /login and every
  * `/api/` path answers 401; a viewer may look but not change anything (403). Sign-in and sign-out.
+ * The auth plugin shares its decorators (the session, the CSRF token, `req.user`) with every other
+ * plugin (fastify-plugin); requireRole and csrfUnlessToken are the guards server.ts puts on each
+ * route from the one table (routes.ts).
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type {} from '@fastify/csrf-protection';
-import type { SessionStore } from '@fastify/session';
+import { randomBytes } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySession, { type SessionStore } from '@fastify/session';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import type { AccountStore, Role, UserRow } from '../store/store.js';
 import { dummyHash, sha256, verifyPassword } from './secrets.js';
 
@@ -53,7 +60,25 @@ function bearer(req: FastifyRequest): string | null {
   return m?.[1] ?? null;
 }
 
-export function registerAuth(app: FastifyInstance, accounts: AccountStore): void {
+export interface AuthOptions {
+  accounts: AccountStore;
+  /** Served over TLS: the session cookie only over it. */
+  secure: boolean;
+}
+
+/** Sessions, CSRF tokens and the sign-in rate limit; `req.user` on every request. */
+const auth: FastifyPluginAsync<AuthOptions> = async (app, { accounts, secure }) => {
+  await app.register(fastifyCookie);
+  await app.register(fastifySession, {
+    secret: await accounts.cookieKey(() => randomBytes(32).toString('base64url')),
+    cookieName: 'opendoor_session',
+    store: sessionStore(accounts),
+    saveUninitialized: false,
+    rolling: true,
+    cookie: { httpOnly: true, sameSite: 'strict', secure, path: '/', maxAge: IDLE_MS },
+  });
+  await app.register(fastifyCsrf, { sessionPlugin: '@fastify/session' });
+  await app.register(fastifyRateLimit, { global: false });
   app.decorateRequest('user', null);
   // first of all (after the session is read): every /api/ path, known or not, answers a stranger
   // 401 before its body is parsed or its route is known — no 400, 404 or 415 tells them anything
@@ -66,7 +91,9 @@ export function registerAuth(app: FastifyInstance, accounts: AccountStore): void
     }
     if (req.user === null && isApi(req)) return reply.code(401).send(SIGN_IN_FIRST);
   });
-}
+};
+
+export const authPlugin = fp(auth, { name: 'opendoor-auth', fastify: '5.x' });
 
 /**
  * What the router itself refuses, before any hook (a URL with bad %-escapes, a path parameter over

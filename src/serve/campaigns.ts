@@ -5,13 +5,14 @@
  * /api/v1/campaigns. Viewers read; admins start a recheck (a form with its CSRF token, or the API),
  * which runs as `opendoor campaign recheck` does (notify/recheck.ts: opt-outs honoured).
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { loadCampaign } from '../notify/campaign.js';
 import { recheckCampaign } from '../notify/recheck.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../util/log.js';
 import { curveChart } from './chart.js';
 import { render } from './render.js';
+import type { Plugin } from './schemas.js';
 
 const nameParams = {
   params: {
@@ -21,7 +22,7 @@ const nameParams = {
   },
 } as const;
 
-export function registerCampaigns(app: FastifyInstance, store: Store, log: Logger): void {
+export const campaignRoutes: Plugin<{ store: Store; log: Logger }> = async (app, { store, log }) => {
   /** Rechecks under way, by campaign: one at a time each. */
   const running = new Map<string, Promise<unknown>>();
   const recheck = (name: string): boolean => {
@@ -42,19 +43,19 @@ export function registerCampaigns(app: FastifyInstance, store: Store, log: Logge
     return { items, total: items.length };
   });
   app.get('/api/v1/campaigns/:name', { schema: nameParams }, async (req, reply) => {
-    const v = await loadCampaign(store, (req.params as { name: string }).name);
+    const v = await loadCampaign(store, req.params.name);
     if (v === null) return reply.code(404).send({ error: 'no such campaign' });
     return v;
   });
   app.post('/api/v1/campaigns/:name/recheck', { schema: nameParams }, async (req, reply) => {
-    const { name } = req.params as { name: string };
+    const { name } = req.params;
     if ((await store.campaigns.get(name)) === null) return reply.code(404).send({ error: 'no such campaign' });
     return reply.code(202).send({ campaign: name, started: recheck(name) });
   });
 
   app.get('/campaigns', async (req, reply) => render(req, reply, 'campaigns', { campaigns: await all() }));
-  const page = async (req: FastifyRequest, reply: FastifyReply, notice: string | null) => {
-    const v = await loadCampaign(store, (req.params as { name: string }).name);
+  const page = async (req: FastifyRequest, reply: FastifyReply, name: string, notice: string | null) => {
+    const v = await loadCampaign(store, name);
     if (v === null) return render(req, reply, 'missing', { what: 'campaign' }, 404);
     return render(req, reply, 'campaign', {
       c: v,
@@ -63,10 +64,15 @@ export function registerCampaigns(app: FastifyInstance, store: Store, log: Logge
       notice,
     });
   };
-  app.get('/campaigns/:name', { schema: nameParams }, (req, reply) => page(req, reply, null));
+  app.get('/campaigns/:name', { schema: nameParams }, (req, reply) => page(req, reply, req.params.name, null));
   app.post('/campaigns/:name/recheck', { schema: nameParams }, async (req, reply) => {
-    const { name } = req.params as { name: string };
+    const { name } = req.params;
     if ((await store.campaigns.get(name)) === null) return render(req, reply, 'missing', { what: 'campaign' }, 404);
-    return page(req, reply, recheck(name) ? 'Recheck started: reload in a minute.' : 'A recheck is already running.');
+    return page(
+      req,
+      reply,
+      name,
+      recheck(name) ? 'Recheck started: reload in a minute.' : 'A recheck is already running.',
+    );
   });
-}
+};

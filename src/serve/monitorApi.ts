@@ -1,58 +1,18 @@
 /** The API of monitors, alerts and notes: /api/v1/monitors, /api/v1/alerts, /api/v1/notes (changes for admins). */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { NOTE_STATES, type NoteState, type Store } from '../store/store.js';
+import type { Monitors } from '../monitor/monitors.js';
+import type { Store } from '../store/store.js';
 import { InputError } from '../util/errors.js';
-import { int, pagingQuery } from './api.js';
-
-import type { MonitorRequest, Monitors } from './monitors.js';
-
-export const monitorBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['name', 'schedule', 'timezone'],
-  properties: {
-    name: { type: 'string', maxLength: 64 },
-    targets: { type: 'array', minItems: 1, maxItems: 10_000, items: { type: 'string', maxLength: 255 } },
-    campaign: { type: 'string', maxLength: 64 },
-    email: { type: 'array', maxItems: 20, items: { type: 'string', maxLength: 254 } },
-    ports: { type: 'string', maxLength: 4096 },
-    depth: { type: 'string', maxLength: 16 },
-    schedule: { type: 'string', maxLength: 128 },
-    timezone: { type: 'string', maxLength: 64 },
-    webhook: { type: 'string', maxLength: 2048 },
-  },
-} as const;
-
-export const noteBody = {
-  type: 'object',
-  required: ['host', 'port', 'finding', 'state'],
-  properties: {
-    host: { type: 'string', maxLength: 255 },
-    port: int(0, 65535),
-    finding: { type: 'string', maxLength: 64 },
-    state: { type: 'string', enum: [...NOTE_STATES] },
-    note: { type: 'string', maxLength: 4000, default: '' },
-    _csrf: { type: 'string' },
-  },
-} as const;
+import { type NoteBody, type Plugin, ref, text } from './schemas.js';
 
 /** A note from a validated body (noteBody), signed with the user's name: the API's and the host page's form. */
-export async function saveNote(store: Store, req: FastifyRequest): Promise<{ host: string }> {
-  const b = req.body as { host: string; port: number; finding: string; state: NoteState; note: string };
-  await store.notes.put({
-    host: b.host,
-    port: b.port,
-    finding: b.finding,
-    state: b.state,
-    note: b.note,
-    by: req.user?.name ?? '',
-  });
+export async function saveNote(store: Store, b: NoteBody, by: string): Promise<{ host: string }> {
+  await store.notes.put({ host: b.host, port: b.port, finding: b.finding, state: b.state, note: b.note, by });
   return b;
 }
 
-export function registerMonitorApi(app: FastifyInstance, store: Store, monitors: Monitors): void {
-  app.get('/api/v1/monitors', { schema: { querystring: pagingQuery } }, async (req) => {
-    const { limit, offset } = req.query as { limit: number; offset: number };
+export const monitorApiRoutes: Plugin<{ store: Store; monitors: Monitors }> = async (app, { store, monitors }) => {
+  app.get('/api/v1/monitors', { schema: { querystring: ref('paging') } }, async (req) => {
+    const { limit, offset } = req.query;
     const all = await store.monitors.list();
     const items = all.slice(offset, offset + limit).map(({ secret: _secret, request, ...m }) => ({
       ...m,
@@ -62,8 +22,8 @@ export function registerMonitorApi(app: FastifyInstance, store: Store, monitors:
     return { items, total: all.length, limit, offset };
   });
 
-  app.post('/api/v1/monitors', { schema: { body: monitorBody } }, async (req, reply) => {
-    const b = req.body as MonitorRequest & { ports?: string };
+  app.post('/api/v1/monitors', { schema: { body: ref('monitorBody') } }, async (req, reply) => {
+    const b = req.body;
     try {
       const r = await monitors.put(b);
       // the webhook's HMAC key is shown once, when it is made
@@ -76,17 +36,17 @@ export function registerMonitorApi(app: FastifyInstance, store: Store, monitors:
 
   app.post(
     '/api/v1/monitors/:name/run',
-    { schema: { params: { type: 'object', properties: { name: { type: 'string', maxLength: 64 } } } } },
+    { schema: { params: { type: 'object', required: ['name'], properties: { name: text(64) } } } },
     async (req, reply) => {
-      const { name } = req.params as { name: string };
+      const { name } = req.params;
       if ((await store.monitors.get(name)) === null) return reply.code(404).send({ error: 'no such monitor' });
       void monitors.runNow(name);
       return reply.code(202).send({ monitor: name });
     },
   );
 
-  app.get('/api/v1/alerts', { schema: { querystring: pagingQuery } }, async (req) => {
-    const { limit, offset } = req.query as { limit: number; offset: number };
+  app.get('/api/v1/alerts', { schema: { querystring: ref('paging') } }, async (req) => {
+    const { limit, offset } = req.query;
     const { items, total } = await store.monitors.alerts(limit, offset);
     return {
       items: items.map(({ payload, ...a }) => ({ ...a, alert: JSON.parse(payload) as object })),
@@ -96,8 +56,8 @@ export function registerMonitorApi(app: FastifyInstance, store: Store, monitors:
     };
   });
 
-  app.post('/api/v1/notes', { schema: { body: noteBody } }, async (req, reply) => {
-    await saveNote(store, req);
+  app.post('/api/v1/notes', { schema: { body: ref('noteBody') } }, async (req, reply) => {
+    await saveNote(store, req.body, req.user?.name ?? '');
     return reply.code(204).send();
   });
-}
+};

@@ -3,18 +3,25 @@
  * CSRF tokens) and /api/v1/optouts (GET for viewers; POST, DELETE for admins). The same checks as
  * `opendoor optout` (targets/optout.ts optOutEntry); scans read the list as they start.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { optOutRecord } from '../output/records.js';
 import type { Store } from '../store/store.js';
 import { REASON_MAX, canonicalScope, optOutEntry } from '../targets/optout.js';
 import { InputError } from '../util/errors.js';
-import { pagingQuery } from './api.js';
 import { render } from './render.js';
+import { type Plugin, ref, text } from './schemas.js';
 
-const scopeProp = { type: 'string', maxLength: 255 } as const;
-const reasonProp = { type: 'string', maxLength: REASON_MAX + 64 } as const;
+const scopeProp = text(255);
+const reasonProp = text(REASON_MAX + 64);
+/** The page's forms (their CSRF token a field like the others). */
+const addForm = {
+  type: 'object',
+  required: ['scope'],
+  properties: { scope: scopeProp, reason: reasonProp, _csrf: scopeProp },
+} as const;
+const removeForm = { type: 'object', required: ['scope'], properties: { scope: scopeProp, _csrf: scopeProp } } as const;
 
-export function registerOptOuts(app: FastifyInstance, store: Store): void {
+export const optOutRoutes: Plugin<{ store: Store }> = async (app, { store }) => {
   const add = async (req: FastifyRequest, b: { scope: string; reason?: string }) => {
     const e = optOutEntry(b.scope, b.reason);
     return { ...e, state: await store.optouts.add(e.scope, e.reason, req.user?.name ?? '') };
@@ -22,8 +29,8 @@ export function registerOptOuts(app: FastifyInstance, store: Store): void {
   /** Removed, or false when the scope (valid) is not on the list. */
   const remove = (scope: string) => store.optouts.remove(canonicalScope(scope).text);
 
-  app.get('/api/v1/optouts', { schema: { querystring: pagingQuery } }, async (req) => {
-    const { limit, offset } = req.query as { limit: number; offset: number };
+  app.get('/api/v1/optouts', { schema: { querystring: ref('paging') } }, async (req) => {
+    const { limit, offset } = req.query;
     const all = await store.optouts.list();
     return { items: all.slice(offset, offset + limit).map(optOutRecord), total: all.length, limit, offset };
   });
@@ -42,7 +49,7 @@ export function registerOptOuts(app: FastifyInstance, store: Store): void {
     },
     async (req, reply) => {
       try {
-        const r = await add(req, req.body as { scope: string; reason?: string });
+        const r = await add(req, req.body);
         return reply.code(r.state === 'added' ? 201 : 200).send(r);
       } catch (e) {
         if (e instanceof InputError) return reply.code(400).send({ error: e.message });
@@ -60,8 +67,7 @@ export function registerOptOuts(app: FastifyInstance, store: Store): void {
     },
     async (req, reply) => {
       try {
-        if (!(await remove((req.query as { scope: string }).scope)))
-          return reply.code(404).send({ error: 'not on the opt-out list' });
+        if (!(await remove(req.query.scope))) return reply.code(404).send({ error: 'not on the opt-out list' });
         return reply.code(204).send();
       } catch (e) {
         if (e instanceof InputError) return reply.code(400).send({ error: e.message });
@@ -78,18 +84,10 @@ export function registerOptOuts(app: FastifyInstance, store: Store): void {
       { optouts: (await store.optouts.list()).map(optOutRecord), error: null, notice: null, form: {}, ...extra },
       code,
     );
-  const form = (...fields: string[]) => ({
-    body: {
-      type: 'object',
-      required: ['scope'],
-      properties: Object.fromEntries([...fields, '_csrf'].map((k) => [k, k === 'reason' ? reasonProp : scopeProp])),
-    },
-  });
-
   app.get('/optouts', (req, reply) => page(req, reply, {}));
 
-  app.post('/optouts', { schema: form('scope', 'reason') }, async (req, reply) => {
-    const b = req.body as { scope: string; reason?: string };
+  app.post('/optouts', { schema: { body: addForm } }, async (req, reply) => {
+    const b = req.body;
     try {
       const r = await add(req, b);
       return page(req, reply, { notice: `${r.scope} ${r.state === 'added' ? 'added' : 'updated'}` });
@@ -99,8 +97,8 @@ export function registerOptOuts(app: FastifyInstance, store: Store): void {
     }
   });
 
-  app.post('/optouts/remove', { schema: form('scope') }, async (req, reply) => {
-    const { scope } = req.body as { scope: string };
+  app.post('/optouts/remove', { schema: { body: removeForm } }, async (req, reply) => {
+    const { scope } = req.body;
     try {
       if (!(await remove(scope))) return page(req, reply, { error: `${scope} is not on the opt-out list` }, 404);
       return page(req, reply, { notice: `${canonicalScope(scope).text} removed` });
@@ -109,4 +107,4 @@ export function registerOptOuts(app: FastifyInstance, store: Store): void {
       return page(req, reply, { error: e.message }, 400);
     }
   });
-}
+};

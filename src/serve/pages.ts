@@ -3,17 +3,16 @@
  * filtered, sorted and paged; its findings), a host across scans. Templates (assets/views, Eta)
  * escape every value; the only unescaped output is a template's own rendered body in the layout.
  */
-import type { FastifyInstance } from 'fastify';
 import { serviceChanges } from '../report/diff.js';
 import { REPORT_FORMATS } from '../report/formats.js';
 import { DEPTHS } from '../probes/types.js';
 import { NOTE_STATES, SERVICE_SORTS, type Store } from '../store/store.js';
 import { InputError } from '../util/errors.js';
 import { SIGN_IN_PER_MINUTE, safeNext, signIn } from './auth.js';
-import { PAGE_DEFAULT, type ServiceQuery, serviceQuery } from './api.js';
 import type { ScanLauncher } from './launcher.js';
 import { overview } from './overview.js';
 import { render } from './render.js';
+import { PAGE_DEFAULT, type Plugin, ref, text } from './schemas.js';
 import { trendChart } from './chart.js';
 
 type Param = string | number | boolean | undefined;
@@ -26,11 +25,13 @@ function withParams(q: object, changes: Record<string, Param>): string {
   return `?${p.toString()}`;
 }
 
-export function registerPages(app: FastifyInstance, store: Store, launcher: ScanLauncher): void {
-  app.get('/favicon.ico', async (_req, reply) => reply.redirect('/static/icon.svg', 301));
+/** `next` of a query string, whatever it is (safeNext judges it). */
+const nextOf = (query: unknown): unknown =>
+  typeof query === 'object' && query !== null && 'next' in query ? query.next : undefined;
 
+export const pageRoutes: Plugin<{ store: Store; launcher: ScanLauncher }> = async (app, { store, launcher }) => {
   app.get('/login', async (req, reply) =>
-    render(req, reply, 'login', { next: safeNext((req.query as { next?: string }).next), error: null }),
+    render(req, reply, 'login', { next: safeNext(nextOf(req.query)), error: null }),
   );
 
   app.post(
@@ -41,17 +42,12 @@ export function registerPages(app: FastifyInstance, store: Store, launcher: Scan
         body: {
           type: 'object',
           required: ['username', 'password'],
-          properties: {
-            username: { type: 'string', maxLength: 256 },
-            password: { type: 'string', maxLength: 4096 },
-            next: { type: 'string', maxLength: 2048 },
-            _csrf: { type: 'string' },
-          },
+          properties: { username: text(256), password: text(4096), next: text(2048), _csrf: { type: 'string' } },
         },
       },
     },
     async (req, reply) => {
-      const b = req.body as { username: string; password: string; next?: string };
+      const b = req.body;
       const user = await signIn(store.accounts, b.username, b.password);
       if (user === null)
         return render(req, reply, 'login', { next: safeNext(b.next), error: 'Wrong user name or password.' }, 401);
@@ -75,52 +71,35 @@ export function registerPages(app: FastifyInstance, store: Store, launcher: Scan
     render(req, reply, 'scans', { scans: (await store.listScans()).reverse(), depths: DEPTHS, error: null, form: {} }),
   );
 
-  app.post(
-    '/scans',
-    {
-      schema: {
-        body: {
-          type: 'object',
-          required: ['targets'],
-          properties: {
-            targets: { type: 'string', maxLength: 65536 },
-            ports: { type: 'string', maxLength: 4096 },
-            depth: { type: 'string', maxLength: 16 },
-            _csrf: { type: 'string' },
-          },
-        },
-      },
-    },
-    async (req, reply) => {
-      const b = req.body as { targets: string; ports?: string; depth?: string };
-      try {
-        const id = await launcher.start({
-          targets: b.targets.split(/[\s,]+/).filter((t) => t !== ''),
-          ...(b.ports !== undefined && b.ports.trim() !== '' ? { ports: b.ports.trim() } : {}),
-          ...(b.depth !== undefined && b.depth !== '' ? { depth: b.depth } : {}),
-        });
-        return reply.redirect(`/scans/${encodeURIComponent(id)}`, 303);
-      } catch (e) {
-        if (!(e instanceof InputError)) throw e;
-        const scans = (await store.listScans()).reverse();
-        return render(req, reply, 'scans', { scans, depths: DEPTHS, error: e.message, form: b }, 400);
-      }
-    },
-  );
+  app.post('/scans', { schema: { body: ref('scanForm') } }, async (req, reply) => {
+    const b = req.body;
+    try {
+      const id = await launcher.start({
+        targets: b.targets.split(/[\s,]+/).filter((t) => t !== ''),
+        ...(b.ports !== undefined && b.ports.trim() !== '' ? { ports: b.ports.trim() } : {}),
+        ...(b.depth !== undefined && b.depth !== '' ? { depth: b.depth } : {}),
+      });
+      return reply.redirect(`/scans/${encodeURIComponent(id)}`, 303);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      const scans = (await store.listScans()).reverse();
+      return render(req, reply, 'scans', { scans, depths: DEPTHS, error: e.message, form: b }, 400);
+    }
+  });
 
   app.get(
     '/scans/:id',
     {
       schema: {
-        params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } } },
-        querystring: serviceQuery,
+        params: { type: 'object', required: ['id'], properties: { id: text(64) } },
+        querystring: ref('serviceQuery'),
       },
     },
     async (req, reply) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       const row = await store.scan(id);
       if (row === null) return render(req, reply, 'missing', { what: `scan ${id}` }, 404);
-      const q = req.query as ServiceQuery;
+      const q = req.query;
       const { limit, offset, ...filter } = q;
       const page = await store.servicesPage(id, limit, offset, filter);
       const noted = await store.notes.forHosts(page.items.map((r) => r.host));
@@ -142,9 +121,11 @@ export function registerPages(app: FastifyInstance, store: Store, launcher: Scan
 
   app.get(
     '/hosts/:address',
-    { schema: { params: { type: 'object', properties: { address: { type: 'string', maxLength: 255 } } } } },
+    {
+      schema: { params: ref('hostParams') },
+    },
     async (req, reply) => {
-      const { address } = req.params as { address: string };
+      const { address } = req.params;
       const { items, total } = await store.hostRecords(address, 200, 0);
       // each record beside what changed since the same port's previous (older) record
       const rows = items.map((it, i) => {
@@ -165,4 +146,4 @@ export function registerPages(app: FastifyInstance, store: Store, launcher: Scan
       return render(req, reply, 'host', { address, rows, total, findings, states: NOTE_STATES });
     },
   );
-}
+};

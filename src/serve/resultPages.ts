@@ -4,29 +4,27 @@
  * format of the one table (src/report/formats.ts: HTML, Markdown, CSV, JSON and the CERT feeds) and its
  * owner letters (Markdown, one file).
  */
-import type { FastifyInstance } from 'fastify';
 import { diffStored } from '../report/diff.js';
 import { REPORT_FORMATS, reportFormat } from '../report/formats.js';
 import { letterMarkdown, letters } from '../report/letters.js';
 import { buildModel } from '../report/model.js';
 import type { Store } from '../store/store.js';
 
-import { noteBody, saveNote } from './monitorApi.js';
+import { saveNote } from './monitorApi.js';
 import { render } from './render.js';
+import { type Plugin, ref } from './schemas.js';
 
-const scanId = { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' } as const;
-
-export function registerResultPages(app: FastifyInstance, store: Store): void {
-  app.post('/notes', { schema: { body: noteBody } }, async (req, reply) => {
-    const { host } = await saveNote(store, req);
+export const resultPageRoutes: Plugin<{ store: Store }> = async (app, { store }) => {
+  app.post('/notes', { schema: { body: ref('noteBody') } }, async (req, reply) => {
+    const { host } = await saveNote(store, req.body, req.user?.name ?? '');
     return reply.redirect(`/hosts/${encodeURIComponent(host)}`, 303);
   });
 
   app.get(
     '/diff',
-    { schema: { querystring: { type: 'object', properties: { a: scanId, b: scanId } } } },
+    { schema: { querystring: { type: 'object', properties: { a: ref('scanId'), b: ref('scanId') } } } },
     async (req, reply) => {
-      const { a, b } = req.query as { a?: string; b?: string };
+      const { a, b } = req.query;
       const scans = (await store.listScans()).reverse();
       const d = a !== undefined && b !== undefined ? await diffStored(store, a, b) : null;
       if (typeof d === 'string') return render(req, reply, 'missing', { what: `scan ${d}` }, 404);
@@ -40,12 +38,13 @@ export function registerResultPages(app: FastifyInstance, store: Store): void {
       schema: {
         params: {
           type: 'object',
-          properties: { id: scanId, format: { type: 'string', enum: REPORT_FORMATS.map((f) => f.name) } },
+          required: ['id', 'format'],
+          properties: { id: ref('scanId'), format: { type: 'string', enum: REPORT_FORMATS.map((f) => f.name) } },
         },
       },
     },
     async (req, reply) => {
-      const { id, format } = req.params as { id: string; format: string };
+      const { id, format } = req.params;
       const m = await buildModel(store, id);
       const f = reportFormat(format);
       if (m === null || f === undefined) return reply.code(404).send({ error: 'no such scan' });
@@ -56,20 +55,16 @@ export function registerResultPages(app: FastifyInstance, store: Store): void {
     },
   );
 
-  app.get(
-    '/scans/:id/letters.md',
-    { schema: { params: { type: 'object', properties: { id: scanId } } } },
-    async (req, reply) => {
-      const { id } = req.params as { id: string };
-      const m = await buildModel(store, id);
-      if (m === null) return reply.code(404).send({ error: 'no such scan' });
-      const text = letters(m, [])
-        .map((l) => letterMarkdown(l, id))
-        .join('\n\n---\n\n');
-      return reply
-        .type('text/markdown; charset=utf-8')
-        .header('content-disposition', `attachment; filename="opendoor-${id}-letters.md"`)
-        .send(text);
-    },
-  );
-}
+  app.get('/scans/:id/letters.md', { schema: { params: ref('scanParams') } }, async (req, reply) => {
+    const { id } = req.params;
+    const m = await buildModel(store, id);
+    if (m === null) return reply.code(404).send({ error: 'no such scan' });
+    const text = letters(m, [])
+      .map((l) => letterMarkdown(l, id))
+      .join('\n\n---\n\n');
+    return reply
+      .type('text/markdown; charset=utf-8')
+      .header('content-disposition', `attachment; filename="opendoor-${id}-letters.md"`)
+      .send(text);
+  });
+};

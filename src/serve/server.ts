@@ -1,33 +1,30 @@
 /**
  * `opendoor serve`'s web application: Fastify with its own plugins for what they do well — security
  * headers and a strict Content-Security-Policy (helmet), cookies and server-side sessions, CSRF
- * tokens on every form, rate-limited sign-in, static assets — on the store interface. Nothing is
- * loaded from another origin; everything a scanned server sent is rendered as text.
+ * tokens on every form, rate-limited sign-in, static assets — on the store interface. Ours are
+ * plugins too: auth (shared with the rest), static files, and each part of the dashboard
+ * encapsulated (the API, progress streams, the pages), on the shared schemas (schemas.ts). Nothing
+ * is loaded from another origin; everything a scanned server sent is rendered as text.
  */
-import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import fastifyCookie from '@fastify/cookie';
-import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
-import fastifyRateLimit from '@fastify/rate-limit';
-import fastifySession from '@fastify/session';
-import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { Monitors } from '../monitor/monitors.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../util/log.js';
-import { registerApi } from './api.js';
-import { IDLE_MS, csrfUnlessToken, registerAuth, requireRole, routerRefusal, sessionStore } from './auth.js';
+import { apiRoutes } from './api.js';
+import { authPlugin, csrfUnlessToken, requireRole, routerRefusal } from './auth.js';
+import { campaignRoutes } from './campaigns.js';
 import type { ScanLauncher } from './launcher.js';
-import { registerMonitorApi } from './monitorApi.js';
-import { registerMonitorPages } from './monitorPages.js';
-import type { Monitors } from './monitors.js';
-import { registerOptOuts } from './optouts.js';
-import { registerCampaigns } from './campaigns.js';
-import { registerPages } from './pages.js';
-import { registerResultPages } from './resultPages.js';
+import { monitorApiRoutes } from './monitorApi.js';
+import { monitorPageRoutes } from './monitorPages.js';
+import { optOutRoutes } from './optouts.js';
+import { pageRoutes } from './pages.js';
+import { staticFiles } from './paths.js';
+import { progressRoutes } from './progress.js';
+import { resultPageRoutes } from './resultPages.js';
 import { accessOf } from './routes.js';
-import { ASSETS } from './paths.js';
+import { addSchemas } from './schemas.js';
 
 export interface ServerOptions {
   store: Store;
@@ -95,20 +92,10 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
     hsts: o.tls !== undefined,
     referrerPolicy: { policy: 'no-referrer' },
   });
-  await app.register(fastifyCookie);
-  await app.register(fastifySession, {
-    secret: await o.store.accounts.cookieKey(() => randomBytes(32).toString('base64url')),
-    cookieName: 'opendoor_session',
-    store: sessionStore(o.store.accounts),
-    saveUninitialized: false,
-    rolling: true,
-    cookie: { httpOnly: true, sameSite: 'strict', secure: o.tls !== undefined, path: '/', maxAge: IDLE_MS },
-  });
-  await app.register(fastifyCsrf, { sessionPlugin: '@fastify/session' });
+  // sessions, CSRF, sign-in limits and `req.user` (shared with every plugin below)
+  await app.register(authPlugin, { accounts: o.store.accounts, secure: o.tls !== undefined });
   await app.register(fastifyFormbody);
-  await app.register(fastifyRateLimit, { global: false });
-  await app.register(fastifyStatic, { root: path.join(ASSETS, 'static'), prefix: '/static/', index: false });
-  registerAuth(app, o.store.accounts);
+  addSchemas(app);
   // JSON as Fastify parses it (prototype poisoning refused), and an empty body as none: what
   // `curl -X POST -H 'Content-Type: application/json'` sends to a route that takes no body
   const json = app.getDefaultJsonParser('error', 'error');
@@ -127,12 +114,16 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
       .type('application/json')
       .send({ error: clientMessage(status, e) });
   });
-  registerApi(app, o.store, o.launcher);
-  registerMonitorApi(app, o.store, o.monitors);
-  registerPages(app, o.store, o.launcher);
-  registerMonitorPages(app, o.store, o.monitors);
-  registerResultPages(app, o.store);
-  registerOptOuts(app, o.store);
-  registerCampaigns(app, o.store, o.log);
+  // each part of the dashboard its own encapsulated plugin; their routes all in routes.ts
+  const { store, launcher, monitors, log } = o;
+  await app.register(staticFiles);
+  await app.register(apiRoutes, { store, launcher });
+  await app.register(progressRoutes, { store });
+  await app.register(monitorApiRoutes, { store, monitors });
+  await app.register(pageRoutes, { store, launcher });
+  await app.register(monitorPageRoutes, { store, monitors });
+  await app.register(resultPageRoutes, { store });
+  await app.register(optOutRoutes, { store });
+  await app.register(campaignRoutes, { store, log });
   return app;
 }

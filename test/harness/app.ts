@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { newScanId } from '../../src/engine/scan.js';
 import type { ServiceRecord } from '../../src/output/records.js';
 import { type ScanLauncher, scanArgs } from '../../src/serve/launcher.js';
-import { Monitors } from '../../src/serve/monitors.js';
+import { Monitors } from '../../src/monitor/monitors.js';
 import { newToken, sha256 } from '../../src/serve/secrets.js';
 import { buildServer } from '../../src/serve/server.js';
 import { type Store, openStore } from '../../src/store/store.js';
@@ -47,7 +47,7 @@ export async function startApp(): Promise<TestApp> {
     running: () => [],
     stop: async () => undefined,
   };
-  const monitors = new Monitors(store, launcher, POLICY, log);
+  const monitors = new Monitors(store, { start: launcher.start, check: (r) => scanArgs(r, POLICY) }, log);
   const scanId = 'scan-1';
   await store.beginScan(scanId, { targets: ['127.0.0.1'] });
   await store.recordHost(

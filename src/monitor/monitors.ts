@@ -2,28 +2,46 @@
  * Monitors: a named scope rescanned on a cron schedule in an IANA time zone (croner). A run is
  * claimed in the store first, so one monitor never runs twice at once, in this process or another.
  * When the run's scan is done it is compared with the monitor's previous one (report/diff.ts); what
- * is new, fixed or changed — less what people acknowledged or accepted as a risk — becomes an alert,
- * listed on the page and POSTed to the monitor's webhook (the contract's JSON, signed with HMAC).
+ * is new, fixed or changed — less what people acknowledged or accepted as a risk — becomes an alert
+ * (alert.ts), kept in the store, POSTed to the monitor's webhook (webhook.ts: the contract's JSON,
+ * signed with HMAC) and mailed to its addresses (alertMail.ts). Nothing here is HTTP serving: serve
+ * starts the monitors, and anything else that holds a store and a way to start scans could.
  */
 import { randomBytes } from 'node:crypto';
 import { Cron } from 'croner';
 import { newScanId } from '../engine/scan.js';
-import { type ScanDiff, diffStored } from '../report/diff.js';
-import type { MonitorRow, NoteRow, Store } from '../store/store.js';
+import { diffStored } from '../report/diff.js';
+import type { MonitorRow, Store } from '../store/store.js';
 import { InputError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { isEmail } from '../attribution/contacts.js';
-import { alertMail } from '../notify/alertMail.js';
-import { type Mailer, compose } from '../notify/mail.js';
 import { recheckCampaign } from '../notify/recheck.js';
-import { type LaunchPolicy, type ScanLauncher, type ScanRequest, scanArgs } from './launcher.js';
+import { type Alert, unacknowledged } from './alert.js';
+import { type AlertMailConfig, sendAlertMail } from './alertMail.js';
 import { Webhooks } from './webhook.js';
 
 export class MonitorInputError extends InputError {
   override readonly name = 'MonitorInputError';
 }
 
-export interface MonitorRequest extends Omit<ScanRequest, 'targets'> {
+/** A scan's scope and options, as a monitor keeps them (and as the dashboard's launcher takes them). */
+export interface ScanScope {
+  targets: string[];
+  ports?: string;
+  depth?: string;
+}
+
+/**
+ * How a monitor's scans start, wherever it runs: the dashboard's launcher (serve/launcher.ts) is one.
+ * `check` applies a scan's rules exactly (an InputError when the CLI would refuse it), before a
+ * monitor is stored.
+ */
+export interface MonitorScans {
+  start(r: ScanScope, id: string): Promise<string>;
+  check(r: ScanScope): unknown;
+}
+
+export interface MonitorRequest extends Omit<ScanScope, 'targets'> {
   name: string;
   /** The scope: targets, or a campaign whose notified services are rechecked (`campaign recheck`). */
   targets?: string[];
@@ -35,29 +53,12 @@ export interface MonitorRequest extends Omit<ScanRequest, 'targets'> {
   email?: string[];
 }
 
-/** How serve sends alert mail: its SMTP server, sender, and the dashboard's address for links. */
-export interface AlertMailConfig {
-  mailer: Mailer;
-  from: string;
-  dashboard: () => string;
-}
-
 /** What a monitor stores as its request: a scan's scope, or a campaign. */
-type StoredRequest = ScanRequest | { campaign: string };
+type StoredRequest = ScanScope | { campaign: string };
 
 /** How often a running monitor's scan is looked at. */
 const POLL_MS = 1000;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/;
-
-export interface Alert {
-  type: 'alert';
-  monitor: string;
-  scanId: string;
-  previousScanId: string;
-  new: ScanDiff['new'];
-  fixed: ScanDiff['fixed'];
-  changed: ScanDiff['changed'];
-}
 
 /** The check a schedule gets before it is stored: croner reads it (and the zone) or says why not. */
 function cron(schedule: string, timezone: string, paused: boolean, fn?: () => void): Cron {
@@ -72,25 +73,6 @@ function cron(schedule: string, timezone: string, paused: boolean, fn?: () => vo
   }
 }
 
-/** The diff less what is acknowledged or accepted: an item goes when every finding it names is. */
-export function unacknowledged(d: ScanDiff, notes: readonly NoteRow[]): Pick<Alert, 'new' | 'fixed' | 'changed'> {
-  const quiet = new Set(notes.filter((n) => n.state !== 'open').map((n) => `${n.host} ${n.port} ${n.finding}`));
-  const isQuiet = (host: string, port: number, f: string) => quiet.has(`${host} ${port} ${f}`);
-  return {
-    new: d.new.filter((s) => s.findings.length === 0 || !s.findings.every((f) => isQuiet(s.host, s.port, f))),
-    fixed: d.fixed,
-    changed: d.changed
-      .map((c) => ({
-        ...c,
-        changes: c.changes.filter((x) => {
-          const m = /^(?:new|resolved) finding (\S+)$/.exec(x);
-          return m?.[1] === undefined || !isQuiet(c.host, c.port, m[1]);
-        }),
-      }))
-      .filter((c) => c.changes.length > 0),
-  };
-}
-
 export class Monitors {
   private readonly crons = new Map<string, Cron>();
   private readonly runs = new Set<Promise<void>>();
@@ -99,8 +81,7 @@ export class Monitors {
 
   constructor(
     private readonly store: Store,
-    private readonly launcher: ScanLauncher,
-    private readonly policy: LaunchPolicy,
+    private readonly scans: MonitorScans,
     private readonly log: Logger,
     private readonly mail: AlertMailConfig | null = null,
   ) {
@@ -124,7 +105,7 @@ export class Monitors {
       throw new MonitorInputError('a monitor has targets or a campaign (one of them)');
     if (r.campaign !== undefined && (await this.store.campaigns.get(r.campaign)) === null)
       throw new MonitorInputError(`no campaign ${r.campaign}`);
-    if (r.targets !== undefined) scanArgs({ ...r, targets: r.targets }, this.policy); // a scan's rules exactly
+    if (r.targets !== undefined) this.scans.check({ ...r, targets: r.targets }); // a scan's rules exactly
     const email = r.email ?? [];
     if (email.length > 20 || email.some((a) => !isEmail(a)))
       throw new MonitorInputError('email must be a list of at most 20 e-mail addresses');
@@ -206,7 +187,7 @@ export class Monitors {
           scanId,
           shouldStop: () => this.stopping,
         });
-      else await this.launcher.start(request, scanId);
+      else await this.scans.start(request, scanId);
       const state = await this.ended(scanId);
       finished = state === 'done';
       if (finished && m.lastScan !== null) await this.alert(m, m.lastScan, scanId);
@@ -246,20 +227,7 @@ export class Monitors {
       `monitor ${m.name}: alert ${id} (${rest.new.length} new, ${rest.fixed.length} fixed, ${rest.changed.length} changed)`,
     );
     if (m.webhook !== null && m.secret !== null) this.webhooks.send(id, m.webhook, m.secret, JSON.stringify(alert));
-    if (m.email.length > 0 && this.mail !== null) void this.sendMail(id, m.email, alert);
-  }
-
-  /** The alert in words to the monitor's addresses (retried as notices are); the outcome kept with the alert. */
-  private async sendMail(id: string, to: readonly string[], alert: Alert): Promise<void> {
-    const mail = this.mail as AlertMailConfig;
-    try {
-      const words = alertMail(alert, mail.dashboard());
-      const raw = await compose({ from: mail.from, to, ...words });
-      const r = await mail.mailer.send(mail.from, to, raw);
-      await this.store.monitors.mailed(id, r.error);
-      if (!r.ok) this.log.warn(`alert ${id}: mail failed after ${r.attempts} attempts: ${r.error}`);
-    } catch (e) {
-      this.log.warn(`alert ${id}: mail: ${e instanceof Error ? e.name : 'failed'}`);
-    }
+    if (m.email.length > 0 && this.mail !== null)
+      void sendAlertMail(this.store, this.log, this.mail, id, m.email, alert);
   }
 }
