@@ -12,6 +12,7 @@ import { intOption } from './scanOptions.js';
 import type { AttributionCliOptions } from './attributionOptions.js';
 import { isEmail } from '../attribution/contacts.js';
 import { Mailer, parseSmtpUrl } from '../notify/mail.js';
+import { METRICS_TOKEN } from '../metrics/route.js';
 
 export interface ServeCliOptions extends AttributionCliOptions {
   db?: string;
@@ -30,6 +31,8 @@ export interface ServeCliOptions extends AttributionCliOptions {
   /** Alert mail for monitors with `email`: the SMTP server and the sender. */
   smtp?: string;
   mailFrom?: string;
+  /** GET /metrics for this Bearer token (none: no metrics, 404). */
+  metricsToken?: string;
 }
 
 /** HOST:PORT, [IPv6]:PORT. */
@@ -96,10 +99,16 @@ export async function serveCommand(o: ServeCliOptions, io: Io): Promise<number> 
   if ((o.smtp === undefined) !== (o.mailFrom === undefined)) throw new UsageError('--smtp and --mail-from go together');
   if (o.mailFrom !== undefined && !isEmail(o.mailFrom)) throw new UsageError('--mail-from must be an e-mail address');
   const smtp = o.smtp !== undefined ? parseSmtpUrl('--smtp', o.smtp) : null;
+  const metricsToken = o.metricsToken === '' ? undefined : o.metricsToken;
+  if (metricsToken !== undefined && !METRICS_TOKEN.test(metricsToken))
+    throw new UsageError('--metrics-token (or OPENDOOR_METRICS_TOKEN) must be 16 to 200 letters, digits or -._~+/');
   const { scanArgs, openLauncher } = await import('../serve/launcher.js');
   scanArgs({ targets: ['127.0.0.1'] }, policy); // the exclusions and bounds are checked now, not at the first scan
   const log = createLogger(o.verbose === true ? 'info' : o.quiet === true ? 'error' : 'warn', io.stderr);
-  const store = await openStore(o.db);
+  // with metrics, every store call of this process is timed at this one seam (metrics/storeTiming.ts)
+  const metrics = metricsToken !== undefined ? new (await import('../metrics/metrics.js')).ServeMetrics() : null;
+  const opened = await openStore(o.db);
+  const store = metrics !== null ? metrics.timed(opened) : opened;
   const db = o.db ?? store.where;
   // from here on a signal stops it in order (the store closed, scans left resumable)
   const stopped = new Promise<void>((resolve) => {
@@ -116,7 +125,14 @@ export async function serveCommand(o: ServeCliOptions, io: Io): Promise<number> 
       : null;
   const monitors = new Monitors(store, launcher, policy, log, mail);
   const { buildServer } = await import('../serve/server.js');
-  const app = await buildServer({ store, launcher, monitors, log, ...(tls !== undefined ? { tls } : {}) });
+  const app = await buildServer({
+    store,
+    launcher,
+    monitors,
+    log,
+    ...(tls !== undefined ? { tls } : {}),
+    ...(metrics !== null && metricsToken !== undefined ? { metrics: { metrics, token: metricsToken } } : {}),
+  });
   const shutdown = async () => {
     await app.close();
     await monitors.stop();

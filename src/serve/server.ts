@@ -22,6 +22,8 @@ import type { ScanLauncher } from './launcher.js';
 import { registerMonitorApi } from './monitorApi.js';
 import { registerMonitorPages } from './monitorPages.js';
 import type { Monitors } from './monitors.js';
+import { type MetricsAccess, registerMetrics } from '../metrics/route.js';
+import { registerOpenApi } from './openapi.js';
 import { registerOptOuts } from './optouts.js';
 import { registerCampaigns } from './campaigns.js';
 import { registerPages } from './pages.js';
@@ -36,6 +38,8 @@ export interface ServerOptions {
   log: Logger;
   /** TLS key and certificate (PEM): HTTPS, and the session cookie only over it. */
   tls?: { key: Buffer; cert: Buffer };
+  /** GET /metrics and its token (without: 404). */
+  metrics?: MetricsAccess;
 }
 
 /** What a client is told of an error: the schema's complaint (it names a field and a rule, never data), else a word per status. */
@@ -127,6 +131,7 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
       .type('application/json')
       .send({ error: clientMessage(status, e) });
   });
+  await registerOpenApi(app); // before the routes it describes
   registerApi(app, o.store, o.launcher);
   registerMonitorApi(app, o.store, o.monitors);
   registerPages(app, o.store, o.launcher);
@@ -134,5 +139,6 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   registerResultPages(app, o.store);
   registerOptOuts(app, o.store);
   registerCampaigns(app, o.store, o.log);
+  registerMetrics(app, o.store, o.metrics ?? null);
   return app;
 }
