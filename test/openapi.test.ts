@@ -185,3 +185,77 @@ test('every /api/ route of the table is in it: method, path parameters, query, b
   // the SSE route says what it streams
   assert.ok(doc.paths['/api/v1/scans/{id}/events']?.get?.responses['200']?.content?.['text/event-stream']);
 });
+
+test("what the routes answer is what the document says they answer (each body valid against its status's schema)", async () => {
+  const ajv = new Ajv({ strict: false });
+  const asks: Array<{
+    method: 'GET' | 'POST' | 'DELETE';
+    url: string;
+    route: string;
+    body?: object;
+    as?: 'admin' | 'viewer';
+  }> = [
+    { method: 'GET', url: '/api/v1/scans', route: '/api/v1/scans' },
+    { method: 'GET', url: '/api/v1/scans/scan-1', route: '/api/v1/scans/{id}' },
+    { method: 'GET', url: '/api/v1/scans/nope', route: '/api/v1/scans/{id}' },
+    { method: 'GET', url: '/api/v1/scans/scan-1/services?sort=port', route: '/api/v1/scans/{id}/services' },
+    { method: 'GET', url: '/api/v1/hosts/127.0.0.7', route: '/api/v1/hosts/{address}' },
+    { method: 'POST', url: '/api/v1/scans', route: '/api/v1/scans', body: { targets: ['127.0.0.9'] }, as: 'admin' },
+    { method: 'POST', url: '/api/v1/scans', route: '/api/v1/scans', body: { targets: ['300.1.1.1'] }, as: 'admin' },
+    {
+      method: 'POST',
+      url: '/api/v1/monitors',
+      route: '/api/v1/monitors',
+      body: {
+        name: 'doc',
+        targets: ['127.0.0.9'],
+        schedule: '0 3 * * *',
+        timezone: 'UTC',
+        webhook: 'http://127.0.0.1:9/',
+      },
+      as: 'admin',
+    },
+    { method: 'GET', url: '/api/v1/monitors', route: '/api/v1/monitors' },
+    { method: 'POST', url: '/api/v1/monitors/nosuch/run', route: '/api/v1/monitors/{name}/run', as: 'admin' },
+    { method: 'GET', url: '/api/v1/alerts', route: '/api/v1/alerts' },
+    {
+      method: 'POST',
+      url: '/api/v1/notes',
+      route: '/api/v1/notes',
+      body: { host: '127.0.0.7', port: 104, finding: 'dicom-open-query', state: 'acknowledged' },
+      as: 'admin',
+    },
+    { method: 'POST', url: '/api/v1/optouts', route: '/api/v1/optouts', body: { scope: '192.0.2.0/24' }, as: 'admin' },
+    { method: 'POST', url: '/api/v1/optouts', route: '/api/v1/optouts', body: { scope: '192.0.2.0/24' }, as: 'admin' },
+    { method: 'GET', url: '/api/v1/optouts', route: '/api/v1/optouts' },
+    { method: 'DELETE', url: '/api/v1/optouts?scope=192.0.2.0/24', route: '/api/v1/optouts', as: 'admin' },
+    { method: 'DELETE', url: '/api/v1/optouts?scope=192.0.2.0/24', route: '/api/v1/optouts', as: 'admin' },
+    { method: 'GET', url: '/api/v1/campaigns', route: '/api/v1/campaigns' },
+    { method: 'GET', url: '/api/v1/campaigns/nosuch', route: '/api/v1/campaigns/{name}' },
+    { method: 'POST', url: '/api/v1/monitors', route: '/api/v1/monitors', body: { name: 'x' }, as: 'viewer' },
+  ];
+  const seen = new Set<string>();
+  for (const a of asks) {
+    const token = t.tokens[a.as ?? 'viewer'];
+    const r = await t.app.inject({
+      method: a.method,
+      url: a.url,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(a.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(a.body !== undefined ? { payload: JSON.stringify(a.body) } : {}),
+    });
+    const answer = doc.paths[a.route]?.[a.method.toLowerCase()]?.responses[String(r.statusCode)];
+    assert.ok(answer !== undefined, `${a.method} ${a.url}: ${r.statusCode} is documented`);
+    seen.add(`${a.method} ${a.route} ${r.statusCode}`);
+    const schema = answer.content?.['application/json']?.schema;
+    if (schema === undefined) {
+      assert.equal(r.body, '', `${a.method} ${a.url}: no body`);
+      continue;
+    }
+    const validate = ajv.compile(schema);
+    assert.ok(validate(r.json()), `${a.method} ${a.url} ${r.statusCode}: ${ajv.errorsText(validate.errors)}`);
+  }
+  assert.ok(seen.size >= 18, [...seen].join('; '));
+});
