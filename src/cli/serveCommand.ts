@@ -12,6 +12,7 @@ import { intOption } from './scanOptions.js';
 import type { AttributionCliOptions } from './attributionOptions.js';
 import { isEmail } from '../attribution/contacts.js';
 import { Mailer, parseSmtpUrl } from '../notify/mail.js';
+import type { ServeMetrics } from '../metrics/metrics.js';
 import { METRICS_TOKEN } from '../metrics/route.js';
 
 export interface ServeCliOptions extends AttributionCliOptions {
@@ -106,7 +107,12 @@ export async function serveCommand(o: ServeCliOptions, io: Io): Promise<number> 
   scanArgs({ targets: ['127.0.0.1'] }, policy); // the exclusions and bounds are checked now, not at the first scan
   const log = createLogger(o.verbose === true ? 'info' : o.quiet === true ? 'error' : 'warn', io.stderr);
   // with metrics, every store call of this process is timed at this one seam (metrics/storeTiming.ts)
-  const metrics = metricsToken !== undefined ? new (await import('../metrics/metrics.js')).ServeMetrics() : null;
+  let metrics: ServeMetrics | null = null;
+  if (metricsToken !== undefined) {
+    const { ServeMetrics } = await import('../metrics/metrics.js');
+    // an alert is pending while its webhook has attempts left
+    metrics = new ServeMetrics((await import('../serve/webhook.js')).RETRY_MS.length + 1);
+  }
   const opened = await openStore(o.db);
   const store = metrics !== null ? metrics.timed(opened) : opened;
   const db = o.db ?? store.where;

@@ -7,15 +7,11 @@
  * is this process's own: every call it makes to the store, timed at one seam (storeTiming.ts).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { RETRY_MS } from '../serve/webhook.js';
 import type { Store } from '../store/store.js';
 import { type StoreObserver, timedStore } from './storeTiming.js';
 
 /** Store call latency buckets, in seconds (an indexed read is well under a millisecond; a big write, a second). */
 const STORE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
-
-/** Webhook attempts an alert has: one with fewer made and none taken is pending. */
-const ALERT_ATTEMPTS = RETRY_MS.length + 1;
 
 export class ServeMetrics {
   readonly registry = new Registry();
@@ -57,7 +53,8 @@ export class ServeMetrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  /** `alertAttempts`: the webhook attempts an alert has; one with fewer made and none taken is pending. */
+  constructor(private readonly alertAttempts: number) {
     collectDefaultMetrics({ register: this.registry });
   }
 
@@ -89,7 +86,7 @@ export class ServeMetrics {
     this.hostsDone.inc(hosts);
     this.probes.reset();
     this.probes.inc(probes);
-    this.alertsPending.set(await store.monitors.pendingAlerts(ALERT_ATTEMPTS));
+    this.alertsPending.set(await store.monitors.pendingAlerts(this.alertAttempts));
     this.queueDepth.set(await store.slices.open());
     return this.registry.metrics();
   }
