@@ -26,6 +26,7 @@ interface Parameter {
   schema: object;
 }
 interface Operation {
+  operationId: string;
   parameters?: Parameter[];
   requestBody?: { required?: boolean; content: Record<string, { schema: { required?: string[] } }> };
   responses: Record<string, { description: string; content?: Record<string, { schema: object }> }>;
@@ -57,6 +58,7 @@ const operation = {
   type: 'object',
   required: ['responses'],
   properties: {
+    operationId: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9]*$' },
     parameters: { type: 'array', items: parameter },
     requestBody: { type: 'object', required: ['content'], properties: { content: media } },
     responses: {
@@ -182,6 +184,11 @@ test('every /api/ route of the table is in it: method, path parameters, query, b
     Object.keys(item).map((m) => `${m.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`),
   );
   assert.deepEqual(shown.sort(), api.map(([k]) => k).sort());
+  // each operation named once, for client generators
+  const ids = Object.values(doc.paths).flatMap((item) => Object.values(item).map((op) => op.operationId));
+  assert.equal(new Set(ids).size, api.length);
+  assert.equal(doc.paths['/api/v1/scans/{id}/services']?.get?.operationId, 'getScansByIdServices');
+  assert.equal(doc.paths['/api/v1/openapi.json']?.get?.operationId, 'getOpenapiJson');
   // the SSE route says what it streams
   assert.ok(doc.paths['/api/v1/scans/{id}/events']?.get?.responses['200']?.content?.['text/event-stream']);
 });

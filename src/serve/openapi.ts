@@ -26,6 +26,24 @@ function documented(v: unknown): unknown {
   );
 }
 
+const capital = (w: string) => w.charAt(0).toUpperCase() + w.slice(1);
+
+/** A name for client generators, from the method and path: GET /api/v1/scans/:id/services → getScansByIdServices. */
+export function operationId(method: string, url: string): string {
+  const words = url
+    .replace(/^\/api\/v1\//, '')
+    .split('/')
+    .map((seg) =>
+      seg.startsWith(':')
+        ? `By${capital(seg.slice(1))}`
+        : seg
+            .split(/[^A-Za-z0-9]+/)
+            .map(capital)
+            .join(''),
+    );
+  return `${method.toLowerCase()}${words.join('')}`;
+}
+
 export async function registerOpenApi(app: FastifyInstance): Promise<void> {
   await app.register(fastifySwagger, {
     openapi: {
@@ -52,6 +70,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       const shown: FastifySchema = { ...schema };
       for (const part of ['params', 'querystring', 'body'] as const)
         if (schema?.[part] !== undefined) shown[part] = documented(schema[part]);
+      shown.operationId = operationId(method, url);
       shown.response = { ...accessResponses(access), ...RESPONSES[`${method} ${url}`] };
       return { schema: shown, url };
     },
