@@ -12,8 +12,7 @@ import { intOption } from './scanOptions.js';
 import type { AttributionCliOptions } from './attributionOptions.js';
 import { isEmail } from '../attribution/contacts.js';
 import { Mailer, parseSmtpUrl } from '../notify/mail.js';
-import type { ServeMetrics } from '../metrics/metrics.js';
-import { METRICS_TOKEN } from '../metrics/route.js';
+import { METRICS_TOKEN, type MetricsAccess } from '../metrics/route.js';
 
 export interface ServeCliOptions extends AttributionCliOptions {
   db?: string;
@@ -107,14 +106,15 @@ export async function serveCommand(o: ServeCliOptions, io: Io): Promise<number> 
   scanArgs({ targets: ['127.0.0.1'] }, policy); // the exclusions and bounds are checked now, not at the first scan
   const log = createLogger(o.verbose === true ? 'info' : o.quiet === true ? 'error' : 'warn', io.stderr);
   // with metrics, every store call of this process is timed at this one seam (metrics/storeTiming.ts)
-  let metrics: ServeMetrics | null = null;
+  let metrics: MetricsAccess | null = null;
   if (metricsToken !== undefined) {
     const { ServeMetrics } = await import('../metrics/metrics.js');
     // an alert is pending while its webhook has attempts left
-    metrics = new ServeMetrics((await import('../serve/webhook.js')).RETRY_MS.length + 1);
+    const attempts = (await import('../serve/webhook.js')).RETRY_MS.length + 1;
+    metrics = { metrics: new ServeMetrics(attempts), token: metricsToken };
   }
   const opened = await openStore(o.db);
-  const store = metrics !== null ? metrics.timed(opened) : opened;
+  const store = metrics !== null ? metrics.metrics.timed(opened) : opened;
   const db = o.db ?? store.where;
   // from here on a signal stops it in order (the store closed, scans left resumable)
   const stopped = new Promise<void>((resolve) => {
@@ -137,7 +137,7 @@ export async function serveCommand(o: ServeCliOptions, io: Io): Promise<number> 
     monitors,
     log,
     ...(tls !== undefined ? { tls } : {}),
-    ...(metrics !== null && metricsToken !== undefined ? { metrics: { metrics, token: metricsToken } } : {}),
+    ...(metrics !== null ? { metrics } : {}),
   });
   const shutdown = async () => {
     await app.close();
