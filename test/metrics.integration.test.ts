@@ -61,8 +61,9 @@ describe('GET /metrics on SQLite', () => {
   before(async () => {
     [orthanc, mute] = await Promise.all([startOrthanc({ host: ORTHANC }), startMuteHosts('127.0.96', 1, 4243)]);
     tokens = await addAccounts(db, PASSWORD);
-    // two monitors' alerts as the store holds them: one its webhook has not taken (a closed port:
-    // it stays pending through the retries), one delivered; a monitor without a webhook has none pending
+    // monitors' alerts as the store holds them: one its webhook has not taken (a closed port: it
+    // stays pending through the retries), one delivered, one given up after its 8 attempts; a
+    // monitor without a webhook has none pending
     const store = await openStore(db);
     for (const [name, webhook] of [
       ['hooked', 'http://127.0.96.9:9/hook'],
@@ -77,7 +78,7 @@ describe('GET /metrics on SQLite', () => {
         secret: webhook !== null ? 'a-secret' : null,
         email: [],
       });
-      for (const n of [1, 2])
+      for (const n of [1, 2, 3])
         await store.monitors.addAlert({
           id: `${name}-${n}`,
           monitor: name,
@@ -88,6 +89,7 @@ describe('GET /metrics on SQLite', () => {
         });
     }
     await store.monitors.delivery('hooked-2', 1, null);
+    await store.monitors.delivery('hooked-3', 8, 'HTTP 500');
     await store.close();
     serve = await startServe(SERVE, ['--db', db, '--timeout', '1000', '--metrics-token', TOKEN]);
   });

@@ -29,7 +29,7 @@ function documented(v: unknown): unknown {
 const capital = (w: string) => w.charAt(0).toUpperCase() + w.slice(1);
 
 /** A name for client generators, from the method and path: GET /api/v1/scans/:id/services → getScansByIdServices. */
-export function operationId(method: string, url: string): string {
+function operationId(method: string, url: string): string {
   const words = url
     .replace(/^\/api\/v1\//, '')
     .split('/')
