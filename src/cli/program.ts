@@ -279,7 +279,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('-v, --verbose', 'details on stderr')
     .option('-q, --quiet', 'only errors on stderr')
     .option('--smtp <url>', "monitors' alert mail: smtp://[user:pass@]host[:port] or smtps://…")
-    .option('--mail-from <address>', "monitors' alert mail: the sender");
+    .option('--mail-from <address>', "monitors' alert mail: the sender")
+    .addOption(
+      new Option(
+        '--metrics-token <token>',
+        'serve GET /metrics (Prometheus) to this Bearer token, 16+ characters (better from the environment: a command line is visible to local users)',
+      ).env('OPENDOOR_METRICS_TOKEN'),
+    );
   addAttributionOptions(serve).action(async (options: ServeCliOptions) => {
     setExit(await (await import('./serveCommand.js')).serveCommand(options, io));
   });

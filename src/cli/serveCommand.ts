@@ -13,6 +13,7 @@ import type { AttributionCliOptions } from './attributionOptions.js';
 import type { ScanRequest } from '../serve/launcher.js';
 import { isEmail } from '../attribution/contacts.js';
 import { Mailer, parseSmtpUrl } from '../notify/mail.js';
+import { METRICS_TOKEN, type MetricsAccess } from '../metrics/route.js';
 
 export interface ServeCliOptions extends AttributionCliOptions {
   db?: string;
@@ -31,6 +32,8 @@ export interface ServeCliOptions extends AttributionCliOptions {
   /** Alert mail for monitors with `email`: the SMTP server and the sender. */
   smtp?: string;
   mailFrom?: string;
+  /** GET /metrics for this Bearer token (none: no metrics, 404). */
+  metricsToken?: string;
 }
 
 /** HOST:PORT, [IPv6]:PORT. */
@@ -97,10 +100,22 @@ export async function serveCommand(o: ServeCliOptions, io: Io): Promise<number> 
   if ((o.smtp === undefined) !== (o.mailFrom === undefined)) throw new UsageError('--smtp and --mail-from go together');
   if (o.mailFrom !== undefined && !isEmail(o.mailFrom)) throw new UsageError('--mail-from must be an e-mail address');
   const smtp = o.smtp !== undefined ? parseSmtpUrl('--smtp', o.smtp) : null;
+  const metricsToken = o.metricsToken === '' ? undefined : o.metricsToken;
+  if (metricsToken !== undefined && !METRICS_TOKEN.test(metricsToken))
+    throw new UsageError('--metrics-token (or OPENDOOR_METRICS_TOKEN) must be 16 to 200 letters, digits or -._~+/');
   const { scanArgs, openLauncher } = await import('../serve/launcher.js');
   scanArgs({ targets: ['127.0.0.1'] }, policy); // the exclusions and bounds are checked now, not at the first scan
   const log = createLogger(o.verbose === true ? 'info' : o.quiet === true ? 'error' : 'warn', io.stderr);
-  const store = await openStore(o.db);
+  // with metrics, every store call of this process is timed at this one seam (metrics/storeTiming.ts)
+  let metrics: MetricsAccess | null = null;
+  if (metricsToken !== undefined) {
+    const { ServeMetrics } = await import('../metrics/metrics.js');
+    // an alert is pending while its webhook has attempts left
+    const attempts = (await import('../monitor/webhook.js')).RETRY_MS.length + 1;
+    metrics = { metrics: new ServeMetrics(attempts), token: metricsToken };
+  }
+  const opened = await openStore(o.db);
+  const store = metrics !== null ? metrics.metrics.timed(opened) : opened;
   const db = o.db ?? store.where;
   // from here on a signal stops it in order (the store closed, scans left resumable)
   const stopped = new Promise<void>((resolve) => {
@@ -122,7 +137,14 @@ export async function serveCommand(o: ServeCliOptions, io: Io): Promise<number> 
   };
   const monitors = new Monitors(store, scans, log, mail);
   const { buildServer } = await import('../serve/server.js');
-  const app = await buildServer({ store, launcher, monitors, log, ...(tls !== undefined ? { tls } : {}) });
+  const app = await buildServer({
+    store,
+    launcher,
+    monitors,
+    log,
+    ...(tls !== undefined ? { tls } : {}),
+    ...(metrics !== null ? { metrics } : {}),
+  });
   const shutdown = async () => {
     await app.close();
     await monitors.stop();

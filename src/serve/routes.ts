@@ -12,6 +12,8 @@ export const ROUTES: Readonly<Record<string, Access>> = {
   'POST /logout': 'public',
   'GET /favicon.ico': 'public',
   'GET /static/*': 'public',
+  // its own token (serve --metrics-token), not a user's: metrics/route.ts
+  'GET /metrics': 'public',
   'GET /': 'viewer',
   'GET /scans': 'viewer',
   'POST /scans': 'admin',
@@ -46,6 +48,7 @@ export const ROUTES: Readonly<Record<string, Access>> = {
   'GET /api/v1/optouts': 'viewer',
   'POST /api/v1/optouts': 'admin',
   'DELETE /api/v1/optouts': 'admin',
+  'GET /api/v1/openapi.json': 'viewer',
 };
 
 /** Who may use a route (HEAD as its GET); undefined for a route not in the table. */

@@ -16,8 +16,10 @@ import { apiRoutes } from './api.js';
 import { authPlugin, csrfUnlessToken, requireRole, routerRefusal } from './auth.js';
 import { campaignRoutes } from './campaigns.js';
 import type { ScanLauncher } from './launcher.js';
+import { type MetricsAccess, registerMetrics } from '../metrics/route.js';
 import { monitorApiRoutes } from './monitorApi.js';
 import { monitorPageRoutes } from './monitorPages.js';
+import { registerOpenApi } from './openapi.js';
 import { optOutRoutes } from './optouts.js';
 import { pageRoutes } from './pages.js';
 import { staticFiles } from './paths.js';
@@ -33,6 +35,8 @@ export interface ServerOptions {
   log: Logger;
   /** TLS key and certificate (PEM): HTTPS, and the session cookie only over it. */
   tls?: { key: Buffer; cert: Buffer };
+  /** GET /metrics and its token (without: 404). */
+  metrics?: MetricsAccess;
 }
 
 /** What a client is told of an error: the schema's complaint (it names a field and a rule, never data), else a word per status. */
@@ -116,6 +120,7 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   });
   // each part of the dashboard its own encapsulated plugin; their routes all in routes.ts
   const { store, launcher, monitors, log } = o;
+  await registerOpenApi(app); // before the routes it describes
   await app.register(staticFiles);
   await app.register(apiRoutes, { store, launcher });
   await app.register(progressRoutes, { store });
@@ -125,5 +130,6 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   await app.register(resultPageRoutes, { store });
   await app.register(optOutRoutes, { store });
   await app.register(campaignRoutes, { store, log });
+  registerMetrics(app, store, o.metrics ?? null);
   return app;
 }

@@ -81,6 +81,15 @@ export class SqlMonitors implements MonitorStore {
     return { items, total };
   }
 
+  async pendingAlerts(attempts: number): Promise<number> {
+    const rows = await this.q.read<{ n: number | string }>(
+      `SELECT COUNT(*) AS n FROM alerts a JOIN monitors m ON m.name = a.monitor
+       WHERE a.delivered IS NULL AND a.attempts < ? AND m.webhook IS NOT NULL`,
+      [attempts],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
   async delivery(id: string, attempts: number, error: string | null): Promise<void> {
     await this.q.write(() =>
       this.q.db.run('UPDATE alerts SET attempts = ?, last_error = ?, delivered = ? WHERE id = ?', [

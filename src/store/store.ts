@@ -186,6 +186,8 @@ export interface MonitorStore {
   release(name: string, scanId: string, finished: boolean): Promise<void>;
   addAlert(a: Omit<AlertRow, 'delivered' | 'attempts' | 'lastError' | 'mailed' | 'mailError'>): Promise<void>;
   alerts(limit: number, offset: number): Promise<{ items: AlertRow[]; total: number }>;
+  /** Alerts of monitors with a webhook that it has not taken yet, fewer than `attempts` made (metrics). */
+  pendingAlerts(attempts: number): Promise<number>;
   delivery(id: string, attempts: number, error: string | null): Promise<void>;
   /** The alert mail's outcome: null when it went out, else the server's reply. */
   mailed(id: string, error: string | null): Promise<void>;

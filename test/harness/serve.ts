@@ -11,8 +11,8 @@ export interface Serve {
   stop(): Promise<void>;
 }
 
-export async function startServe(host: string, args: string[]): Promise<Serve> {
-  const child = startCli(['serve', '--listen', `${host}:0`, ...args]);
+export async function startServe(host: string, args: string[], env: Record<string, string> = {}): Promise<Serve> {
+  const child = startCli(['serve', '--listen', `${host}:0`, ...args], env);
   let err = '';
   const base = await new Promise<string>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`serve did not start: ${err}`)), 20_000);
