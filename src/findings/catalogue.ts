@@ -4,6 +4,14 @@
  */
 export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
 
+/**
+ * A serious finding (critical or high): a stranger can act on it now. A service with one is exposed
+ * (judge.ts isExposed); an owner's letter asks to fix these.
+ */
+export function isSerious(f: { severity: string }): boolean {
+  return f.severity === 'critical' || f.severity === 'high';
+}
+
 export interface FindingDefinition {
   id: string;
   severity: Severity;

@@ -4,7 +4,7 @@
  */
 import type { Honeypot } from '../fingerprint/honeypot.js';
 import type { RetrieveVia, ServiceObservation } from '../probes/types.js';
-import { CATALOGUE, type FindingDefinition, type FindingId, type Severity } from './catalogue.js';
+import { CATALOGUE, type FindingDefinition, type FindingId, isSerious, type Severity } from './catalogue.js';
 import { DEFAULT_CALLED_AE_TITLES } from '../probes/dicom/aeTitles.js';
 
 export interface Finding {
@@ -171,5 +171,5 @@ export function honeypotFinding(
 
 /** A service is exposed when a stranger can do more than knock. */
 export function isExposed(findings: ReadonlyArray<{ severity: string }>): boolean {
-  return findings.some((f) => f.severity === 'critical' || f.severity === 'high');
+  return findings.some(isSerious);
 }

@@ -44,16 +44,6 @@ export function feedServices(m: ReportModel, o: FeedOptions): ServiceRecord[] {
   return m.services.filter((s) => (o.includeHoneypots || counted(s)) && feedFindings(s).length > 0);
 }
 
-export type Application = 'dicom' | 'dicom-tls' | 'http' | 'https';
-
-/** The application protocol as IANA names it (dicom 104, dicom-tls 2762, http 80, https 443), when known. */
-export function application(s: ServiceRecord): Application | null {
-  const tls = s.transport === 'tls';
-  if (s.protocol === 'dicom') return tls ? 'dicom-tls' : 'dicom';
-  if (s.protocol === 'http') return tls ? 'https' : 'http';
-  return null;
-}
-
 /** Whether a stranger can read patient data here (a count found patients or identifying attributes, or a finding says so). */
 export function readsPatientData(s: ServiceRecord): boolean {
   const e = s.exposure;
