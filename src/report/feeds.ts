@@ -6,8 +6,8 @@
  */
 import { counted, type ServiceRecord } from '../output/records.js';
 import { bits, formatAddress, parseAddress, type Address } from '../targets/address.js';
-import { type ReportModel, SEVERITIES } from './model.js';
-import type { Severity } from '../findings/catalogue.js';
+import type { ReportModel } from './model.js';
+import { type Severity, severityRank } from '../findings/catalogue.js';
 
 export interface FeedOptions {
   /** Keep the services of suspected honeypots (left out by default). */
@@ -29,14 +29,11 @@ const READS_PATIENT_DATA: ReadonlySet<string> = new Set([
   'http-plain-phi',
 ]);
 
-const rank = (s: string) => {
-  const i = SEVERITIES.indexOf(s as Severity);
-  return i < 0 ? SEVERITIES.length : i;
-};
-
 /** A service's findings of severity medium and above, the most severe first (stable otherwise). */
 export function feedFindings(s: ServiceRecord): Finding[] {
-  return s.findings.filter((f) => FEED_SEVERITIES.has(f.severity)).sort((a, b) => rank(a.severity) - rank(b.severity));
+  return s.findings
+    .filter((f) => FEED_SEVERITIES.has(f.severity))
+    .sort((a, b) => severityRank(a.severity) - severityRank(b.severity));
 }
 
 /** The services a feed carries, in the model's order. */
