@@ -5,14 +5,24 @@ import fc from 'fast-check';
 import { decodeCommand } from '../src/dicom/dimse.js';
 import { PduFramer } from '../src/dicom/framer.js';
 import { decodePdu } from '../src/dicom/pdu.js';
-import { isDicomCodecError } from '../src/dicom/reader.js';
+import { type CodecErrorKind, isDicomCodecError } from '../src/dicom/reader.js';
 
+const KINDS: ReadonlySet<CodecErrorKind> = new Set<CodecErrorKind>([
+  'truncated',
+  'oversize',
+  'unrecognized-pdu',
+  'unexpected-pdu',
+  'invalid-parameter',
+  'malformed',
+]);
+
+/** Returns or throws a DicomCodecError of a known kind (callers switch on it). */
 function onlyCodecErrors(fn: () => unknown): boolean {
   try {
     fn();
     return true;
   } catch (e) {
-    return isDicomCodecError(e);
+    return isDicomCodecError(e) && KINDS.has(e.kind);
   }
 }
 

@@ -13,6 +13,7 @@ import type { Command } from 'commander';
 import { SCAN_DEFAULTS } from '../src/cli/defaults.js';
 import { buildProgram } from '../src/cli/program.js';
 import { VERSION } from '../src/cli/version.js';
+import { REPORT_FORMATS } from '../src/report/formats.js';
 import { ROUTES } from '../src/serve/routes.js';
 import { DEFAULT_PORTS } from '../src/targets/ports.js';
 import { runCli } from './harness/cli.js';
@@ -86,6 +87,25 @@ test('docs/cli.md: every command and option of --help, with its default', () => 
     }
   }
   assert.deepEqual(missing, [], `docs/cli.md lacks: ${missing.join('; ')}`);
+});
+
+test('report formats from the one table: `report --help`, `help report`, docs/cli.md and docs/exports.md name each', async () => {
+  const names = REPORT_FORMATS.map((f) => f.name);
+  const feeds = REPORT_FORMATS.filter((f) => f.honeypotOption).map((f) => f.name);
+  for (const argv of [
+    ['report', '--help'],
+    ['help', 'report'],
+  ]) {
+    const help = (await runCli(argv)).stdout.replace(/\s+/g, ' ');
+    assert.ok(help.includes(`--format <format> ${names.join(' | ')} (default: "md")`), `${argv.join(' ')}: ${help}`);
+    assert.ok(help.includes(`in the feeds (${feeds.join(', ')})`), argv.join(' '));
+  }
+  const row = section(read('docs/cli.md'), 'report')
+    .split('\n')
+    .find((l) => l.startsWith('| `--format <format>` |'));
+  assert.ok(row?.includes(names.join(' \\| ')), `docs/cli.md: ${row}`);
+  const exports = read('docs/exports.md');
+  for (const n of names) assert.match(exports, new RegExp(`^\\| \`${n}\` \\|`, 'm'), `docs/exports.md: ${n}`);
 });
 
 test('docs/api.md: every /api/ route of the route table, with who may call it', () => {

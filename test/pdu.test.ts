@@ -11,7 +11,9 @@ import {
   encodeReleaseRq,
   encodeAbort,
 } from '../src/dicom/pdu.js';
-import { DicomCodecError } from '../src/dicom/reader.js';
+import { PassThrough } from 'node:stream';
+import { PduChannel } from '../src/dicom/channel.js';
+import { type CodecErrorKind, DicomCodecError } from '../src/dicom/reader.js';
 import { ORTHANC_AC, ORTHANC_RJ, hex } from './fixtures/pdus.js';
 
 test('decodes a real A-ASSOCIATE-AC: identity, max length, accepted context', () => {
@@ -151,4 +153,52 @@ test('A-ASSOCIATE-AC encodes to the bytes a real server sent (Orthanc 1.10.1), a
     encodeAssociateAc({ ...fields, implementationClassUid: null, implementationVersionName: null }),
   );
   assert.equal(bare.type === 'associate-ac' ? bare.implementationClassUid : 'x', null);
+});
+
+/** The kind a codec error carries (callers decide on it, never on the message). */
+function kindOf(fn: () => unknown): CodecErrorKind | 'none' {
+  try {
+    fn();
+    return 'none';
+  } catch (e) {
+    assert.ok(e instanceof DicomCodecError, String(e));
+    return e.kind;
+  }
+}
+
+test('every codec error carries its kind, named after PS3.8 table 9-26 where it names one', () => {
+  const framer = () => new PduFramer({ maxPduLength: 1024, maxTotalBytes: 64 });
+  const cases: Array<[string, () => unknown, CodecErrorKind]> = [
+    ['A-ASSOCIATE-RJ cut short', () => decodePdu(hex('03 00 00000002 00 01')), 'truncated'],
+    ['a declared length over the cap', () => framer().push(hex('04 00 00000401')), 'oversize'],
+    ['more bytes than the association may carry', () => framer().push(Buffer.alloc(65, 7)), 'oversize'],
+    ['HTTP where a PDU should be', () => framer().push(Buffer.from('HTTP/1.1 400')), 'unrecognized-pdu'],
+    ['type 0x09 decoded', () => decodePdu(hex('09 00 00000000')), 'unrecognized-pdu'],
+    ['A-ASSOCIATE-RQ sent to the requestor', () => decodePdu(hex('01 00 00000000')), 'unexpected-pdu'],
+    ['a PDU length that disagrees', () => decodePdu(hex('07 00 00000005 0000 02 06')), 'invalid-parameter'],
+    ['a PDV item shorter than its header', () => decodePdu(hex('04 00 00000004 00000001')), 'invalid-parameter'],
+    ['a command set without CommandField', () => decodeCommand(Buffer.alloc(0)), 'malformed'],
+  ];
+  for (const [what, fn, kind] of cases) assert.equal(kindOf(fn), kind, what);
+});
+
+/** A channel fed `bytes` by its peer: the upper-layer kind it fails with. */
+async function channelKind(bytes: Buffer[]): Promise<string> {
+  const socket = new PassThrough();
+  const ch = new PduChannel(socket, { idleTimeoutMs: 2000, deadlineMs: 4000, maxPduLength: 1024, maxTotalBytes: 4096 });
+  for (const b of bytes) socket.write(b);
+  try {
+    for (;;) await ch.receive();
+  } catch (e) {
+    return e instanceof Error && 'kind' in e ? String(e.kind) : 'foreign';
+  } finally {
+    ch.destroy();
+  }
+}
+
+test('the channel maps codec kinds to upper-layer kinds: not DICOM at first, a protocol error later, our cap', async () => {
+  assert.equal(await channelKind([Buffer.from('SSH-2.0-OpenSSH\r\n')]), 'not-dicom');
+  assert.equal(await channelKind([ORTHANC_AC, Buffer.from('SSH-2.0-OpenSSH\r\n')]), 'protocol');
+  assert.equal(await channelKind([hex('01 00 00000000')]), 'protocol');
+  assert.equal(await channelKind([hex('04 00 00100000')]), 'cap-exceeded');
 });

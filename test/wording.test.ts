@@ -11,7 +11,9 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import type { ServiceRecord } from '../src/output/records.js';
 import { renderTable } from '../src/output/table.js';
-import { accessText, count, targetsText } from '../src/output/wording.js';
+import { accessText, count, serviceLabel, targetsText } from '../src/output/wording.js';
+import { letterMarkdown, letters } from '../src/report/letters.js';
+import { noticeText } from '../src/notify/notices.js';
 import { toHtml } from '../src/report/html.js';
 import { buildModel } from '../src/report/model.js';
 import { toMarkdown } from '../src/report/text.js';
@@ -52,6 +54,36 @@ test('the words themselves', () => {
   assert.equal(accessText(open), 'any called AE');
   assert.equal(accessText(titled), 'AE PACS');
   assert.equal(accessText(refused), 'refused');
+});
+
+test('one label for a service: the table, the reports, the letters, the feeds (IANA) and a notice (prose)', async () => {
+  const tls = serviceRecord('127.0.0.7', 2762, { ...open, port: 2762, transport: 'tls' });
+  const web = serviceRecord('127.0.0.7', 443, { protocol: 'http', transport: 'tls' });
+  assert.equal(serviceLabel(open), 'dicom');
+  assert.equal(serviceLabel(tls), 'dicom/tls');
+  assert.equal(serviceLabel(web), 'http/tls');
+  assert.deepEqual(
+    [open, tls, web, serviceRecord('h', 1, { protocol: 'unknown' })].map((s) => serviceLabel(s, 'iana')),
+    ['dicom', 'dicom-tls', 'https', null],
+  );
+  assert.equal(serviceLabel(tls, 'prose'), 'DICOM, the protocol of medical imaging over TLS');
+  const store = await openStore(path.join(tmp, 'label.db'));
+  try {
+    await scanIn(store, 'label-1', 'count', 1, [tls]);
+    const m = await buildModel(store, 'label-1');
+    assert.ok(m !== null);
+    assert.match(toHtml(m), /<td>dicom\/tls<\/td>/);
+    assert.match(toMarkdown(m), /\| 2762 \| dicom\/tls \|/);
+    assert.match(renderTable([tls], await store.summary('label-1')), / dicom\/tls /);
+    const [letter] = letters(m, []);
+    assert.ok(letter !== undefined);
+    assert.match(letterMarkdown(letter, 'label-1'), /127\.0\.0\.7:2762 \(dicom\/tls, Orthanc\)/);
+    const draft = { contact: 'abuse@example.net', services: [{ record: tls, findings: tls.findings }] };
+    const notice = noticeText(draft, { ticket: 'T-1', campaign: 'c', from: 'me@example.org', scanFinished: null });
+    assert.match(notice.text, /port 2762\/tcp \(DICOM, the protocol of medical imaging over TLS\)/);
+  } finally {
+    await store.close();
+  }
 });
 
 test('HTML, Markdown and the CLI say the same: instances, retrieval not tested, any called AE', async () => {

@@ -79,6 +79,9 @@ function examples(name: string): string {
 
 /** nmap spells the input-list option `-iL`; commander only knows one-letter short options. */
 export function normaliseArgv(argv: string[]): string[] {
+  // `help COMMAND` is `COMMAND --help`: one way to a command's help, through its hooks
+  const [first, command, ...rest] = argv;
+  if (first === 'help' && command !== undefined && rest.length === 0) return [command, '--help'];
   return argv.map((a) =>
     a === '-iL' ? '--input-list' : a.startsWith('-iL') && a.length > 3 ? `--input-list=${a.slice(3)}` : a,
   );
@@ -161,19 +164,17 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(async (inputs: string[], options: { db?: string }) => {
       setExit(await (await import('./mergeCommand.js')).mergeCommand(inputs, options, io));
     });
-  program
+  const formatOption = new Option('--format <format>', 'a format of the report formats table').default('md');
+  const honeypotsOption = new Option('--include-honeypots', 'keep suspected honeypots in the feeds');
+  const report = program
     .command('report')
     .addHelpText('after', examples('report'))
     .description('render one scan (the latest by default) for people')
     .argument('[scanId]')
     .addOption(dbOption())
-    .addOption(
-      new Option('--format <format>', 'html | md | csv | json | intelmq | shadowserver | stix (CERT feeds)').default(
-        'md',
-      ),
-    )
+    .addOption(formatOption)
     .option('-o, --output <file>', 'write to FILE instead of stdout')
-    .option('--include-honeypots', 'keep suspected honeypots in the feeds (intelmq, shadowserver, stix)')
+    .addOption(honeypotsOption)
     .action(
       async (
         scanId: string | undefined,
@@ -182,6 +183,17 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         setExit(await (await import('./reportCommands.js')).reportCommand(scanId, options, io));
       },
     );
+  // the formats' names come from the one table (report/formats.ts), loaded only when `report` runs or shows its help
+  program.hook('preSubcommand', async (_, sub) => {
+    if (sub !== report) return;
+    const { REPORT_FORMATS } = await import('../report/formats.js');
+    formatOption.description = REPORT_FORMATS.map((f) => f.name).join(' | ');
+    honeypotsOption.description = `keep suspected honeypots in the feeds (${REPORT_FORMATS.filter(
+      (f) => f.honeypotOption,
+    )
+      .map((f) => f.name)
+      .join(', ')})`;
+  });
   program
     .command('diff')
     .addHelpText('after', examples('diff'))

@@ -42,7 +42,7 @@ export async function requestAssociation(channel: PduChannel, rq: AssociateRq): 
 
 function abortError(source: number, reason: number): UpperLayerError {
   return new UpperLayerError(
-    'protocol',
+    'aborted',
     `peer sent A-ABORT (source ${source}, reason ${reason})`,
     `A-ABORT:${source}:${reason}`,
   );

@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import { ackNow } from '../net/quickAck.js';
 import { PduFramer } from './framer.js';
 import { decodePdu, type IncomingPdu } from './pdu.js';
-import { isDicomCodecError } from './reader.js';
+import { type DicomCodecError, isDicomCodecError } from './reader.js';
 
 export interface ChannelLimits {
   /** Longest wait for the next PDU. */
@@ -28,6 +28,7 @@ export type UpperLayerFailureKind =
   | 'io-error' // another socket error (TLS alert, EPIPE…)
   | 'not-dicom' // bytes that are not a DICOM PDU
   | 'cap-exceeded' // a declared length or the byte total passed our cap
+  | 'aborted' // the peer sent A-ABORT (its source and reason in the code, A-ABORT:source:reason)
   | 'protocol'; // a well-framed PDU we cannot accept here
 
 export class UpperLayerError extends Error {
@@ -43,6 +44,13 @@ export class UpperLayerError extends Error {
 
 export function isUpperLayerError(e: unknown): e is UpperLayerError {
   return e instanceof Error && e.name === 'UpperLayerError';
+}
+
+/** What a codec error on the stream means: our cap passed, a peer that is no DICOM at all (its first PDU unrecognized), else a protocol error. */
+function ofCodec(e: DicomCodecError, firstPdu: boolean): UpperLayerFailureKind {
+  if (e.kind === 'oversize') return 'cap-exceeded';
+  if (e.kind === 'unrecognized-pdu' && firstPdu) return 'not-dicom';
+  return 'protocol';
 }
 
 const FIRST_BYTES_KEPT = 64;
@@ -148,11 +156,8 @@ export class PduChannel {
         this.socket.pause();
       }
     } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
-      let kind: UpperLayerFailureKind = 'protocol';
-      if (isDicomCodecError(e) && /cap is|more than/.test(msg)) kind = 'cap-exceeded';
-      else if (isDicomCodecError(e) && this.pdusDecoded === 0 && /not a DICOM PDU/.test(msg)) kind = 'not-dicom';
-      this.fail(new UpperLayerError(kind, msg));
+      const kind = isDicomCodecError(e) ? ofCodec(e, this.pdusDecoded === 0) : 'protocol';
+      this.fail(new UpperLayerError(kind, e instanceof Error ? e.message : String(e)));
       return;
     }
     this.wake();

@@ -78,7 +78,7 @@ export function decodeDataset(bytes: Buffer, transferSyntax: string): DatasetVie
       stopOnGreaterTag: false,
     }) as typeof dict;
   } catch {
-    throw new DicomCodecError('undecodable data set');
+    throw new DicomCodecError('malformed', 'undecodable data set');
   }
   const byKeyword = new Map<string, string>();
   for (const [tag, el] of Object.entries(dict)) {

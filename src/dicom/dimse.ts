@@ -104,11 +104,13 @@ export function decodeCommand(bytes: Buffer): CommandSet {
     const el = r.u16();
     const length = r.u32();
     const value = r.bytes(length);
-    if (group !== 0x0000) throw new DicomCodecError(`command set holds group 0x${group.toString(16)}`, r.offset);
+    if (group !== 0x0000)
+      throw new DicomCodecError('malformed', `command set holds group 0x${group.toString(16)}`, r.offset);
     const known = BY_ELEMENT.get(el);
     if (known === undefined) continue;
     if (known.kind === 'US') {
-      if (length < 2) throw new DicomCodecError(`US element (0000,${el.toString(16)}) too short`, r.offset);
+      if (length < 2)
+        throw new DicomCodecError('malformed', `US element (0000,${el.toString(16)}) too short`, r.offset);
       out[known.key] = value.readUInt16LE(0);
     } else {
       out[known.key] = value
@@ -118,7 +120,7 @@ export function decodeCommand(bytes: Buffer): CommandSet {
     }
   }
   const commandField = out['commandField'];
-  if (typeof commandField !== 'number') throw new DicomCodecError('command set without CommandField');
+  if (typeof commandField !== 'number') throw new DicomCodecError('malformed', 'command set without CommandField');
   const dataSetType = out['commandDataSetType'];
   return {
     ...(out as Partial<CommandSet>),

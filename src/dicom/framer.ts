@@ -31,7 +31,10 @@ export class PduFramer {
   push(chunk: Buffer): Buffer[] {
     this.total += chunk.length;
     if (this.total > this.limits.maxTotalBytes) {
-      throw new DicomCodecError(`peer sent more than ${this.limits.maxTotalBytes} bytes on one association`);
+      throw new DicomCodecError(
+        'oversize',
+        `peer sent more than ${this.limits.maxTotalBytes} bytes on one association`,
+      );
     }
     this.chunks.push(chunk);
     this.buffered += chunk.length;
@@ -42,10 +45,15 @@ export class PduFramer {
         const head = this.peek(6);
         const type = head.readUInt8(0);
         if (type < 0x01 || type > 0x07)
-          throw new DicomCodecError(`not a DICOM PDU (first byte 0x${type.toString(16).padStart(2, '0')})`, 0);
+          throw new DicomCodecError(
+            'unrecognized-pdu',
+            `not a DICOM PDU (first byte 0x${type.toString(16).padStart(2, '0')})`,
+            0,
+          );
         const length = head.readUInt32BE(2);
         const cap = type === 0x04 ? this.limits.maxPduLength : MAX_CONTROL_PDU;
-        if (length > cap) throw new DicomCodecError(`PDU type 0x0${type} declares ${length} bytes, cap is ${cap}`, 2);
+        if (length > cap)
+          throw new DicomCodecError('oversize', `PDU type 0x0${type} declares ${length} bytes, cap is ${cap}`, 2);
         this.expected = 6 + length;
       }
       if (this.buffered < this.expected) break;

@@ -123,7 +123,7 @@ function pdu(type: number, body: Buffer): Buffer {
 }
 
 function item(type: number, value: Buffer): Buffer {
-  if (value.length > 0xffff) throw new DicomCodecError(`item 0x${type.toString(16)} too long`);
+  if (value.length > 0xffff) throw new DicomCodecError('invalid-parameter', `item 0x${type.toString(16)} too long`);
   const header = Buffer.alloc(4);
   header.writeUInt8(type, 0);
   header.writeUInt16BE(value.length, 2);
@@ -132,14 +132,14 @@ function item(type: number, value: Buffer): Buffer {
 
 /** UIDs in items are not padded (PS3.8 9.3.2.2: "shall not be padded"), ASCII only. */
 function uidBytes(uid: string): Buffer {
-  if (!/^[0-9.]{1,64}$/.test(uid)) throw new DicomCodecError(`not a UID: ${JSON.stringify(uid)}`);
+  if (!/^[0-9.]{1,64}$/.test(uid)) throw new DicomCodecError('invalid-parameter', `not a UID: ${JSON.stringify(uid)}`);
   return Buffer.from(uid, 'ascii');
 }
 
 /** AE titles: up to 16 characters of the default repertoire, space padded (PS3.5 AE VR). */
 export function aeBytes(ae: string): Buffer {
   if (ae.length === 0 || ae.length > 16 || !/^[\x20-\x7e]+$/.test(ae) || ae.includes('\\')) {
-    throw new DicomCodecError(`not a valid AE title: ${JSON.stringify(ae)}`);
+    throw new DicomCodecError('invalid-parameter', `not a valid AE title: ${JSON.stringify(ae)}`);
   }
   return Buffer.from(ae.padEnd(16, ' '), 'ascii');
 }
@@ -187,7 +187,7 @@ export function encodeAssociateRq(rq: AssociateRq): Buffer {
   ];
   for (const pc of rq.presentationContexts) {
     if (pc.id < 1 || pc.id > 255 || pc.id % 2 === 0)
-      throw new DicomCodecError(`presentation context id must be odd 1..255`);
+      throw new DicomCodecError('invalid-parameter', `presentation context id must be odd 1..255`);
     const sub = [item(ItemType.AbstractSyntax, uidBytes(pc.abstractSyntax))];
     for (const ts of pc.transferSyntaxes) sub.push(item(ItemType.TransferSyntax, uidBytes(ts)));
     items.push(item(ItemType.PresentationContextRq, Buffer.concat([Buffer.from([pc.id, 0, 0, 0]), ...sub])));
@@ -319,7 +319,7 @@ function decodePDataTf(r: Reader): PDataTf {
   const pdvs: Pdv[] = [];
   while (r.remaining > 0) {
     const length = r.u32();
-    if (length < 2) throw new DicomCodecError('PDV item shorter than its header', r.offset);
+    if (length < 2) throw new DicomCodecError('invalid-parameter', 'PDV item shorter than its header', r.offset);
     const sub = r.sub(length);
     const contextId = sub.u8();
     const control = sub.u8();
@@ -335,7 +335,7 @@ export function decodePdu(bytes: Buffer): IncomingPdu {
   head.skip(1);
   const length = head.u32();
   if (length !== head.remaining)
-    throw new DicomCodecError(`PDU length ${length} does not match ${head.remaining} bytes`);
+    throw new DicomCodecError('invalid-parameter', `PDU length ${length} does not match ${head.remaining} bytes`);
   const r = head.sub(length);
   switch (type) {
     case PduType.AssociateAc:
@@ -354,7 +354,10 @@ export function decodePdu(bytes: Buffer): IncomingPdu {
       r.skip(2);
       return { type: 'abort', source: r.u8(), reason: r.u8() };
     }
-    default:
-      throw new DicomCodecError(`unexpected PDU type 0x${type.toString(16).padStart(2, '0')}`, 0);
+    default: {
+      // an A-ASSOCIATE-RQ is a PDU, but never one for the requestor; anything else is none at all
+      const kind = type === PduType.AssociateRq ? 'unexpected-pdu' : 'unrecognized-pdu';
+      throw new DicomCodecError(kind, `unexpected PDU type 0x${type.toString(16).padStart(2, '0')}`, 0);
+    }
   }
 }

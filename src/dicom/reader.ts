@@ -1,8 +1,21 @@
 /** Bounds-checked big/little endian reader over a Buffer; every overrun is a DicomCodecError. */
 
+/**
+ * What was wrong with the bytes (or, encoding, with our own values). Named after PS3.8's A-ABORT
+ * reasons (table 9-26) where it names them; callers decide on the kind, never on the message.
+ */
+export type CodecErrorKind =
+  | 'truncated' // fewer bytes than a length or a field needs
+  | 'oversize' // a declared PDU length or the association's byte total above our cap
+  | 'unrecognized-pdu' // PS3.8 "unrecognized-PDU": a first byte that is no PDU type (0x01..0x07)
+  | 'unexpected-pdu' // PS3.8 "unexpected-PDU": a PDU type a requestor never receives (A-ASSOCIATE-RQ)
+  | 'invalid-parameter' // PS3.8 "invalid-PDU-parameter value": a length that disagrees, a value out of range
+  | 'malformed'; // a command set or data set that does not decode
+
 export class DicomCodecError extends Error {
   override readonly name = 'DicomCodecError';
   constructor(
+    readonly kind: CodecErrorKind,
     message: string,
     readonly offset: number | null = null,
   ) {
@@ -33,7 +46,7 @@ export class Reader {
 
   private need(n: number): void {
     if (n < 0 || this.pos + n > this.buf.length) {
-      throw new DicomCodecError(`truncated: need ${n} bytes, ${this.remaining} left`, this.offset);
+      throw new DicomCodecError('truncated', `need ${n} bytes, ${this.remaining} left`, this.offset);
     }
   }
 

@@ -4,6 +4,24 @@
  */
 export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
 
+/** The severities, most severe first. */
+export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
+
+const RANK: ReadonlyMap<string, number> = new Map(SEVERITIES.map((s, i) => [s, i]));
+
+/** Where a severity sorts (0 the most severe); one that is none of ours sorts last. */
+export function severityRank(severity: string): number {
+  return RANK.get(severity) ?? SEVERITIES.length;
+}
+
+/**
+ * A serious finding (critical or high): a stranger can act on it now. A service with one is exposed
+ * (judge.ts isExposed); an owner's letter asks to fix these.
+ */
+export function isSerious(f: { severity: string }): boolean {
+  return f.severity === 'critical' || f.severity === 'high';
+}
+
 export interface FindingDefinition {
   id: string;
   severity: Severity;

@@ -4,7 +4,14 @@
  */
 import type { Honeypot } from '../fingerprint/honeypot.js';
 import type { RetrieveVia, ServiceObservation } from '../probes/types.js';
-import { CATALOGUE, type FindingDefinition, type FindingId, type Severity } from './catalogue.js';
+import {
+  CATALOGUE,
+  type FindingDefinition,
+  type FindingId,
+  isSerious,
+  type Severity,
+  severityRank,
+} from './catalogue.js';
 import { DEFAULT_CALLED_AE_TITLES } from '../probes/dicom/aeTitles.js';
 
 export interface Finding {
@@ -135,8 +142,6 @@ const VIA: Record<RetrieveVia, string> = {
   'wado-uri': 'WADO-URI',
 };
 
-const ORDER: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
-
 /**
  * All findings for one service, most severe first. On a suspected honeypot the only finding is
  * that judgement: what it "exposes" is bait, and none of it is counted (output/records.ts).
@@ -153,7 +158,7 @@ export function judgeService(
     out.push(finding('dicom-no-tls', product, 'DICOM upper layer answered on plain TCP'));
   }
   out.push(...httpFindings(s, product));
-  return out.sort((a, b) => ORDER[a.severity] - ORDER[b.severity]);
+  return out.sort((a, b) => severityRank(a.severity) - severityRank(b.severity));
 }
 
 /** A suspected honeypot's one finding: its tells, and that what it claims to hold is in no total. */
@@ -171,5 +176,5 @@ export function honeypotFinding(
 
 /** A service is exposed when a stranger can do more than knock. */
 export function isExposed(findings: ReadonlyArray<{ severity: string }>): boolean {
-  return findings.some((f) => f.severity === 'critical' || f.severity === 'high');
+  return findings.some(isSerious);
 }

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { createTransport, type Transporter } from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import { esc } from '../report/html.js';
+import { renderView } from '../report/views.js';
 import { InputError } from '../util/errors.js';
 
 export class SmtpUrlError extends InputError {
@@ -23,13 +23,9 @@ export interface Mail {
   attachments?: ReadonlyArray<{ filename: string; content: string; contentType: string }>;
 }
 
-/** The text as simple HTML (each line a paragraph, every character escaped). */
+/** The text as simple HTML (each line a paragraph, every character escaped: report/views/mail.eta). */
 function htmlOf(text: string): string {
-  const body = text
-    .split('\n')
-    .map((l) => (l === '' ? '' : `<p style="margin:0">${esc(l)}</p>`))
-    .join('\n');
-  return `<!doctype html><html><body style="font-family:system-ui,sans-serif">${body}</body></html>`;
+  return renderView('mail', { lines: text.split('\n') });
 }
 
 /** The message's bytes, with Message-ID, Date and `Auto-Submitted: auto-generated`. */

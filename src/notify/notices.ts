@@ -6,6 +6,7 @@
  */
 import { type ServiceRecord, counted } from '../output/records.js';
 import { abuseContacts, feedFindings } from '../report/feeds.js';
+import { serviceLabel } from '../output/wording.js';
 
 export interface NoticeService {
   record: ServiceRecord;
@@ -70,7 +71,7 @@ function serviceLines(n: NoticeService, i: number): string[] {
   const e = s.exposure;
   const runs = s.product !== null ? `${s.product}${s.version !== null ? ` ${s.version}` : ''}` : 'not identified';
   const lines = [
-    `${i + 1}. ${s.host} port ${s.port}/tcp (${s.protocol === 'dicom' ? 'DICOM, the protocol of medical imaging' : s.protocol}${s.transport === 'tls' ? ' over TLS' : ''})`,
+    `${i + 1}. ${s.host} port ${s.port}/tcp (${serviceLabel(s, 'prose')})`,
     `   Software: ${runs}`,
     `   Anyone on the internet who connects can: ${strangerCan(s).join('; ')}.`,
   ];

@@ -1,6 +1,6 @@
 /** The human summary: one row a service, then the scan totals. Plain text, stdout. */
 import type { ServiceRecord, SummaryRecord } from './records.js';
-import { calledAeText, count, targetsText } from './wording.js';
+import { calledAeText, count, serviceLabel, targetsText } from './wording.js';
 
 function row(cells: string[], widths: number[]): string {
   return cells
@@ -50,7 +50,7 @@ export function renderTable(unsorted: Iterable<ServiceRecord>, summary: SummaryR
   const rows = records.map((r) => [
     r.host,
     String(r.port),
-    `${r.protocol}${r.transport === 'tls' ? '/tls' : ''}`,
+    serviceLabel(r),
     [r.product, r.version].filter((x) => x !== null).join(' ') || '-',
     accessOf(r),
     r.exposure !== null

@@ -27,5 +27,31 @@ export function accessText(s: ServiceRecord): string {
   return s.tls?.clientCertRequired === true ? 'client certificate required' : '-';
 }
 
+type Service = Pick<ServiceRecord, 'protocol' | 'transport'>;
+
+/** A service's application protocol as IANA names it (dicom 104, dicom-tls 2762, http 80, https 443). */
+export type IanaService = 'dicom' | 'dicom-tls' | 'http' | 'https';
+
+const IANA: Partial<Record<ServiceRecord['protocol'], readonly [plain: IanaService, tls: IanaService]>> = {
+  dicom: ['dicom', 'dicom-tls'],
+  http: ['http', 'https'],
+};
+
+/**
+ * A service's protocol and transport, the one place they are worded:
+ * 'short' (the CLI's table, the reports, letters, the dashboard): "dicom", "dicom/tls", "http/tls";
+ * 'prose' (a notice to an operator): "DICOM, the protocol of medical imaging over TLS";
+ * 'iana' (the CERT feeds): "dicom", "dicom-tls", "http", "https", or null for another protocol.
+ */
+export function serviceLabel(s: Service, style?: 'short' | 'prose'): string;
+export function serviceLabel(s: Service, style: 'iana'): IanaService | null;
+export function serviceLabel(s: Service, style: 'short' | 'prose' | 'iana' = 'short'): string | null {
+  const tls = s.transport === 'tls';
+  if (style === 'iana') return IANA[s.protocol]?.[tls ? 1 : 0] ?? null;
+  if (style === 'prose')
+    return `${s.protocol === 'dicom' ? 'DICOM, the protocol of medical imaging' : s.protocol}${tls ? ' over TLS' : ''}`;
+  return `${s.protocol}${tls ? '/tls' : ''}`;
+}
+
 /** A figure that was never measured (retrieval below `--depth retrieve`): never shown as 0, which reads as safe. */
 export const NOT_TESTED = 'not tested';

@@ -22,6 +22,7 @@ const OF_UPPER_LAYER: Record<UpperLayerError['kind'], FailureKind> = {
   'io-error': 'tls-error',
   'not-dicom': 'protocol-error',
   'cap-exceeded': 'cap-exceeded',
+  aborted: 'protocol-error',
   protocol: 'protocol-error',
 };
 

@@ -6,8 +6,8 @@
  */
 import { counted, type ServiceRecord } from '../output/records.js';
 import { bits, formatAddress, parseAddress, type Address } from '../targets/address.js';
-import { type ReportModel, SEVERITIES } from './model.js';
-import type { Severity } from '../findings/catalogue.js';
+import type { ReportModel } from './model.js';
+import { type Severity, severityRank } from '../findings/catalogue.js';
 
 export interface FeedOptions {
   /** Keep the services of suspected honeypots (left out by default). */
@@ -29,29 +29,16 @@ const READS_PATIENT_DATA: ReadonlySet<string> = new Set([
   'http-plain-phi',
 ]);
 
-const rank = (s: string) => {
-  const i = SEVERITIES.indexOf(s as Severity);
-  return i < 0 ? SEVERITIES.length : i;
-};
-
 /** A service's findings of severity medium and above, the most severe first (stable otherwise). */
 export function feedFindings(s: ServiceRecord): Finding[] {
-  return s.findings.filter((f) => FEED_SEVERITIES.has(f.severity)).sort((a, b) => rank(a.severity) - rank(b.severity));
+  return s.findings
+    .filter((f) => FEED_SEVERITIES.has(f.severity))
+    .sort((a, b) => severityRank(a.severity) - severityRank(b.severity));
 }
 
 /** The services a feed carries, in the model's order. */
 export function feedServices(m: ReportModel, o: FeedOptions): ServiceRecord[] {
   return m.services.filter((s) => (o.includeHoneypots || counted(s)) && feedFindings(s).length > 0);
-}
-
-export type Application = 'dicom' | 'dicom-tls' | 'http' | 'https';
-
-/** The application protocol as IANA names it (dicom 104, dicom-tls 2762, http 80, https 443), when known. */
-export function application(s: ServiceRecord): Application | null {
-  const tls = s.transport === 'tls';
-  if (s.protocol === 'dicom') return tls ? 'dicom-tls' : 'dicom';
-  if (s.protocol === 'http') return tls ? 'https' : 'http';
-  return null;
 }
 
 /** Whether a stranger can read patient data here (a count found patients or identifying attributes, or a finding says so). */

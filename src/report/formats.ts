@@ -1,6 +1,7 @@
 /**
- * Every report format in one table: `opendoor report --format` and the dashboard's downloads read it.
- * A new format is one renderer and one row here.
+ * Every report format in one table: `opendoor report --format` (its check and its help) and the
+ * dashboard's download links and route read it. A new format is one renderer and one row here (and
+ * its row in docs/exports.md and docs/cli.md, which test/docs.test.ts checks against this table).
  */
 import type { FeedOptions } from './feeds.js';
 import { toHtml } from './html.js';

@@ -5,9 +5,9 @@
  * names only.
  */
 import type { ServiceRecord } from '../output/records.js';
+import { serviceLabel } from '../output/wording.js';
 import {
   abuseContacts,
-  application,
   asNumber,
   cidr,
   countryCode,
@@ -72,7 +72,7 @@ export function intelmqEvent(s: ServiceRecord, scan: ReportModel['scan']): Intel
   const addr = hostAddress(s.host);
   const n = s.network;
   const abuse = abuseContacts(s);
-  const app = application(s);
+  const app = serviceLabel(s, 'iana');
   const top = feedFindings(s)[0];
   const fields: Array<[string, Value | null | undefined]> = [
     ['feed.name', 'opendoor'],

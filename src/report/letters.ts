@@ -5,9 +5,11 @@
  */
 import type { ServiceRecord } from '../output/records.js';
 import { type Contact, contactFor } from '../attribution/contacts.js';
-import { esc } from './html.js';
 import { isExposedRecord } from '../output/records.js';
+import { isSerious } from '../findings/catalogue.js';
+import { serviceLabel } from '../output/wording.js';
 import { hostExposure, type ReportModel } from './model.js';
+import { renderView } from './views.js';
 
 export interface Letter {
   slug: string;
@@ -43,13 +45,7 @@ export function letters(m: ReportModel, owners: readonly Contact[]): Letter[] {
         .replace(/^-|-$/g, '') || 'owner',
     dataSubjects: [...hostExposure(g.services).values()].reduce((a, e) => a + e.patients, 0),
     categories: [...new Set(g.services.flatMap((s) => s.exposure?.phi ?? []))],
-    fixes: [
-      ...new Set(
-        g.services.flatMap((s) =>
-          s.findings.filter((f) => f.severity === 'critical' || f.severity === 'high').map((f) => f.remediation),
-        ),
-      ),
-    ],
+    fixes: [...new Set(g.services.flatMap((s) => s.findings.filter(isSerious).map((f) => f.remediation)))],
   }));
 }
 
@@ -63,8 +59,8 @@ export function letterMarkdown(l: Letter, scanId: string): string {
     '',
     ...l.services.map(
       (s) =>
-        `- ${s.host}:${s.port} (${s.protocol}${s.transport === 'tls' ? '/tls' : ''}${s.product !== null ? `, ${s.product}` : ''}): ${s.findings
-          .filter((f) => f.severity === 'critical' || f.severity === 'high')
+        `- ${s.host}:${s.port} (${serviceLabel(s)}${s.product !== null ? `, ${s.product}` : ''}): ${s.findings
+          .filter(isSerious)
           .map((f) => f.title)
           .join('; ')}`,
     ),
@@ -83,12 +79,5 @@ export function letterMarkdown(l: Letter, scanId: string): string {
 }
 
 export function letterHtml(l: Letter, scanId: string): string {
-  const md = letterMarkdown(l, scanId);
-  const body = md
-    .split('\n')
-    .map((line) =>
-      line.startsWith('- ') ? `<li>${esc(line.slice(2))}</li>` : line === '' ? '' : `<p>${esc(line)}</p>`,
-    )
-    .join('\n');
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(l.organisation)}</title><style>body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem}</style></head><body>${body}</body></html>\n`;
+  return renderView('letter', { title: l.organisation, lines: letterMarkdown(l, scanId).split('\n') });
 }

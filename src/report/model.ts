@@ -3,7 +3,7 @@
  * figures, breakdowns, hosts and findings with their remediation. Formats render this model only.
  */
 import type { Cluster } from '../fingerprint/cluster.js';
-import { CATALOGUE, type FindingId, type Severity } from '../findings/catalogue.js';
+import { CATALOGUE, type FindingId, SEVERITIES, type Severity, severityRank } from '../findings/catalogue.js';
 import { type ServiceRecord, counted, isExposedRecord, networkLabel } from '../output/records.js';
 import type { NoteState, ScanRow, Store } from '../store/store.js';
 import { collect } from '../util/async.js';
@@ -73,8 +73,6 @@ export function notesOf(m: ReportModel): Map<string, string> {
     for (const s of f.services) if (s.note !== null) out.set(`${s.host} ${s.port} ${f.id}`, noteText(s.note));
   return out;
 }
-
-export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
 
 function tally(keys: string[]): Array<[string, number]> {
   const m = new Map<string, number>();
@@ -166,7 +164,6 @@ export async function buildModel(store: Store, scanId: string): Promise<ReportMo
       groups.set(f.id, g);
     }
   }
-  const rank = (s: Severity) => SEVERITIES.indexOf(s);
   return {
     scan,
     headline: {
@@ -191,7 +188,9 @@ export async function buildModel(store: Store, scanId: string): Promise<ReportMo
     byNetwork: tally(exposed.filter(counted).map(networkOf)).slice(0, TOP_NETWORKS),
     byNetworkPatients: patientsByNetwork(exposed).slice(0, TOP_NETWORKS),
     services,
-    findings: [...groups.values()].sort((a, b) => rank(a.severity) - rank(b.severity) || a.id.localeCompare(b.id)),
+    findings: [...groups.values()].sort(
+      (a, b) => severityRank(a.severity) - severityRank(b.severity) || a.id.localeCompare(b.id),
+    ),
     clusters: await store.clusters.list(scanId),
   };
 }

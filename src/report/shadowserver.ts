@@ -5,8 +5,8 @@
  * city, NAICS, SIC, vendor) stay empty. Counts and attribute names only.
  */
 import type { ServiceRecord } from '../output/records.js';
+import { serviceLabel } from '../output/wording.js';
 import {
-  application,
   asNumber,
   countryCode,
   type FeedOptions,
@@ -85,7 +85,7 @@ function row(s: ServiceRecord, at: string): Array<string | number | null> {
     sw?.name ?? null,
     sw?.version ?? null,
     findings[0]?.severity ?? null,
-    application(s),
+    serviceLabel(s, 'iana'),
     text(d?.implementationClassUid),
     text(d?.implementationVersionName),
     text(d?.calledAe),

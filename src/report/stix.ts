@@ -9,8 +9,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { ServiceRecord } from '../output/records.js';
+import { serviceLabel } from '../output/wording.js';
 import {
-  application,
   type FeedOptions,
   feedFindings,
   feedServices,
@@ -98,7 +98,7 @@ function serviceObjects(s: ServiceRecord, scan: ReportModel['scan'], created: st
     addr === null
       ? sco('domain-name', { value: s.host }, ['value'])
       : sco(addr.family === 4 ? 'ipv4-addr' : 'ipv6-addr', { value: addr.text }, ['value']);
-  const app = application(s);
+  const app = serviceLabel(s, 'iana');
   const traffic = sco(
     'network-traffic',
     {

@@ -1,7 +1,7 @@
 /** Markdown, CSV and JSON renderings of a report model (no patient values exist in the model). */
 import { type ReportModel, clusterText, noteText, notesOf } from './model.js';
 import { countryOf } from '../attribution/country.js';
-import { NOT_TESTED, accessText, targetsText } from '../output/wording.js';
+import { NOT_TESTED, accessText, serviceLabel, targetsText } from '../output/wording.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
@@ -35,7 +35,7 @@ export function toMarkdown(m: ReportModel): string {
     '| host | port | protocol | product | access | patients | studies | identifying attributes | top finding |',
     '|---|---:|---|---|---|---:|---:|---|---|',
     ...m.services.map((s) =>
-      `| ${s.host} | ${s.port} | ${s.protocol}${s.transport === 'tls' ? '/tls' : ''} | ${[s.product, s.version].filter((x) => x !== null).join(' ') || '-'} | ${accessText(s)} | ${s.exposure?.patients ?? '-'} | ${s.exposure?.studies ?? '-'} | ${s.exposure?.phi.join(', ') || '-'} | ${s.findings[0] !== undefined ? `${s.findings[0].severity}: ${s.findings[0].id}` : '-'} |`.replace(
+      `| ${s.host} | ${s.port} | ${serviceLabel(s)} | ${[s.product, s.version].filter((x) => x !== null).join(' ') || '-'} | ${accessText(s)} | ${s.exposure?.patients ?? '-'} | ${s.exposure?.studies ?? '-'} | ${s.exposure?.phi.join(', ') || '-'} | ${s.findings[0] !== undefined ? `${s.findings[0].severity}: ${s.findings[0].id}` : '-'} |`.replace(
         /\n/g,
         ' ',
       ),

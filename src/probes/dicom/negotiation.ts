@@ -135,7 +135,7 @@ export async function attemptAssociation(
     answer = await requestAssociation(channel, rq);
   } catch (e) {
     const err = isUpperLayerError(e) ? e : null;
-    const aborted = err?.code?.startsWith('A-ABORT') === true;
+    const aborted = err?.kind === 'aborted';
     return done(
       { ...base, outcome: aborted ? 'aborted' : 'failed', rejection: null, failure: toFailure(e) },
       null,
