@@ -108,7 +108,7 @@ describe('host watchdog', () => {
   });
 
   test('scan: kill -USR1 lists the hosts in flight with their step and age, and the scan goes on', async () => {
-    await peer('127.0.75.7', 10104, ['stall']);
+    const tarpit = await peer('127.0.75.7', 10104, ['stall']);
     const child = startCli([
       'scan',
       '127.0.75.7',
@@ -127,8 +127,11 @@ describe('host watchdog', () => {
     child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
     child.stdout?.on('data', (b: Buffer) => (stdout += b.toString()));
     const closed = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-    // the tarpit holds the probe for its 2 s timeout: ask while it waits
-    await new Promise((r) => setTimeout(r, 1000));
+    // the tarpit holds the probe for its 2 s timeout: ask while it waits. Not before the scan is
+    // connecting: its SIGUSR1 handler is on by then (a signal before it starts Node's inspector)
+    for (const end = Date.now() + 20000; tarpit.connections === 0 && Date.now() < end; )
+      await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 500));
     child.kill('SIGUSR1');
     assert.equal(await closed, 0);
     assert.match(stderr, /1 host\(s\) in flight[^\n]*\n {2}127\.0\.75\.7:10104 {2}dicom: association {2}\d+\.\d s/);
