@@ -155,6 +155,8 @@ const DICOM: ProtocolEntry = {
     name: 'dicom',
     run: async (ctl) => ({ kind: 'dicom', d: await probeDicom(guardedDialer(dial, ctl), opts) }),
     final: (o) => o.kind === 'dicom' && o.d.kind === 'not-dicom' && o.d.failure?.kind === 'connection-refused',
+    silent: (o) =>
+      o.kind === 'dicom' && o.d.kind === 'not-dicom' && o.d.bytesReceived === 0 && o.d.error?.kind === 'idle-timeout',
     lead: () => enterStep(dicomStep(tls)),
   }),
 };
@@ -167,6 +169,7 @@ const HTTP: ProtocolEntry = {
     name: 'http',
     run: async (ctl) => ({ kind: 'http', h: await classifyHttp(host, port, tls, opts, ctl) }),
     final: (o) => o.kind === 'http' && o.h === 'refused',
+    silent: (o) => o.kind === 'http' && o.h === 'silent',
     warm: warmHttpClient,
     lead: () => enterStep(httpStep(tls)),
   }),
@@ -225,6 +228,7 @@ export async function classify(
   const tls = transport === 'tls';
   const [first, second] = ordered(port).map((p) => p.guess({ host, port, tls, dial, opts }));
   const race = await raceGuesses(first as Guess<Outcome>, second as Guess<Outcome>, guessDelayMs(opts.timeoutMs));
+  if (race.silenced) return blank('silent', { kind: 'io-timeout', detail: 'no answer to DICOM nor to HTTP' });
   const httpSaid = race.unanswered['http'];
   const dicomSaid = race.unanswered['dicom'];
   const out = race.result;
