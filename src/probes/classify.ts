@@ -14,15 +14,10 @@ import { dicomProbeBoundMs, probeDicom, type DicomProbeResult } from './dicom/pr
 import { warmHttpClient } from './http/client.js';
 import { httpProbeBoundMs, probeHttp } from './http/probe.js';
 import { type Guess, type GuessControl, guessDelayMs, raceGuesses } from './race.js';
-import type { Dialer, ProbeFailure, ProbeOptions, Protocol, ServiceObservation, Transport } from './types.js';
+import type { Dialer, ProbeFailure, ProbeContext, Protocol, ServiceObservation, Transport } from './types.js';
 
 /** Ports where HTTP is tried before DICOM. */
 export const WEB_FIRST_PORTS = new Set([80, 443, 8042, 8080, 8443, 8000, 8081, 3000, 5000, 9090]);
-
-export interface ClassifyOptions extends ProbeOptions {
-  /** Waits for the scan's connection rate limiter. */
-  throttle: () => Promise<void>;
-}
 
 export interface Classified {
   protocol: Protocol;
@@ -66,7 +61,7 @@ async function classifyHttp(
   host: string,
   port: number,
   tls: boolean,
-  opts: ClassifyOptions,
+  opts: ProbeContext,
   ctl?: GuessControl,
 ): Promise<HttpOutcome> {
   await opts.throttle();
@@ -132,7 +127,7 @@ interface GuessTarget {
   port: number;
   tls: boolean;
   dial: Dialer;
-  opts: ClassifyOptions;
+  opts: ProbeContext;
 }
 
 /**
@@ -143,7 +138,7 @@ interface GuessTarget {
 interface ProtocolEntry {
   readonly name: 'dicom' | 'http';
   readonly firstOn: ReadonlySet<number>;
-  boundMs(opts: ProbeOptions): number;
+  boundMs(opts: ProbeContext): number;
   guess(t: GuessTarget): Guess<Outcome>;
 }
 
@@ -188,14 +183,14 @@ function ordered(port: number): [ProtocolEntry, ProtocolEntry] {
  * what follows it — the DICOM count after a DICOM probe, or one HTTP probe after a single
  * association that was answered in something else.
  */
-export function classifyBoundMs(opts: ProbeOptions): number {
+export function classifyBoundMs(opts: ProbeContext): number {
   const [dicom, http] = [DICOM.boundMs(opts), HTTP.boundMs(opts)];
   const answeredOther = associationBoundMs(opts.timeoutMs) + http;
   return guessDelayMs(opts.timeoutMs) + Math.max(dicom + exposureBoundMs(opts), answeredOther, http);
 }
 
 /** Neither protocol answered (a silent close, then asked again over TLS): one association, one request. */
-export function unansweredBoundMs(opts: ProbeOptions): number {
+export function unansweredBoundMs(opts: ProbeContext): number {
   return guessDelayMs(opts.timeoutMs) + associationBoundMs(opts.timeoutMs);
 }
 
@@ -223,7 +218,7 @@ export async function classify(
   port: number,
   transport: Transport,
   dial: Dialer,
-  opts: ClassifyOptions,
+  opts: ProbeContext,
 ): Promise<Classified> {
   const tls = transport === 'tls';
   const [first, second] = ordered(port).map((p) => p.guess({ host, port, tls, dial, opts }));

@@ -5,29 +5,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isClientCertAlert, tcpConnect, tlsConnect, type TlsFacts } from '../net/connect.js';
 import { abandoned, enterStep } from '../net/hostScope.js';
-import {
-  type Classified,
-  type ClassifyOptions,
-  blank,
-  classify,
-  classifyBoundMs,
-  refused,
-  unansweredBoundMs,
-} from './classify.js';
+import { type Classified, blank, classify, classifyBoundMs, refused, unansweredBoundMs } from './classify.js';
 import { associationBoundMs } from './dicom/negotiation.js';
 import { dicomProbeBoundMs } from './dicom/probe.js';
-import type { Dialer, ProbeOptions, ServiceObservation, Transport } from './types.js';
+import type { Dialer, ProbeContext, ServiceObservation, Transport } from './types.js';
 
 /** Ports where TLS is tried before plain TCP (DICOM TLS 2762, ISCL 2761, HTTPS). */
 export const TLS_FIRST_PORTS = new Set([2761, 2762, 443, 8443]);
-export interface ServiceProbeOptions extends ClassifyOptions {
-  /**
-   * opendoor's own sweep saw this port open a moment ago: a refusal now is a server restarting (one
-   * association at a time, then a restart), asked again after a pause, and recorded if it stays closed.
-   * False for ports a list reported (zmap, masscan): refused there means closed, at the cost of one connect.
-   */
-  sweptOpen?: boolean;
-}
 
 /** Pauses before asking again a port that refused after it had answered. */
 export const REFUSED_BACKOFF_MS: readonly number[] = [250, 750, 1500];
@@ -39,7 +23,7 @@ interface PortState {
 }
 
 /** A dialer that, once the port has answered, asks again after a pause when it refuses (a restarting server). */
-function patientDialer(connect: Dialer, opts: ServiceProbeOptions, seen: PortState): Dialer {
+function patientDialer(connect: Dialer, opts: ProbeContext, seen: PortState): Dialer {
   return async () => {
     for (let i = 0; ; i++) {
       await opts.throttle();
@@ -52,11 +36,11 @@ function patientDialer(connect: Dialer, opts: ServiceProbeOptions, seen: PortSta
   };
 }
 
-function tcpDialer(host: string, port: number, opts: ServiceProbeOptions, seen: PortState): Dialer {
+function tcpDialer(host: string, port: number, opts: ProbeContext, seen: PortState): Dialer {
   return patientDialer(() => tcpConnect(host, port, opts.timeoutMs), opts, seen);
 }
 
-function tlsDialer(host: string, port: number, opts: ServiceProbeOptions, seen: PortState): Dialer {
+function tlsDialer(host: string, port: number, opts: ProbeContext, seen: PortState): Dialer {
   const connect: Dialer = async () => {
     const r = await tlsConnect(host, port, opts.timeoutMs);
     return r.ok ? { ok: true, socket: r.socket } : { ok: false, failure: r.failure, code: r.code };
@@ -77,7 +61,7 @@ const NO_FACTS: TlsFacts = {
 async function tlsFacts(
   host: string,
   port: number,
-  opts: ServiceProbeOptions,
+  opts: ProbeContext,
 ): Promise<{ facts: TlsFacts | null; code: string | null; timeout: boolean; refused: boolean }> {
   await opts.throttle();
   enterStep('tls handshake');
@@ -96,12 +80,7 @@ async function tlsFacts(
 }
 
 /** TLS 1.2 servers refuse a missing certificate with a generic alert: retry with our throwaway cert to tell. */
-async function confirmClientCert(
-  host: string,
-  port: number,
-  code: string,
-  opts: ServiceProbeOptions,
-): Promise<boolean> {
+async function confirmClientCert(host: string, port: number, code: string, opts: ProbeContext): Promise<boolean> {
   if (/CERTIFICATE_REQUIRED/.test(code)) return true;
   await opts.throttle();
   const r = await tlsConnect(host, port, opts.timeoutMs, true);
@@ -112,7 +91,7 @@ async function confirmClientCert(
 async function overTls(
   host: string,
   port: number,
-  opts: ServiceProbeOptions,
+  opts: ProbeContext,
   facts: TlsFacts | null,
   code: string | null,
   seen: PortState,
@@ -145,7 +124,7 @@ export interface ServiceResult {
  * handshakes and the classification again over TLS. Waits for the rate budget are not in it (the
  * host watchdog adds them).
  */
-export function serviceBoundMs(port: number, opts: ProbeOptions): number {
+export function serviceBoundMs(port: number, opts: ProbeContext): number {
   const oneAssociation = associationBoundMs(opts.timeoutMs);
   const classifying = classifyBoundMs(opts);
   const tls = 3 * opts.timeoutMs; // certificate facts, and the client-certificate check
@@ -162,7 +141,7 @@ interface Probed {
   tls: TlsFacts | null;
 }
 
-async function probeOnce(host: string, port: number, opts: ServiceProbeOptions, seen: PortState): Promise<Probed> {
+async function probeOnce(host: string, port: number, opts: ProbeContext, seen: PortState): Promise<Probed> {
   let transport: Transport = 'tcp';
   let tls: TlsFacts | null = null;
   let c: Classified;
@@ -206,7 +185,7 @@ const isResetUnheard = (c: Classified): boolean =>
  * pauses (a server that restarts after each association); if it never answers, its record says
  * closed-after-sweep: a port the sweep saw open is never silently lost.
  */
-export async function probeService(host: string, port: number, opts: ServiceProbeOptions): Promise<ServiceResult> {
+export async function probeService(host: string, port: number, opts: ProbeContext): Promise<ServiceResult> {
   const started = performance.now();
   enterStep('connect', port);
   const seen: PortState = { answered: false };
