@@ -38,7 +38,7 @@ export interface Classified {
   tlsAlert: boolean;
 }
 
-export function blank(protocol: Protocol, failure: ProbeFailure | null): Classified {
+function blank(protocol: Protocol, failure: ProbeFailure | null): Classified {
   return {
     protocol,
     dicom: null,
@@ -54,7 +54,7 @@ export function blank(protocol: Protocol, failure: ProbeFailure | null): Classif
 }
 
 /** A closed port: nothing more is tried there. */
-export const refused = (): Classified => blank('unknown', { kind: 'connection-refused', detail: 'ECONNREFUSED' });
+const refused = (): Classified => blank('unknown', { kind: 'connection-refused', detail: 'ECONNREFUSED' });
 
 const httpStep = (tls: boolean): string => `http${tls ? 's' : ''}`;
 const dicomStep = (tls: boolean): string => `dicom${tls ? '-tls' : ''}: association`;
@@ -211,7 +211,7 @@ function ordered(port: number): readonly [ProtocolEntry, ProtocolEntry] {
  * what follows it — the DICOM count after a DICOM probe, or one HTTP probe after a single
  * association that was answered in something else.
  */
-export function classifyBoundMs(opts: ProbeContext): number {
+function classifyBoundMs(opts: ProbeContext): number {
   // the DICOM and HTTP entries' own bounds (never the wrapper's, whose bound is built on this one)
   const [dicom, http] = [DICOM.boundMs(opts), HTTP.boundMs(opts)];
   const answeredOther = associationBoundMs(opts.timeoutMs) + http;
@@ -219,7 +219,7 @@ export function classifyBoundMs(opts: ProbeContext): number {
 }
 
 /** Neither protocol answered (a silent close, then asked again over TLS): one association, one request. */
-export function unansweredBoundMs(opts: ProbeContext): number {
+function unansweredBoundMs(opts: ProbeContext): number {
   return guessDelayMs(opts.timeoutMs) + associationBoundMs(opts.timeoutMs);
 }
 
