@@ -101,6 +101,47 @@ describe('protocol guess race', () => {
     assert.deepEqual(log.slice(-1), ['http leads']);
   });
 
+  test('the first heard nothing for a whole timeout: the second is stopped, one timeout in all', async () => {
+    const log: string[] = [];
+    const t0 = performance.now();
+    const silentFirst = { ...scripted('dicom', { answersAt: null, endsAt: 300, value: 'silent-d' }, log) };
+    const r = await raceGuesses(
+      { ...silentFirst, silent: (v) => v === 'silent-d' },
+      scripted('http', { answersAt: null, endsAt: 300, value: 'silent-h' }, log),
+      50,
+    );
+    const ms = performance.now() - t0;
+    assert.equal(r.silenced, true);
+    assert.deepEqual(r.unanswered, { dicom: 'silent-d' });
+    assert.ok(ms >= 290 && ms < 340, `${Math.round(ms)} ms: one wait, the delay not added`);
+    assert.deepEqual(log.slice(-1), ['http cancelled']);
+  });
+
+  test('a race inside a guess: an answer answers the parent, the parent’s loss cancels both', async () => {
+    const log: string[] = [];
+    const parent = new AbortController();
+    let told = 0;
+    const ctl: GuessControl = { signal: parent.signal, answered: () => told++ };
+    const won = await raceGuesses(
+      scripted('dicom', { answersAt: 5, endsAt: 10, value: 'D' }, log),
+      scripted('http', { answersAt: null, endsAt: 10, value: 'H' }, log),
+      100,
+      ctl,
+    );
+    assert.deepEqual([won.winner, told], ['dicom', 1]);
+    setTimeout(() => parent.abort(), 20);
+    const t0 = performance.now();
+    const lost = await raceGuesses(
+      scripted('dicom', { answersAt: null, endsAt: 1000, value: 'D' }, log),
+      scripted('http', { answersAt: null, endsAt: 1000, value: 'H' }, log),
+      5,
+      ctl,
+    );
+    assert.ok(performance.now() - t0 < 500, 'cancelled, not run out');
+    assert.deepEqual(lost.unanswered, { dicom: 'D', http: 'H' });
+    assert.ok(log.includes('dicom cancelled') && log.includes('http cancelled'), log.join(', '));
+  });
+
   test('the delay is RFC 8305’s 250 ms, a quarter of a short timeout at most', () => {
     assert.equal(guessDelayMs(3000), 250);
     assert.equal(guessDelayMs(600), 150);

@@ -12,6 +12,7 @@ import type { ScanSink } from '../output/sink.js';
 import { currentScope } from '../net/hostScope.js';
 import { type AeHint, hintsFrom } from '../probes/dicom/aeTitles.js';
 import { WEB_FIRST_PORTS } from '../probes/classify.js';
+import { probeContext } from '../probes/context.js';
 import { probeService, serviceBoundMs, type ServiceResult } from '../probes/service.js';
 import type { Logger } from '../util/log.js';
 import type { OptOutSet } from '../targets/optout.js';
@@ -87,30 +88,23 @@ async function probeOpenPorts(
   sweptOpen: boolean,
   printKey: Buffer | undefined,
 ): Promise<HostOutcome> {
-  const a = plan.args;
-  const opts = {
-    timeoutMs: a.timeoutMs,
-    depth: a.depth,
-    aeTitles: a.aeTitles,
-    maxQueries: a.maxQueries,
-    countBudgetMs: a.countBudgetMs,
+  const opts = probeContext({
+    args: plan.args,
     log,
+    rate,
+    waited: (ms) => watch.waited(currentScope(), ms),
+    sweptOpen,
     ...(printKey !== undefined ? { printKey } : {}),
-  };
-  const throttle = async (): Promise<void> => {
-    const waitStarted = performance.now();
-    await rate.take();
-    watch.waited(currentScope(), performance.now() - waitStarted);
-  };
+  });
   const bound = open.reduce((sum, port) => sum + serviceBoundMs(port, opts), HOST_DEADLINE_SLACK_MS);
-  const deadlineMs = Math.min(bound, a.hostTimeoutMs ?? bound);
+  const deadlineMs = Math.min(bound, plan.args.hostTimeoutMs ?? bound);
   // web ports first: what the host's web side tells (its AE title, its product) helps its DICOM ports
   const ordered = [...open].sort((x, y) => Number(WEB_FIRST_PORTS.has(y)) - Number(WEB_FIRST_PORTS.has(x)));
   const results: ServiceResult[] = [];
   const aeHints: AeHint[] = [];
   const expired = await watch.run(host, deadlineMs, async () => {
     for (const port of ordered) {
-      const r = await probeService(host, port, { ...opts, throttle, sweptOpen, aeHints: [...aeHints] });
+      const r = await probeService(host, port, { ...opts, aeHints: [...aeHints] });
       results.push(r);
       aeHints.push(...hintsFrom(r.observation, r.product));
     }

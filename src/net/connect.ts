@@ -109,8 +109,16 @@ function secureContext(withProbeCert: boolean): tls.SecureContext {
  * TLS handshake without verifying the server (an auditor must see self-signed and expired
  * certificates too). withProbeCert presents opendoor's throwaway self-signed client certificate.
  */
-export function tlsConnect(host: string, port: number, timeoutMs: number, withProbeCert = false): Promise<TlsOutcome> {
+export function tlsConnect(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  withProbeCert = false,
+  /** Aborted: the handshake is given up at once (the socket destroyed), as failure 'error', code ABORTED. */
+  signal?: AbortSignal,
+): Promise<TlsOutcome> {
   return new Promise((resolve) => {
+    if (signal?.aborted === true) return resolve({ ok: false, failure: 'error', code: 'ABORTED', facts: null });
     let facts: TlsFacts | null = null;
     const socket = loadTls().connect({
       host,
@@ -121,12 +129,20 @@ export function tlsConnect(host: string, port: number, timeoutMs: number, withPr
       secureContext: secureContext(withProbeCert),
     });
     ownSocket(socket);
+    const abort = (): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ ok: false, failure: 'error', code: 'ABORTED', facts });
+    };
     const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', abort);
       socket.destroy();
       resolve({ ok: false, failure: 'timeout', code: null, facts });
     }, timeoutMs);
+    signal?.addEventListener('abort', abort, { once: true });
     socket.once('secureConnect', () => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', abort);
       socket.setNoDelay(true);
       socket.removeAllListeners('error');
       facts = certificateFacts(socket);
@@ -134,6 +150,7 @@ export function tlsConnect(host: string, port: number, timeoutMs: number, withPr
     });
     socket.once('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', abort);
       try {
         if (socket.getPeerCertificate(false) !== null) facts = certificateFacts(socket);
       } catch {

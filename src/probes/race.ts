@@ -2,8 +2,8 @@
  * Two guesses of a port's protocol raced the way RFC 8305 ("happy eyeballs") races address
  * families: the first guess starts at once, the second after a short silence of the first (or as
  * soon as the first ends without its protocol having answered), the first whose protocol answers
- * wins and the other is cancelled. A port silent to both costs one timeout plus the delay, not two
- * timeouts one after the other.
+ * wins and the other is cancelled. A port silent to both costs one timeout: once the first guess has
+ * heard nothing for a whole timeout, the second, which has waited all but the delay, is stopped.
  */
 
 /** What a guess is given: a signal that says it lost, and a way to say its protocol answered. */
@@ -22,6 +22,12 @@ export interface Guess<T> {
   lead?(): void;
   /** Half-way through the delay, while the other guess is still unanswered: get ready to start (load code). */
   warm?(): void;
+  /**
+   * The guess ended because the port said nothing for a whole timeout. When the first guess ends so,
+   * the port's silence is settled: the second is stopped (it waited all but the delay) and the race
+   * says `silenced`.
+   */
+  silent?(result: T): boolean;
 }
 
 export interface RaceResult<T> {
@@ -30,6 +36,8 @@ export interface RaceResult<T> {
   result: T;
   /** Each guess that ran to its end without its protocol answering (the second only if it started). */
   unanswered: Record<string, T>;
+  /** The first guess heard nothing for a whole timeout and the second was stopped: the port is silent. */
+  silenced: boolean;
 }
 
 /** RFC 8305 §5 recommends 250 ms between connection attempts; a fraction of a short timeout at most. */
@@ -45,7 +53,16 @@ interface Runner<T> {
   ended: { value: T } | null;
 }
 
-export async function raceGuesses<T>(first: Guess<T>, second: Guess<T>, delayMs: number): Promise<RaceResult<T>> {
+/**
+ * `parent`: when this race is itself a guess of an outer race (plain TCP raced against TLS), either
+ * guess answering answers the parent, and the parent's loss cancels both.
+ */
+export async function raceGuesses<T>(
+  first: Guess<T>,
+  second: Guess<T>,
+  delayMs: number,
+  parent?: GuessControl,
+): Promise<RaceResult<T>> {
   const runner = (guess: Guess<T>): Runner<T> => ({
     guess,
     ctl: new AbortController(),
@@ -69,6 +86,7 @@ export async function raceGuesses<T>(first: Guess<T>, second: Guess<T>, delayMs:
           if (r.spoke || other.spoke || r.ctl.signal.aborted) return;
           r.spoke = true;
           other.ctl.abort();
+          parent?.answered();
           wake();
         },
       })
@@ -83,6 +101,12 @@ export async function raceGuesses<T>(first: Guess<T>, second: Guess<T>, delayMs:
     delayOver = true;
     wake();
   }, delayMs);
+  const lost = (): void => {
+    a.ctl.abort();
+    b.ctl.abort();
+  };
+  if (parent?.signal.aborted === true) lost();
+  parent?.signal.addEventListener('abort', lost);
   const warming = setTimeout(() => {
     if (!a.spoke && b.done === null) second.warm?.();
   }, delayMs / 2);
@@ -95,7 +119,22 @@ export async function raceGuesses<T>(first: Guess<T>, second: Guess<T>, delayMs:
       const spoken = a.spoke ? a : b.spoke ? b : null;
       if (spoken !== null) return await finish(spoken, a, b);
       if (b.done === null && a.ended !== null && a.guess.final?.(a.ended.value) === true)
-        return { winner: a.guess.name, result: a.ended.value, unanswered: { [a.guess.name]: a.ended.value } };
+        return {
+          winner: a.guess.name,
+          result: a.ended.value,
+          unanswered: { [a.guess.name]: a.ended.value },
+          silenced: false,
+        };
+      if (b.done !== null && b.ended === null && a.ended !== null && a.guess.silent?.(a.ended.value) === true) {
+        b.ctl.abort();
+        await b.done;
+        return {
+          winner: a.guess.name,
+          result: a.ended.value,
+          unanswered: { [a.guess.name]: a.ended.value },
+          silenced: true,
+        };
+      }
       if (b.done === null && (delayOver || a.ended !== null)) start(b, a);
       if (a.ended !== null && b.done !== null && !secondLeads) {
         secondLeads = true;
@@ -106,6 +145,7 @@ export async function raceGuesses<T>(first: Guess<T>, second: Guess<T>, delayMs:
           winner: a.guess.name,
           result: a.ended.value,
           unanswered: { [a.guess.name]: a.ended.value, [b.guess.name]: b.ended.value },
+          silenced: false,
         };
       await next;
       next = changed();
@@ -113,6 +153,7 @@ export async function raceGuesses<T>(first: Guess<T>, second: Guess<T>, delayMs:
   } finally {
     clearTimeout(timer);
     clearTimeout(warming);
+    parent?.signal.removeEventListener('abort', lost);
   }
 }
 
@@ -120,5 +161,5 @@ export async function raceGuesses<T>(first: Guess<T>, second: Guess<T>, delayMs:
 async function finish<T>(winner: Runner<T>, a: Runner<T>, b: Runner<T>): Promise<RaceResult<T>> {
   const loser = winner === a ? b : a;
   const [result] = await Promise.all([winner.done as Promise<T>, loser.done]);
-  return { winner: winner.guess.name, result, unanswered: {} };
+  return { winner: winner.guess.name, result, unanswered: {}, silenced: false };
 }

@@ -22,7 +22,13 @@ export function depthAtLeast(depth: Depth, min: Depth): boolean {
 /** Opens a fresh connection to the service (TCP, or TLS inside it), or says why it could not. */
 export type Dialer = () => Promise<{ ok: true; socket: Duplex } | ({ ok: false } & LowerFailure)>;
 
-export interface ProbeOptions {
+/**
+ * What every probe is handed: the scan's settings for probing (timeouts, depth, AE titles, count
+ * bounds), its logger and its connection rate limiter, and what the host's other ports told.
+ * Built once per host by probeContext() (context.ts); the probes read it, never repack it.
+ * Cancellation is the host's scope (net/hostScope.ts: the deadline closes the host's connections).
+ */
+export interface ProbeContext {
   /** Per-phase I/O timeout (connect, each wait for an answer). */
   timeoutMs: number;
   depth: Depth;
@@ -36,7 +42,18 @@ export interface ProbeOptions {
   log: Logger;
   /** The scan's print key (phi.ts answerPrint): with it, probes note digests of what the host answered, for clusters. */
   printKey?: Buffer;
+  /** Waits for the scan's connection rate limiter (--rate): before every new connection. */
+  throttle: () => Promise<void>;
+  /**
+   * opendoor's own sweep saw this port open a moment ago: a refusal now is a server restarting (one
+   * association at a time, then a restart), asked again after a pause, and recorded if it stays closed.
+   * False for ports a list reported (zmap, masscan): refused there means closed, at the cost of one connect.
+   */
+  sweptOpen?: boolean;
 }
+
+/** The context of a probe that opens no connection itself (a web adapter on the probe's client, a bound). */
+export type ProbeSettings = Omit<ProbeContext, 'throttle' | 'sweptOpen'>;
 
 /** The bounds of one exposure count, whatever the protocol (--max-queries, --count-budget). */
 export interface CountBounds {
@@ -45,7 +62,7 @@ export interface CountBounds {
   budgetMs: number;
 }
 
-export const countBounds = (opts: Pick<ProbeOptions, 'maxQueries' | 'countBudgetMs'>): CountBounds => ({
+export const countBounds = (opts: Pick<ProbeContext, 'maxQueries' | 'countBudgetMs'>): CountBounds => ({
   maxQueries: opts.maxQueries,
   budgetMs: opts.countBudgetMs,
 });

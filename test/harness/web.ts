@@ -174,3 +174,30 @@ export function startViewerFront(
 ): Promise<WebPeer> {
   return startProxy(host, port, upstream, (url) => url.startsWith('/wado?'), undefined, { '/': page });
 }
+
+/**
+ * An HTTP server that answers only a whole request (up to its blank line) and says nothing to
+ * anything else, as small embedded servers that read lines do: silent to a TLS ClientHello.
+ */
+export async function startWholeRequestHttp(host: string, port: number): Promise<WebPeer> {
+  const sockets = new Set<net.Socket>();
+  const peer: WebPeer = { host, port, requests: 0, stop: async () => undefined };
+  const body = '<html><head><title>Embedded</title></head><body>status</body></html>';
+  const srv = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+    let seen = '';
+    socket.on('data', (b: Buffer) => {
+      seen += b.toString('latin1');
+      if (!seen.includes('\r\n\r\n')) return;
+      peer.requests++;
+      socket.end(
+        `HTTP/1.1 200 OK\r\nServer: whole-request\r\nContent-Type: text/html\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    });
+  });
+  await listen(srv, host, port);
+  peer.stop = closer(srv, sockets);
+  return peer;
+}

@@ -13,7 +13,7 @@ import {
   type Dialer,
   type ExposureObservation,
   type ProbeFailure,
-  type ProbeOptions,
+  type ProbeContext,
 } from '../types.js';
 import { enterStep } from '../../net/hostScope.js';
 import { OPENDOOR_CALLING_AE } from './aeTitles.js';
@@ -33,17 +33,17 @@ export interface ExposureResult {
 }
 
 /** The longest measureExposure can take: a connect, then the counting channel's deadline. */
-export function exposureBoundMs(opts: Pick<ProbeOptions, 'timeoutMs' | 'depth' | 'countBudgetMs'>): number {
+export function exposureBoundMs(opts: Pick<ProbeContext, 'timeoutMs' | 'depth' | 'countBudgetMs'>): number {
   return depthAtLeast(opts.depth, 'count') ? opts.timeoutMs + countingDeadlineMs(opts) : 0;
 }
 
-const countingDeadlineMs = (opts: Pick<ProbeOptions, 'timeoutMs' | 'countBudgetMs'>): number =>
+const countingDeadlineMs = (opts: Pick<ProbeContext, 'timeoutMs' | 'countBudgetMs'>): number =>
   opts.countBudgetMs + 2 * opts.timeoutMs;
 
 export async function measureExposure(
   dial: Dialer,
   dicom: DicomObservation,
-  opts: ProbeOptions,
+  opts: ProbeContext,
 ): Promise<ExposureResult> {
   const none: ExposureResult = { exposure: null, retrieve: null, failure: null };
   if (dicom.calledAe === null || dicom.find !== true || !depthAtLeast(opts.depth, 'count')) return none;

@@ -12,7 +12,7 @@ import {
   type DicomObservation,
   type Dialer,
   type ProbeFailure,
-  type ProbeOptions,
+  type ProbeContext,
 } from '../types.js';
 import { MAX_HINTS, OPENDOOR_CALLING_AE, UNLIKELY_CALLED_AE, calledAeCandidates } from './aeTitles.js';
 import { associationBoundMs, attemptAssociation, probeContexts, type AttemptResult } from './negotiation.js';
@@ -104,7 +104,7 @@ function applyFindTest(obs: DicomObservation, test: FindTest | null, due: boolea
 }
 
 /** The longest probeDicom can take: every association it may attempt, each at its bound. */
-export function dicomProbeBoundMs(opts: Pick<ProbeOptions, 'timeoutMs' | 'depth' | 'aeTitles'>): number {
+export function dicomProbeBoundMs(opts: Pick<ProbeContext, 'timeoutMs' | 'depth' | 'aeTitles'>): number {
   // hints add at most MAX_HINTS titles (what the host's other services told); a closed door two more
   const attempts =
     1 + (depthAtLeast(opts.depth, 'access') ? calledAeCandidates(opts.aeTitles).length + MAX_HINTS + 2 : 0);
@@ -115,7 +115,7 @@ export function dicomProbeBoundMs(opts: Pick<ProbeOptions, 'timeoutMs' | 'depth'
  * The DICOM probe: the association policy, then, behind a closed door (no called AE title let us
  * in) at --depth access and above, how the server refuses (closedDoor.ts).
  */
-export async function probeDicom(dial: Dialer, opts: ProbeOptions): Promise<DicomProbeResult> {
+export async function probeDicom(dial: Dialer, opts: ProbeContext): Promise<DicomProbeResult> {
   const r = await probeAssociations(dial, opts);
   if (r.kind !== 'dicom' || r.observation.calledAe !== null || !depthAtLeast(opts.depth, 'access')) return r;
   const obs = r.observation;
@@ -128,7 +128,7 @@ export async function probeDicom(dial: Dialer, opts: ProbeOptions): Promise<Dico
   return r;
 }
 
-async function probeAssociations(dial: Dialer, opts: ProbeOptions): Promise<DicomProbeResult> {
+async function probeAssociations(dial: Dialer, opts: ProbeContext): Promise<DicomProbeResult> {
   const limits = { timeoutMs: opts.timeoutMs };
   const offered = new Map(probeContexts().map((pc) => [pc.id, pc.abstractSyntax]));
   let findTest: FindTest | null = null;

@@ -5,7 +5,7 @@
  * downloaded and dropped). The adapters are registered in one ordered list (adapters.ts); the HTTP
  * probe (probe.ts) walks it and knows no product.
  */
-import type { ExposureObservation, ProbeOptions, RetrieveVia } from '../types.js';
+import type { ExposureObservation, ProbeSettings, RetrieveVia } from '../types.js';
 import { basicAuth, type HttpClient } from './client.js';
 import { DEFAULT_CREDENTIALS } from './fingerprint.js';
 
@@ -19,7 +19,7 @@ export interface WebContext {
   readonly client: HttpClient;
   /** The answer to `GET /`, read once for every adapter. */
   readonly root: { status: number; headers: Record<string, string>; body: Buffer; text: string };
-  readonly opts: ProbeOptions;
+  readonly opts: ProbeSettings;
   /** The product the page itself names (fingerprint.ts), or an earlier adapter's. */
   product: string | null;
   /** Credentials an earlier adapter found open the door (a vendor default); empty when none were needed. */
@@ -49,11 +49,34 @@ export interface WebFound {
   retrieve?: (headers: Credentials) => Promise<RetrieveVia | null>;
 }
 
+/**
+ * How many requests an adapter may send, step by step: the HTTP probe's time bound is derived from
+ * these (probe.ts httpRequestBudget), so an adapter that asks more says so here, where it asks.
+ * A request is bounded by twice the timeout (headers, then body), a download by ten times.
+ */
+export interface RequestBudget {
+  /** Requests `detect` sends. */
+  readonly detect: number;
+  /** Requests `access` may send (vendor defaults, from --depth access). */
+  readonly access?: number;
+  /** Requests `count` sends besides paging (from --depth count). */
+  readonly count?: number;
+  /** `count` pages a listing within --count-budget (and one request in flight when it runs out). */
+  readonly paged?: boolean;
+  /** What `retrieve` may send (--depth retrieve). */
+  readonly retrieve?: { readonly requests: number; readonly downloads: number };
+}
+
 export interface WebAdapter {
   /** For debug lines. */
   readonly name: string;
+  readonly budget: RequestBudget;
   detect(ctx: WebContext): Promise<WebFound | null>;
 }
+
+/** The vendor defaults tryDefaults may try for a product (its own, then any product's). */
+export const defaultsFor = (product: string | null): number =>
+  DEFAULT_CREDENTIALS.filter((d) => d.product === product || d.product === null).length;
 
 /** The first documented default (for this product, then for any) that `works`, as request headers. */
 export async function tryDefaults(

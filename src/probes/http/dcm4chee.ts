@@ -8,7 +8,7 @@
  */
 import type { WebAdapter } from './adapter.js';
 import { isObj, json } from './client.js';
-import { qidoExposure, wadoRetrieve } from './dicomweb.js';
+import { WADO_RETRIEVE, qidoExposure, wadoRetrieve } from './dicomweb.js';
 import { countBounds } from '../types.js';
 
 const AETS = '/dcm4chee-arc/aets';
@@ -18,6 +18,8 @@ const AE_TITLE = /^[\x20-\x7e]{1,16}$/;
 
 export const dcm4cheeArc: WebAdapter = {
   name: 'dcm4chee-arc REST',
+  // the AE list; a QIDO-RS question to each listed AE's root, then its count; WADO-RS (WADO-URI beside)
+  budget: { detect: 1, count: MAX_TITLES, paged: true, retrieve: WADO_RETRIEVE },
   async detect({ client, opts, product }) {
     const r = await client.get(AETS, { accept: 'application/json' }, 256 * 1024);
     if (!r.ok) return null;

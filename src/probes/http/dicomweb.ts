@@ -7,10 +7,10 @@ import { asText } from '../../dicom/dataset.js';
 import { type CountBounds, type ExposureObservation, countBounds } from '../types.js';
 import { isCanned } from '../dicom/canned.js';
 import { PHI_ATTRIBUTES, PHI_TAGS, keyedDigest, patientKey, phiInOrder } from '../phi.js';
-import { tryDefaults, type WebAdapter } from './adapter.js';
+import { defaultsFor, tryDefaults, type WebAdapter } from './adapter.js';
 import { json, type HttpClient } from './client.js';
-import { DICOMWEB_ROOTS } from './fingerprint.js';
-import { wadoUriObject, wadoUriPaths } from './wadoUri.js';
+import { DEFAULT_CREDENTIALS, DICOMWEB_ROOTS } from './fingerprint.js';
+import { WADO_URI_PATHS, wadoUriObject, wadoUriPaths } from './wadoUri.js';
 
 const DICOM_JSON = { accept: 'application/dicom+json' };
 const PAGE = 200;
@@ -163,6 +163,9 @@ async function firstUid(
   return /^[0-9.]{1,64}$/.test(uid) ? uid : null;
 }
 
+/** What wadoRetrieve may send: the study, series and instance asked, WADO-RS, then WADO-URI at each of its paths. */
+export const WADO_RETRIEVE = { requests: 3, downloads: 1 + WADO_URI_PATHS } as const;
+
 /**
  * One instance downloaded, its bytes counted and dropped: WADO-RS first (PS3.18 §10.4), and where
  * the front blocks it, WADO-URI with the same UIDs (many older viewers and gateways serve only that).
@@ -191,6 +194,13 @@ export async function wadoRetrieve(
 /** DICOMweb (QIDO-RS, WADO-RS, and WADO-URI beside it): the first of the usual roots that answers QIDO-RS. */
 export const dicomWeb: WebAdapter = {
   name: 'DICOMweb',
+  // each usual root; each vendor default (the product's and any product's); a count paged within the budget
+  budget: {
+    detect: DICOMWEB_ROOTS.length,
+    access: Math.max(...DEFAULT_CREDENTIALS.map((c) => defaultsFor(c.product))),
+    paged: true,
+    retrieve: WADO_RETRIEVE,
+  },
   async detect(ctx) {
     const { client, opts } = ctx;
     // a product adapter before this one found the archive's own root already (and counts through it)

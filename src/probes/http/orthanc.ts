@@ -4,7 +4,7 @@
  * and the retrieval proof through /instances/{id}/file. Bodies are parsed in memory and dropped.
  */
 import type { ExposureObservation } from '../types.js';
-import { tryDefaults, type WebAdapter, type WebFound } from './adapter.js';
+import { defaultsFor, tryDefaults, type WebAdapter, type WebFound } from './adapter.js';
 import { isObj, json, type HttpClient } from './client.js';
 import { PHI_ATTRIBUTES, phiInOrder } from '../phi.js';
 
@@ -100,6 +100,8 @@ export async function orthancRetrieve(client: HttpClient, headers: Record<string
  */
 export const orthancRest: WebAdapter = {
   name: 'Orthanc REST',
+  // /system; each default then /system once more; /statistics and one patient and one study; the list, the file
+  budget: { detect: 1, access: defaultsFor('Orthanc') + 1, count: 3, retrieve: { requests: 1, downloads: 1 } },
   async detect({ client, product }) {
     const sys = await orthancSystem(client, {});
     if (sys === null || (sys.system === null && !(sys.status === 401 && product === 'Orthanc'))) return null;

@@ -206,6 +206,8 @@ const looksListed = (text: string): boolean =>
  */
 export const patientList: WebAdapter = {
   name: 'patient list',
+  // the root page is read once for every adapter: only the listing's pages, within the count budget
+  budget: { detect: 0, paged: true },
   async detect({ client, root, opts, found, product }) {
     if (found.some((f) => f.count !== undefined)) return null;
     const page: ListingPage = { status: root.status, contentType: root.headers['content-type'] ?? '', body: root.body };

@@ -3,11 +3,17 @@
  * vendor default open it), what can a stranger read, and can one object be downloaded? It reads `/`
  * once and walks the adapters (adapters.ts) in order; it knows no product itself.
  */
-import { depthAtLeast, type ExposureObservation, type HttpObservation, type ProbeOptions } from '../types.js';
-import type { WebContext, WebFound } from './adapter.js';
+import {
+  type Depth,
+  depthAtLeast,
+  type ExposureObservation,
+  type HttpObservation,
+  type ProbeContext,
+} from '../types.js';
+import type { WebAdapter, WebContext, WebFound } from './adapter.js';
 import { WEB_ADAPTERS } from './adapters.js';
 import { HttpClient, type HttpFailure } from './client.js';
-import { DEFAULT_CREDENTIALS, DICOMWEB_ROOTS, recognise, said, title } from './fingerprint.js';
+import { recognise, said, title } from './fingerprint.js';
 import type { GuessControl } from '../race.js';
 import { answerPrint } from '../phi.js';
 
@@ -21,21 +27,41 @@ export type HttpProbeResult =
     }
   | { kind: 'not-http'; failure: { failure: HttpFailure; code: string | null } };
 
+/** What the HTTP probe may send at a depth: the root page and each adapter's budget (adapter.ts). */
+export interface HttpRequestBudget {
+  /** Requests, each within twice the timeout (headers, then body). */
+  requests: number;
+  /** Downloads (--depth retrieve), each within ten times the timeout. */
+  downloads: number;
+  /** Some adapter pages a count within --count-budget (one adapter at most counts so: see below). */
+  paged: boolean;
+}
+
+export function httpRequestBudget(depth: Depth, adapters: readonly WebAdapter[] = WEB_ADAPTERS): HttpRequestBudget {
+  const access = depthAtLeast(depth, 'access');
+  const count = depthAtLeast(depth, 'count');
+  const retrieve = depthAtLeast(depth, 'retrieve');
+  const total: HttpRequestBudget = { requests: 1, downloads: 0, paged: false };
+  for (const { budget: b } of adapters) {
+    total.requests += b.detect + (access ? (b.access ?? 0) : 0) + (count ? (b.count ?? 0) : 0);
+    total.requests += retrieve ? (b.retrieve?.requests ?? 0) : 0;
+    total.downloads += retrieve ? (b.retrieve?.downloads ?? 0) : 0;
+    total.paged ||= count && b.paged === true;
+  }
+  return total;
+}
+
 /**
- * The longest probeHttp can take at this depth: every request it may send (root, /system, each
- * DICOMweb root; vendor defaults from access; the Orthanc counts from count) at its bound of twice
- * the timeout; from count, the count budget plus the request in flight when it ran out; at
- * retrieve, one more listing and a download at ten times the timeout.
+ * The longest probeHttp can take at this depth, derived from the adapters' request budgets: every
+ * request at twice the timeout, every download at ten times; and where an adapter pages a count,
+ * the count budget and the request in flight when it ran out. One paged count at most: the adapters
+ * that page exclude each other (DICOMweb steps aside where dcm4chee-arc found its root, a patient
+ * list where any API counts).
  */
-export function httpProbeBoundMs(opts: Pick<ProbeOptions, 'timeoutMs' | 'countBudgetMs' | 'depth'>): number {
+export function httpProbeBoundMs(opts: Pick<ProbeContext, 'timeoutMs' | 'countBudgetMs' | 'depth'>): number {
   const t = opts.timeoutMs;
-  const access = depthAtLeast(opts.depth, 'access') ? 2 * DEFAULT_CREDENTIALS.length + 1 : 0;
-  // the root, /system, dcm4chee-arc's AE list, each DICOMweb root; from count, Orthanc's counts or a QIDO-RS
-  // question to each listed dcm4chee-arc AE
-  const requests = 3 + DICOMWEB_ROOTS.length + access + (depthAtLeast(opts.depth, 'count') ? 8 : 0);
-  const counting = depthAtLeast(opts.depth, 'count') ? opts.countBudgetMs + 2 * t : 0;
-  const retrieving = depthAtLeast(opts.depth, 'retrieve') ? 12 * t : 0;
-  return 2 * t * requests + counting + retrieving;
+  const b = httpRequestBudget(opts.depth);
+  return 2 * t * b.requests + 10 * t * b.downloads + (b.paged ? opts.countBudgetMs + 2 * t : 0);
 }
 
 const readable = (f: WebFound): boolean => f.auth !== 'required';
@@ -75,7 +101,7 @@ export async function probeHttp(
   host: string,
   port: number,
   tls: boolean,
-  opts: ProbeOptions,
+  opts: ProbeContext,
   /** When raced against another guess of the protocol: cancelled when that one answers first. */
   race?: GuessControl,
 ): Promise<HttpProbeResult> {

@@ -21,8 +21,11 @@ export interface WadoUids {
  */
 export function wadoUriPaths(root: string): string[] {
   const beside = `${root.replace(/\/[^/]*$/, '')}/wado`;
-  return [...new Set([beside, '/wado'])];
+  return [...new Set([beside, '/wado'])].slice(0, WADO_URI_PATHS);
 }
+
+/** At most this many paths from wadoUriPaths: beside the root, then the site's root. */
+export const WADO_URI_PATHS = 2;
 
 const UID = /^[0-9.]{1,64}$/;
 
@@ -70,6 +73,8 @@ export function wadoLinks(html: string, origin: string): WadoLink[] {
 
 export const wadoUri: WebAdapter = {
   name: 'WADO-URI',
+  // the links are read from the root page; one linked object downloaded
+  budget: { detect: 0, retrieve: { requests: 0, downloads: 1 } },
   async detect({ client, root }) {
     const links = wadoLinks(root.text, client.origin);
     if (links.length === 0) return null;
