@@ -56,7 +56,7 @@ export function registerMonitorApi(app: FastifyInstance, store: Store, monitors:
     const all = await store.monitors.list();
     const items = all.slice(offset, offset + limit).map(({ secret: _secret, request, ...m }) => ({
       ...m,
-      ...(JSON.parse(request) as object),
+      ...request,
       nextRun: monitors.nextRun(m.name)?.toISOString() ?? null,
     }));
     return { items, total: all.length, limit, offset };

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { Cron } from 'croner';
 import { newScanId } from '../engine/scan.js';
 import { type ScanDiff, diffStored } from '../report/diff.js';
-import type { MonitorRow, NoteRow, Store } from '../store/store.js';
+import type { MonitorRow, MonitorScope, NoteRow, Store } from '../store/store.js';
 import { InputError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { isEmail } from '../attribution/contacts.js';
@@ -41,9 +41,6 @@ export interface AlertMailConfig {
   from: string;
   dashboard: () => string;
 }
-
-/** What a monitor stores as its request: a scan's scope, or a campaign. */
-type StoredRequest = ScanRequest | { campaign: string };
 
 /** How often a running monitor's scan is looked at. */
 const POLL_MS = 1000;
@@ -141,7 +138,7 @@ export class Monitors {
     }
     const old = await this.store.monitors.get(r.name);
     const secret = r.webhook === undefined ? null : (old?.secret ?? randomBytes(32).toString('base64url'));
-    const request: StoredRequest =
+    const request: MonitorScope =
       r.campaign !== undefined
         ? { campaign: r.campaign }
         : {
@@ -151,7 +148,7 @@ export class Monitors {
           };
     await this.store.monitors.put({
       name: r.name,
-      request: JSON.stringify(request),
+      request,
       schedule: r.schedule,
       timezone: r.timezone,
       webhook: r.webhook ?? null,
@@ -199,7 +196,7 @@ export class Monitors {
     }
     let finished = false;
     try {
-      const request = JSON.parse(m.request) as StoredRequest;
+      const request = m.request;
       if ('campaign' in request)
         await recheckCampaign(this.store, request.campaign, {
           log: this.log,
