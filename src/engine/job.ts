@@ -71,6 +71,11 @@ export class ScanJob {
     return this.plan.args;
   }
 
+  /** When the scan started (ms since the epoch; now for one not yet begun): a worker's elapsed time counts from it. */
+  get startedMs(): number {
+    return this.row !== null ? Date.parse(this.row.started) : Date.now();
+  }
+
   /** A new scan (not yet in the store: begin() puts it there). */
   static async create(store: Store, id: string, args: PlanArgs, log: Logger): Promise<ScanJob> {
     return new ScanJob(store, id, await buildPlan(args, log), null);

@@ -84,7 +84,7 @@ export function planArgsOf(json: string): PlanArgs | null {
     !isDepth(depth) ||
     !isStringList(a['aeTitles']) ||
     typeof seed !== 'string' ||
-    !/^[0-9a-f]{1,16}$/.test(seed) ||
+    !/^[0-9a-f]{1,16}$/i.test(seed) ||
     (stream !== undefined && typeof stream !== 'boolean') ||
     !ints.every(isInt) ||
     !optional.every((x) => x === undefined || isInt(x))

@@ -80,8 +80,6 @@ export function nextTake(took: number, ms: number): number {
 export async function runSlices(o: SliceRunOptions): Promise<number> {
   const { store, queue, log, job } = o;
   const { id: scanId, plan } = job;
-  // when the scan started: its elapsed time once its last slice is done
-  const started = Date.parse(job.row?.started ?? '');
   const parts: Part[] = [];
   const inFlight = new Map<bigint, Part>();
   const ready: Part[] = [];
@@ -118,7 +116,7 @@ export async function runSlices(o: SliceRunOptions): Promise<number> {
       store.slices.done(
         scanId,
         batch.map((p) => ({ slice: p.held.job.slice, hostsDone: p.hosts, optedOut: p.optedOut })),
-        { targets: Number(plan.total), elapsedMs: Date.now() - started },
+        { targets: Number(plan.total), elapsedMs: Date.now() - job.startedMs },
       ),
     );
     // the last slice finished the scan: every host is in, and its clusters are judged from the store
