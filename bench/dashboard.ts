@@ -11,7 +11,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { ServiceRecord } from '../src/output/records.js';
 import { hashPassword, newToken, sha256 } from '../src/serve/secrets.js';
-import { openStore } from '../src/store/store.js';
+import { openStore } from '../src/store/open.js';
 import { hostileRecord } from '../test/harness/hostileText.js';
 import { startServe } from '../test/harness/serve.js';
 

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ServiceRecord } from '../src/output/records.js';
-import { openStore } from '../src/store/store.js';
+import { openStore } from '../src/store/open.js';
 import { CLI, runCli } from '../test/harness/cli.js';
 import { startPostgres } from '../test/harness/postgres.js';
 import { exposure, finding, serviceRecord } from '../test/harness/records.js';

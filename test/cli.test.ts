@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { boundedLines } from '../src/cli/input.js';
+import { boundedLines } from '../src/targets/input.js';
 import http from 'node:http';
 import { runCli, runCliOnTty, startCli } from './harness/cli.js';
 import { countingServer } from './harness/counting.js';

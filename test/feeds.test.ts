@@ -11,7 +11,7 @@ import { reportFormat, REPORT_FORMATS } from '../src/report/formats.js';
 import { buildModel, type ReportModel } from '../src/report/model.js';
 import { OPENDOOR_NAMESPACE, uuidv5 } from '../src/report/stix.js';
 import { SHADOWSERVER_COLUMNS } from '../src/report/shadowserver.js';
-import { openStore } from '../src/store/store.js';
+import { openStore } from '../src/store/open.js';
 import { runCli } from './harness/cli.js';
 import { csvObjects, errorsOf, intelmqValidator, parseCsv, stixErrors } from './harness/feeds.js';
 import { removeDir, tempDir } from './harness/procs.js';

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { ClusterRecord, ServiceRecord, SummaryRecord } from '../src/output/records.js';
-import { openStore } from '../src/store/store.js';
+import { openStore } from '../src/store/open.js';
 import { collect } from '../src/util/async.js';
 import { runCli, startCli } from './harness/cli.js';
 import { assertServiceRecord, assertSummaryRecord } from './harness/contract.js';

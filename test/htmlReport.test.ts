@@ -9,7 +9,7 @@ import { compose } from '../src/notify/mail.js';
 import { toHtml } from '../src/report/html.js';
 import { letterHtml, letters } from '../src/report/letters.js';
 import { buildModel, type ReportModel } from '../src/report/model.js';
-import { openStore } from '../src/store/store.js';
+import { openStore } from '../src/store/open.js';
 import { removeDir, tempDir } from './harness/procs.js';
 import { dicomRecord, exposure, serviceRecord } from './harness/records.js';
 

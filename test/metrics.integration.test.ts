@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import { openStore } from '../src/store/store.js';
+import { openStore } from '../src/store/open.js';
 import { runCli } from './harness/cli.js';
 import { type MuteHosts, startMuteHosts } from './harness/mute.js';
 import { type Postgres, startPostgres } from './harness/postgres.js';
@@ -71,7 +71,7 @@ describe('GET /metrics on SQLite', () => {
     ] as const) {
       await store.monitors.put({
         name,
-        request: JSON.stringify({ targets: ['127.0.96.9'] }),
+        request: { targets: ['127.0.96.9'] },
         schedule: '0 3 1 1 *',
         timezone: 'UTC',
         webhook,

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { timedStore } from '../src/metrics/storeTiming.js';
-import { openStore } from '../src/store/store.js';
+import { openStore } from '../src/store/open.js';
 import { runCli } from './harness/cli.js';
 
 test('the timed store: the same answers and errors, every settled call told once by its operation', async () => {

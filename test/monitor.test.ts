@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import type { Alert } from '../src/monitor/alert.js';
 import { MonitorInputError, Monitors, type ScanScope } from '../src/monitor/monitors.js';
 import { signature } from '../src/monitor/webhook.js';
-import { openStore } from '../src/store/store.js';
+import { openStore } from '../src/store/open.js';
 import { createLogger } from '../src/util/log.js';
 import { exposure, finding, serviceRecord } from './harness/records.js';
 

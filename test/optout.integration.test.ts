@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import { openStore } from '../src/store/store.js';
+import { openStore } from '../src/store/open.js';
 import { runCli } from './harness/cli.js';
 import { type CountingServer, countingServer } from './harness/counting.js';
 import { type Postgres, startPostgres } from './harness/postgres.js';

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { REPORT_FORMATS } from '../src/report/formats.js';
 import { ROUTES } from '../src/serve/routes.js';
-import { openStore } from '../src/store/store.js';
+import { openStore } from '../src/store/open.js';
 import type { Page } from 'playwright-core';
 import { launchChromium } from './harness/browser.js';
 import { runCli } from './harness/cli.js';

@@ -4,10 +4,10 @@
  */
 import { type CampaignView, loadCampaign } from '../notify/campaign.js';
 import { NoSuchCampaign, recheckCampaign } from '../notify/recheck.js';
-import { openStore } from '../store/store.js';
+import { openStore } from '../store/open.js';
 import { createLogger } from '../util/log.js';
 import { UsageError, type Io } from './io.js';
-import { intOption } from './scanOptions.js';
+import { intOption } from '../engine/scanOptions.js';
 import { checkCampaignName } from './notifyCommand.js';
 
 const pct = (r: number) => `${Math.round(r * 1000) / 10}%`;

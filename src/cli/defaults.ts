@@ -1,15 +1,5 @@
-/**
- * The defaults of a scan's bounds, the same for the CLI and for scans started from the dashboard;
- * alone in a small module, so the CLI's option parsing loads it without the scan engine.
- */
-export const SCAN_DEFAULTS = {
-  depth: 'count',
-  concurrency: '64',
-  rate: '1000',
-  timeout: '3000',
-  maxQueries: '5000',
-  countBudget: '120000',
-} as const;
+/** The CLI's defaults: a scan's bounds (shared with the dashboard's scans, engine/defaults.ts) and where `serve` listens. */
+export { SCAN_DEFAULTS } from '../engine/defaults.js';
 
 /** Where `opendoor serve` listens unless told (loopback: no TLS needed). */
 export const SERVE_LISTEN = '127.0.0.1:8750';

@@ -18,7 +18,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   process.stdout.write(`${VERSION}\n`);
 } else {
   (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
-  const { boundedLines, readBounded } = await import('./input.js');
+  const { boundedLines, readBounded } = await import('../targets/input.js');
   const { internalError, main } = await import('./program.js');
   process.stdout.on('error', () => process.exit(0)); // a closed pipe (| head) is not an error
   // last line of defence: one line naming the error class (never its message, which could quote a peer), exit 1

@@ -4,7 +4,8 @@
  * and OUT may be SQLite files or PostgreSQL URLs (SQLite shards copied into a shared store).
  */
 import { newScanId } from '../engine/scan.js';
-import { type ScanRow, openStore } from '../store/store.js';
+import type { ScanRow } from '../store/store.js';
+import { openStore } from '../store/open.js';
 import { UsageError, type Io } from './io.js';
 
 export async function mergeCommand(inputs: string[], o: { db?: string }, io: Io): Promise<number> {

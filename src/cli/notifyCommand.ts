@@ -14,10 +14,11 @@ import { Mailer, compose, pacer, parseSmtpUrl } from '../notify/mail.js';
 import type { ServiceRecord } from '../output/records.js';
 import { buildModel } from '../report/model.js';
 import { shadowserverCsv } from '../report/shadowserver.js';
-import { openStore } from '../store/store.js';
+import { openStore } from '../store/open.js';
+import { storedDepth } from '../engine/storedArgs.js';
 import { makeDirs } from '../util/fs.js';
 import { createLogger } from '../util/log.js';
-import { type AttributionCliOptions, attributionArgs } from './attributionOptions.js';
+import { type AttributionCliOptions, attributionArgs } from '../attribution/options.js';
 import { UsageError, type Io } from './io.js';
 
 export interface NotifyCliOptions extends AttributionCliOptions {
@@ -109,7 +110,7 @@ export async function notifyCommand(scanId: string | undefined, o: NotifyCliOpti
       log.warn(`campaign ${campaign} began with scan ${known.scanId}; adding what scan ${id} found that it never told`);
     const notified = known !== null ? await store.campaigns.notified(campaign) : new Set<string>();
     const { notices, unattributed } = groupNotices(services, notified);
-    const depth = (JSON.parse(row.args) as { depth?: string }).depth ?? 'count';
+    const depth = storedDepth(row.args) ?? 'count';
     if (send && notices.length > 0) await store.campaigns.ensure(campaign, depth, id);
     const preview = send ? [] : await store.campaigns.nextTickets(new Date(), notices.length);
     const pace = pacer(Number(o.mailRate));

@@ -1,11 +1,11 @@
 /**
  * `opendoor optout add SCOPE [--reason TEXT]`, `optout list [--json]`, `optout remove SCOPE`: the
  * standing opt-out list in the store, which every scan, worker slice, monitor run and dashboard
- * scan reads as it starts (store/sink.ts readOptOuts).
+ * scan reads as it starts (engine/job.ts readOptOuts).
  */
 import { columns } from '../output/table.js';
 import { optOutRecord } from '../output/records.js';
-import { openStore } from '../store/store.js';
+import { openStore } from '../store/open.js';
 import { canonicalScope, optOutEntry } from '../targets/optout.js';
 import { UsageError, type Io } from './io.js';
 

@@ -6,7 +6,7 @@ import type { Io } from './io.js';
 import { VERSION } from './version.js';
 import { DEFAULT_PORTS } from '../targets/ports.js';
 import { SCAN_DEFAULTS, SERVE_LISTEN } from './defaults.js';
-import type { ScanCliOptions } from './scanOptions.js';
+import type { ScanCliOptions } from '../engine/scanOptions.js';
 import { addAttributionOptions } from './attributionOptions.js';
 import type { ServeCliOptions } from './serveCommand.js';
 import type { WorkerCliOptions } from './workerCommand.js';

@@ -6,7 +6,8 @@ import { REPORT_FORMATS, reportFormat } from '../report/formats.js';
 import { letterHtml, letterMarkdown, letters } from '../report/letters.js';
 import { type Contact, parseContacts } from '../attribution/contacts.js';
 import { buildModel, type ReportModel } from '../report/model.js';
-import { type Store, openStore } from '../store/store.js';
+import type { Store } from '../store/store.js';
+import { openStore } from '../store/open.js';
 import { makeDirs } from '../util/fs.js';
 import { UsageError, readText, type Io } from './io.js';
 

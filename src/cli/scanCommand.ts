@@ -4,19 +4,16 @@
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { jsonLinesSink } from '../output/sink.js';
-import { runIntoStore } from '../store/sink.js';
-import { isPostgresUrl, openStore } from '../store/store.js';
+import { openStore } from '../store/open.js';
 import { collect } from '../util/async.js';
-import { buildPlan, resumedStreamItems, streamItems, type PlanArgs } from '../engine/plan.js';
-import type { WorkItem } from '../types/work.js';
-import { InputFileError, LineParser } from '../targets/inputFile.js';
+import { ScanJob } from '../engine/job.js';
 import { HostWatch } from '../engine/hostWatch.js';
 import { newScanId } from '../engine/scan.js';
 import { clusterRecord } from '../output/records.js';
 import { renderTable } from '../output/table.js';
 import { createLogger, type LogLevel } from '../util/log.js';
 import { UsageError, type Io } from './io.js';
-import { planArgs, type ScanCliOptions } from './scanOptions.js';
+import { planArgs, type ScanCliOptions } from '../engine/scanOptions.js';
 
 async function openOutput(file: string | undefined): Promise<WriteStream | null> {
   if (file === undefined) return null;
@@ -34,37 +31,33 @@ export async function scanCommand(targetArgs: string[], o: ScanCliOptions, io: I
   const level: LogLevel =
     o.debug === true ? 'debug' : o.verbose === true ? 'info' : o.quiet === true ? 'error' : 'warn';
   const log = createLogger(level, io.stderr);
-  if (o.enqueue === true) {
-    if (o.db === undefined || !isPostgresUrl(o.db))
-      throw new UsageError('--enqueue needs the shared database: --db postgres://… (or OPENDOOR_DB)');
-    if (o.resume !== undefined)
-      throw new UsageError('--enqueue and --resume go apart: a queued scan resumes by itself');
-  }
-  const store = await openStore(o.db);
+  if (o.enqueue === true && o.resume !== undefined)
+    throw new UsageError('--enqueue and --resume go apart: a queued scan resumes by itself');
+  // the queue is a property of the store: refused before anything is opened on one without it
+  const store = await openStore(o.db, o.enqueue === true ? { queueFor: '--enqueue' } : {});
   const dbPath = store.where;
   try {
-    let args: PlanArgs;
-    let scanId: string;
+    let job: ScanJob;
     if (o.resume !== undefined) {
       if (targetArgs.length > 0 || o.inputList !== undefined)
         throw new UsageError('--resume takes no targets: the scan keeps its own');
       const row = await store.scan(o.resume);
       if (row === null) throw new UsageError(`no scan ${o.resume} in ${dbPath}`);
       if (row.status === 'done') throw new UsageError(`scan ${o.resume} is already complete`);
-      args = JSON.parse(row.args) as PlanArgs;
-      scanId = row.id;
-      await store.setStatus(scanId, 'running');
+      const loaded = await ScanJob.fromRow(store, row, log);
+      if (loaded === 'not-a-plan') throw new UsageError(`scan ${o.resume} cannot be resumed: it holds no scan plan`);
+      job = loaded;
+      await store.setStatus(job.id, 'running');
     } else {
-      args = planArgs(targetArgs, o, io);
-      scanId = newScanId();
+      job = await ScanJob.create(store, newScanId(), planArgs(targetArgs, o, io), log);
     }
+    const { id: scanId, args, plan } = job;
     if (o.enqueue === true && args.stream === true)
       throw new UsageError('--enqueue takes targets or a file, not stdin (-iL -)');
     const out = await openOutput(o.output);
-    const plan = await buildPlan(args, log);
     if (o.enqueue === true) {
       const { enqueueScan } = await import('../queue/enqueue.js');
-      const slices = await enqueueScan(scanId, args, plan, store, o.db ?? '', log);
+      const slices = await enqueueScan(job, log);
       const rec = `${JSON.stringify({ type: 'scan', scanId, state: slices > 0 ? 'queued' : 'done', targets: Number(plan.total), slices })}\n`;
       if (o.json === true) io.stdout(rec);
       else io.stdout(`${scanId}\n`);
@@ -73,7 +66,7 @@ export async function scanCommand(targetArgs: string[], o: ScanCliOptions, io: I
       io.stderr(`opendoor: scan ${scanId} queued in ${slices} slices for workers (opendoor worker --db …)\n`);
       return 0;
     }
-    if (o.resume === undefined) await store.beginScan(scanId, args);
+    if (o.resume === undefined) await job.begin();
     log.info(
       `scan ${scanId}: ${plan.total} hosts, ${args.ports.length} ports, depth ${args.depth}, database ${dbPath}`,
     );
@@ -84,16 +77,8 @@ export async function scanCommand(targetArgs: string[], o: ScanCliOptions, io: I
       if (o.json === true) io.stdout(line);
       out?.write(line);
     };
-    const from = o.resume !== undefined ? await store.progress(scanId) : null;
-    let source: AsyncIterable<WorkItem> | Iterable<WorkItem> | undefined;
-    if (args.stream === true) {
-      const parser = new LineParser('-');
-      const journal = await store.journal(scanId);
-      source =
-        from !== null
-          ? resumedStreamItems(store.inputs(scanId, from), await store.inputLines(scanId), parser, args, journal)
-          : streamItems(io.stdinLines(), parser, args, journal);
-    }
+    const from = o.resume !== undefined ? await job.progress() : null;
+    const source = await job.source(from, io.stdinLines);
     let stop = false;
     const onSigint = () => {
       if (stop) process.exit(1);
@@ -105,19 +90,15 @@ export async function scanCommand(targetArgs: string[], o: ScanCliOptions, io: I
     const watch = new HostWatch();
     const onSigusr1 = () => io.stderr(watch.describe());
     process.on('SIGUSR1', onSigusr1);
-    const { status, clusters } = await runIntoStore(store, scanId, plan, {
-      sinks: [jsonLinesSink(write)],
-      log,
-      from,
-      shouldStop: () => stop,
-      watch,
-      progress: process.stderr.isTTY === true && o.quiet !== true,
-      ...(source !== undefined ? { source } : {}),
-    })
-      .catch(async (e: unknown) => {
-        // a bad line on stdin stops the run like any input error: the scan stays resumable
-        if (e instanceof InputFileError) await store.finishScan(scanId, 'interrupted', 0, 0);
-        throw e;
+    const { status, clusters } = await job
+      .run({
+        sinks: [jsonLinesSink(write)],
+        log,
+        from,
+        shouldStop: () => stop,
+        watch,
+        progress: process.stderr.isTTY === true && o.quiet !== true,
+        ...(source !== undefined ? { source } : {}),
       })
       .finally(() => {
         process.off('SIGINT', onSigint);

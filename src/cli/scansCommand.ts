@@ -1,7 +1,7 @@
 /** `opendoor scans`: the scans in the database (id, started, status, hosts done, targets, services, exposed, counts). */
 import { scanRecord } from '../output/records.js';
 import { columns } from '../output/table.js';
-import { openStore } from '../store/store.js';
+import { openStore } from '../store/open.js';
 import type { Io } from './io.js';
 
 export async function scansCommand(o: { db?: string; json?: boolean }, io: Io): Promise<number> {

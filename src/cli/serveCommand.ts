@@ -5,11 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { openStore } from '../store/store.js';
+import { openStore } from '../store/open.js';
 import { createLogger } from '../util/log.js';
 import { UsageError, type Io } from './io.js';
-import { intOption } from './scanOptions.js';
-import type { AttributionCliOptions } from './attributionOptions.js';
+import { intOption } from '../engine/scanOptions.js';
+import type { AttributionCliOptions } from '../attribution/options.js';
 import type { ScanRequest } from '../serve/launcher.js';
 import { isEmail } from '../attribution/contacts.js';
 import { Mailer, parseSmtpUrl } from '../notify/mail.js';
@@ -116,14 +116,13 @@ export async function serveCommand(o: ServeCliOptions, io: Io): Promise<number> 
   }
   const opened = await openStore(o.db);
   const store = metrics !== null ? metrics.metrics.timed(opened) : opened;
-  const db = o.db ?? store.where;
   // from here on a signal stops it in order (the store closed, scans left resumable)
   const stopped = new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
     process.once('SIGINT', () => resolve());
   });
   const accounts = await store.accounts.userCount();
-  const launcher = await openLauncher(store, db, policy, log, parallel);
+  const launcher = await openLauncher(store, policy, log, parallel);
   const { Monitors } = await import('../monitor/monitors.js');
   let dashboard = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
   const mail =

@@ -3,7 +3,8 @@
  * `opendoor user token NAME` (a new API token, printed once): the dashboard's accounts.
  */
 import { PASSWORD_MAX, PASSWORD_MIN, hashPassword, newToken, sha256 } from '../serve/secrets.js';
-import { ROLES, type Role, openStore } from '../store/store.js';
+import { ROLES, type Role } from '../store/store.js';
+import { openStore } from '../store/open.js';
 import { UsageError, type Io } from './io.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;

@@ -5,10 +5,10 @@
  */
 import { openQueue } from '../queue/queue.js';
 import { runWorker, workerId } from '../queue/worker.js';
-import { isPostgresUrl, openStore } from '../store/store.js';
+import { openStore } from '../store/open.js';
 import { createLogger } from '../util/log.js';
-import { UsageError, type Io } from './io.js';
-import { intOption } from './scanOptions.js';
+import type { Io } from './io.js';
+import { intOption } from '../engine/scanOptions.js';
 
 export interface WorkerCliOptions {
   db?: string;
@@ -20,12 +20,11 @@ export interface WorkerCliOptions {
 }
 
 export async function workerCommand(o: WorkerCliOptions, io: Io): Promise<number> {
-  if (o.db === undefined || !isPostgresUrl(o.db))
-    throw new UsageError('worker needs the shared database: --db postgres://… (or OPENDOOR_DB)');
   const concurrency = o.concurrency !== undefined ? intOption('--concurrency', o.concurrency, 1, 4096) : undefined;
   const maxSlices = o.maxSlices !== undefined ? intOption('--max-slices', o.maxSlices, 1, 1_000_000_000) : undefined;
   const log = createLogger(o.verbose === true ? 'info' : o.quiet === true ? 'error' : 'warn', io.stderr);
-  const store = await openStore(o.db);
+  // a worker needs the queue, a property of the store: refused before anything is opened on one without it
+  const store = await openStore(o.db, { queueFor: 'worker' });
   let signals = 0;
   const onSignal = () => {
     signals++;
@@ -38,7 +37,7 @@ export async function workerCommand(o: WorkerCliOptions, io: Io): Promise<number
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
-    const queue = await openQueue(o.db, log);
+    const queue = await openQueue(store.queue.url, log);
     try {
       const id = workerId();
       log.info(`worker ${id} on ${store.where}`);

@@ -1,9 +1,11 @@
 /**
  * The scan engine: work items → port sweep (batches of hosts, in worker threads for large scans)
  * → one service probe at a time per host with an open port → identification → findings →
- * records, handed to the scan's sinks as they are ready (the store first, then JSON Lines; the
- * engine knows no more of them). Closed hosts are marked done a batch at a time. Bounded everywhere: sweep batches in flight, connects in flight, hosts
- * being probed (--concurrency), new connections per second (--rate, one budget for all threads).
+ * records, handed to the scan's sinks as they are ready (the primary one first: the store, or a
+ * worker's slices; then JSON Lines; the engine knows no more of them). Closed hosts are marked done
+ * a batch at a time. Scheduling is batches.ts, where the scan stands resumeTracker.ts. Bounded
+ * everywhere: sweep batches in flight, connects in flight, hosts being probed (--concurrency), new
+ * connections per second (--rate, one budget for all threads).
  */
 import { randomBytes } from 'node:crypto';
 import { fdLimit, sweepInFlight, sweepThreads, type SweepResult } from '../sweep/connectSweep.js';
@@ -21,13 +23,17 @@ import { workItems, type Plan } from './plan.js';
 import { cutShort, type HostOutcome, hostRecords } from './hostRecords.js';
 import { HOST_DEADLINE_SLACK_MS, HostWatch } from './hostWatch.js';
 import { Progress } from './progress.js';
+import { BatchScheduler, batchSizes } from './batches.js';
+import { ResumeTracker } from './resumeTracker.js';
 import { RateLimiter } from '../sweep/rate.js';
 import { openSweeper } from '../sweep/sweeper.js';
 import { Attributor } from '../attribution/attribute.js';
 import type { RdapCacheStore } from '../store/store.js';
 
 export interface RunOptions {
-  /** Where each host's records go, in this order (the store first). */
+  /** Where each host's records go first (the store, or a worker's slices): a host is done once they are there. */
+  primary: ScanSink;
+  /** Where they go next, in this order (JSON Lines). */
   sinks: readonly ScanSink[];
   log: Logger;
   /** Where an interrupted scan stood (--resume), or null for a new scan. */
@@ -68,14 +74,8 @@ export function newScanId(now = new Date()): string {
 
 /** Below this many hosts the sweep stays on the main thread: starting workers would cost more than it saves. */
 const POOL_FROM_HOSTS = 1024n;
-/** At most this many connects per sweep batch; fewer at low rates (a quarter second's worth), so results come steadily. */
-const BATCH_CONNECTS = 2048;
 /** A streamed source that has said nothing for this long gets its partial batch swept. */
 const IDLE_FLUSH_MS = 20;
-/** Hosts probed and waiting for their attribution (an RDAP answer) beyond --concurrency; then the walk waits. */
-const HELD_FOR_ATTRIBUTION = 1024;
-/** A failed sweep batch is tried this many more times. */
-const SWEEP_RETRIES = 2;
 
 async function probeOpenPorts(
   host: string,
@@ -141,81 +141,34 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
   const watch = o.watch ?? new HostWatch();
   const progress = new Progress(o.source === undefined ? plan.total : null, o.progress, watch);
   progress.skip((o.from?.hostsDone ?? 0) + (o.from?.optedOut ?? 0));
-  // where the scan stands: every item before `step` is done, except those dispatched and not finished
-  const state = { step: o.from?.step ?? 0n, hostsDone: o.from?.hostsDone ?? 0, optedOut: o.from?.optedOut ?? 0 };
-  const unfinished = new Set<bigint>();
-  /** Where the scan stands; with `finishing`, as it will once that item is done. */
-  const snapshot = (finishing?: bigint): ResumeState =>
-    finishing === undefined
-      ? { ...state, pending: [...unfinished] }
-      : {
-          ...state,
-          hostsDone: state.hostsDone + 1,
-          pending: [...unfinished].filter((x) => x !== finishing),
-        };
-  const batchConnects =
-    Number.isFinite(a.rate) && a.rate > 0
-      ? Math.max(64, Math.min(BATCH_CONNECTS, Math.floor(a.rate / 4)))
-      : BATCH_CONNECTS;
-  const batchHosts = Math.max(1, Math.min(256, Math.floor(batchConnects / Math.max(1, a.ports.length))));
-  const maxBatches = Math.max(2 * Math.max(1, threads), Math.ceil(inFlight / batchConnects) + threads);
-  const sweeping = new Set<Promise<void>>();
-  /** Hosts being probed (--concurrency counts them)… */
-  const probing = new Set<Promise<void>>();
-  /** …and every host until its records are kept (attribution, which may wait for RDAP, holds no probe slot). */
-  const finishing = new Set<Promise<void>>();
-  /** No new host while --concurrency are probed, or too many wait for their attribution (RDAP at its pace). */
-  const full = (): boolean => probing.size >= a.concurrency || finishing.size >= a.concurrency + HELD_FOR_ATTRIBUTION;
-  // one association per host at a time, even when a sweeper lists the same host once per port
-  const busy = new Map<string, Promise<void>>();
-  // whoever waits for a probe or a sweep to end (the walk, and swept hosts waiting for a probe slot)
-  const waiting: Array<() => void> = [];
-  const freed = (): void => {
-    for (const w of waiting.splice(0)) w();
-  };
-  const anEnd = (): Promise<void> => new Promise<void>((r) => waiting.push(r));
-
-  const probeHost = (item: WorkItem, open: number[]): void => {
-    const previous = busy.get(item.host) ?? Promise.resolve();
-    const probed = (): void => {
-      if (probing.delete(p)) freed();
-    };
-    const p: Promise<void> = previous
-      .then(() => probeOpenPorts(item.host, open, plan, rate, watch, o.log, item.open !== true, o.printKey))
-      .then(async ({ records: found, prints }) => {
-        probed();
-        const records = await attributor.attribute(found);
-        // the store first: a host whose records did not reach it stays pending
-        const [first, ...rest] = o.sinks;
-        await first?.host(records, snapshot(item.idx), prints);
-        unfinished.delete(item.idx);
-        state.hostsDone++;
-        o.settled?.([item.idx], true);
-        for (const s of rest) await s.host(records, snapshot(), prints);
-        progress.host(records.length, records.filter(isExposedRecord).length);
-      })
-      .catch((e: unknown) => {
-        o.log.error(`${item.host}: ${e instanceof Error ? e.name : 'error'}`);
-        if (unfinished.has(item.idx)) o.settled?.([item.idx], false);
-      })
-      .finally(() => {
-        probing.delete(p);
-        finishing.delete(p);
-        if (busy.get(item.host) === p) busy.delete(item.host);
-        freed();
-      });
-    probing.add(p);
-    finishing.add(p);
-    busy.set(item.host, p);
-  };
-
+  const tracker = new ResumeTracker(o.from);
   let stopped = false;
   let failure: unknown = null;
+
+  /** A host with open ports: probed, attributed, its records to the primary sink (then it is done), then the others. */
+  const probeHost = (item: WorkItem, open: number[]): void =>
+    scheduler.host(
+      item.host,
+      () => probeOpenPorts(item.host, open, plan, rate, watch, o.log, item.open !== true, o.printKey),
+      async ({ records: found, prints }) => {
+        const records = await attributor.attribute(found);
+        // the primary sink first: a host whose records did not reach it stays pending
+        await o.primary.host(records, tracker.snapshot(item.idx), prints);
+        tracker.done(item.idx);
+        o.settled?.([item.idx], true);
+        for (const s of o.sinks) await s.host(records, tracker.snapshot(), prints);
+        progress.host(records.length, records.filter(isExposedRecord).length);
+      },
+      (e: unknown) => {
+        o.log.error(`${item.host}: ${e instanceof Error ? e.name : 'error'}`);
+        if (tracker.pending(item.idx)) o.settled?.([item.idx], false);
+      },
+    );
   // closed hosts are done when their batch's answer is saved, in the same tick (a kill -9 sweeps none
   // of them again); hosts with records save the progress with their records, in one transaction
   const saveProgress = async (): Promise<void> => {
-    const s = snapshot();
-    for (const sink of o.sinks) await sink.progress(s);
+    const s = tracker.snapshot();
+    for (const sink of [o.primary, ...o.sinks]) await sink.progress(s);
   };
   const swept = async (items: WorkItem[], results: SweepResult[]): Promise<void> => {
     const closed: bigint[] = [];
@@ -227,8 +180,7 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
         open.push([item, r.open]);
         continue;
       }
-      unfinished.delete(item.idx);
-      state.hostsDone++;
+      tracker.done(item.idx);
       closed.push(item.idx);
       progress.host(0, 0);
     }
@@ -238,86 +190,51 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
     }
     // no more than --concurrency hosts probed at once, however many of a batch are open; once
     // stopped, an open host is left pending for --resume: nothing new is started
-    for (const [item, ports] of open) {
-      while (full() && !stopped) await anEnd();
-      if (!stopped) probeHost(item, ports);
-    }
+    for (const [item, ports] of open) if (await scheduler.probeSlot(() => stopped)) probeHost(item, ports);
   };
-
-  let batch: WorkItem[] = [];
-  const flush = (): void => {
-    if (batch.length === 0) return;
-    const items = batch;
-    batch = [];
-    const jobs = items.map((i) => ({ host: i.host, ports: i.ports }));
-    // a batch whose helper or worker died is swept again (the sweeper has dropped the dead one)
-    const attempt = (left: number): Promise<void> =>
-      pool.sweep(jobs).then(
-        (results) => swept(items, results),
-        (e: unknown) => {
-          const why = e instanceof Error ? e.message : 'error';
-          if (left > 0) {
-            o.log.warn(`sweep of ${items.length} hosts failed (${why}); sweeping them again`);
-            return attempt(left - 1);
-          }
-          o.log.error(`sweep of ${items.length} hosts failed (${why}); they stay open for --resume`);
-          o.settled?.(
-            items.map((i) => i.idx),
-            false,
-          );
-        },
-      );
-    const p: Promise<void> = attempt(SWEEP_RETRIES)
-      .catch((e: unknown) =>
-        o.log.error(`after the sweep of ${items.length} hosts: ${e instanceof Error ? e.name : 'error'}`),
-      )
-      .finally(() => {
-        sweeping.delete(p);
-        freed();
-      });
-    sweeping.add(p);
-  };
-  let lastItem = performance.now();
-  const idle =
-    o.source !== undefined
-      ? setInterval(() => performance.now() - lastItem >= IDLE_FLUSH_MS && flush(), IDLE_FLUSH_MS)
-      : null;
+  const scheduler = new BatchScheduler({
+    concurrency: a.concurrency,
+    ...batchSizes(a.rate, a.ports.length, inFlight, threads),
+    sweep: (jobs) => pool.sweep(jobs),
+    swept,
+    gaveUp: (items) =>
+      o.settled?.(
+        items.map((i) => i.idx),
+        false,
+      ),
+    log: o.log,
+    idleFlushMs: o.source !== undefined ? IDLE_FLUSH_MS : null,
+  });
 
   try {
     for await (const item of o.source ?? workItems(plan, o.from)) {
-      lastItem = performance.now();
+      scheduler.arrived();
       if (o.shouldStop()) {
         stopped = true;
         break;
       }
       if (o.optOuts.has(item.host)) {
         // opted out: no packet, no record; counted only (saved with the step that passes it)
-        if (item.next !== undefined) state.step = item.next;
-        state.optedOut++;
+        tracker.optOut(item);
         progress.skip(1);
         o.settled?.([item.idx], true, true);
         continue;
       }
-      // the sweep waits for the probes: open hosts never pile up faster than they are probed
-      while (full() || sweeping.size >= maxBatches) await anEnd();
-      unfinished.add(item.idx);
-      if (item.next !== undefined) state.step = item.next;
+      await scheduler.room();
+      tracker.enter(item);
       if (item.open === true) probeHost(item, item.ports);
-      else batch.push(item);
-      if (batch.length >= batchHosts) flush();
+      else scheduler.add(item);
     }
-    if (!stopped) flush();
+    if (!stopped) scheduler.flush();
   } catch (e) {
     // the source failed (a bad line on stdin): stop like SIGINT, clean up, then say why
     failure = e;
     stopped = true;
   } finally {
-    if (idle !== null) clearInterval(idle);
+    scheduler.stopIdle();
   }
   // stopped or not, what is under way ends on its own timeouts and is saved (Ctrl-C again quits at once)
-  await Promise.all([...sweeping]);
-  await Promise.all([...probing]);
-  await Promise.all([...finishing]);
+  await scheduler.drain();
   await saveProgress();
   await pool.close();
   await attributor.close();
@@ -325,11 +242,11 @@ export async function runScan(plan: Plan, o: RunOptions): Promise<RunResult> {
   progress.end();
   if (failure !== null) throw failure;
   // hosts that could not be finished (a sweep that failed again and again) keep the scan resumable
-  if (!stopped && unfinished.size > 0)
-    o.log.error(`${unfinished.size} hosts could not be finished; the scan stays open for --resume`);
+  const left = tracker.unfinishedCount;
+  if (!stopped && left > 0) o.log.error(`${left} hosts could not be finished; the scan stays open for --resume`);
   return {
-    status: stopped || unfinished.size > 0 ? 'interrupted' : 'done',
+    status: stopped || left > 0 ? 'interrupted' : 'done',
     elapsedMs: Math.round(performance.now() - started),
-    optedOut: state.optedOut,
+    optedOut: tracker.optedOut,
   };
 }

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { Cron } from 'croner';
 import { newScanId } from '../engine/scan.js';
 import { diffStored } from '../report/diff.js';
-import type { MonitorRow, Store } from '../store/store.js';
+import type { MonitorRow, MonitorScope, Store } from '../store/store.js';
 import { InputError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { isEmail } from '../attribution/contacts.js';
@@ -53,8 +53,6 @@ export interface MonitorRequest extends Omit<ScanScope, 'targets'> {
   email?: string[];
 }
 
-/** What a monitor stores as its request: a scan's scope, or a campaign. */
-type StoredRequest = ScanScope | { campaign: string };
 
 /** How often a running monitor's scan is looked at. */
 const POLL_MS = 1000;
@@ -122,7 +120,7 @@ export class Monitors {
     }
     const old = await this.store.monitors.get(r.name);
     const secret = r.webhook === undefined ? null : (old?.secret ?? randomBytes(32).toString('base64url'));
-    const request: StoredRequest =
+    const request: MonitorScope =
       r.campaign !== undefined
         ? { campaign: r.campaign }
         : {
@@ -132,7 +130,7 @@ export class Monitors {
           };
     await this.store.monitors.put({
       name: r.name,
-      request: JSON.stringify(request),
+      request,
       schedule: r.schedule,
       timezone: r.timezone,
       webhook: r.webhook ?? null,
@@ -180,7 +178,7 @@ export class Monitors {
     }
     let finished = false;
     try {
-      const request = JSON.parse(m.request) as StoredRequest;
+      const request = m.request;
       if ('campaign' in request)
         await recheckCampaign(this.store, request.campaign, {
           log: this.log,

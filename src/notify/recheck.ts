@@ -6,10 +6,11 @@
  * get no packet and keep their last state. Shared by the CLI and monitors whose scope is a campaign.
  */
 import { createHash } from 'node:crypto';
-import { type PlanArgs, buildPlan } from '../engine/plan.js';
+import { ScanJob, readOptOuts } from '../engine/job.js';
+import type { PlanArgs } from '../engine/plan.js';
 import { newScanId } from '../engine/scan.js';
+import { planArgsOf } from '../engine/storedArgs.js';
 import type { ServiceRecord } from '../output/records.js';
-import { readOptOuts, runIntoStore } from '../store/sink.js';
 import type { RecheckState, Store } from '../store/store.js';
 import { collect } from '../util/async.js';
 import type { Logger } from '../util/log.js';
@@ -53,7 +54,7 @@ export async function recheckCampaign(
     else ports.set(r.host, [...(ports.get(r.host) ?? []), r.port]);
   }
   const first = await store.scan(c.scanId);
-  const was = first !== null ? (JSON.parse(first.args) as Partial<PlanArgs>) : {};
+  const was: Partial<PlanArgs> = (first !== null ? planArgsOf(first.args) : null) ?? {};
   const targets = [...ports].map(([spec, p]) => ({ spec, ports: p }));
   const args: PlanArgs = {
     ...DEFAULTS,
@@ -69,9 +70,9 @@ export async function recheckCampaign(
     seed: createHash('sha256').update(JSON.stringify(targets)).digest('hex').slice(0, 16),
   };
   const scanId = o.scanId ?? newScanId();
-  await store.beginScan(scanId, args);
-  const plan = await buildPlan(args, o.log);
-  await runIntoStore(store, scanId, plan, {
+  const job = await ScanJob.create(store, scanId, args, o.log);
+  await job.begin();
+  await job.run({
     sinks: [],
     log: o.log,
     from: null,

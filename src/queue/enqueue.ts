@@ -3,8 +3,9 @@
  * (sized so a slice takes seconds to a minute, and a small scan still spreads over workers), each
  * one job on the queue; workers on any number of machines do the rest.
  */
-import { planSteps, type Plan } from '../engine/plan.js';
-import type { Store } from '../store/store.js';
+import type { ScanJob } from '../engine/job.js';
+import { planSteps } from '../engine/plan.js';
+import { StoreError } from '../store/store.js';
 import type { Logger } from '../util/log.js';
 import { openQueue } from './queue.js';
 
@@ -35,22 +36,18 @@ export function cutSlices(steps: bigint): Array<{ from: bigint; to: bigint }> {
   return out;
 }
 
-export async function enqueueScan(
-  scanId: string,
-  args: unknown,
-  plan: Plan,
-  store: Store,
-  dbUrl: string,
-  log: Logger,
-): Promise<number> {
-  const slices = cutSlices(planSteps(plan));
-  await store.beginScan(scanId, args, 'queued');
+/** The scan stored as queued, cut into slices, each a job on the store's queue; answers how many. */
+export async function enqueueScan(job: ScanJob, log: Logger): Promise<number> {
+  const { store, id: scanId } = job;
+  if (store.queue === null) throw new StoreError(`${store.where} holds no work queue`);
+  const slices = cutSlices(planSteps(job.plan));
+  await job.begin('queued');
   await store.slices.add(scanId, slices);
   if (slices.length === 0) {
     await store.slices.completeScan(scanId, 0, 0); // nothing in scope: done at once
     return 0;
   }
-  const queue = await openQueue(dbUrl, log);
+  const queue = await openQueue(store.queue.url, log);
   try {
     await queue.send(scanId, slices.length);
   } finally {

@@ -6,7 +6,8 @@
  * again. pg-boss's own expiry stays a far backstop (a slice may count archives for many minutes).
  */
 import PgBoss from 'pg-boss';
-import { StoreError, redactUrl } from '../store/store.js';
+import { StoreError } from '../store/store.js';
+import { redactUrl } from '../store/url.js';
 import type { Logger } from '../util/log.js';
 
 export const QUEUE = 'opendoor-slices';
@@ -39,6 +40,7 @@ export interface WorkQueue {
   stop(): Promise<void>;
 }
 
+/** The queue in the database at `url` (a store's `queue.url`). */
 export async function openQueue(url: string, log: Logger): Promise<WorkQueue> {
   const boss = new PgBoss({
     connectionString: url,

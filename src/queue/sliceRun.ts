@@ -6,11 +6,9 @@
  * take lasts about TAKE_MS from being taken to done (quick slices many at a time, slow ones one by one). A slice is done
  * once its every host is: the slices done meanwhile are written together, one transaction.
  */
-import { sliceItems, type Plan } from '../engine/plan.js';
-import { judgeClusters, newPrintKey } from '../engine/clusters.js';
-import { runScan } from '../engine/scan.js';
-import type { ScanSink } from '../output/sink.js';
-import { readOptOuts } from '../store/sink.js';
+import { sliceItems } from '../engine/plan.js';
+import { judgeClusters } from '../engine/clusters.js';
+import { type ScanJob, readOptOuts } from '../engine/job.js';
 import type { Store } from '../store/store.js';
 import type { WorkItem } from '../types/work.js';
 import type { Logger } from '../util/log.js';
@@ -36,10 +34,8 @@ export interface SliceRunOptions {
   log: Logger;
   /** This worker (the holder of the slices). */
   worker: string;
-  scanId: string;
-  plan: Plan;
-  /** When the scan started (ms since the epoch): its elapsed time once its last slice is done. */
-  started: number;
+  /** The scan, loaded (its plan built at the worker's concurrency). */
+  job: ScanJob;
   /** Slices of this scan already held. */
   first: readonly Held[];
   /** Up to `max` more slices of this scan, taken and held (none: the run ends with what it has). */
@@ -82,7 +78,8 @@ export function nextTake(took: number, ms: number): number {
 
 /** Runs the slices of one scan as they come; answers how many were done (the others went back to the queue). */
 export async function runSlices(o: SliceRunOptions): Promise<number> {
-  const { store, queue, log, scanId, plan } = o;
+  const { store, queue, log, job } = o;
+  const { id: scanId, plan } = job;
   const parts: Part[] = [];
   const inFlight = new Map<bigint, Part>();
   const ready: Part[] = [];
@@ -119,7 +116,7 @@ export async function runSlices(o: SliceRunOptions): Promise<number> {
       store.slices.done(
         scanId,
         batch.map((p) => ({ slice: p.held.job.slice, hostsDone: p.hosts, optedOut: p.optedOut })),
-        { targets: Number(plan.total), elapsedMs: Date.now() - o.started },
+        { targets: Number(plan.total), elapsedMs: Date.now() - job.startedMs },
       ),
     );
     // the last slice finished the scan: every host is in, and its clusters are judged from the store
@@ -182,28 +179,16 @@ export async function runSlices(o: SliceRunOptions): Promise<number> {
       optOuts = await o.patiently('reading the opt-out list', () => readOptOuts(store, log));
     }
   }
-  const sink: ScanSink = {
-    host: async (records, _state, prints) => {
-      const host = records[0]?.host;
-      await store.recordHost(scanId, records, null, host !== undefined ? { host, prints } : undefined);
-    },
-    progress: async () => undefined, // closed hosts are counted when their slice is done
-  };
   let optOuts = await o.patiently('reading the opt-out list', () => readOptOuts(store, log));
   // the scan's print key, the same for every worker of it (clusters are judged over all its hosts)
-  const printKey = await o.patiently('reading the print key', () => store.clusters.printKey(scanId, newPrintKey));
-  await runScan(plan, {
-    sinks: [sink],
+  const printKey = await o.patiently('reading the print key', () => job.printKey());
+  await job.runPart(source(), {
     log,
-    from: null,
     shouldStop: o.stopNow,
-    progress: false,
-    source: source(),
     settled: onSettled,
     // the list as last read (at each take)
     optOuts: { has: (host) => optOuts.has(host), unapplied: [] },
-    rdapCache: store.rdap,
-    printKey: Buffer.from(printKey, 'base64url'),
+    printKey,
   });
   await flush();
   // stopped at once, or hosts whose records could not be stored: those slices go back whole

@@ -8,7 +8,7 @@
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buildPlan, type Plan, type PlanArgs } from '../engine/plan.js';
+import { ScanJob } from '../engine/job.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../util/log.js';
 import type { SliceJob, WorkQueue } from './queue.js';
@@ -46,26 +46,22 @@ export function workerId(): string {
   return `${os.hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
 }
 
-interface Loaded {
-  plan: Plan;
-  started: number;
-}
-
 export async function runWorker(o: WorkerOptions, id = workerId()): Promise<{ slices: number }> {
   const { store, queue, log } = o;
-  const plans = new Map<string, Loaded>();
-  const planFor = async (scanId: string): Promise<Loaded | null> => {
-    const known = plans.get(scanId);
+  const jobs = new Map<string, ScanJob>();
+  /** The scan, loaded once per worker; null when it is not in the store or holds no plan. */
+  const jobFor = async (scanId: string): Promise<ScanJob | null> => {
+    const known = jobs.get(scanId);
     if (known !== undefined) return known;
-    const row = await store.scan(scanId);
-    if (row === null) return null;
-    const args = JSON.parse(row.args) as PlanArgs;
-    const loaded = {
-      plan: await buildPlan(o.concurrency !== undefined ? { ...args, concurrency: o.concurrency } : args, log),
-      started: Date.parse(row.started),
-    };
-    plans.set(scanId, loaded);
-    return loaded;
+    const job = await ScanJob.load(
+      store,
+      scanId,
+      log,
+      o.concurrency !== undefined ? { concurrency: o.concurrency } : {},
+    );
+    if (typeof job === 'string') return null;
+    jobs.set(scanId, job);
+    return job;
   };
   /**
    * Dead workers' slices back to the queue: held ones whose heartbeat stopped, and jobs a worker
@@ -168,8 +164,8 @@ export async function runWorker(o: WorkerOptions, id = workerId()): Promise<{ sl
       }
       const first = stash.filter((h) => h.job.scanId === scanId);
       stash = stash.filter((h) => h.job.scanId !== scanId);
-      const loaded = await patiently('reading its scan', () => planFor(scanId));
-      if (loaded === null) {
+      const job = await patiently('reading its scan', () => jobFor(scanId));
+      if (job === null) {
         log.warn(`scan ${scanId}: not in the store; its ${first.length} slice(s) dropped`);
         await patiently('completing jobs', () => queue.complete(first.map((h) => h.job.id)));
         continue;
@@ -179,8 +175,7 @@ export async function runWorker(o: WorkerOptions, id = workerId()): Promise<{ sl
         queue,
         log,
         worker: id,
-        scanId,
-        ...loaded,
+        job,
         first,
         take,
         draining,

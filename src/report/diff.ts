@@ -1,5 +1,5 @@
 /** What changed between two scans: new exposures, fixed ones, and changes on services seen in both. */
-import type { PlanArgs } from '../engine/plan.js';
+import { planArgsOf } from '../engine/storedArgs.js';
 import { type ServiceRecord, isExposedRecord } from '../output/records.js';
 import type { Store } from '../store/store.js';
 import { TargetSet } from '../targets/space.js';
@@ -101,10 +101,10 @@ export function diffScans(
 
 /** Whether a scan's targets (minus its exclusions) cover a host; unknown scopes (merged scans) cover everything. */
 function scopeOf(args: string): (host: string) => boolean {
-  const a = JSON.parse(args) as Partial<PlanArgs>;
-  if (a.targets === undefined || a.stream === true) return () => true;
+  const a = planArgsOf(args);
+  if (a === null || a.stream === true) return () => true;
   const targets = new TargetSet(a.targets.map((t) => parseTarget(t.spec)));
-  const excludes = new TargetSet((a.excludes ?? []).map(parseTarget));
+  const excludes = new TargetSet(a.excludes.map(parseTarget));
   return (host) => (targets.hasNames || targets.has(host)) && !excludes.has(host);
 }
 

@@ -7,6 +7,7 @@ import { CATALOGUE, type FindingId, SEVERITIES, type Severity, severityRank } fr
 import { type ServiceRecord, counted, isExposedRecord, networkLabel } from '../output/records.js';
 import type { NoteState, ScanRow, Store } from '../store/store.js';
 import { collect } from '../util/async.js';
+import { storedDepth } from '../engine/storedArgs.js';
 import { countryOf } from '../attribution/country.js';
 
 export interface FindingGroup {
@@ -117,16 +118,6 @@ function patientsByNetwork(exposed: readonly ServiceRecord[]): Array<[string, nu
   return [...m].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }
 
-/** The depth a scan was run at, from its stored arguments (null when they do not say). */
-function depthOf(args: string): string | null {
-  try {
-    const depth = (JSON.parse(args) as { depth?: unknown }).depth;
-    return typeof depth === 'string' ? depth : null;
-  } catch {
-    return null;
-  }
-}
-
 export async function buildModel(store: Store, scanId: string): Promise<ReportModel | null> {
   const row = await store.scan(scanId);
   if (row === null) return null;
@@ -176,7 +167,7 @@ export async function buildModel(store: Store, scanId: string): Promise<ReportMo
       instances: sum('instances'),
       linkedImages: sum('linkedImages'),
       retrievable: services.filter((s) => s.dicom?.retrieve === true || s.http?.retrieve === true).length,
-      retrieveTested: depthOf(args) === 'retrieve',
+      retrieveTested: storedDepth(args) === 'retrieve',
     },
     bySeverity: SEVERITIES.map((sev) => [
       sev,

@@ -1,19 +1,19 @@
 /**
  * Scans started from the dashboard (a page, the API, a monitor), under exactly the CLI's rules: the
- * same option parsing and validation (cli/scanOptions.ts), the serve command's own exclusions and
+ * same option parsing and validation (engine/scanOptions.ts), the serve command's own exclusions and
  * bounds applied to each. On SQLite the server runs them itself, one at a time unless told
  * (`serve --scans-at-once N`), in the order started (queued ones left by a stopped server run when it starts again); on PostgreSQL they go
  * to the queue for workers (`opendoor worker`).
  */
-import { buildPlan, type PlanArgs } from '../engine/plan.js';
+import type { AttributionCliOptions } from '../attribution/options.js';
+import { SCAN_DEFAULTS } from '../engine/defaults.js';
+import { ScanJob } from '../engine/job.js';
+import type { PlanArgs } from '../engine/plan.js';
 import { newScanId } from '../engine/scan.js';
-import { isPostgresUrl, type Store } from '../store/store.js';
-import { runIntoStore } from '../store/sink.js';
+import { planArgs, type ScanCliOptions } from '../engine/scanOptions.js';
+import type { Store } from '../store/store.js';
+import type { Io } from '../util/io.js';
 import type { Logger } from '../util/log.js';
-import { SCAN_DEFAULTS } from '../cli/defaults.js';
-import type { Io } from '../cli/io.js';
-import { planArgs, type ScanCliOptions } from '../cli/scanOptions.js';
-import type { AttributionCliOptions } from '../cli/attributionOptions.js';
 
 /** What the server applies to every scan it starts (serve's options, its attribution options among them). */
 export interface LaunchPolicy extends AttributionCliOptions {
@@ -71,18 +71,17 @@ export function scanArgs(r: ScanRequest, policy: LaunchPolicy): PlanArgs {
 
 export async function openLauncher(
   store: Store,
-  db: string,
   policy: LaunchPolicy,
   log: Logger,
   /** Scans run at once by this server (SQLite); the rest wait their turn. */
   parallel = 1,
 ): Promise<ScanLauncher> {
-  if (isPostgresUrl(db)) {
+  // a store that holds a queue: workers run the scans
+  if (store.queue !== null) {
     const { enqueueScan } = await import('../queue/enqueue.js');
     return {
       start: async (r, id = newScanId()) => {
-        const args = scanArgs(r, policy);
-        await enqueueScan(id, args, await buildPlan(args, log), store, db, log);
+        await enqueueScan(await ScanJob.create(store, id, scanArgs(r, policy), log), log);
         return id;
       },
       running: () => [],
@@ -94,11 +93,11 @@ export async function openLauncher(
   const ids = new Set<string>();
   let stopping = false;
   const run = async (id: string): Promise<void> => {
-    const row = await store.scan(id);
-    if (row === null) return;
-    const plan = await buildPlan(JSON.parse(row.args) as PlanArgs, log);
+    const job = await ScanJob.load(store, id, log);
+    if (job === 'missing') return;
+    if (job === 'not-a-plan') throw new Error('its arguments are not a scan plan');
     await store.setStatus(id, 'running');
-    await runIntoStore(store, id, plan, { sinks: [], log, from: null, shouldStop: () => stopping, progress: false });
+    await job.run({ sinks: [], log, from: null, shouldStop: () => stopping, progress: false });
   };
   const next = (): void => {
     while (running.size < parallel && !stopping) {

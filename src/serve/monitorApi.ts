@@ -16,7 +16,7 @@ export const monitorApiRoutes: Plugin<{ store: Store; monitors: Monitors }> = as
     const all = await store.monitors.list();
     const items = all.slice(offset, offset + limit).map(({ secret: _secret, request, ...m }) => ({
       ...m,
-      ...(JSON.parse(request) as object),
+      ...request,
       nextRun: monitors.nextRun(m.name)?.toISOString() ?? null,
     }));
     return { items, total: all.length, limit, offset };

@@ -12,7 +12,6 @@ export const monitorPageRoutes: Plugin<{ store: Store; monitors: Monitors }> = a
   const page = async (req: FastifyRequest, reply: FastifyReply, extra: object, code = 200) => {
     const list = (await store.monitors.list()).map((m) => ({
       ...m,
-      request: JSON.parse(m.request) as { targets: string[]; ports?: string; depth?: string },
       nextRun: monitors.nextRun(m.name)?.toISOString() ?? null,
     }));
     const alerts = (await store.monitors.alerts(50, 0)).items.map((a) => ({

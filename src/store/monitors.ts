@@ -4,12 +4,34 @@
  * machine starts them; a claim whose scan ended or vanished (a server killed mid-run) is taken over.
  */
 import type { SqlRunner } from './runner.js';
-import type { AlertRow, MonitorRow, MonitorStore, NoteRow, NoteStore } from './store.js';
+import type { AlertRow, MonitorRow, MonitorScope, MonitorStore, NoteRow, NoteStore } from './store.js';
 
 const MONITOR =
   'SELECT name, request, schedule, timezone, webhook, secret, email, created, running, last_scan AS "lastScan" FROM monitors';
-const monitorOf = (r: Omit<MonitorRow, 'email'> & { email: string | null }): MonitorRow => ({
+
+/** A monitor's stored request, checked: a campaign, or targets with their ports and depth (a damaged one: no targets). */
+function scopeOf(json: string): MonitorScope {
+  let v: unknown;
+  try {
+    v = JSON.parse(json);
+  } catch {
+    return { targets: [] };
+  }
+  if (typeof v !== 'object' || v === null) return { targets: [] };
+  const { campaign, targets, ports, depth } = v as Record<string, unknown>;
+  if (typeof campaign === 'string') return { campaign };
+  return {
+    targets: Array.isArray(targets) ? targets.filter((t): t is string => typeof t === 'string') : [],
+    ...(typeof ports === 'string' ? { ports } : {}),
+    ...(typeof depth === 'string' ? { depth } : {}),
+  };
+}
+
+const monitorOf = (
+  r: Omit<MonitorRow, 'email' | 'request'> & { email: string | null; request: string },
+): MonitorRow => ({
   ...r,
+  request: scopeOf(r.request),
   email: r.email === null ? [] : (JSON.parse(r.email) as string[]),
 });
 const ALERT = `SELECT id, monitor, scan_id AS "scanId", previous_scan_id AS "previousScanId", payload, created, delivered,
@@ -20,15 +42,16 @@ export class SqlMonitors implements MonitorStore {
 
   put(m: Omit<MonitorRow, 'created' | 'running' | 'lastScan'>): Promise<'added' | 'updated'> {
     const email = m.email.length > 0 ? JSON.stringify(m.email) : null;
+    const request = JSON.stringify(m.request);
     return this.q.write(async () => {
       const changed = await this.q.db.run(
         'UPDATE monitors SET request = ?, schedule = ?, timezone = ?, webhook = ?, secret = ?, email = ? WHERE name = ?',
-        [m.request, m.schedule, m.timezone, m.webhook, m.secret, email, m.name],
+        [request, m.schedule, m.timezone, m.webhook, m.secret, email, m.name],
       );
       if (changed === 1) return 'updated';
       await this.q.db.run(
         'INSERT INTO monitors (name, request, schedule, timezone, webhook, secret, email, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        [m.name, m.request, m.schedule, m.timezone, m.webhook, m.secret, email, new Date().toISOString()],
+        [m.name, request, m.schedule, m.timezone, m.webhook, m.secret, email, new Date().toISOString()],
       );
       return 'added';
     });

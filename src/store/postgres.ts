@@ -8,7 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { ConnectionLostError, type SqlDriver, type SqlValue } from './driver.js';
 import { SqlStore } from './sql.js';
-import { type OpenOptions, type Store, StoreError, redactUrl } from './store.js';
+import { type OpenOptions, type QueueStore, StoreError } from './store.js';
+import { redactUrl } from './url.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
 /** A statement that runs longer is cancelled by the client (no read of ours comes near it). */
@@ -142,10 +143,10 @@ class PostgresDriver implements SqlDriver {
   }
 }
 
-export async function openPostgres(url: string, o: OpenOptions): Promise<Store> {
+export async function openPostgres(url: string, o: OpenOptions): Promise<QueueStore> {
   const d = new PostgresDriver(url);
   await d.connect();
-  const store = await SqlStore.open(d, redactUrl(url));
+  const store = await SqlStore.open(d, redactUrl(url), { url });
   if (o.readOnly === true) {
     d.readOnly = true;
     await d.exec('SET default_transaction_read_only = on');

@@ -18,7 +18,7 @@ import { SqlCampaigns } from './campaigns.js';
 import { PAGE, SqlRunner } from './runner.js';
 import { ScanRows } from './scanRows.js';
 import type { SqlValue } from './driver.js';
-import type { ScanRow, ScanState, ServiceFilter, Store, StoredLine, Tallies } from './store.js';
+import type { QueueHome, ScanRow, ScanState, ServiceFilter, Store, StoredLine, Tallies } from './store.js';
 
 const UPSERT_SERVICE = `INSERT INTO services (scan_id, host, port, protocol, product, exposed, patients, studies, instances, honeypot, record, asn, as_name)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scan_id, host, port) DO UPDATE SET protocol = excluded.protocol,
@@ -41,7 +41,10 @@ export class SqlStore implements Store {
   readonly campaigns: SqlCampaigns;
   private readonly rows: ScanRows;
 
-  private constructor(private readonly q: SqlRunner) {
+  private constructor(
+    private readonly q: SqlRunner,
+    readonly queue: QueueHome | null,
+  ) {
     this.inputsOf = new SqlInputs(q);
     this.slices = new SqlSlices(q);
     this.accounts = new SqlAccounts(q);
@@ -59,8 +62,10 @@ export class SqlStore implements Store {
   }
 
   /** A store on an open driver, its schema brought to this release's version. */
-  static async open(db: SqlDriver, where: string): Promise<SqlStore> {
-    return new SqlStore(await SqlRunner.open(db, where));
+  static async open(db: SqlDriver, where: string): Promise<SqlStore & { queue: null }>;
+  static async open(db: SqlDriver, where: string, queue: QueueHome): Promise<SqlStore & { queue: QueueHome }>;
+  static async open(db: SqlDriver, where: string, queue: QueueHome | null = null): Promise<SqlStore> {
+    return new SqlStore(await SqlRunner.open(db, where), queue);
   }
 
   async beginScan(id: string, args: unknown, status: ScanState = 'running'): Promise<void> {

@@ -2,12 +2,11 @@
  * The results store, as the rest of opendoor sees it: scans, where each stands, the service
  * records and findings as they arrive, a streamed scan's input journal, and paged reads back. Two
  * backends behind it (SQLite, embedded and the default; PostgreSQL, shared by many machines), both
- * through one SQL store (`sql.ts`); nothing outside `src/store/` imports a driver or writes SQL.
+ * through one SQL store (`sql.ts`), opened by `open.ts`; nothing outside `src/store/` imports a
+ * driver or writes SQL. This file is the contract only: types and errors.
  * It holds the same records as the JSON Lines output: protocol facts, counts, attribute names —
  * never a patient value.
  */
-import os from 'node:os';
-import path from 'node:path';
 import type { Cluster, HostPrints } from '../fingerprint/cluster.js';
 import type { ServiceRecord, SummaryRecord } from '../output/records.js';
 import type { InputJournal, ResumeState, WorkItem } from '../types/work.js';
@@ -140,10 +139,13 @@ export interface ServiceFilter {
   desc?: boolean;
 }
 
+/** What a monitor runs: a scan's scope (targets, and ports and depth as the user spelled them), or a campaign's recheck. */
+export type MonitorScope = { targets: string[]; ports?: string; depth?: string } | { campaign: string };
+
 export interface MonitorRow {
   name: string;
-  /** The scan it runs (targets, ports, depth), as JSON. */
-  request: string;
+  /** What it runs (kept as JSON, read back checked). */
+  request: MonitorScope;
   /** A cron expression, in `timezone` (IANA). */
   schedule: string;
   timezone: string;
@@ -262,6 +264,8 @@ export interface ClusterStore {
 export interface Store {
   /** What it is, for messages: a file path, or a PostgreSQL URL without its password. */
   readonly where: string;
+  /** Where a work queue for workers lives (`scan --enqueue`, `worker`, the dashboard's scans): PostgreSQL's; none on SQLite. */
+  readonly queue: QueueHome | null;
   beginScan(id: string, args: unknown, status?: ScanState): Promise<void>;
   scan(id: string): Promise<ScanRow | null>;
   listScans(): Promise<ScanRow[]>;
@@ -329,42 +333,26 @@ export class DatabaseFileError extends InputError {
   override readonly name = 'DatabaseFileError';
 }
 
-export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
-  const base =
-    env['XDG_DATA_HOME'] !== undefined && env['XDG_DATA_HOME'] !== ''
-      ? env['XDG_DATA_HOME']
-      : path.join(env['HOME'] ?? os.homedir(), '.local', 'share');
-  return path.join(base, 'opendoor', 'opendoor.db');
-}
-
-export const isPostgresUrl = (s: string): boolean => /^postgres(ql)?:\/\//i.test(s);
-
-/** A PostgreSQL URL as it may be shown: the password replaced. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '***';
-    return u.toString();
-  } catch {
-    return 'postgres://(unparsable URL)';
-  }
-}
-
 export interface OpenOptions {
   /** Readers (scans, report, diff, letters, merge's inputs): a SQLite file must exist already. */
   readOnly?: boolean;
+  /**
+   * What needs the work queue (`--enqueue`, `worker`): a store that cannot hold one is refused
+   * before anything is opened (NoQueueError, naming it).
+   */
+  queueFor?: string;
 }
 
-/**
- * Open the store `--db` / `OPENDOOR_DB` names: a PostgreSQL URL, or a SQLite file (the default in
- * the user's data directory). The backend's driver loads here, not at start.
- */
-export async function openStore(target: string | undefined, o: OpenOptions = {}): Promise<Store> {
-  const t = target ?? defaultDbPath();
-  if (isPostgresUrl(t)) {
-    const { openPostgres } = await import('./postgres.js');
-    return openPostgres(t, o);
-  }
-  const { openSqlite } = await import('./sqlite.js');
-  return openSqlite(t, o);
+/** Where the work queue lives, on a store that can hold one: pg-boss in the same PostgreSQL database. */
+export interface QueueHome {
+  /** The database's URL, password and all (pg-boss connects to it). */
+  readonly url: string;
+}
+
+/** A store that holds the work queue. */
+export type QueueStore = Store & { readonly queue: QueueHome };
+
+/** The work queue asked of a store that cannot hold one (SQLite): the user's input, exit 2. */
+export class NoQueueError extends InputError {
+  override readonly name = 'NoQueueError';
 }

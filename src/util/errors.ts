@@ -6,3 +6,8 @@
 export class InputError extends Error {
   override readonly name: string = 'InputError';
 }
+
+/** Bad usage or input (an option, a file a user named): one line on stderr, exit 2. */
+export class UsageError extends InputError {
+  override readonly name = 'UsageError';
+}

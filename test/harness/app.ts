@@ -13,7 +13,8 @@ import { type ScanLauncher, scanArgs } from '../../src/serve/launcher.js';
 import { Monitors } from '../../src/monitor/monitors.js';
 import { newToken, sha256 } from '../../src/serve/secrets.js';
 import { buildServer } from '../../src/serve/server.js';
-import { type Store, openStore } from '../../src/store/store.js';
+import type { Store } from '../../src/store/store.js';
+import { openStore } from '../../src/store/open.js';
 import { createLogger } from '../../src/util/log.js';
 import { exposure, finding, serviceRecord } from './records.js';
 

@@ -1,6 +1,6 @@
 /** Reading a results database back in tests and benchmarks: a comparable digest, the scan row, progress. */
 import Database from 'better-sqlite3';
-import { openStore } from '../../src/store/store.js';
+import { openStore } from '../../src/store/open.js';
 import { runCli } from './cli.js';
 import { collect } from '../../src/util/async.js';
 

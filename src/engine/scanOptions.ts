@@ -1,9 +1,12 @@
 /**
- * `opendoor scan` options → a validated plan (every bad value is a UsageError before any probe).
+ * A scan's options as the user spells them (`opendoor scan`, and every scan the dashboard starts) →
+ * a validated plan (every bad value is a UsageError before any probe).
  */
-import { UsageError, readText, type Io } from './io.js';
-import { type AttributionCliOptions, attributionArgs } from './attributionOptions.js';
-import { planArgsFrom, type PlanArgs } from '../engine/plan.js';
+import { UsageError } from '../util/errors.js';
+import type { Io } from '../util/io.js';
+import { type AttributionCliOptions, attributionArgs } from '../attribution/options.js';
+import { readText } from '../targets/input.js';
+import { planArgsFrom, type PlanArgs } from './plan.js';
 import { parseShard } from '../targets/space.js';
 import { isValidAeTitle } from '../probes/dicom/aeTitles.js';
 import { DEPTHS, type Depth } from '../probes/types.js';

@@ -4,8 +4,8 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { InputFileError } from '../targets/inputFile.js';
-import { InputError } from '../util/errors.js';
+import { InputFileError } from './inputFile.js';
+import { InputError, UsageError } from '../util/errors.js';
 
 /** A whole file read at once (targets, exclusions, AE titles, owners); larger ones go on stdin (-iL -), which streams. */
 export const MAX_FILE_BYTES = 256 * 1024 * 1024;
@@ -26,6 +26,16 @@ function readChunk(fd: number, buf: Buffer): number {
       if (code !== 'EAGAIN') throw e;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10); // a non-blocking stdin with nothing yet
     }
+  }
+}
+
+/** A file a user named (or `-`, stdin), read with bounds; any failure is a UsageError naming it. */
+export function readText(file: string, what: string, stdin: () => string): string {
+  try {
+    return file === '-' ? stdin() : readBounded(file);
+  } catch (e) {
+    const why = e instanceof BadInputError ? e.message : ((e as NodeJS.ErrnoException).code ?? 'unreadable');
+    throw new UsageError(`cannot read ${what} ${file}: ${why}`);
   }
 }
 
