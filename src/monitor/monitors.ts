@@ -53,7 +53,6 @@ export interface MonitorRequest extends Omit<ScanScope, 'targets'> {
   email?: string[];
 }
 
-
 /** How often a running monitor's scan is looked at. */
 const POLL_MS = 1000;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/;
