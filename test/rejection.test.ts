@@ -9,7 +9,7 @@ import { after, test } from 'node:test';
 import { DICOM_APPLICATION_CONTEXT } from '../src/dicom/pdu.js';
 import { identifyHost } from '../src/fingerprint/host.js';
 import { REJECTION_ROWS, profilesOf, toolkitFromRejections, type Rj } from '../src/fingerprint/rejection.js';
-import type { RejectionProfile } from '../src/probes/dicom/closedDoor.js';
+import type { RejectionProfile } from '../src/probes/types.js';
 import { probeService } from '../src/probes/service.js';
 import { silentLogger } from '../src/util/log.js';
 import { associateRj, startRefusingPeer } from './harness/dicomPeer.js';

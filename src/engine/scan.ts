@@ -12,7 +12,8 @@ import { fdLimit, sweepInFlight, sweepThreads, type SweepResult } from '../sweep
 import { isExposedRecord } from '../output/records.js';
 import type { ScanSink } from '../output/sink.js';
 import { currentScope } from '../net/hostScope.js';
-import { type AeHint, hintsFrom } from '../probes/dicom/aeTitles.js';
+import { hintsFrom } from '../probes/dicom/aeTitles.js';
+import type { AeHint } from '../probes/types.js';
 import { WEB_FIRST_PORTS } from '../probes/classify.js';
 import { probeContext } from '../probes/context.js';
 import { probeService, serviceBoundMs, type ServiceResult } from '../probes/service.js';

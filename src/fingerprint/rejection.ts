@@ -8,7 +8,7 @@
  * two toolkits give names nothing (a wrong name is worse than none). `test/rejection.test.ts`
  * checks that mechanically over the whole table.
  */
-import type { RejectionProfile } from '../probes/dicom/closedDoor.js';
+import type { RejectionProfile } from '../probes/types.js';
 
 /** An answer as closedDoor.ts writes it: `RJ result/source/reason`. */
 export type Rj = `RJ ${number}/${number}/${number}`;

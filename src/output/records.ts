@@ -6,7 +6,7 @@ import type { TlsFacts } from '../net/connect.js';
 import { type Finding, isExposed } from '../findings/judge.js';
 import type { Honeypot } from '../fingerprint/honeypot.js';
 import type { Cluster, ClusterBasis, ClusterRef } from '../fingerprint/cluster.js';
-import type { RejectionProfile } from '../probes/dicom/closedDoor.js';
+import type { RejectionProfile } from '../probes/types.js';
 import type { FingerprintBasis, Identification } from '../fingerprint/host.js';
 import type { HttpObservation, Protocol, ServiceObservation, Transport } from '../probes/types.js';
 

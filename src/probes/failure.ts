@@ -4,15 +4,7 @@
  * channel, a dial or HTTP outcome (`{failure, code}`), or anything thrown.
  */
 import { isUpperLayerError, type UpperLayerError } from '../dicom/channel.js';
-import type { ConnectFailure } from '../net/connect.js';
-import type { HttpFailure } from './http/client.js';
-import type { FailureKind, ProbeFailure } from './types.js';
-
-/** What a connect, a TLS handshake or an HTTP exchange reported instead of an answer. */
-export interface LowerFailure {
-  failure: ConnectFailure | HttpFailure | 'handshake';
-  code: string | null;
-}
+import type { FailureKind, LowerFailure, ProbeFailure } from './types.js';
 
 const OF_UPPER_LAYER: Record<UpperLayerError['kind'], FailureKind> = {
   'idle-timeout': 'io-timeout',

@@ -3,11 +3,32 @@
  * Observations are facts seen on the wire; findings are judged from them elsewhere (src/findings).
  */
 import type { Duplex } from 'node:stream';
-import type { TlsFacts } from '../net/connect.js';
-import type { LowerFailure } from './failure.js';
+import type { ConnectFailure, TlsFacts } from '../net/connect.js';
+import type { HttpFailure } from './http/client.js';
 import type { Logger } from '../util/log.js';
-import type { AeHint } from './dicom/aeTitles.js';
-import type { RejectionProfile } from './dicom/closedDoor.js';
+
+/** A called AE title the host itself told (another of its services), and where it came from. */
+export interface AeHint {
+  title: string;
+  /** e.g. `orthanc-system` (Orthanc's /system DicomAet), `dcm4chee-arc-aets`, `product-default:Orthanc`, `tls-certificate`. */
+  source: string;
+}
+
+/** How a closed door refused each of three association requests (probes/dicom/closedDoor.ts). */
+export interface RejectionProfile {
+  /** The answer to the first (made-up called AE) request: `RJ result/source/reason`, `AC`, `abort`, `failed`. */
+  calledAe: string;
+  /** The answer to protocol version 2. */
+  protocolVersion: string;
+  /** The answer to an unknown application context name. */
+  applicationContext: string;
+}
+
+/** What a connect, a TLS handshake or an HTTP exchange reported instead of an answer. */
+export interface LowerFailure {
+  failure: ConnectFailure | HttpFailure | 'handshake';
+  code: string | null;
+}
 
 export type Transport = 'tcp' | 'tls';
 export type Protocol = 'dicom' | 'http' | 'unknown' | 'silent';

@@ -2,7 +2,7 @@
  * AE titles: what opendoor calls itself, the unlikely title used to test "accepts any called AE",
  * and a short dictionary of product defaults and common titles (never a brute-force wordlist).
  */
-import type { ServiceObservation } from '../types.js';
+import type { AeHint, ServiceObservation } from '../types.js';
 
 /** Our calling AE title: unknown to every server, which is the point (a stranger). */
 export const OPENDOOR_CALLING_AE = 'OPENDOOR';
@@ -19,13 +19,6 @@ export function isValidAeTitle(title: string): boolean {
     !title.includes('\\') &&
     title.trim().length > 0
   );
-}
-
-/** A called AE title the host itself told (another of its services), and where it came from. */
-export interface AeHint {
-  title: string;
-  /** e.g. `orthanc-system` (Orthanc's /system DicomAet), `dcm4chee-arc-aets`, `product-default:Orthanc`, `tls-certificate`. */
-  source: string;
 }
 
 /** The called AE titles a product is tried with, and where they come from. */

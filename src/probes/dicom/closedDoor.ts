@@ -6,18 +6,9 @@
  * that src/fingerprint/rejection.ts matches against patterns observed on real servers.
  */
 import { OPENDOOR_IMPLEMENTATION_CLASS_UID } from '../../dicom/uids.js';
-import type { AssociationAttempt, Dialer } from '../types.js';
+import type { AssociationAttempt, Dialer, RejectionProfile } from '../types.js';
 import { OPENDOOR_CALLING_AE, UNLIKELY_CALLED_AE } from './aeTitles.js';
 import { type AttemptLimits, attemptAssociation } from './negotiation.js';
-
-export interface RejectionProfile {
-  /** The answer to the first (made-up called AE) request: `RJ result/source/reason`, `AC`, `abort`, `failed`. */
-  calledAe: string;
-  /** The answer to protocol version 2. */
-  protocolVersion: string;
-  /** The answer to an unknown application context name. */
-  applicationContext: string;
-}
 
 /** An application context name that no server knows (under opendoor's own root). */
 const UNKNOWN_APPLICATION_CONTEXT = `${OPENDOOR_IMPLEMENTATION_CLASS_UID}.3`;
