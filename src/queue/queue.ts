@@ -40,8 +40,15 @@ export interface WorkQueue {
   stop(): Promise<void>;
 }
 
-/** The queue in the database at `url` (a store's `queue.url`). */
-export async function openQueue(url: string, log: Logger): Promise<WorkQueue> {
+/**
+ * What PostgreSQL asks to be run again: a deadlock (40P01) or a serialization failure (40001), as
+ * when several workers start at once and pg-boss creates its schema and the queue in each.
+ */
+const RUN_AGAIN = new Set(['40P01', '40001']);
+const START_ATTEMPTS = 5;
+
+/** pg-boss started on `url` with the slices' queue made, or the error that stopped it (it is stopped then). */
+async function startBoss(url: string, log: Logger): Promise<PgBoss> {
   const boss = new PgBoss({
     connectionString: url,
     application_name: 'opendoor-queue',
@@ -60,11 +67,36 @@ export async function openQueue(url: string, log: Logger): Promise<WorkQueue> {
           if ((await boss.getQueue(QUEUE)) === null) throw e; // else another worker made it meanwhile
         });
     }
+    return boss;
   } catch (e) {
     await boss.stop({ graceful: false, wait: false }).catch(() => undefined);
-    const why = e instanceof Error ? ((e as NodeJS.ErrnoException).code ?? e.message.split('\n')[0]) : 'error';
-    throw new StoreError(`cannot use the queue in ${redactUrl(url)}: ${why}`);
+    throw e;
   }
+}
+
+const codeOf = (e: unknown): string | undefined =>
+  e instanceof Error && 'code' in e && typeof e.code === 'string' ? e.code : undefined;
+
+/** pg-boss started, run again after what PostgreSQL asks to be run again; else one StoreError. */
+async function startWithRetries(url: string, log: Logger): Promise<PgBoss> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startBoss(url, log);
+    } catch (e) {
+      const code = codeOf(e);
+      if (code === undefined || !RUN_AGAIN.has(code) || attempt >= START_ATTEMPTS) {
+        const why = code ?? (e instanceof Error ? (e.message.split('\n')[0] ?? 'error') : 'error');
+        throw new StoreError(`cannot use the queue in ${redactUrl(url)}: ${why}`);
+      }
+      log.info(`queue: ${code} while starting; again (attempt ${attempt + 1} of ${START_ATTEMPTS})`);
+      await new Promise((r) => setTimeout(r, 50 * attempt + Math.floor(Math.random() * 100)));
+    }
+  }
+}
+
+/** The queue in the database at `url` (a store's `queue.url`). */
+export async function openQueue(url: string, log: Logger): Promise<WorkQueue> {
+  const boss = await startWithRetries(url, log);
   const take = async (max: number): Promise<SliceJob[]> => {
     const jobs = await boss.fetch<{ scanId: string; slice: number }>(QUEUE, { batchSize: Math.max(1, max) });
     return jobs.map((j) => ({ id: j.id, scanId: j.data.scanId, slice: j.data.slice }));

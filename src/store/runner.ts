@@ -44,13 +44,16 @@ export class SqlRunner {
   private async migrate(): Promise<void> {
     const at = async (): Promise<number | null> =>
       (await this.db.all<{ v: number | null }>('SELECT MAX(version) AS v FROM opendoor_schema'))[0]?.v ?? null;
-    await this.db.exec(VERSION_TABLE);
-    let version = await at();
+    // the usual case, read without a lock (no table yet: a new database)
+    let version = await at().catch(() => null);
     if (version === SCHEMA_VERSION) return;
     if (version !== null && version > SCHEMA_VERSION) throw newerSchema(this.where, version);
     await this.db.exec('BEGIN');
     try {
+      // under the lock from the first statement: openers at once of a new PostgreSQL database
+      // (workers starting together) would otherwise race on CREATE TABLE IF NOT EXISTS (23505)
       if (this.db.migrationLock !== '') await this.db.exec(this.db.migrationLock);
+      await this.db.exec(VERSION_TABLE);
       version = (await at()) ?? (await this.db.legacyVersion()) ?? 0; // again: another opener may have migrated meanwhile
       if (version > SCHEMA_VERSION) throw newerSchema(this.where, version);
       for (const step of migrationsAfter(version, this.db.dialect)) await this.db.exec(step);
