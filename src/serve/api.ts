@@ -1,11 +1,11 @@
 /**
  * The JSON API under /api/v1 (docs/api.md): the same records as the CLI's JSON Lines,
- * every list paged ({items, total, limit, offset}), a scan's progress as server-sent events,
+ * every list paged ({items, total, limit, offset}; services and a host's records also by cursor: `next`, `after`), a scan's progress as server-sent events,
  * starting a scan for admins. Requests are validated by Fastify's schemas before a handler runs.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { scanRecord } from '../output/records.js';
-import { SERVICE_SORTS, type ServiceFilter, type Store } from '../store/store.js';
+import { CursorError, SERVICE_SORTS, type ServiceFilter, type Store } from '../store/store.js';
 import { InputError } from '../util/errors.js';
 
 import type { ScanLauncher } from './launcher.js';
@@ -32,6 +32,9 @@ const paging = {
 /** The query string of every list: limit (1…500, 50 by default) and offset. */
 export const pagingQuery = { type: 'object', properties: paging } as const;
 
+/** A page's `next`, for the page after it (services and a host's records). */
+const after = { type: 'string', maxLength: 512, pattern: '^[A-Za-z0-9_-]+$' } as const;
+
 export const serviceQuery = {
   type: 'object',
   additionalProperties: false,
@@ -44,6 +47,7 @@ export const serviceQuery = {
     host: { type: 'string', maxLength: 255 },
     sort: { type: 'string', enum: [...SERVICE_SORTS] },
     desc: { type: 'boolean' },
+    after,
   },
 } as const;
 
@@ -83,7 +87,7 @@ export function registerApi(app: FastifyInstance, store: Store, launcher: ScanLa
       const { id } = req.params as { id: string };
       if ((await store.scan(id)) === null) return notFound(reply, 'such scan');
       const { limit, offset, ...filter } = req.query as ServiceQuery;
-      return { ...(await store.servicesPage(id, limit, offset, filter)), limit, offset };
+      return paged(reply, async () => ({ ...(await store.servicesPage(id, limit, offset, filter)), limit, offset }));
     },
   );
 
@@ -101,13 +105,13 @@ export function registerApi(app: FastifyInstance, store: Store, launcher: ScanLa
     {
       schema: {
         params: { type: 'object', properties: { address: { type: 'string', maxLength: 255 } }, required: ['address'] },
-        querystring: pagingQuery,
+        querystring: { type: 'object', properties: { ...paging, after } },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const { address } = req.params as { address: string };
-      const { limit, offset } = req.query as Paged;
-      return { ...(await store.hostRecords(address, limit, offset)), limit, offset };
+      const { limit, offset, after } = req.query as Paged & { after?: string };
+      return paged(reply, async () => ({ ...(await store.hostRecords(address, limit, offset, after)), limit, offset }));
     },
   );
 
@@ -147,6 +151,16 @@ export function registerApi(app: FastifyInstance, store: Store, launcher: ScanLa
       }
     },
   );
+}
+
+/** A page, or HTTP 400 for a cursor the store did not make for this list and sort. */
+export async function paged<T>(reply: FastifyReply, page: () => Promise<T>): Promise<T | FastifyReply> {
+  try {
+    return await page();
+  } catch (e) {
+    if (e instanceof CursorError) return reply.code(400).send({ error: e.message });
+    throw e;
+  }
 }
 
 /** `progress` events once a second (and when the scan ends, an `end` event), until it ends or the client goes. */

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { serviceChanges } from '../report/diff.js';
 import { REPORT_FORMATS } from '../report/formats.js';
 import { DEPTHS } from '../probes/types.js';
-import { NOTE_STATES, SERVICE_SORTS, type Store } from '../store/store.js';
+import { CursorError, NOTE_STATES, SERVICE_SORTS, type Store } from '../store/store.js';
 import { InputError } from '../util/errors.js';
 import { SIGN_IN_PER_MINUTE, safeNext, signIn } from './auth.js';
 import { PAGE_DEFAULT, type ServiceQuery, serviceQuery } from './api.js';
@@ -122,7 +122,12 @@ export function registerPages(app: FastifyInstance, store: Store, launcher: Scan
       if (row === null) return render(req, reply, 'missing', { what: `scan ${id}` }, 404);
       const q = req.query as ServiceQuery;
       const { limit, offset, ...filter } = q;
-      const page = await store.servicesPage(id, limit, offset, filter);
+      const page = await store.servicesPage(id, limit, offset, filter).catch((e: unknown) => {
+        if (e instanceof CursorError) return null;
+        throw e;
+      });
+      if (page === null)
+        return render(req, reply, 'missing', { what: 'that page (its link is from another sort)' }, 400);
       const noted = await store.notes.forHosts(page.items.map((r) => r.host));
       const notes = Object.fromEntries(noted.map((n) => [`${n.host} ${n.port} ${n.finding}`, n.state]));
       return render(req, reply, 'scan', {
