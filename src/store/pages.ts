@@ -20,11 +20,11 @@ export class CursorError extends InputError {
   }
 }
 
-// the sort's key: a column from this list, never from the request (product's NULLs sort as '' on both backends, as its index does)
+// the sort's key: columns from this list, never from the request (product_key: the product, '' for none, on both backends)
 const KEYS = {
   host: ['host', 'port'],
   port: ['port', 'host'],
-  product: ["COALESCE(product, '')", 'host', 'port'],
+  product: ['product_key', 'host', 'port'],
   patients: ['patients', 'host', 'port'],
   studies: ['studies', 'host', 'port'],
 } as const;
@@ -49,7 +49,7 @@ function decode(cursor: string, head: ReadonlyArray<SqlValue | boolean>, types: 
   return key as Key;
 }
 
-const typeOf = (column: string) => (column === 'host' || column.startsWith('COALESCE') ? 'string' : 'number');
+const typeOf = (column: string) => (column === 'host' || column === 'product_key' ? 'string' : 'number');
 
 /** A page of a scan's services, filtered and sorted; after `f.after` (a cursor) when given, else from `offset`. */
 export async function servicesPage(
