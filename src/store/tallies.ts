@@ -4,7 +4,8 @@
  * instead of a pass over every record. Each write batch reads the rows of the hosts it touches
  * before and after writing them (by index, a few rows a host) and adds the difference of their
  * contributions, in the same transaction: a host written again (a job run twice, a fleet judged)
- * changes the tallies by what changed, never twice. The keys are written in sorted order, so two
+ * changes the tallies by what changed, never twice (on PostgreSQL, writers of the same host take
+ * a lock on it first: SQLite has one writer at a time). The keys are written in sorted order, so two
  * PostgreSQL writers never lock the same rows in opposite orders.
  */
 import { networkLabel } from '../output/records.js';
@@ -119,7 +120,16 @@ export async function tallied<T>(
   hosts: readonly string[],
   write: () => Promise<T>,
 ): Promise<T> {
-  const unique = [...new Set(hosts)];
+  const unique = [...new Set(hosts)].sort();
+  // PostgreSQL: two writers of one host (a slice run twice) in turn, else each would add its change from the same before
+  if (db.dialect === 'postgres')
+    for (let i = 0; i < unique.length; i += 500) {
+      const part = unique.slice(i, i + 500);
+      await db.all(
+        `SELECT ${part.map(() => 'pg_advisory_xact_lock(hashtext(?))').join(', ')}`,
+        part.map((h) => `${scanId} ${h}`),
+      );
+    }
   const before = await hostsNow(db, scanId, unique);
   const r = await write();
   const after = await hostsNow(db, scanId, unique);
