@@ -1,7 +1,7 @@
 /**
  * The JSON API under /api/v1 (docs/api.md): the same records as the CLI's JSON Lines,
- * every list paged ({items, total, limit, offset}; services and a host's records also by cursor: `next`, `after`), a scan's progress as server-sent events,
- * starting a scan for admins. Requests are validated by Fastify's schemas before a handler runs.
+ * every list paged ({items, total, limit, offset}; services and a host's records also by cursor:
+ * `next`, `after`), a scan's progress as server-sent events, starting a scan for admins. Requests are validated by Fastify's schemas before a handler runs.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { scanRecord } from '../output/records.js';
@@ -154,7 +154,7 @@ export function registerApi(app: FastifyInstance, store: Store, launcher: ScanLa
 }
 
 /** A page, or HTTP 400 for a cursor the store did not make for this list and sort. */
-export async function paged<T>(reply: FastifyReply, page: () => Promise<T>): Promise<T | FastifyReply> {
+async function paged<T>(reply: FastifyReply, page: () => Promise<T>): Promise<T | FastifyReply> {
   try {
     return await page();
   } catch (e) {

@@ -127,7 +127,7 @@ export function registerPages(app: FastifyInstance, store: Store, launcher: Scan
         throw e;
       });
       if (page === null)
-        return render(req, reply, 'missing', { what: 'that page (its link is from another sort)' }, 400);
+        return render(req, reply, 'missing', { what: 'such page: its link was made for another sort' }, 400);
       const noted = await store.notes.forHosts(page.items.map((r) => r.host));
       const notes = Object.fromEntries(noted.map((n) => [`${n.host} ${n.port} ${n.finding}`, n.state]));
       return render(req, reply, 'scan', {
