@@ -1,7 +1,8 @@
 /**
  * The JSON API under /api/v1 (docs/api.md): the same records as the CLI's JSON Lines,
  * every list paged ({items, total, limit, offset}; services and a host's records also by cursor:
- * `next`, `after`), a scan's progress as server-sent events, starting a scan for admins. Requests are validated by Fastify's schemas before a handler runs.
+ * `next`, `after`), a scan's progress as server-sent events, starting a scan for admins.
+ * Requests are validated by Fastify's schemas before a handler runs.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { scanRecord } from '../output/records.js';
