@@ -117,9 +117,8 @@ async function main(): Promise<void> {
     );
   }
   if (part('dashboard')) {
-    process.stderr.write('bench: the dashboard on 100,000 service records (filling the store: a minute) ...\n');
     process.stdout.write(
-      `\nDashboard: opendoor serve, autocannon in a second process (4 connections, ${process.env['BENCH_DASHBOARD_SECONDS'] ?? 5} s a route)\n\n${table(await dashboardBench())}\n`,
+      `\nDashboard: opendoor serve on SQLite and PostgreSQL, 100,000 and 1,000,000 services, autocannon in a second process (4 connections, ${process.env['BENCH_DASHBOARD_SECONDS'] ?? 5} s a route)\n\n${table(await dashboardBench())}\n`,
     );
   }
   if (part('count') && process.env['BENCH_COUNT'] !== '0') await counting();

@@ -1,12 +1,13 @@
 /**
  * The JSON API under /api/v1 (docs/api.md): the same records as the CLI's JSON Lines,
- * every list paged ({items, total, limit, offset}), starting a scan for admins (a scan's progress
+ * every list paged ({items, total, limit, offset}; services and a host's records also by cursor:
+ * `next`, `after`), starting a scan for admins (a scan's progress
  * as server-sent events: progress.ts). Requests are validated by Fastify's schemas (schemas.ts)
  * before a handler runs; the handlers have their types from the same schemas.
  */
 import type { FastifyReply } from 'fastify';
 import { scanRecord } from '../output/records.js';
-import type { Store } from '../store/store.js';
+import { CursorError, type Store } from '../store/store.js';
 import { InputError } from '../util/errors.js';
 
 import type { ScanLauncher } from './launcher.js';
@@ -36,17 +37,17 @@ export const apiRoutes: Plugin<{ store: Store; launcher: ScanLauncher }> = async
       const { id } = req.params;
       if ((await store.scan(id)) === null) return notFound(reply, 'such scan');
       const { limit, offset, ...filter } = req.query;
-      return { ...(await store.servicesPage(id, limit, offset, filter)), limit, offset };
+      return paged(reply, async () => ({ ...(await store.servicesPage(id, limit, offset, filter)), limit, offset }));
     },
   );
 
   app.get(
     '/api/v1/hosts/:address',
-    { schema: { params: ref('hostParams'), querystring: ref('paging') } },
-    async (req) => {
+    { schema: { params: ref('hostParams'), querystring: ref('hostRecordsQuery') } },
+    async (req, reply) => {
       const { address } = req.params;
-      const { limit, offset } = req.query;
-      return { ...(await store.hostRecords(address, limit, offset)), limit, offset };
+      const { limit, offset, after } = req.query;
+      return paged(reply, async () => ({ ...(await store.hostRecords(address, limit, offset, after)), limit, offset }));
     },
   );
 
@@ -65,3 +66,13 @@ export const apiRoutes: Plugin<{ store: Store; launcher: ScanLauncher }> = async
     }
   });
 };
+
+/** A page, or HTTP 400 for a cursor the store did not make for this list and sort. */
+async function paged<T>(reply: FastifyReply, page: () => Promise<T>): Promise<T | FastifyReply> {
+  try {
+    return await page();
+  } catch (e) {
+    if (e instanceof CursorError) return reply.code(400).send({ error: e.message });
+    throw e;
+  }
+}

@@ -1,8 +1,7 @@
 /**
  * The overview's figures: the latest finished scan's headline (of scans that probed something) and
- * breakdowns (severity, product, port, country, network), counted by the store (the records are not
- * read); and the trend of the headline
- * across scans. A finished scan does not change, so its figures are kept (a few).
+ * breakdowns (severity, product, port, country, network), from the tallies the store keeps as
+ * records arrive (the records are not read); and the trend of the headline across scans. A finished scan does not change, so its figures are kept (a few).
  */
 import { SEVERITIES } from '../findings/catalogue.js';
 import { countryOf } from '../attribution/country.js';

@@ -6,7 +6,7 @@
 import { serviceChanges } from '../report/diff.js';
 import { REPORT_FORMATS } from '../report/formats.js';
 import { DEPTHS } from '../probes/types.js';
-import { NOTE_STATES, SERVICE_SORTS, type Store } from '../store/store.js';
+import { CursorError, NOTE_STATES, SERVICE_SORTS, type Store } from '../store/store.js';
 import { InputError } from '../util/errors.js';
 import { SIGN_IN_PER_MINUTE, safeNext, signIn } from './auth.js';
 import type { ScanLauncher } from './launcher.js';
@@ -101,7 +101,12 @@ export const pageRoutes: Plugin<{ store: Store; launcher: ScanLauncher }> = asyn
       if (row === null) return render(req, reply, 'missing', { what: `scan ${id}` }, 404);
       const q = req.query;
       const { limit, offset, ...filter } = q;
-      const page = await store.servicesPage(id, limit, offset, filter);
+      const page = await store.servicesPage(id, limit, offset, filter).catch((e: unknown) => {
+        if (e instanceof CursorError) return null;
+        throw e;
+      });
+      if (page === null)
+        return render(req, reply, 'missing', { what: 'such page: its link was made for another sort' }, 400);
       const noted = await store.notes.forHosts(page.items.map((r) => r.host));
       const notes = Object.fromEntries(noted.map((n) => [`${n.host} ${n.port} ${n.finding}`, n.state]));
       return render(req, reply, 'scan', {

@@ -30,7 +30,13 @@ const paging = {
 /** The query string of every list: limit (1…500, 50 by default) and offset. */
 export const pagingQuery = { $id: 'paging', type: 'object', properties: paging } as const;
 
-/** A scan's services: paged, filtered, sorted (the API's list and the scan page). */
+/** A page's `next`, for the page after it (services and a host's records): the store's opaque cursor. */
+const after = { type: 'string', maxLength: 512, pattern: '^[A-Za-z0-9_-]+$' } as const;
+
+/** A host's records across scans: paged by offset or by cursor. */
+export const hostRecordsQuery = { $id: 'hostRecordsQuery', type: 'object', properties: { ...paging, after } } as const;
+
+/** A scan's services: paged (by offset or cursor), filtered, sorted (the API's list and the scan page). */
 export const serviceQuery = {
   $id: 'serviceQuery',
   type: 'object',
@@ -44,6 +50,7 @@ export const serviceQuery = {
     host: text(255),
     sort: { type: 'string', enum: [...SERVICE_SORTS] },
     desc: { type: 'boolean' },
+    after,
   },
 } as const;
 
@@ -143,6 +150,7 @@ export const noteBody = {
 /** Every shared schema, in the order they are added. */
 const SCHEMAS = [
   pagingQuery,
+  hostRecordsQuery,
   serviceQuery,
   scanId,
   scanParams,

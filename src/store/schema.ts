@@ -174,7 +174,39 @@ ALTER TABLE monitors ADD COLUMN email TEXT;
 ALTER TABLE alerts ADD COLUMN mailed TEXT;
 ALTER TABLE alerts ADD COLUMN mail_error TEXT;`,
   },
+  {
+    version: 14,
+    why: "pages at any depth and totals without a pass over the records: an index in each sort's order (a page after a cursor seeks, it skips nothing), and per-scan tallies kept as records arrive (tallies.ts; filled from the records of earlier scans as this step runs, their findings too: a file older than versioning may have no findings table)",
+    // the product as a sort key ('' for none: a row comparison with NULL is no comparison), a column both planners seek on
+    sql: {
+      sqlite: `
+ALTER TABLE services ADD COLUMN product_key TEXT GENERATED ALWAYS AS (COALESCE(product, '')) VIRTUAL;
+CREATE TABLE IF NOT EXISTS findings (
+  scan_id TEXT NOT NULL, host TEXT NOT NULL, port INTEGER NOT NULL, finding TEXT NOT NULL,
+  severity TEXT NOT NULL, PRIMARY KEY (scan_id, host, port, finding));
+CREATE TABLE IF NOT EXISTS scan_tallies (
+  scan_id TEXT NOT NULL, kind TEXT NOT NULL, k TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (scan_id, kind, k));
+CREATE INDEX IF NOT EXISTS services_by_port ON services (scan_id, port, host);
+CREATE INDEX IF NOT EXISTS services_by_product ON services (scan_id, product_key, host, port);
+CREATE INDEX IF NOT EXISTS services_by_patients ON services (scan_id, patients, host, port);
+CREATE INDEX IF NOT EXISTS services_by_studies ON services (scan_id, studies, host, port);`,
+      postgres: `
+ALTER TABLE services ADD COLUMN product_key TEXT GENERATED ALWAYS AS (COALESCE(product, '')) STORED;
+CREATE TABLE IF NOT EXISTS findings (
+  scan_id TEXT NOT NULL, host TEXT NOT NULL, port INTEGER NOT NULL, finding TEXT NOT NULL,
+  severity TEXT NOT NULL, PRIMARY KEY (scan_id, host, port, finding));
+CREATE TABLE IF NOT EXISTS scan_tallies (
+  scan_id TEXT NOT NULL, kind TEXT NOT NULL, k TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (scan_id, kind, k));
+CREATE INDEX IF NOT EXISTS services_by_port ON services (scan_id, port, host);
+CREATE INDEX IF NOT EXISTS services_by_product ON services (scan_id, product_key, host, port);
+CREATE INDEX IF NOT EXISTS services_by_patients ON services (scan_id, patients, host, port);
+CREATE INDEX IF NOT EXISTS services_by_studies ON services (scan_id, studies, host, port);`,
+    },
+  },
 ];
+
+/** The version whose step fills the tallies from the records (in JS, after its SQL: runner.ts). */
+export const TALLIES_VERSION = 14;
 
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
 

@@ -17,17 +17,43 @@ import { SqlOptOuts } from './optouts.js';
 import { SqlCampaigns } from './campaigns.js';
 import { PAGE, SqlRunner } from './runner.js';
 import { ScanRows } from './scanRows.js';
+import { type HostItem, hostPage, servicesPage } from './pages.js';
+import { type Read, breakdown, tallied } from './tallies.js';
 import type { SqlValue } from './driver.js';
 import type { QueueHome, ScanRow, ScanState, ServiceFilter, Store, StoredLine, Tallies } from './store.js';
 
-const UPSERT_SERVICE = `INSERT INTO services (scan_id, host, port, protocol, product, exposed, patients, studies, instances, honeypot, record, asn, as_name)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scan_id, host, port) DO UPDATE SET protocol = excluded.protocol,
+const upsertServices = (
+  n: number,
+) => `INSERT INTO services (scan_id, host, port, protocol, product, exposed, patients, studies, instances, honeypot, record, asn, as_name)
+  VALUES ${Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} ON CONFLICT (scan_id, host, port) DO UPDATE SET protocol = excluded.protocol,
   product = excluded.product, exposed = excluded.exposed, patients = excluded.patients, studies = excluded.studies,
   instances = excluded.instances, honeypot = excluded.honeypot, record = excluded.record, asn = excluded.asn,
   as_name = excluded.as_name`;
 const UPSERT_PROGRESS = `INSERT INTO progress (scan_id, step, pending, hosts_done, opted_out) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT (scan_id) DO UPDATE SET step = excluded.step, pending = excluded.pending, hosts_done = excluded.hosts_done,
   opted_out = excluded.opted_out`;
+
+/** Rows one INSERT writes at most (13 parameters each: far below either backend's limit). */
+const ROWS_A_STATEMENT = 200;
+
+function serviceRow(scanId: string, r: ServiceRecord): SqlValue[] {
+  const e = r.exposure;
+  return [
+    scanId,
+    r.host,
+    r.port,
+    r.protocol,
+    r.product,
+    isExposedRecord(r) ? 1 : 0,
+    e?.patients ?? 0,
+    e?.studies ?? 0,
+    e?.instances ?? 0,
+    counted(r) ? 0 : 1, // a suspected honeypot's bait is in its record, never in a total
+    JSON.stringify(r),
+    r.network?.asn ?? null,
+    r.network?.asName ?? null,
+  ];
+}
 
 export class SqlStore implements Store {
   private readonly inputsOf: SqlInputs;
@@ -40,6 +66,7 @@ export class SqlStore implements Store {
   readonly clusters: SqlClusters;
   readonly campaigns: SqlCampaigns;
   private readonly rows: ScanRows;
+  private readonly read: Read = (sql, params) => this.q.read(sql, params);
 
   private constructor(
     private readonly q: SqlRunner,
@@ -88,7 +115,7 @@ export class SqlStore implements Store {
   }
 
   tallies(scanId: string): Promise<Tallies> {
-    return this.rows.tallies(scanId);
+    return breakdown(this.read, scanId);
   }
 
   async latestScanId(): Promise<string | null> {
@@ -147,37 +174,53 @@ export class SqlStore implements Store {
     prints?: { host: string; prints: HostPrints },
   ): Promise<void> {
     await this.q.write(async () => {
-      for (const r of records) await this.insertRecord(scanId, r);
+      await tallied(
+        this.q.db,
+        scanId,
+        records.map((r) => r.host),
+        () => this.insertRecords(scanId, records),
+      );
       if (prints !== undefined) await writePrints(this.q.db, scanId, prints.host, prints.prints);
       if (state !== null) await this.storeProgress(scanId, state);
     });
-    this.rows.forget(scanId);
   }
 
-  private async insertRecord(scanId: string, r: ServiceRecord): Promise<void> {
-    const e = r.exposure;
-    await this.q.db.run(UPSERT_SERVICE, [
-      scanId,
-      r.host,
-      r.port,
-      r.protocol,
-      r.product,
-      isExposedRecord(r) ? 1 : 0,
-      e?.patients ?? 0,
-      e?.studies ?? 0,
-      e?.instances ?? 0,
-      counted(r) ? 0 : 1, // a suspected honeypot's bait is in its record, never in a total
-      JSON.stringify(r),
-      r.network?.asn ?? null,
-      r.network?.asName ?? null,
-    ]);
-    // written again, a port's findings are the new ones only
-    await this.q.db.run('DELETE FROM findings WHERE scan_id = ? AND host = ? AND port = ?', [scanId, r.host, r.port]);
-    for (const f of r.findings)
-      await this.q.db.run(
-        'INSERT INTO findings (scan_id, host, port, finding, severity) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
-        [scanId, r.host, r.port, f.id, f.severity],
+  /** Records and their findings, many rows a statement (a port written twice in one batch: its last record). */
+  private async insertRecords(scanId: string, all: readonly ServiceRecord[]): Promise<void> {
+    const records = [...new Map(all.map((r) => [`${r.host} ${r.port}`, r])).values()];
+    const db = this.q.db;
+    for (let i = 0; i < records.length; i += ROWS_A_STATEMENT) {
+      const part = records.slice(i, i + ROWS_A_STATEMENT);
+      await db.run(
+        upsertServices(part.length),
+        part.flatMap((r) => serviceRow(scanId, r)),
       );
+      // written again, a port's findings are the new ones only
+      const hosts = [...new Set(part.map((r) => r.host))];
+      const had = new Set(
+        (
+          await db.all<{ host: string; port: number }>(
+            `SELECT DISTINCT host, port FROM findings WHERE scan_id = ? AND host IN (${hosts.map(() => '?').join(', ')})`,
+            [scanId, ...hosts],
+          )
+        ).map((f) => `${f.host} ${Number(f.port)}`),
+      );
+      const again = part.filter((r) => had.has(`${r.host} ${r.port}`));
+      if (again.length > 0)
+        await db.run(
+          `DELETE FROM findings WHERE scan_id = ? AND (${again.map(() => '(host = ? AND port = ?)').join(' OR ')})`,
+          [scanId, ...again.flatMap((r) => [r.host, r.port])],
+        );
+      const findings = part.flatMap((r) => r.findings.map((f) => [scanId, r.host, r.port, f.id, f.severity]));
+      for (let j = 0; j < findings.length; j += ROWS_A_STATEMENT) {
+        const some = findings.slice(j, j + ROWS_A_STATEMENT);
+        await db.run(
+          `INSERT INTO findings (scan_id, host, port, finding, severity) VALUES ${some.map(() => '(?, ?, ?, ?, ?)').join(', ')}
+            ON CONFLICT DO NOTHING`,
+          some.flat(),
+        );
+      }
+    }
   }
 
   async addServices(scanId: string, records: AsyncIterable<ServiceRecord>): Promise<number> {
@@ -214,58 +257,22 @@ export class SqlStore implements Store {
     }
   }
 
-  async servicesPage(
+  servicesPage(
     scanId: string,
     limit: number,
     offset: number,
     f: ServiceFilter = {},
-  ): Promise<{ items: ServiceRecord[]; total: number }> {
-    const where = ['scan_id = ?'];
-    const params: SqlValue[] = [scanId];
-    const add = (sql: string, v: SqlValue) => {
-      where.push(sql);
-      params.push(v);
-    };
-    if (f.exposed !== undefined) add('exposed = ?', f.exposed ? 1 : 0);
-    if (f.protocol !== undefined) add('protocol = ?', f.protocol);
-    if (f.product !== undefined) add('product = ?', f.product);
-    if (f.port !== undefined) add('port = ?', f.port);
-    if (f.host !== undefined) {
-      add('substr(host, 1, ?) = ?', f.host.length);
-      params.push(f.host);
-    }
-    const dir = f.desc === true ? 'DESC' : 'ASC';
-    // a column from the list, never from the request
-    const order = { host: 'host', port: 'port', product: 'product', patients: 'patients', studies: 'studies' }[
-      f.sort ?? 'host'
-    ];
-    const cond = where.join(' AND ');
-    // the page's keys from the index first, then only their records (an offset skips keys, not records)
-    const sorted = `ORDER BY ${order} ${dir}, host, port`;
-    const rows = await this.q.read<{ record: string }>(
-      `SELECT record FROM services WHERE scan_id = ? AND (host, port) IN
-         (SELECT host, port FROM services WHERE ${cond} ${sorted} LIMIT ? OFFSET ?) ${sorted}`,
-      [scanId, ...params, limit, offset],
-    );
-    const total = (await this.q.read<{ n: number }>(`SELECT COUNT(*) AS n FROM services WHERE ${cond}`, params))[0];
-    return { items: rows.map((r) => JSON.parse(r.record) as ServiceRecord), total: total?.n ?? 0 };
+  ): Promise<{ items: ServiceRecord[]; total: number; next: string | null }> {
+    return servicesPage(this.read, scanId, limit, offset, f);
   }
 
-  async hostRecords(
+  hostRecords(
     host: string,
     limit: number,
     offset: number,
-  ): Promise<{ items: Array<{ scanId: string; started: string; record: ServiceRecord }>; total: number }> {
-    const rows = await this.q.read<{ scanId: string; started: string; record: string }>(
-      `SELECT v.scan_id AS "scanId", s.started, v.record FROM services v JOIN scans s ON s.id = v.scan_id
-        WHERE v.host = ? ORDER BY s.started DESC, v.scan_id DESC, v.port LIMIT ? OFFSET ?`,
-      [host, limit, offset],
-    );
-    const total = (await this.q.read<{ n: number }>('SELECT COUNT(*) AS n FROM services WHERE host = ?', [host]))[0];
-    return {
-      items: rows.map((r) => ({ scanId: r.scanId, started: r.started, record: JSON.parse(r.record) as ServiceRecord })),
-      total: total?.n ?? 0,
-    };
+    after?: string,
+  ): Promise<{ items: HostItem[]; total: number; next: string | null }> {
+    return hostPage(this.read, host, limit, offset, after);
   }
 
   async summary(scanId: string): Promise<SummaryRecord> {

@@ -24,6 +24,14 @@ export type {
 } from './campaignTypes.js';
 export { RECHECK_STATES } from './campaignTypes.js';
 
+/** A cursor that this store did not make for this list and sort: the client's input, HTTP 400. */
+export class CursorError extends InputError {
+  override readonly name = 'CursorError';
+  constructor() {
+    super('a cursor from another list or sort, or none of ours: ask the first page again');
+  }
+}
+
 /** A scan's state: queued (work waits for workers), running, done, interrupted (resumable). */
 export type ScanState = 'queued' | 'running' | 'interrupted' | 'done';
 
@@ -137,6 +145,8 @@ export interface ServiceFilter {
   host?: string;
   sort?: (typeof SERVICE_SORTS)[number];
   desc?: boolean;
+  /** The page after this cursor (a page's `next`, made for the same sort), instead of an offset. */
+  after?: string;
 }
 
 /** What a monitor runs: a scan's scope (targets, and ports and depth as the user spelled them), or a campaign's recheck. */
@@ -290,21 +300,30 @@ export interface Store {
   addServices(scanId: string, records: AsyncIterable<ServiceRecord>): Promise<number>;
   /** Service records of a scan in host/port order, read a page at a time. */
   services(scanId: string): AsyncGenerator<ServiceRecord>;
-  /** One page of them (the API's lists), filtered and sorted as asked, with how many match in all. */
+  /**
+   * One page of them (the API's lists), filtered and sorted as asked, with how many match in all
+   * and the cursor of the page after it (null: the last page); a CursorError for a cursor not made
+   * for this sort.
+   */
   servicesPage(
     scanId: string,
     limit: number,
     offset: number,
     filter?: ServiceFilter,
-  ): Promise<{ items: ServiceRecord[]; total: number }>;
-  /** Every record of a host across scans, the newest scan first. */
+  ): Promise<{ items: ServiceRecord[]; total: number; next: string | null }>;
+  /** Every record of a host across scans, the newest scan first: a page from `offset`, or after the cursor `after`. */
   hostRecords(
     host: string,
     limit: number,
     offset: number,
-  ): Promise<{ items: Array<{ scanId: string; started: string; record: ServiceRecord }>; total: number }>;
+    after?: string,
+  ): Promise<{
+    items: Array<{ scanId: string; started: string; record: ServiceRecord }>;
+    total: number;
+    next: string | null;
+  }>;
   summary(scanId: string): Promise<SummaryRecord>;
-  /** The overview's breakdown, counted in the database: findings by severity; exposed services (honeypots' left out) by product, port and host. */
+  /** The overview's breakdown, from the scan's tallies: findings by severity; exposed services (honeypots' left out) by product, port and host. */
   tallies(scanId: string): Promise<Tallies>;
   /** The journal of a streamed scan's input (lines as read, items as expanded). */
   journal(scanId: string): Promise<InputJournal>;
