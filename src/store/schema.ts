@@ -12,6 +12,17 @@ interface Migration {
   sql: string | Record<Dialect, string>;
 }
 
+/** Version 14's tables and indexes, the same in both dialects (only the generated column differs). */
+const TALLIES_AND_SORT_INDEXES = `CREATE TABLE IF NOT EXISTS findings (
+  scan_id TEXT NOT NULL, host TEXT NOT NULL, port INTEGER NOT NULL, finding TEXT NOT NULL,
+  severity TEXT NOT NULL, PRIMARY KEY (scan_id, host, port, finding));
+CREATE TABLE IF NOT EXISTS scan_tallies (
+  scan_id TEXT NOT NULL, kind TEXT NOT NULL, k TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (scan_id, kind, k));
+CREATE INDEX IF NOT EXISTS services_by_port ON services (scan_id, port, host);
+CREATE INDEX IF NOT EXISTS services_by_product ON services (scan_id, product_key, host, port);
+CREATE INDEX IF NOT EXISTS services_by_patients ON services (scan_id, patients, host, port);
+CREATE INDEX IF NOT EXISTS services_by_studies ON services (scan_id, studies, host, port);`;
+
 const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -181,26 +192,10 @@ ALTER TABLE alerts ADD COLUMN mail_error TEXT;`,
     sql: {
       sqlite: `
 ALTER TABLE services ADD COLUMN product_key TEXT GENERATED ALWAYS AS (COALESCE(product, '')) VIRTUAL;
-CREATE TABLE IF NOT EXISTS findings (
-  scan_id TEXT NOT NULL, host TEXT NOT NULL, port INTEGER NOT NULL, finding TEXT NOT NULL,
-  severity TEXT NOT NULL, PRIMARY KEY (scan_id, host, port, finding));
-CREATE TABLE IF NOT EXISTS scan_tallies (
-  scan_id TEXT NOT NULL, kind TEXT NOT NULL, k TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (scan_id, kind, k));
-CREATE INDEX IF NOT EXISTS services_by_port ON services (scan_id, port, host);
-CREATE INDEX IF NOT EXISTS services_by_product ON services (scan_id, product_key, host, port);
-CREATE INDEX IF NOT EXISTS services_by_patients ON services (scan_id, patients, host, port);
-CREATE INDEX IF NOT EXISTS services_by_studies ON services (scan_id, studies, host, port);`,
+${TALLIES_AND_SORT_INDEXES}`,
       postgres: `
 ALTER TABLE services ADD COLUMN product_key TEXT GENERATED ALWAYS AS (COALESCE(product, '')) STORED;
-CREATE TABLE IF NOT EXISTS findings (
-  scan_id TEXT NOT NULL, host TEXT NOT NULL, port INTEGER NOT NULL, finding TEXT NOT NULL,
-  severity TEXT NOT NULL, PRIMARY KEY (scan_id, host, port, finding));
-CREATE TABLE IF NOT EXISTS scan_tallies (
-  scan_id TEXT NOT NULL, kind TEXT NOT NULL, k TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (scan_id, kind, k));
-CREATE INDEX IF NOT EXISTS services_by_port ON services (scan_id, port, host);
-CREATE INDEX IF NOT EXISTS services_by_product ON services (scan_id, product_key, host, port);
-CREATE INDEX IF NOT EXISTS services_by_patients ON services (scan_id, patients, host, port);
-CREATE INDEX IF NOT EXISTS services_by_studies ON services (scan_id, studies, host, port);`,
+${TALLIES_AND_SORT_INDEXES}`,
     },
   },
 ];
