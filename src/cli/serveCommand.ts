@@ -15,6 +15,9 @@ import { isEmail } from '../attribution/contacts.js';
 import { Mailer, parseSmtpUrl } from '../notify/mail.js';
 import { METRICS_TOKEN, type MetricsAccess } from '../metrics/route.js';
 
+/** Read connections of serve's store beside its writer (PostgreSQL: a pool of this many; SQLite: one). */
+const SERVE_READERS = 4;
+
 export interface ServeCliOptions extends AttributionCliOptions {
   db?: string;
   listen: string;
@@ -114,7 +117,8 @@ export async function serveCommand(o: ServeCliOptions, io: Io): Promise<number> 
     const attempts = (await import('../monitor/webhook.js')).RETRY_MS.length + 1;
     metrics = { metrics: new ServeMetrics(attempts), token: metricsToken };
   }
-  const opened = await openStore(o.db);
+  // pages and the API read beside the scans' writes (a scan of serve's own on SQLite, a worker's on PostgreSQL)
+  const opened = await openStore(o.db, { readers: SERVE_READERS });
   const store = metrics !== null ? metrics.metrics.timed(opened) : opened;
   // from here on a signal stops it in order (the store closed, scans left resumable)
   const stopped = new Promise<void>((resolve) => {

@@ -35,9 +35,15 @@ export const apiRoutes: Plugin<{ store: Store; launcher: ScanLauncher }> = async
     { schema: { params: ref('scanParams'), querystring: ref('serviceQuery') } },
     async (req, reply) => {
       const { id } = req.params;
-      if ((await store.scan(id)) === null) return notFound(reply, 'such scan');
       const { limit, offset, ...filter } = req.query;
-      return paged(reply, async () => ({ ...(await store.servicesPage(id, limit, offset, filter)), limit, offset }));
+      // the page read at once with the scan (serve's store reads on connections of their own)
+      const [row, page] = await Promise.allSettled([store.scan(id), store.servicesPage(id, limit, offset, filter)]);
+      if (row.status === 'fulfilled' && row.value === null) return notFound(reply, 'such scan');
+      if (row.status === 'rejected') throw row.reason;
+      return paged(reply, async () => {
+        if (page.status === 'rejected') throw page.reason;
+        return { ...page.value, limit, offset };
+      });
     },
   );
 

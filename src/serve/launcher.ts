@@ -1,10 +1,13 @@
 /**
  * Scans started from the dashboard (a page, the API, a monitor), under exactly the CLI's rules: the
  * same option parsing and validation (engine/scanOptions.ts), the serve command's own exclusions and
- * bounds applied to each. On SQLite the server runs them itself, one at a time unless told
- * (`serve --scans-at-once N`), in the order started (queued ones left by a stopped server run when it starts again); on PostgreSQL they go
- * to the queue for workers (`opendoor worker`).
+ * bounds applied to each. On SQLite the server runs them, each in a process of its own
+ * (scanChild.ts: the dashboard's event loop stays free for pages), one at a time unless told
+ * (`serve --scans-at-once N`), in the order started (queued ones left by a stopped server run when
+ * it starts again); on PostgreSQL they go to the queue for workers (`opendoor worker`).
  */
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { AttributionCliOptions } from '../attribution/options.js';
 import { SCAN_DEFAULTS } from '../engine/defaults.js';
 import { ScanJob } from '../engine/job.js';
@@ -38,6 +41,9 @@ export interface ScanLauncher {
   /** The running scans stop taking new hosts (they stay resumable); nothing new starts. */
   stop(): Promise<void>;
 }
+
+/** The module a scan of serve's own runs in (SQLite). */
+const SCAN_CHILD = fileURLToPath(new URL('./scanChild.js', import.meta.url));
 
 /** No stdin for a scan from the dashboard: a file name in its options reads nothing. */
 const NO_STDIN: Io = {
@@ -91,14 +97,20 @@ export async function openLauncher(
   const waiting = (await store.listScans()).filter((s) => s.status === 'queued').map((s) => s.id);
   const running = new Set<Promise<void>>();
   const ids = new Set<string>();
+  const children = new Set<ChildProcess>();
   let stopping = false;
-  const run = async (id: string): Promise<void> => {
-    const job = await ScanJob.load(store, id, log);
-    if (job === 'missing') return;
-    if (job === 'not-a-plan') throw new Error('its arguments are not a scan plan');
-    await store.setStatus(id, 'running');
-    await job.run({ sinks: [], log, from: null, shouldStop: () => stopping, progress: false });
-  };
+  // a SQLite store is where its file is
+  const run = (id: string): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const child = fork(SCAN_CHILD, [store.where, id, log.level], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      children.add(child);
+      child.once('error', reject);
+      child.once('exit', (code, signal) => {
+        children.delete(child);
+        if (code === 0) resolve();
+        else reject(new Error(signal !== null ? `its process ended by ${signal}` : `its process exited ${code}`));
+      });
+    });
   const next = (): void => {
     while (running.size < parallel && !stopping) {
       const id = waiting.shift();
@@ -129,6 +141,7 @@ export async function openLauncher(
     running: () => [...ids],
     stop: async () => {
       stopping = true;
+      for (const c of children) if (c.connected) c.send('stop');
       await Promise.allSettled([...running]);
     },
   };

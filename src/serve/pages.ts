@@ -97,14 +97,18 @@ export const pageRoutes: Plugin<{ store: Store; launcher: ScanLauncher }> = asyn
     },
     async (req, reply) => {
       const { id } = req.params;
-      const row = await store.scan(id);
-      if (row === null) return render(req, reply, 'missing', { what: `scan ${id}` }, 404);
       const q = req.query;
       const { limit, offset, ...filter } = q;
-      const page = await store.servicesPage(id, limit, offset, filter).catch((e: unknown) => {
-        if (e instanceof CursorError) return null;
-        throw e;
-      });
+      // at once (serve's store reads on connections of their own)
+      const [row, page, clusters] = await Promise.all([
+        store.scan(id),
+        store.servicesPage(id, limit, offset, filter).catch((e: unknown) => {
+          if (e instanceof CursorError) return null;
+          throw e;
+        }),
+        store.clusters.list(id),
+      ]);
+      if (row === null) return render(req, reply, 'missing', { what: `scan ${id}` }, 404);
       if (page === null)
         return render(req, reply, 'missing', { what: 'such page: its link was made for another sort' }, 400);
       const noted = await store.notes.forHosts(page.items.map((r) => r.host));
@@ -112,7 +116,7 @@ export const pageRoutes: Plugin<{ store: Store; launcher: ScanLauncher }> = asyn
       return render(req, reply, 'scan', {
         scan: row,
         downloads: REPORT_FORMATS.map((f) => ({ name: f.name, label: f.label })),
-        clusters: await store.clusters.list(id),
+        clusters,
         page,
         notes,
         q,

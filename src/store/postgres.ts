@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { ConnectionLostError, type SqlDriver, type SqlValue } from './driver.js';
+import { ConnectionLostError, type SqlDriver, type SqlReader, type SqlValue } from './driver.js';
 import { SqlStore } from './sql.js';
 import { type OpenOptions, type QueueStore, StoreError } from './store.js';
 import { redactUrl } from './url.js';
@@ -47,6 +47,42 @@ function describe(e: unknown): string {
   return code !== undefined && /^E[A-Z]+$/.test(code) ? code : (e.message.split('\n')[0]?.slice(0, 200) ?? 'error');
 }
 
+/** Up to `size` read-only connections beside the writer's, opened when reads need them, closed when idle a while. */
+class PostgresReader implements SqlReader {
+  private readonly pool: pg.Pool;
+
+  constructor(
+    private readonly url: string,
+    size: number,
+  ) {
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: size,
+      idleTimeoutMillis: 30_000,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      query_timeout: QUERY_TIMEOUT_MS,
+      application_name: 'opendoor reader',
+      options: '-c default_transaction_read_only=on -c client_min_messages=warning',
+      types,
+    });
+    // an idle connection that breaks is dropped by the pool; unhandled, its 'error' would end the process
+    this.pool.on('error', () => undefined);
+  }
+
+  async all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    try {
+      return (await this.pool.query(numbered(sql), params as SqlValue[])).rows as T[];
+    } catch (e) {
+      if (!isConnectionError(e)) throw e;
+      throw new ConnectionLostError(`lost a reading connection to ${redactUrl(this.url)}: ${describe(e)}`);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.end().catch(() => undefined);
+  }
+}
+
 class PostgresDriver implements SqlDriver {
   readonly dialect = 'postgres' as const;
   readonly migrationLock = 'SELECT pg_advisory_xact_lock(7346001)';
@@ -54,6 +90,7 @@ class PostgresDriver implements SqlDriver {
   private inTransaction = false;
   /** Readers' connections refuse writes (set once the schema is current). */
   readOnly = false;
+  reader: PostgresReader | null = null;
 
   constructor(private readonly url: string) {}
 
@@ -151,5 +188,7 @@ export async function openPostgres(url: string, o: OpenOptions): Promise<QueueSt
     d.readOnly = true;
     await d.exec('SET default_transaction_read_only = on');
   }
+  // after the migration: the readers see the schema this release reads
+  if ((o.readers ?? 0) > 0) d.reader = new PostgresReader(url, o.readers ?? 0);
   return store;
 }

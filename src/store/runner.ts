@@ -1,6 +1,7 @@
 /**
  * How the SQL store talks to its database: every operation in turn on one connection (so a
- * transaction never interleaves with another write), each write in a transaction of its own run
+ * transaction never interleaves with another write) — but reads, on a driver with readers of its
+ * own (serve's) — each write in a transaction of its own run
  * again whole after a lost connection, the input journal's writes batched, the schema migrated on
  * opening. Shared by the store's parts (sql.ts, journal.ts, jobs.ts).
  */
@@ -23,6 +24,8 @@ export class SqlRunner {
   /** Journal writes in the open transaction (0: none open), and the timer that commits it. */
   private journalOps = 0;
   private journalTimer: NodeJS.Timeout | null = null;
+  /** Journal writes issued, not begun yet (reads wait in the line behind them). */
+  private journalWaiting = 0;
   private closed = false;
 
   private constructor(
@@ -107,7 +110,9 @@ export class SqlRunner {
    * loses what sits in the pipe.
    */
   journalWrite<T>(fn: () => Promise<T>): Promise<T> {
+    this.journalWaiting++;
     return this.serial(async () => {
+      this.journalWaiting--;
       if (this.journalOps === 0) {
         await this.db.exec('BEGIN');
         this.journalTimer = setTimeout(
@@ -131,21 +136,34 @@ export class SqlRunner {
     await this.db.exec('COMMIT');
   }
 
+  /**
+   * A read: on the driver's reader when it has one (it sees what is committed, without waiting
+   * behind the writer's transactions), except while journal writes are open or waiting (a streamed
+   * scan reads back its own input, not committed yet); else in turn with the other operations.
+   * Cut off by a lost connection, it runs again.
+   */
   read<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    return this.serial(async () => {
-      for (let attempt = 1; ; attempt++) {
+    const reader = this.db.reader;
+    const attempt = (all: () => Promise<T[]>) => async (): Promise<T[]> => {
+      for (let n = 1; ; n++) {
         try {
-          return await this.db.all<T>(sql, params);
+          return await all();
         } catch (e) {
-          if (!(e instanceof ConnectionLostError) || attempt >= ATTEMPTS) throw e;
+          if (!(e instanceof ConnectionLostError) || n >= ATTEMPTS) throw e;
         }
       }
-    });
+    };
+    if (reader !== null && this.journalWaiting === 0 && this.journalOps === 0) {
+      if (this.closed) return Promise.reject(new StoreError(`the store ${this.where} is closed`));
+      return attempt(() => reader.all<T>(sql, params))();
+    }
+    return this.serial(attempt(() => this.db.all<T>(sql, params)));
   }
 
   async close(): Promise<void> {
     await this.serial(() => this.commitJournal()).catch(() => undefined);
     this.closed = true;
+    await this.db.reader?.close();
     await this.db.close();
   }
 }

@@ -41,12 +41,11 @@ export class ScanRows {
     const done = new Map<string, { hostsDone: number; optedOut: number }>();
     for (let i = 0; i < rows.length; i += BATCH) {
       const ids = rows.slice(i, i + BATCH).map((r) => r.id);
-      const tallies = await tallyRows(this.read, ids, ['total', 'group']);
-      for (const id of ids) totals.set(id, totalsOf(tallies.filter((t) => t.scanId === id)));
-      const d = await this.q.read<{ scanId: string; hostsDone: number; optedOut: number }>(doneSql(ids.length), [
-        ...ids,
-        ...ids,
+      const [tallies, d] = await Promise.all([
+        tallyRows(this.read, ids, ['total', 'group']),
+        this.q.read<{ scanId: string; hostsDone: number; optedOut: number }>(doneSql(ids.length), [...ids, ...ids]),
       ]);
+      for (const id of ids) totals.set(id, totalsOf(tallies.filter((t) => t.scanId === id)));
       for (const x of d) done.set(x.scanId, { hostsDone: Number(x.hostsDone), optedOut: Number(x.optedOut) });
     }
     return rows.map((r) => ({

@@ -7,33 +7,60 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { makeDirs } from '../util/fs.js';
-import type { SqlDriver, SqlValue } from './driver.js';
+import type { SqlDriver, SqlReader, SqlValue } from './driver.js';
 import { SqlStore } from './sql.js';
 import { DatabaseFileError, type OpenOptions, type Store, StoreError } from './store.js';
+
+/** Prepared statements cached by their text, on one connection. */
+class Statements {
+  private readonly cache = new Map<string, Database.Statement>();
+
+  constructor(readonly db: Database.Database) {}
+
+  prepare(sql: string): Database.Statement {
+    let s = this.cache.get(sql);
+    if (s === undefined) {
+      s = this.db.prepare(sql);
+      this.cache.set(sql, s);
+    }
+    return s;
+  }
+}
+
+/** A second, read-only connection to the file: WAL lets it read the last commit while the writer's transaction is open. */
+class SqliteReader implements SqlReader {
+  private readonly statements: Statements;
+
+  constructor(file: string) {
+    this.statements = new Statements(new Database(file, { readonly: true, timeout: 5000 }));
+  }
+
+  async all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return this.statements.prepare(sql).all(...params) as T[];
+  }
+
+  async close(): Promise<void> {
+    this.statements.db.close();
+  }
+}
 
 class SqliteDriver implements SqlDriver {
   readonly dialect = 'sqlite' as const;
   /** BEGIN IMMEDIATE takes the write lock at once: a second opener waits (busy timeout) instead of failing later. */
   readonly migrationLock = '';
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements: Statements;
+  reader: SqliteReader | null = null;
 
-  constructor(private readonly db: Database.Database) {}
-
-  private prepare(sql: string): Database.Statement {
-    let s = this.statements.get(sql);
-    if (s === undefined) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
+  constructor(private readonly db: Database.Database) {
+    this.statements = new Statements(db);
   }
 
   async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
-    return this.prepare(sql).run(...params).changes;
+    return this.statements.prepare(sql).run(...params).changes;
   }
 
   async all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    return this.prepare(sql).all(...params) as T[];
+    return this.statements.prepare(sql).all(...params) as T[];
   }
 
   async exec(sql: string): Promise<void> {
@@ -107,5 +134,9 @@ export async function openSqlite(file: string, o: OpenOptions): Promise<Store> {
     const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
     throw new DatabaseFileError(`cannot open database ${file}: ${why}`);
   }
-  return SqlStore.open(new SqliteDriver(db), file);
+  const driver = new SqliteDriver(db);
+  const store = await SqlStore.open(driver, file);
+  // after the migration (the file exists, in WAL mode): the reader sees the schema this release reads
+  if ((o.readers ?? 0) > 0) driver.reader = new SqliteReader(file);
+  return store;
 }

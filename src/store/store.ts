@@ -360,6 +360,14 @@ export interface OpenOptions {
    * before anything is opened (NoQueueError, naming it).
    */
   queueFor?: string;
+  /**
+   * Connections for reads beside the writer's (serve: its pages and API answer while a scan in its
+   * process, or a worker, writes). A read then sees every committed write without waiting in the
+   * line behind transactions; it no longer sees a write issued but not yet settled. PostgreSQL: a
+   * pool of up to this many read-only connections, opened when needed; SQLite: one read-only
+   * connection to the WAL file. 0 (the default): every operation in one line on one connection.
+   */
+  readers?: number;
 }
 
 /** Where the work queue lives, on a store that can hold one: pg-boss in the same PostgreSQL database. */
