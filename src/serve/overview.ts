@@ -4,7 +4,7 @@
  * records arrive (the records are not read); and the trend of the headline across scans. A finished scan does not change, so its figures are kept (a few).
  */
 import { SEVERITIES } from '../findings/catalogue.js';
-import { countryOf } from '../attribution/country.js';
+import { countryOf } from '../targets/country.js';
 import type { ScanRow, Store } from '../store/store.js';
 
 export interface Overview {
