@@ -2,8 +2,9 @@
  * Keyset pages and per-scan tallies, on both backends (SQLite, and a real PostgreSQL started here
  * on loopback): walking every page by cursor gives each record once, in the sort's order, for
  * every sort and direction; the tallies kept as records arrive (rewrites, honeypots, findings
- * changed) equal what the queries over every row give, and so do the tallies the schema step
- * fills for a database of an earlier version.
+ * changed) equal what the queries over every row give (the countries: countryOf of each exposed
+ * service's host), and so do the tallies the schema steps make for a database of version 13 (no
+ * tallies) or 14 (tallies by host, not country).
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import pg from 'pg';
 import type { ServiceRecord } from '../src/output/records.js';
 import { openStore } from '../src/store/open.js';
 import { CursorError, SERVICE_SORTS, type ServiceFilter, type Store } from '../src/store/store.js';
+import { countryOf } from '../src/targets/country.js';
 import { exposure, finding, serviceRecord } from './harness/records.js';
 import { type Postgres, startPostgres } from './harness/postgres.js';
 import { removeDir, tempDir } from './harness/procs.js';
@@ -70,9 +72,19 @@ const BACKENDS: Array<{ name: string; fresh: () => Promise<{ db: string; raw: Ra
 
 const PRODUCTS = ['Orthanc', 'DCMTK', null, 'dcm4chee', 'Conquest'];
 
+/** First octets of public IPv4 blocks of several countries: addresses written into the store as data, never contacted. */
+const PUBLIC = [1, 5, 31, 41, 62, 77, 91, 103, 133, 151, 177, 185, 193, 200, 212];
+
+/** Host i's address: IPv6 (country 'unknown'), private ('local'), or public IPv4 of some country. */
+function hostOf(i: number): string {
+  if (i % 7 === 0) return `2001:db8::${i.toString(16)}`;
+  if (i % 7 === 1 || i % 7 === 4) return `10.${i % 3}.${(i >> 8) & 255}.${i & 255}`;
+  return `${PUBLIC[i % PUBLIC.length]}.${i % 3}.${(i >> 8) & 255}.${i & 255}`;
+}
+
 /** Host i's records: 1 to 3 ports, products with NULLs, many equal counts, some honeypots, findings, networks. */
 function hostRecords(i: number, round: number): ServiceRecord[] {
-  const host = i % 7 === 0 ? `2001:db8::${i.toString(16)}` : `10.${i % 3}.${(i >> 8) & 255}.${i & 255}`;
+  const host = hostOf(i);
   return [104, 8042, 11112].slice(0, 1 + ((i + round) % 3)).map((port, j) => {
     const exposed = (i + j + round) % 3 === 0;
     return serviceRecord(host, port, {
@@ -130,7 +142,12 @@ async function fullScan(raw: Raw): Promise<Record<string, unknown>> {
     bySeverity: await pairs("SELECT severity AS k, COUNT(*) AS n FROM findings WHERE scan_id = 'a' GROUP BY severity"),
     byProduct: await pairs(`SELECT product AS k, COUNT(*) AS n ${EXPOSED} GROUP BY product`),
     byPort: await pairs(`SELECT port AS k, COUNT(*) AS n ${EXPOSED} GROUP BY port`),
-    byHost: await pairs(`SELECT host AS k, COUNT(*) AS n ${EXPOSED} GROUP BY host`),
+    byCountry: [
+      ...(await raw(`SELECT host, COUNT(*) AS n ${EXPOSED} GROUP BY host`)).reduce((m, r) => {
+        const c = countryOf(String(r['host']));
+        return m.set(c, (m.get(c) ?? 0) + Number(r['n']));
+      }, new Map<string, number>()),
+    ].sort(),
     byNetwork: (await raw(`SELECT asn, as_name, COUNT(*) AS n ${EXPOSED} GROUP BY asn, as_name`))
       .map((r) => [
         r['asn'] === null ? 'unknown' : `AS${r['asn']}${r['as_name'] ? ` ${r['as_name']}` : ''}`,
@@ -168,7 +185,7 @@ async function fromTallies(s: Store): Promise<Record<string, unknown>> {
     bySeverity: sorted(t.bySeverity),
     byProduct: sorted(t.byProduct),
     byPort: sorted(t.byPort),
-    byHost: sorted(t.byHost),
+    byCountry: sorted(t.byCountry),
     byNetwork: sorted(t.byNetwork),
     byNetworkPatients: sorted(t.byNetworkPatients),
   };
@@ -236,9 +253,19 @@ for (const backend of BACKENDS) {
         await assert.rejects(s.hostRecords(host, 1, 0, next), CursorError);
 
         const expected = await fullScan(raw);
+        const countries = (expected['byCountry'] as Array<[string, number]>).map(([c]) => c);
+        assert.ok(countries.includes('local') && countries.includes('unknown'), countries.join());
+        assert.ok(countries.filter((c) => /^[A-Z]{2}$/.test(c)).length >= 5, countries.join());
         assert.deepEqual(await fromTallies(s), expected);
         await s.close();
-        // a database of version 13: the schema step fills its tallies from its records
+        // every tally row of every scan, as the writes kept them
+        const allRows = async () =>
+          (await raw('SELECT scan_id, kind, k, n FROM scan_tallies WHERE n <> 0'))
+            .map((r) => `${r['scan_id']} ${r['kind']} ${r['k']} ${Number(r['n'])}`)
+            .sort();
+        const kept = await allRows();
+        assert.ok(kept.some((r) => r.startsWith('b country ')));
+        // a database of version 13: the schema steps fill its tallies from its records
         await raw(`DROP INDEX services_by_product; ALTER TABLE services DROP COLUMN product_key; DROP TABLE scan_tallies;
           UPDATE opendoor_schema SET version = 13`);
         const again = await openStore(db);
@@ -247,6 +274,25 @@ for (const backend of BACKENDS) {
         } finally {
           await again.close();
         }
+        assert.deepEqual(await allRows(), kept);
+        // a database of version 14: exposed services (bait apart) tallied by host, as version 14 kept them
+        await raw(`DELETE FROM scan_tallies WHERE kind = 'country';
+          INSERT INTO scan_tallies (scan_id, kind, k, n) SELECT scan_id, 'host', host, COUNT(*) FROM services
+            WHERE exposed = 1 AND honeypot = 0 GROUP BY scan_id, host;
+          UPDATE opendoor_schema SET version = 14`);
+        const hostRows = await raw("SELECT COUNT(*) AS n FROM scan_tallies WHERE kind = 'host'");
+        assert.ok(Number(hostRows[0]?.['n']) > 100);
+        const third = await openStore(db);
+        try {
+          assert.deepEqual(await fromTallies(third), expected);
+        } finally {
+          await third.close();
+        }
+        assert.deepEqual(await allRows(), kept, 'the host rows summed into country rows, and gone');
+        assert.deepEqual(
+          await raw('SELECT version FROM opendoor_schema').then((r) => r.map((v) => Number(v['version']))),
+          [15],
+        );
       } finally {
         await s.close().catch(() => undefined);
       }

@@ -6,7 +6,7 @@
  * says why at -v; it never stops the run.
  */
 import type { NetworkRecord, ServiceRecord } from '../output/records.js';
-import { countryOf } from './country.js';
+import { countryOf } from '../targets/country.js';
 import { type Address, parseAddress } from '../targets/address.js';
 import { isPublicAddress } from '../targets/special.js';
 import type { RdapCacheStore } from '../store/store.js';

@@ -8,7 +8,7 @@ import { type ServiceRecord, counted, isExposedRecord, networkLabel } from '../o
 import type { NoteState, ScanRow, Store } from '../store/store.js';
 import { collect } from '../util/async.js';
 import { storedDepth } from '../engine/storedArgs.js';
-import { countryOf } from '../attribution/country.js';
+import { countryOf } from '../targets/country.js';
 
 export interface FindingGroup {
   id: string;

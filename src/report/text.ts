@@ -1,6 +1,6 @@
 /** Markdown, CSV and JSON renderings of a report model (no patient values exist in the model). */
 import { type ReportModel, clusterText, noteText, notesOf } from './model.js';
-import { countryOf } from '../attribution/country.js';
+import { countryOf } from '../targets/country.js';
 import { NOT_TESTED, accessText, serviceLabel, targetsText } from '../output/wording.js';
 
 const n = (x: number) => x.toLocaleString('en-US');

@@ -4,7 +4,6 @@
  * records arrive (the records are not read); and the trend of the headline across scans. A finished scan does not change, so its figures are kept (a few).
  */
 import { SEVERITIES } from '../findings/catalogue.js';
-import { countryOf } from '../attribution/country.js';
 import type { ScanRow, Store } from '../store/store.js';
 
 export interface Overview {
@@ -32,13 +31,11 @@ async function breakdowns(store: Store, scanId: string): Promise<Omit<Overview, 
   const t = await store.tallies(scanId);
   const sev = new Map<string, number>(SEVERITIES.map((s) => [s, 0]));
   for (const [k, n] of t.bySeverity) sev.set(k, n);
-  const country = new Map<string, number>();
-  for (const [host, n] of t.byHost) country.set(countryOf(host), (country.get(countryOf(host)) ?? 0) + n);
   const b = {
     bySeverity: [...sev],
     byProduct: top(new Map(t.byProduct)),
     byPort: top(new Map(t.byPort)),
-    byCountry: top(country),
+    byCountry: top(new Map(t.byCountry)),
     byNetwork: top(new Map(t.byNetwork)),
     byNetworkPatients: top(new Map(t.byNetworkPatients.filter(([, n]) => n > 0))),
   };

@@ -6,8 +6,8 @@
  * opening. Shared by the store's parts (sql.ts, journal.ts, jobs.ts).
  */
 import { ConnectionLostError, type SqlDriver, type SqlValue } from './driver.js';
-import { SCHEMA_VERSION, TALLIES_VERSION, VERSION_TABLE, migrationsAfter } from './schema.js';
-import { fillTallies } from './tallies.js';
+import { COUNTRY_TALLIES_VERSION, SCHEMA_VERSION, TALLIES_VERSION, VERSION_TABLE, migrationsAfter } from './schema.js';
+import { countryTallies, fillTallies } from './tallies.js';
 import { StoreError } from './store.js';
 
 /** Rows read at once when records or a streamed scan's input are read back. */
@@ -62,6 +62,7 @@ export class SqlRunner {
       if (version > SCHEMA_VERSION) throw newerSchema(this.where, version);
       for (const step of migrationsAfter(version, this.db.dialect)) await this.db.exec(step);
       if (version < TALLIES_VERSION) await fillTallies(this.db);
+      if (version < COUNTRY_TALLIES_VERSION) await countryTallies(this.db);
       await this.db.run('DELETE FROM opendoor_schema');
       await this.db.run('INSERT INTO opendoor_schema (version) VALUES (?)', [SCHEMA_VERSION]);
       await this.db.exec('COMMIT');

@@ -126,7 +126,8 @@ export interface Tallies {
   bySeverity: Array<[string, number]>;
   byProduct: Array<[string, number]>;
   byPort: Array<[string, number]>;
-  byHost: Array<[string, number]>;
+  /** Exposed services by their host's country (targets/country.ts: "local", "unknown" or a code). */
+  byCountry: Array<[string, number]>;
   /** Exposed services by network ("AS64500 Name", or "unknown"). */
   byNetwork: Array<[string, number]>;
   /** Patients by network, each host counted once. */
@@ -323,7 +324,7 @@ export interface Store {
     next: string | null;
   }>;
   summary(scanId: string): Promise<SummaryRecord>;
-  /** The overview's breakdown, from the scan's tallies: findings by severity; exposed services (honeypots' left out) by product, port and host. */
+  /** The overview's breakdown, from the scan's tallies: findings by severity; exposed services (honeypots' left out) by product, port, country and network. */
   tallies(scanId: string): Promise<Tallies>;
   /** The journal of a streamed scan's input (lines as read, items as expanded). */
   journal(scanId: string): Promise<InputJournal>;

