@@ -3,7 +3,8 @@
  * in the latest scan by default; BENCH_DASHBOARD_SIZES, BENCH_DASHBOARD_BACKENDS): the store
  * filled (dashboardFill.ts), `opendoor serve` on it, and autocannon in a second process asking
  * each route for a few seconds with 4 connections. autocannon reports p97.5, not p95. Pages: the
- * first, the one at 90 % depth by cursor (what the "next" links use), the same by offset (for
+ * first, the one at 90 % depth by cursor (what the "next" links use), the one before it by cursor
+ * (what the "previous" links use), the same by offset (for
  * comparison only: an offset skips index entries one by one), the overview; then again while a
  * sweep runs (SQLite: in serve's process; PostgreSQL: queued, run by a worker) and records are
  * written into another scan (a host every 5 ms). PostgreSQL: the test harness's server.
@@ -63,6 +64,7 @@ async function oneStore(backend: string, db: string, n: number, rows: string[][]
   let worker: ChildProcess | null = null;
   try {
     const deep = `after=${f.deep.after}&offset=${f.deep.offset}`;
+    const back = `before=${f.deep.before}&offset=${f.deep.offset - 50}`;
     const at = `${(f.deep.offset / 1000).toLocaleString('en-US')}k`;
     const measure = async (name: string, route: string, bound: number | null): Promise<void> => {
       const t0 = performance.now();
@@ -86,6 +88,7 @@ async function oneStore(backend: string, db: string, n: number, rows: string[][]
     const pages = async (during: string): Promise<void> => {
       await measure(`services page, first${during}`, '/scans/scan-big', target);
       await measure(`services page at ${at}, by cursor${during}`, `/scans/scan-big?${deep}`, target);
+      await measure(`services page before ${at}, by cursor${during}`, `/scans/scan-big?${back}`, target);
       await measure(`API services, first 100${during}`, '/api/v1/scans/scan-big/services?limit=100', target);
       await measure(
         `API services at ${at}, by cursor${during}`,

@@ -28,8 +28,8 @@ export function* records(n: number, first = 0): Generator<ServiceRecord> {
 
 export interface Filled {
   token: string;
-  /** The cursor after the record at 90 % depth of the big scan, and that depth. */
-  deep: { after: string; offset: number };
+  /** The cursors after and before the record at 90 % depth of the big scan, and that depth. */
+  deep: { after: string; before: string; offset: number };
   fillMs: number;
 }
 
@@ -66,8 +66,9 @@ export async function fillStore(db: string, n: number): Promise<Filled> {
     await store.accounts.addToken(sha256(token), 'bench');
     const offset = Math.floor(n * 0.9);
     const after = (await store.servicesPage('scan-big', 1, offset - 1)).next;
-    if (after === null) throw new Error('no cursor at 90 %');
-    return { token, deep: { after, offset }, fillMs };
+    const before = (await store.servicesPage('scan-big', 1, offset)).prev;
+    if (after === null || before === null) throw new Error('no cursor at 90 %');
+    return { token, deep: { after, before, offset }, fillMs };
   } finally {
     await store.close();
   }

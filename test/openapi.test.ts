@@ -199,6 +199,18 @@ test('every /api/ route of the table is in it: method, path parameters, query, b
   assert.equal(new Set(ids).size, api.length);
   assert.equal(doc.paths['/api/v1/scans/{id}/services']?.get?.operationId, 'getScansByIdServices');
   assert.equal(doc.paths['/api/v1/openapi.json']?.get?.operationId, 'getOpenapiJson');
+  // the lists walked by cursor: after and before asked, next and prev answered
+  for (const p of ['/api/v1/scans/{id}/services', '/api/v1/hosts/{address}']) {
+    const op = doc.paths[p]?.get;
+    const query = (op?.parameters ?? []).filter((q) => q.in === 'query').map((q) => q.name);
+    assert.ok(query.includes('after') && query.includes('before'), p);
+    const answer = deref(op?.responses['200']?.content?.['application/json']?.schema) as { required?: string[] };
+    assert.deepEqual(
+      answer.required?.filter((f) => f === 'next' || f === 'prev'),
+      ['next', 'prev'],
+      p,
+    );
+  }
   // the SSE route says what it streams
   assert.ok(doc.paths['/api/v1/scans/{id}/events']?.get?.responses['200']?.content?.['text/event-stream']);
 });
@@ -217,6 +229,12 @@ test("what the routes answer is what the document says they answer (each body va
     { method: 'GET', url: '/api/v1/scans/nope', route: '/api/v1/scans/{id}' },
     { method: 'GET', url: '/api/v1/scans/scan-1/services?sort=port', route: '/api/v1/scans/{id}/services' },
     { method: 'GET', url: '/api/v1/hosts/127.0.0.7', route: '/api/v1/hosts/{address}' },
+    { method: 'GET', url: '/api/v1/hosts/127.0.0.7?before=bm90IG91cnM', route: '/api/v1/hosts/{address}' },
+    {
+      method: 'GET',
+      url: '/api/v1/scans/scan-1/services?after=bm90IG91cnM&before=bm90IG91cnM',
+      route: '/api/v1/scans/{id}/services',
+    },
     { method: 'POST', url: '/api/v1/scans', route: '/api/v1/scans', body: { targets: ['127.0.0.9'] }, as: 'admin' },
     { method: 'POST', url: '/api/v1/scans', route: '/api/v1/scans', body: { targets: ['300.1.1.1'] }, as: 'admin' },
     {
@@ -274,5 +292,6 @@ test("what the routes answer is what the document says they answer (each body va
     const validate = ajv.compile(deref(schema));
     assert.ok(validate(r.json()), `${a.method} ${a.url} ${r.statusCode}: ${ajv.errorsText(validate.errors)}`);
   }
-  assert.ok(seen.size >= 18, [...seen].join('; '));
+  assert.ok(seen.size >= 20, [...seen].join('; '));
+  for (const k of ['GET /api/v1/scans/{id}/services 400', 'GET /api/v1/hosts/{address} 400']) assert.ok(seen.has(k), k);
 });

@@ -223,6 +223,33 @@ for (const backend of BACKENDS) {
           assert.equal(new Set(seen).size, all.total);
           // an offset page is the same rows as the cursor's
           assert.deepEqual((await s.servicesPage('a', 37, 74, f)).items.map(key), seen.slice(74, 111));
+          // back from the last page by prev: the same pages, every record once, in order, then the first (prev null)
+          const back: string[] = [];
+          for (let n = 0; ; n++) {
+            assert.equal(page.total, all.total);
+            const at = all.total - back.length - page.items.length;
+            assert.deepEqual(page.items.map(key), seen.slice(at, at + page.items.length), `${JSON.stringify(f)} ${at}`);
+            back.unshift(...page.items.map(key));
+            if (page.prev === null) break;
+            assert.ok(n < 1000);
+            page = await s.servicesPage('a', 37, 999_999, { ...f, before: page.prev });
+            assert.notEqual(page.next, null);
+          }
+          assert.deepEqual(back, seen, `the walk back by cursor of ${JSON.stringify(f)}`);
+          // a mixed walk, forward 3 pages and back 2, lands where offset 37 does, and walks on from it alike
+          let mixed = await s.servicesPage('a', 37, 0, f);
+          assert.equal(mixed.prev, null);
+          for (const way of ['after', 'after', 'after', 'before', 'before'] as const)
+            mixed = await s.servicesPage('a', 37, 0, {
+              ...f,
+              [way]: (way === 'after' ? mixed.next : mixed.prev) ?? '',
+            });
+          const byOffset = await s.servicesPage('a', 37, 37, f);
+          assert.deepEqual(mixed.items.map(key), byOffset.items.map(key));
+          assert.deepEqual([mixed.next, mixed.prev], [byOffset.next, byOffset.prev]);
+          const before = await s.servicesPage('a', 37, 0, { ...f, before: byOffset.prev ?? '' });
+          assert.deepEqual(before.items.map(key), seen.slice(0, 37));
+          assert.equal(before.prev, null);
         }
         // the sort's order itself: patients descending, then host and port descending
         const byPatients = (await s.servicesPage('a', 1_000_000, 0, { sort: 'patients', desc: true })).items;
@@ -236,13 +263,15 @@ for (const backend of BACKENDS) {
         const next = (await s.servicesPage('a', 5, 0, { sort: 'port' })).next ?? '';
         await assert.rejects(s.servicesPage('a', 5, 0, { sort: 'studies', after: next }), CursorError);
         await assert.rejects(s.servicesPage('a', 5, 0, { after: 'bm90IG9uZQ' }), CursorError);
+        await assert.rejects(s.servicesPage('a', 5, 0, { sort: 'studies', before: next }), CursorError);
+        await assert.rejects(s.servicesPage('a', 5, 0, { sort: 'port', after: next, before: next }), CursorError);
         // a host's records across scans by cursor
         await s.beginScan('b', {});
         await s.recordHost('b', hostRecords(3, 2), null);
         const host = hostRecords(3, 0)[0]?.host ?? '';
         const whole = await s.hostRecords(host, 100, 0);
         const walked: string[] = [];
-        for (let p = await s.hostRecords(host, 1, 0); ; p = await s.hostRecords(host, 1, 0, p.next ?? '')) {
+        for (let p = await s.hostRecords(host, 1, 0); ; p = await s.hostRecords(host, 1, 0, { after: p.next ?? '' })) {
           walked.push(...p.items.map((i) => `${i.scanId} ${i.record.port}`));
           if (p.next === null) break;
         }
@@ -250,7 +279,21 @@ for (const backend of BACKENDS) {
           walked,
           whole.items.map((i) => `${i.scanId} ${i.record.port}`),
         );
-        await assert.rejects(s.hostRecords(host, 1, 0, next), CursorError);
+        // and back from the last page by prev, pages of 1 and of 2
+        assert.ok(whole.items.length >= 4, `${whole.items.length} records of ${host}`);
+        for (const limit of [1, 2]) {
+          let p = await s.hostRecords(host, limit, whole.items.length - 1);
+          assert.equal(p.next, null);
+          const back: string[] = [];
+          for (let n = 0; ; n++, p = await s.hostRecords(host, limit, 0, { before: p.prev ?? '' })) {
+            back.unshift(...p.items.map((i) => `${i.scanId} ${i.record.port}`));
+            if (p.prev === null) break;
+            assert.ok(n < 100);
+          }
+          assert.deepEqual(back, walked, `back by ${limit}`);
+        }
+        await assert.rejects(s.hostRecords(host, 1, 0, { after: next }), CursorError);
+        await assert.rejects(s.hostRecords(host, 1, 0, { before: next }), CursorError);
 
         const expected = await fullScan(raw);
         const countries = (expected['byCountry'] as Array<[string, number]>).map(([c]) => c);

@@ -1,8 +1,9 @@
 /**
  * Paging by cursor at the dashboard's edges, in this process (no socket): the API's `next` walks
- * a scan's services and a host's records page by page, each record once, in order; a cursor that
- * is not ours, or was made for another sort, is a 400 naming no value; the scan page's "next"
- * link carries the cursor and shows the rows after the page, numbered on from the offset.
+ * a scan's services and a host's records page by page, each record once, in order, and `prev`
+ * walks them back; a cursor that is not ours, or was made for another sort, or `after` with
+ * `before`, is a 400 naming no value; the scan page's "next" and "previous" links carry cursors
+ * and show the rows after and before the page, numbered from the offset.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -35,7 +36,14 @@ async function get<T>(url: string, status = 200): Promise<T> {
   return r.json() as T;
 }
 
-type Page = { items: ServiceRecord[]; total: number; limit: number; offset: number; next: string | null };
+type Page = {
+  items: ServiceRecord[];
+  total: number;
+  limit: number;
+  offset: number;
+  next: string | null;
+  prev: string | null;
+};
 const key = (r: ServiceRecord) => `${r.host}:${r.port}`;
 
 test('the API: next walks every record once, in order, for each sort; a cursor not ours or of another sort is a 400', async () => {
@@ -52,11 +60,22 @@ test('the API: next walks every record once, in order, for each sort; a cursor n
       page = await get<Page>(`/api/v1/scans/big/services?limit=17${q}&after=${page.next}`);
     }
     assert.deepEqual(seen, whole.items.map(key), q);
+    // and back from the last page by prev, each record once, in order
+    const back: string[] = [];
+    while (true) {
+      back.unshift(...page.items.map(key));
+      if (page.prev === null) break;
+      assert.match(page.prev, /^[A-Za-z0-9_-]+$/);
+      page = await get<Page>(`/api/v1/scans/big/services?limit=17${q}&before=${page.prev}`);
+    }
+    assert.deepEqual(back, seen, q);
   }
   const next = (await get<Page>('/api/v1/scans/big/services?limit=5&sort=port')).next;
   for (const bad of [`${next}&sort=studies`, 'bm90IG91cnM', 'x'])
     assert.deepEqual(Object.keys(await get(`/api/v1/scans/big/services?after=${bad}`, 400)), ['error']);
   assert.deepEqual(Object.keys(await get('/api/v1/scans/big/services?after=not%20a%20cursor', 400)), ['error']);
+  for (const bad of [`${next}&sort=studies`, 'bm90IG91cnM', `${next}&sort=port&after=${next}`])
+    assert.deepEqual(Object.keys(await get(`/api/v1/scans/big/services?before=${bad}`, 400)), ['error']);
 });
 
 test("the API: a host's records across scans by cursor", async () => {
@@ -75,6 +94,16 @@ test("the API: a host's records across scans by cursor", async () => {
     seen,
     whole.items.map((i) => `${i.scanId} ${i.record.port}`),
   );
+  const back: string[] = [];
+  for (let url = '/api/v1/hosts/127.0.1.5?limit=3&offset=3'; ; ) {
+    const p = await get<{ items: Array<{ scanId: string; record: ServiceRecord }>; prev: string | null }>(url);
+    back.unshift(...p.items.map((i) => `${i.scanId} ${i.record.port}`));
+    if (p.prev === null) break;
+    url = `/api/v1/hosts/127.0.1.5?limit=3&before=${p.prev}`;
+  }
+  assert.deepEqual(back, seen);
+  const { prev } = await get<{ prev: string }>('/api/v1/hosts/127.0.1.5?limit=1&offset=1');
+  await get(`/api/v1/hosts/127.0.1.5?before=${prev}&after=${prev}`, 400);
 });
 
 test('the scan page: "next" carries the cursor and the rows after the page, numbered on', async () => {
@@ -94,4 +123,56 @@ test('the scan page: "next" carries the cursor and the rows after the page, numb
   assert.doesNotMatch(last.body, /rel="next"/);
   const bad = await t.app.inject({ method: 'GET', url: '/scans/big?after=bm90IG91cnM', headers: viewer() });
   assert.equal(bad.statusCode, 400);
+});
+
+const linkOf = (body: string, rel: string) =>
+  new RegExp(`<a rel="${rel}" href="([^"]+)"`).exec(body)?.[1]?.replace(/&amp;/g, '&');
+
+test('the scan page: "previous" carries a cursor to the rows before the page, numbered back from the offset', async () => {
+  const page = async (link: string) => {
+    const r = await t.app.inject({ method: 'GET', url: `/scans/big${link}`, headers: viewer() });
+    assert.equal(r.statusCode, 200, link);
+    return r.body;
+  };
+  const rows = async (offset: number) =>
+    (await get<Page>(`/api/v1/scans/big/services?limit=50&offset=${offset}&sort=studies&desc=true`)).items;
+  const hosts = (body: string) => [...body.matchAll(/<a href="\/hosts\/[^"]+">([^<]+)<\/a>/g)].map((m) => m[1]);
+  const first = await page('?sort=studies&desc=true');
+  assert.equal(linkOf(first, 'prev'), undefined);
+  const second = await page(linkOf(first, 'next') ?? '');
+  const third = await page(linkOf(second, 'next') ?? '');
+  assert.match(third, /101–135 shown/);
+  // back from the last page: a cursor link, the second page's rows, then the first's (no previous)
+  const back = linkOf(third, 'prev') ?? '';
+  assert.match(back, /[?&]before=[A-Za-z0-9_-]+/);
+  assert.match(back, /[?&]offset=50(&|$)/);
+  assert.doesNotMatch(back, /[?&]after=/);
+  assert.match(back, /sort=studies/);
+  const secondAgain = await page(back);
+  assert.match(secondAgain, /51–100 shown/);
+  assert.deepEqual(
+    hosts(secondAgain),
+    (await rows(50)).map((r) => r.host),
+  );
+  assert.deepEqual(hosts(secondAgain), hosts(second));
+  const firstAgain = await page(linkOf(secondAgain, 'prev') ?? '');
+  assert.match(firstAgain, /1–50 shown/);
+  assert.deepEqual(
+    hosts(firstAgain),
+    (await rows(0)).map((r) => r.host),
+  );
+  assert.equal(linkOf(firstAgain, 'prev'), undefined);
+  // and forward again from a page reached going back
+  assert.match(await page(linkOf(firstAgain, 'next') ?? ''), /51–100 shown/);
+  // a kept offset link still works, and its previous link is a cursor too
+  const kept = await page('?sort=studies&desc=true&offset=100');
+  assert.match(kept, /101–135 shown/);
+  assert.match(linkOf(kept, 'prev') ?? '', /before=/);
+  // a page reached back from a kept offset not on a page's edge: its rows numbered from 1
+  const odd = await page(linkOf(await page('?sort=studies&desc=true&offset=10'), 'prev') ?? '');
+  assert.match(odd, /1–10 shown/);
+  assert.deepEqual(
+    hosts(odd),
+    (await rows(0)).slice(0, 10).map((r) => r.host),
+  );
 });

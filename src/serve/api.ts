@@ -1,7 +1,7 @@
 /**
  * The JSON API under /api/v1 (docs/api.md): the same records as the CLI's JSON Lines,
  * every list paged ({items, total, limit, offset}; services and a host's records also by cursor:
- * `next`, `after`), starting a scan for admins (a scan's progress
+ * `next` and `after`, `prev` and `before`), starting a scan for admins (a scan's progress
  * as server-sent events: progress.ts). Requests are validated by Fastify's schemas (schemas.ts)
  * before a handler runs; the handlers have their types from the same schemas.
  */
@@ -52,8 +52,8 @@ export const apiRoutes: Plugin<{ store: Store; launcher: ScanLauncher }> = async
     { schema: { params: ref('hostParams'), querystring: ref('hostRecordsQuery') } },
     async (req, reply) => {
       const { address } = req.params;
-      const { limit, offset, after } = req.query;
-      return paged(reply, async () => ({ ...(await store.hostRecords(address, limit, offset, after)), limit, offset }));
+      const { limit, offset, ...at } = req.query;
+      return paged(reply, async () => ({ ...(await store.hostRecords(address, limit, offset, at)), limit, offset }));
     },
   );
 
@@ -73,7 +73,7 @@ export const apiRoutes: Plugin<{ store: Store; launcher: ScanLauncher }> = async
   });
 };
 
-/** A page, or HTTP 400 for a cursor the store did not make for this list and sort. */
+/** A page, or HTTP 400 for a cursor the store did not make for this list and sort (or two cursors). */
 async function paged<T>(reply: FastifyReply, page: () => Promise<T>): Promise<T | FastifyReply> {
   try {
     return await page();

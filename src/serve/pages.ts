@@ -110,7 +110,7 @@ export const pageRoutes: Plugin<{ store: Store; launcher: ScanLauncher }> = asyn
       ]);
       if (row === null) return render(req, reply, 'missing', { what: `scan ${id}` }, 404);
       if (page === null)
-        return render(req, reply, 'missing', { what: 'such page: its link was made for another sort' }, 400);
+        return render(req, reply, 'missing', { what: 'such page: its link was made for another list or sort' }, 400);
       const noted = await store.notes.forHosts(page.items.map((r) => r.host));
       const notes = Object.fromEntries(noted.map((n) => [`${n.host} ${n.port} ${n.finding}`, n.state]));
       return render(req, reply, 'scan', {
@@ -123,7 +123,8 @@ export const pageRoutes: Plugin<{ store: Store; launcher: ScanLauncher }> = asyn
         sorts: SERVICE_SORTS,
         link: (changes: Record<string, Param>) => withParams(q, changes),
         limit: limit ?? PAGE_DEFAULT,
-        offset,
+        // the rows' numbers: the offset the links carry, 0 on the first page however it was reached
+        offset: page.prev === null && filter.before !== undefined ? 0 : offset,
       });
     },
   );

@@ -30,6 +30,22 @@ const paged = (description: string, item: object) => ({
   properties: { items: { type: 'array', items: item }, total: num, limit: num, offset: num },
 });
 
+const cursor = (description: string) => ({ type: ['string', 'null'], description }) as const;
+
+/** A page that is also walked by cursor: `next` and `prev` beside it. */
+const cursorPaged = (description: string, item: object) => {
+  const p = paged(description, item);
+  return {
+    ...p,
+    required: [...p.required, 'next', 'prev'],
+    properties: {
+      ...p.properties,
+      next: cursor('the page after this one as `after=NEXT`; null on the last page'),
+      prev: cursor('the page before this one as `before=PREV`; null on the first page'),
+    },
+  };
+};
+
 const noBody = (description: string) => ({ description, type: 'null' });
 
 const scanRecord = open('a `scan` record, as `opendoor scans --json` gives it', {
@@ -81,6 +97,7 @@ const campaignHead = open('a campaign: its notices, services and closed share', 
 
 const notFound = (what: string) => error(`no such ${what}`);
 const badInput = error('bad input: the field and the rule');
+const badCursor = error('a cursor not made for this list and sort, or `after` and `before` together');
 
 /** The answers of each API route, by status code. */
 export const RESPONSES: Readonly<Record<string, Record<number, object>>> = {
@@ -104,7 +121,11 @@ export const RESPONSES: Readonly<Record<string, Record<number, object>>> = {
     }),
     404: notFound('scan'),
   },
-  'GET /api/v1/scans/:id/services': { 200: paged("the scan's service records", serviceRecord), 404: notFound('scan') },
+  'GET /api/v1/scans/:id/services': {
+    200: cursorPaged("the scan's service records", serviceRecord),
+    400: badCursor,
+    404: notFound('scan'),
+  },
   'GET /api/v1/scans/:id/events': {
     200: {
       description: 'server-sent events: `progress` (a scan record) every second, then `end` ({state})',
@@ -114,10 +135,11 @@ export const RESPONSES: Readonly<Record<string, Record<number, object>>> = {
     503: error('too many progress streams open'),
   },
   'GET /api/v1/hosts/:address': {
-    200: paged(
+    200: cursorPaged(
       "the host's records across scans, newest first",
       open('one record and its scan', { scanId: str, started: str, record: serviceRecord }),
     ),
+    400: badCursor,
   },
   'GET /api/v1/monitors': {
     200: paged(

@@ -30,11 +30,21 @@ const paging = {
 /** The query string of every list: limit (1…500, 50 by default) and offset. */
 export const pagingQuery = { $id: 'paging', type: 'object', properties: paging } as const;
 
-/** A page's `next`, for the page after it (services and a host's records): the store's opaque cursor. */
-const after = { type: 'string', maxLength: 512, pattern: '^[A-Za-z0-9_-]+$' } as const;
+/** The store's opaque cursor (services and a host's records). */
+const cursor = { type: 'string', maxLength: 512, pattern: '^[A-Za-z0-9_-]+$' } as const;
+
+/** The page after a page's `next`, or before its `prev` (one of them: both are a 400, from the store). */
+const cursors = {
+  after: { ...cursor, description: "a page's `next`: the page after it" },
+  before: { ...cursor, description: "a page's `prev`: the page before it" },
+} as const;
 
 /** A host's records across scans: paged by offset or by cursor. */
-export const hostRecordsQuery = { $id: 'hostRecordsQuery', type: 'object', properties: { ...paging, after } } as const;
+export const hostRecordsQuery = {
+  $id: 'hostRecordsQuery',
+  type: 'object',
+  properties: { ...paging, ...cursors },
+} as const;
 
 /** A scan's services: paged (by offset or cursor), filtered, sorted (the API's list and the scan page). */
 export const serviceQuery = {
@@ -50,7 +60,7 @@ export const serviceQuery = {
     host: text(255),
     sort: { type: 'string', enum: [...SERVICE_SORTS] },
     desc: { type: 'boolean' },
-    after,
+    ...cursors,
   },
 } as const;
 

@@ -1,14 +1,15 @@
 /**
  * Pages of a scan's services and of a host's records across scans. Offsets work (the first pages,
- * links people keep), and every page also answers a cursor (`next`) for the page after its last
- * row: the seek (`WHERE (sort key, host, port) > cursor`) walks an index in the sort's order
- * (schema version 14), so a page deep in a million records costs what the first one does; an
- * offset skips index entries one by one. A cursor is opaque to clients: base64url of the sort it
- * was made for and the last row's key.
+ * links people keep), and every page also answers cursors: `next` for the page after its last row,
+ * `prev` for the page before its first (null on the first page). The seek (`WHERE (sort key, host,
+ * port) > cursor`, or `<` and the order reversed for a page before one, its rows turned back to the
+ * sort's order) walks an index in the sort's order (schema version 14) either way, so a page deep
+ * in a million records costs what the first one does; an offset skips index entries one by one. A
+ * cursor is opaque to clients: base64url of the sort it was made for and a row's key.
  */
 import type { ServiceRecord } from '../output/records.js';
 import type { SqlValue } from './driver.js';
-import { CursorError, type ServiceFilter } from './store.js';
+import { type Cursor, CursorError, type Page, type ServiceFilter } from './store.js';
 import { type Read, matching } from './tallies.js';
 
 // the sort's key: columns from this list, never from the request (product_key: the product, '' for none, on both backends)
@@ -42,14 +43,70 @@ function decode(cursor: string, head: ReadonlyArray<SqlValue | boolean>, types: 
 
 const typeOf = (column: string) => (column === 'host' || column === 'product_key' ? 'string' : 'number');
 
-/** A page of a scan's services, filtered and sorted; after `f.after` (a cursor) when given, else from `offset`. */
+/**
+ * The seek of a page: which way it walks (back: before a cursor) and its cursor's key, or none (an
+ * offset). A CursorError for both cursors at once, or one not made for this list and sort.
+ */
+function seekOf(at: Cursor, head: ReadonlyArray<SqlValue | boolean>, types: readonly string[]) {
+  if (at.after !== undefined && at.before !== undefined)
+    throw new CursorError('after and before together: one of them');
+  const back = at.before !== undefined;
+  const cursor = at.before ?? at.after;
+  return { back, cursor, key: cursor === undefined ? null : decode(cursor, head, types) };
+}
+
+/**
+ * ORDER BY the columns (each ascending, or descending where `desc`), reversed for a page before a
+ * cursor; and the rows beyond `key` in that order, with its parameters: one row comparison when
+ * every column goes the same way (what the indexes seek on), else column by column.
+ */
+function seekSql(cols: readonly string[], desc: readonly boolean[], back: boolean, key: Key | null) {
+  const down = desc.map((d) => d !== back);
+  const order = `ORDER BY ${cols.map((c, i) => `${c} ${down[i] ? 'DESC' : 'ASC'}`).join(', ')}`;
+  const op = (i: number) => (down[i] ? '<' : '>');
+  if (key === null) return { order, beyond: '', params: [] };
+  if (down.every((d) => d === down[0]))
+    return { order, beyond: `AND (${cols.join(', ')}) ${op(0)} (${cols.map(() => '?').join(', ')})`, params: key };
+  const from = (i: number): { sql: string; params: Key } => {
+    const k = key[i] ?? '';
+    if (i === cols.length - 1) return { sql: `${cols[i]} ${op(i)} ?`, params: [k] };
+    const rest = from(i + 1);
+    return { sql: `(${cols[i]} ${op(i)} ? OR (${cols[i]} = ? AND ${rest.sql}))`, params: [k, k, ...rest.params] };
+  };
+  const all = from(0);
+  return { order, beyond: `AND ${all.sql}`, params: all.params };
+}
+
+/**
+ * A page of the `limit + 1` rows a query gave (in the seek's order), in the sort's order, with its
+ * cursors: `next` when rows follow its last, `prev` when rows come before its first. Going forward
+ * (from an offset or after a cursor) rows come before unless it started at the first; going back,
+ * rows follow (the cursor's own), and come before only when the query found one more.
+ */
+function ends<R>(
+  rows: R[],
+  limit: number,
+  seek: { back: boolean; cursor: string | undefined },
+  first: boolean,
+  cursor: (row: R) => string,
+) {
+  const more = rows.length > limit;
+  const page = rows.slice(0, limit);
+  if (seek.back) page.reverse();
+  const [head, last] = [page[0], page.at(-1)];
+  const edge = (row: R | undefined) => (row === undefined ? (seek.cursor ?? null) : cursor(row));
+  if (seek.back) return { page, prev: more ? edge(head) : null, next: edge(last) };
+  return { page, prev: first ? null : edge(head), next: more && last !== undefined ? cursor(last) : null };
+}
+
+/** A page of a scan's services, filtered and sorted; after `f.after` or before `f.before` (a cursor) when given, else from `offset`. */
 export async function servicesPage(
   read: Read,
   scanId: string,
   limit: number,
   offset: number,
   f: ServiceFilter,
-): Promise<{ items: ServiceRecord[]; total: number; next: string | null }> {
+): Promise<Page<ServiceRecord>> {
   const where = ['scan_id = ?'];
   const params: SqlValue[] = [scanId];
   const add = (sql: string, v: SqlValue) => {
@@ -67,35 +124,39 @@ export async function servicesPage(
   const sort = f.sort ?? 'host';
   const desc = f.desc === true;
   const key = KEYS[sort];
-  const order = `ORDER BY ${key.map((c) => `${c} ${desc ? 'DESC' : 'ASC'}`).join(', ')}`;
+  const seek = seekOf(f, [sort, desc], key.map(typeOf));
+  const {
+    order,
+    beyond,
+    params: at,
+  } = seekSql(
+    key,
+    key.map(() => desc),
+    seek.back,
+    seek.key,
+  );
   const cols = `record, ${key.map((c, i) => `${c} AS k${i}`).join(', ')}`;
   const cond = where.join(' AND ');
-  let rows: Array<Record<string, SqlValue>>;
-  if (f.after !== undefined) {
-    const after = decode(f.after, [sort, desc], key.map(typeOf));
-    rows = await read(
-      `SELECT ${cols} FROM services WHERE ${cond} AND (${key.join(', ')}) ${desc ? '<' : '>'} (${key.map(() => '?').join(', ')})
-        ${order} LIMIT ?`,
-      [...params, ...after, limit + 1],
-    );
-  } else {
-    // the page's keys from the index first, then only their records (an offset skips keys, not records)
-    rows = await read(
-      `SELECT ${cols} FROM services WHERE scan_id = ? AND (host, port) IN
-         (SELECT host, port FROM services WHERE ${cond} ${order} LIMIT ? OFFSET ?) ${order}`,
-      [scanId, ...params, limit + 1, offset],
-    );
-  }
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  const next =
-    rows.length > limit && last !== undefined
-      ? encode([sort, desc, ...key.map((_, i) => last[`k${i}`] ?? null)])
-      : null;
+  const rows =
+    seek.key !== null
+      ? await read<Record<string, SqlValue>>(`SELECT ${cols} FROM services WHERE ${cond} ${beyond} ${order} LIMIT ?`, [
+          ...params,
+          ...at,
+          limit + 1,
+        ])
+      : // the page's keys from the index first, then only their records (an offset skips keys, not records)
+        await read<Record<string, SqlValue>>(
+          `SELECT ${cols} FROM services WHERE scan_id = ? AND (host, port) IN
+             (SELECT host, port FROM services WHERE ${cond} ${order} LIMIT ? OFFSET ?) ${order}`,
+          [scanId, ...params, limit + 1, offset],
+        );
+  const { page, prev, next } = ends(rows, limit, seek, seek.key === null && offset === 0, (r) =>
+    encode([sort, desc, ...key.map((_, i) => r[`k${i}`] ?? null)]),
+  );
   const total =
     (await matching(read, scanId, f)) ??
     Number((await read<{ n: number }>(`SELECT COUNT(*) AS n FROM services WHERE ${cond}`, params))[0]?.n ?? 0);
-  return { items: page.map((r) => JSON.parse(String(r['record'])) as ServiceRecord), total, next };
+  return { items: page.map((r) => JSON.parse(String(r['record'])) as ServiceRecord), total, next, prev };
 }
 
 export interface HostItem {
@@ -104,32 +165,34 @@ export interface HostItem {
   record: ServiceRecord;
 }
 
-/** A host's records across scans, the newest scan first; after `after` (a cursor) when given, else from `offset`. */
+/** A host's records across scans, the newest scan first; after `at.after` or before `at.before` (a cursor) when given, else from `offset`. */
 export async function hostPage(
   read: Read,
   host: string,
   limit: number,
   offset: number,
-  after?: string,
-): Promise<{ items: HostItem[]; total: number; next: string | null }> {
-  let seek = '';
-  const params: SqlValue[] = [host];
-  if (after !== undefined) {
-    const [started, scanId, port] = decode(after, ['host'], ['string', 'string', 'number']);
-    seek = 'AND (s.started < ? OR (s.started = ? AND (v.scan_id < ? OR (v.scan_id = ? AND v.port > ?))))';
-    params.push(started ?? '', started ?? '', scanId ?? '', scanId ?? '', port ?? 0);
-  }
+  at: Cursor = {},
+): Promise<Page<HostItem>> {
+  const seek = seekOf(at, ['host'], ['string', 'string', 'number']);
+  const { order, beyond, params } = seekSql(
+    ['s.started', 'v.scan_id', 'v.port'],
+    [true, true, false],
+    seek.back,
+    seek.key,
+  );
   const rows = await read<{ scanId: string; started: string; port: number; record: string }>(
     `SELECT v.scan_id AS "scanId", s.started, v.port, v.record FROM services v JOIN scans s ON s.id = v.scan_id
-      WHERE v.host = ? ${seek} ORDER BY s.started DESC, v.scan_id DESC, v.port LIMIT ? OFFSET ?`,
-    [...params, limit + 1, after !== undefined ? 0 : offset],
+      WHERE v.host = ? ${beyond} ${order} LIMIT ? OFFSET ?`,
+    [host, ...params, limit + 1, seek.key !== null ? 0 : offset],
   );
   const total = (await read<{ n: number }>('SELECT COUNT(*) AS n FROM services WHERE host = ?', [host]))[0];
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
+  const { page, prev, next } = ends(rows, limit, seek, seek.key === null && offset === 0, (r) =>
+    encode(['host', r.started, r.scanId, r.port]),
+  );
   return {
     items: page.map((r) => ({ scanId: r.scanId, started: r.started, record: JSON.parse(r.record) as ServiceRecord })),
     total: Number(total?.n ?? 0),
-    next: rows.length > limit && last !== undefined ? encode(['host', last.started, last.scanId, last.port]) : null,
+    next,
+    prev,
   };
 }

@@ -20,7 +20,17 @@ import { ScanRows } from './scanRows.js';
 import { type HostItem, hostPage, servicesPage } from './pages.js';
 import { type Read, breakdown, tallied } from './tallies.js';
 import type { SqlValue } from './driver.js';
-import type { QueueHome, ScanRow, ScanState, ServiceFilter, Store, StoredLine, Tallies } from './store.js';
+import type {
+  Cursor,
+  Page,
+  QueueHome,
+  ScanRow,
+  ScanState,
+  ServiceFilter,
+  Store,
+  StoredLine,
+  Tallies,
+} from './store.js';
 
 const upsertServices = (
   n: number,
@@ -257,22 +267,12 @@ export class SqlStore implements Store {
     }
   }
 
-  servicesPage(
-    scanId: string,
-    limit: number,
-    offset: number,
-    f: ServiceFilter = {},
-  ): Promise<{ items: ServiceRecord[]; total: number; next: string | null }> {
+  servicesPage(scanId: string, limit: number, offset: number, f: ServiceFilter = {}): Promise<Page<ServiceRecord>> {
     return servicesPage(this.read, scanId, limit, offset, f);
   }
 
-  hostRecords(
-    host: string,
-    limit: number,
-    offset: number,
-    after?: string,
-  ): Promise<{ items: HostItem[]; total: number; next: string | null }> {
-    return hostPage(this.read, host, limit, offset, after);
+  hostRecords(host: string, limit: number, offset: number, at: Cursor = {}): Promise<Page<HostItem>> {
+    return hostPage(this.read, host, limit, offset, at);
   }
 
   async summary(scanId: string): Promise<SummaryRecord> {

@@ -24,11 +24,11 @@ export type {
 } from './campaignTypes.js';
 export { RECHECK_STATES } from './campaignTypes.js';
 
-/** A cursor that this store did not make for this list and sort: the client's input, HTTP 400. */
+/** A cursor that this store did not make for this list and sort (or two at once): the client's input, HTTP 400. */
 export class CursorError extends InputError {
   override readonly name = 'CursorError';
-  constructor() {
-    super('a cursor from another list or sort, or none of ours: ask the first page again');
+  constructor(message = 'a cursor from another list or sort, or none of ours: ask the first page again') {
+    super(message);
   }
 }
 
@@ -136,8 +136,24 @@ export interface Tallies {
 
 export const SERVICE_SORTS = ['host', 'port', 'product', 'patients', 'studies'] as const;
 
-/** What a page of services may be narrowed to and sorted by (the dashboard's table). */
-export interface ServiceFilter {
+/** Where a page is by cursor (at most one of them), instead of an offset. */
+export interface Cursor {
+  /** The page after this cursor (a page's `next`, made for the same list and sort). */
+  after?: string;
+  /** The page before this cursor (a page's `prev`, made for the same list and sort). */
+  before?: string;
+}
+
+/** A page and the cursors of the pages beside it (null: none that way). */
+export interface Page<T> {
+  items: T[];
+  total: number;
+  next: string | null;
+  prev: string | null;
+}
+
+/** What a page of services may be narrowed to and sorted by (the dashboard's table), and where it is by cursor. */
+export interface ServiceFilter extends Cursor {
   exposed?: boolean;
   protocol?: string;
   product?: string;
@@ -146,8 +162,6 @@ export interface ServiceFilter {
   host?: string;
   sort?: (typeof SERVICE_SORTS)[number];
   desc?: boolean;
-  /** The page after this cursor (a page's `next`, made for the same sort), instead of an offset. */
-  after?: string;
 }
 
 /** What a monitor runs: a scan's scope (targets, and ports and depth as the user spelled them), or a campaign's recheck. */
@@ -303,26 +317,17 @@ export interface Store {
   services(scanId: string): AsyncGenerator<ServiceRecord>;
   /**
    * One page of them (the API's lists), filtered and sorted as asked, with how many match in all
-   * and the cursor of the page after it (null: the last page); a CursorError for a cursor not made
-   * for this sort.
+   * and the cursors of the pages after it (null: the last page) and before it (null: the first);
+   * a CursorError for a cursor not made for this sort, or `after` and `before` together.
    */
-  servicesPage(
-    scanId: string,
-    limit: number,
-    offset: number,
-    filter?: ServiceFilter,
-  ): Promise<{ items: ServiceRecord[]; total: number; next: string | null }>;
-  /** Every record of a host across scans, the newest scan first: a page from `offset`, or after the cursor `after`. */
+  servicesPage(scanId: string, limit: number, offset: number, filter?: ServiceFilter): Promise<Page<ServiceRecord>>;
+  /** Every record of a host across scans, the newest scan first: a page from `offset`, or by cursor (`at`). */
   hostRecords(
     host: string,
     limit: number,
     offset: number,
-    after?: string,
-  ): Promise<{
-    items: Array<{ scanId: string; started: string; record: ServiceRecord }>;
-    total: number;
-    next: string | null;
-  }>;
+    at?: Cursor,
+  ): Promise<Page<{ scanId: string; started: string; record: ServiceRecord }>>;
   summary(scanId: string): Promise<SummaryRecord>;
   /** The overview's breakdown, from the scan's tallies: findings by severity; exposed services (honeypots' left out) by product, port, country and network. */
   tallies(scanId: string): Promise<Tallies>;
