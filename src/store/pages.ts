@@ -137,25 +137,28 @@ export async function servicesPage(
   );
   const cols = `record, ${key.map((c, i) => `${c} AS k${i}`).join(', ')}`;
   const cond = where.join(' AND ');
-  const rows =
+  // the rows and their count at once (on a store with readers, two connections)
+  const [rows, total] = await Promise.all([
     seek.key !== null
-      ? await read<Record<string, SqlValue>>(`SELECT ${cols} FROM services WHERE ${cond} ${beyond} ${order} LIMIT ?`, [
+      ? read<Record<string, SqlValue>>(`SELECT ${cols} FROM services WHERE ${cond} ${beyond} ${order} LIMIT ?`, [
           ...params,
           ...at,
           limit + 1,
         ])
       : // the page's keys from the index first, then only their records (an offset skips keys, not records)
-        await read<Record<string, SqlValue>>(
+        read<Record<string, SqlValue>>(
           `SELECT ${cols} FROM services WHERE scan_id = ? AND (host, port) IN
              (SELECT host, port FROM services WHERE ${cond} ${order} LIMIT ? OFFSET ?) ${order}`,
           [scanId, ...params, limit + 1, offset],
-        );
+        ),
+    matching(read, scanId, f).then(
+      async (n) =>
+        n ?? Number((await read<{ n: number }>(`SELECT COUNT(*) AS n FROM services WHERE ${cond}`, params))[0]?.n ?? 0),
+    ),
+  ]);
   const { page, prev, next } = ends(rows, limit, seek, seek.key === null && offset === 0, (r) =>
     encode([sort, desc, ...key.map((_, i) => r[`k${i}`] ?? null)]),
   );
-  const total =
-    (await matching(read, scanId, f)) ??
-    Number((await read<{ n: number }>(`SELECT COUNT(*) AS n FROM services WHERE ${cond}`, params))[0]?.n ?? 0);
   return { items: page.map((r) => JSON.parse(String(r['record'])) as ServiceRecord), total, next, prev };
 }
 
@@ -180,12 +183,14 @@ export async function hostPage(
     seek.back,
     seek.key,
   );
-  const rows = await read<{ scanId: string; started: string; port: number; record: string }>(
-    `SELECT v.scan_id AS "scanId", s.started, v.port, v.record FROM services v JOIN scans s ON s.id = v.scan_id
-      WHERE v.host = ? ${beyond} ${order} LIMIT ? OFFSET ?`,
-    [host, ...params, limit + 1, seek.key !== null ? 0 : offset],
-  );
-  const total = (await read<{ n: number }>('SELECT COUNT(*) AS n FROM services WHERE host = ?', [host]))[0];
+  const [rows, [total]] = await Promise.all([
+    read<{ scanId: string; started: string; port: number; record: string }>(
+      `SELECT v.scan_id AS "scanId", s.started, v.port, v.record FROM services v JOIN scans s ON s.id = v.scan_id
+        WHERE v.host = ? ${beyond} ${order} LIMIT ? OFFSET ?`,
+      [host, ...params, limit + 1, seek.key !== null ? 0 : offset],
+    ),
+    read<{ n: number }>('SELECT COUNT(*) AS n FROM services WHERE host = ?', [host]),
+  ]);
   const { page, prev, next } = ends(rows, limit, seek, seek.key === null && offset === 0, (r) =>
     encode(['host', r.started, r.scanId, r.port]),
   );
