@@ -139,7 +139,8 @@ export async function servicesPage(
   const cond = where.join(' AND ');
   // the rows and their count at once (on a store with readers, two connections)
   const [rows, total] = await Promise.all([
-    seek.key !== null
+    // after or before a cursor, or the first page: straight along the sort's index
+    seek.key !== null || offset === 0
       ? read<Record<string, SqlValue>>(`SELECT ${cols} FROM services WHERE ${cond} ${beyond} ${order} LIMIT ?`, [
           ...params,
           ...at,
