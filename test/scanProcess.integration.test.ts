@@ -1,6 +1,6 @@
 /**
  * Scans serve starts on SQLite run in a process of their own (serve/scanChild.ts), not on the
- * dashboard's event loop: one child per running scan; serve stopping tells it to stop (the scan
+ * dashboard's event loop: one child per running scan, below normal priority; serve stopping tells it to stop (the scan
  * stays resumable); serve killed outright, the child notices its parent gone and stops too, and the
  * scan resumes to its end from the CLI. Traffic: a sweep of closed loopback addresses.
  */
@@ -32,6 +32,12 @@ function scanChildren(ppid: number): number[] {
   }
   return out;
 }
+
+/** A process's nice value (field 19 of /proc/PID/stat). */
+const niceOf = (pid: number) => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+};
 
 const alive = (pid: number) => {
   try {
@@ -77,6 +83,8 @@ test('a scan serve starts runs in a child process; serve stopping stops it, resu
     const pid = serve.child.pid as number;
     await until('the scan child', () => scanChildren(pid).length === 1);
     const [child] = scanChildren(pid);
+    // the scan yields the CPU to the pages (set as it starts)
+    await until('the scan below normal priority', () => niceOf(child as number) === niceOf(pid) + 10);
     await until('hosts done', async () => (await hostsDone()) > 0);
     await serve.stop();
     assert.equal(alive(child as number), false, 'the child ended before serve did');

@@ -7,6 +7,7 @@ import { openQueue } from '../queue/queue.js';
 import { runWorker, workerId } from '../queue/worker.js';
 import { openStore } from '../store/open.js';
 import { createLogger } from '../util/log.js';
+import { yieldToInteractive } from '../util/priority.js';
 import type { Io } from './io.js';
 import { intOption } from '../engine/scanOptions.js';
 
@@ -25,6 +26,7 @@ export async function workerCommand(o: WorkerCliOptions, io: Io): Promise<number
   const log = createLogger(o.verbose === true ? 'info' : o.quiet === true ? 'error' : 'warn', io.stderr);
   // a worker needs the queue, a property of the store: refused before anything is opened on one without it
   const store = await openStore(o.db, { queueFor: 'worker' });
+  yieldToInteractive(); // background work: the dashboard and the database on the same machine come first
   let signals = 0;
   const onSignal = () => {
     signals++;

@@ -4,17 +4,19 @@
  * the file through SQLite's WAL. It runs the stored scan (its arguments checked when it was
  * started) to its end and exits 0. Told to stop (a 'stop' message, SIGTERM or SIGINT, or the
  * server gone), it stops taking hosts and leaves the scan resumable. A failure is one log line and
- * exit 1 (the launcher then marks the scan interrupted).
+ * exit 1 (the launcher then marks the scan interrupted). It runs below normal priority (util/priority.ts).
  * Arguments: the database file, the scan's id, the server's log level.
  */
 import { ScanJob } from '../engine/job.js';
 import { openStore } from '../store/open.js';
 import { type LogLevel, createLogger } from '../util/log.js';
+import { yieldToInteractive } from '../util/priority.js';
 
 const LEVELS: readonly LogLevel[] = ['silent', 'error', 'warn', 'info', 'debug'];
 
 async function runStoredScan(db: string, id: string, level: LogLevel): Promise<number> {
   const log = createLogger(level);
+  yieldToInteractive(); // the dashboard's pages come first
   let stopping = false;
   const stop = () => {
     stopping = true;
