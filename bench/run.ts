@@ -12,7 +12,7 @@ import { startBench } from './start.js';
 import { memoryBench, sweepBench } from './sweep.js';
 import { resumeBench } from './resume.js';
 import { storeBench, workerMemoryBench } from './store.js';
-import { workersBench, workersSweepBench } from './workers.js';
+import { MUTE_HOSTS, workersBench, workersSweepBench } from './workers.js';
 import { dashboardBench } from './dashboard.js';
 import { auditBench } from './audit.js';
 
@@ -173,7 +173,7 @@ async function withFleet(): Promise<void> {
     if (part('workers')) {
       process.stderr.write('bench: one process, one worker, two workers on network-bound work ...\n');
       process.stdout.write(
-        `\nWorkers, network-bound: the fleet's archives (default depth: counting) among 40 mute servers, --timeout 500, --concurrency 4; median of ${RUNS}\n\n${table(await workersBench('127.0.77.2-10'))}\n`,
+        `\nWorkers, network-bound: the fleet's archives (default depth: counting) among ${MUTE_HOSTS} mute servers, --timeout 500, --concurrency 4; median of ${RUNS}\n\n${table(await workersBench('127.0.77.2-10'))}\n`,
       );
     }
   } finally {
