@@ -1,7 +1,7 @@
 /**
  * The one seam where a process's store calls are timed: the store it opened, wrapped once, then
- * handed to everyone that uses it (the dashboard's pages and API, the scans it runs through the
- * engine, the monitors). Each call that answers a promise is timed from the call to its settling
+ * handed to everyone that uses it (the dashboard's pages and API, the monitors, campaign
+ * rechecks; a scan serve starts writes from a process of its own, as a worker does). Each call that answers a promise is timed from the call to its settling
  * and reported with its operation's name (`recordHost`, `accounts.userByToken`, …); generators
  * (a scan's records read a page at a time) pass through untimed. Nothing else changes: same
  * results, same errors.
