@@ -1,9 +1,9 @@
 /**
  * How the SQL store talks to its database: every operation in turn on one connection (so a
- * transaction never interleaves with another write) — but reads, on a driver with readers of its
- * own (serve's) — each write in a transaction of its own run
- * again whole after a lost connection, the input journal's writes batched, the schema migrated on
- * opening. Shared by the store's parts (sql.ts, journal.ts, jobs.ts).
+ * transaction never interleaves with another write), reads on the driver's readers instead when it
+ * has some (serve's store); each write in a transaction of its own, run again whole after a lost
+ * connection; the input journal's writes batched; the schema migrated on opening. Shared by the
+ * store's parts (sql.ts, journal.ts, jobs.ts).
  */
 import { ConnectionLostError, type SqlDriver, type SqlValue } from './driver.js';
 import { COUNTRY_TALLIES_VERSION, SCHEMA_VERSION, TALLIES_VERSION, VERSION_TABLE, migrationsAfter } from './schema.js';
