@@ -70,16 +70,23 @@ export async function startOrthanc(o: OrthancOptions): Promise<TestServer> {
       : {};
   const files = o.files ?? [];
   let next = 0;
+  // an instance POSTed again is stored once (Orthanc: AlreadyStored): a 5xx under parallel uploads
+  // (seen once in 2,000 under Node 24, its own database busy) is tried again, twice at most
   const upload = async () => {
     while (next < files.length) {
       const file = files[next++] as string;
-      const res = await fetch(`http://${o.host}:${httpPort}/instances`, {
-        method: 'POST',
-        body: readFileSync(file),
-        headers: auth,
-      });
-      if (!res.ok) throw new Error(`Orthanc upload failed: ${res.status}`);
-      await res.arrayBuffer();
+      for (let attempt = 1; ; attempt++) {
+        const res = await fetch(`http://${o.host}:${httpPort}/instances`, {
+          method: 'POST',
+          body: readFileSync(file),
+          headers: auth,
+        });
+        const body = await res.text();
+        if (res.ok) break;
+        if (res.status < 500 || attempt >= 3)
+          throw new Error(`Orthanc upload failed: ${res.status} ${body.replace(/\s+/g, ' ').slice(0, 300)}`);
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
     }
   };
   try {
